@@ -1,0 +1,66 @@
+// Several neurocores stepped in lockstep: at the end of every timestep (the barrier) the spike
+// messages each core sent are routed to their destination cores' input axons for the next step.
+// Mesh timing and energy are computed from the per-step message list and the core counters
+// (see mesh.hpp / step_timing.hpp); this class only moves spikes and counts.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/core_config.hpp"
+#include "core/neurocore.hpp"
+
+namespace loihisim::core {
+
+struct ChipConfig {
+  std::vector<CoreConfig> cores;
+  CoreLimits limits;
+};
+
+// Where a message of the last step came from and went (host injections have source -1).
+struct RoutedMessage {
+  std::int32_t source_core = -1;
+  std::int32_t dest_core = 0;
+  std::int32_t dest_axon = 0;
+  std::int32_t payload = 1;
+};
+
+// Checks every core (paths prefixed with "cores[i].") and that every output axon names an
+// existing core and input axon.
+std::vector<ConfigProblem> validate(const ChipConfig& cfg);
+
+class Chip {
+ public:
+  explicit Chip(const ChipConfig& cfg);  // throws InvalidCoreConfig
+
+  // Queue a host spike for the current step: like a compartment spike it reaches its targets'
+  // update in the next step. Throws std::out_of_range for an unknown core or axon.
+  void inject(int core, AxonSpike spike);
+
+  // One timestep of every core, then the barrier: route all messages for the next step.
+  void step();
+
+  // Power-on state for every core and empty in-flight queues (counters are kept).
+  void reset_state();
+
+  int num_cores() const { return static_cast<int>(cores_.size()); }
+  const Neurocore& core(int i) const { return cores_[static_cast<std::size_t>(i)]; }
+  std::int64_t time() const { return t_; }
+  // Messages sent during the last step (compartment spikes and host injections), in order of
+  // source core then output axon; they are the inputs of the next step.
+  std::span<const RoutedMessage> last_messages() const { return sent_; }
+  CoreCounts total_counts() const;
+  std::uint64_t host_spikes_injected() const { return host_spikes_; }
+
+ private:
+  std::vector<Neurocore> cores_;
+  std::vector<std::vector<AxonSpike>> inbox_;  // per core: spikes to deliver this step
+  std::vector<RoutedMessage> pending_host_;    // host spikes injected during this step
+  std::vector<RoutedMessage> sent_;
+  std::vector<SpikeMessage> scratch_;
+  std::uint64_t host_spikes_ = 0;
+  std::int64_t t_ = 0;
+};
+
+}  // namespace loihisim::core

@@ -1,0 +1,55 @@
+// Compartment profiles and per-compartment configuration (loihi.md section 2).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace loihisim::core {
+
+// What happens to v when a compartment spikes.
+enum class ResetMode : std::uint8_t {
+  kZero,      // Loihi 1: v = 0 (the default; the only behaviour Loihi 1 has)
+  kSubtract,  // Loihi 2 programmable neuron: v = v - vth (keeps the residual above threshold)
+};
+
+// What a spike carries.
+enum class SpikeKind : std::uint8_t {
+  kBinary,  // Loihi 1: a spike is an event; each synapse adds its effective weight
+  kGraded,  // Loihi 2: the spike carries an integer payload that multiplies the weight
+};
+
+// A compartment profile: the shared dynamics of a group of compartments. Loihi 1 keeps up to
+// 32 of these per core (plus up to 8 distinct thresholds, checked by the core's limits).
+struct CompartmentProfile {
+  int decay_u = 0;          // 0..4095, units of 1/4096; u decays by (decay_u + 1) / 4096
+  int decay_v = 0;          // 0..4095, units of 1/4096
+  std::int32_t vth_mant = 0;  // 0..2^17 - 1; vth = vth_mant * 2^6
+  int refract_delay = 1;    // 1..63 steps
+  int vmin_exp = 31;        // 0..31: vmin = -(2^vmin_exp - 1)
+  int vmax_exp = 7;         // 0..7: vmax = 2^(9 + 2 vmax_exp) - 1
+  ResetMode reset = ResetMode::kZero;
+  SpikeKind spike = SpikeKind::kBinary;
+  // Graded spikes only: payload = v (before reset) arithmetically shifted right by this many
+  // bits (floor), then required to fit 23 bits + sign. 0..23.
+  int payload_shift = 0;
+
+  friend bool operator==(const CompartmentProfile&, const CompartmentProfile&) = default;
+};
+
+// One compartment's own configuration: which profile, and its bias.
+struct CompartmentConfig {
+  int profile = 0;        // index into the core's profile table
+  int bias_mant = 0;      // -4095..4095 (13-bit signed mantissa, as nengo-loihi limits it)
+  int bias_exp = 0;       // 0..7; bias = bias_mant * 2^bias_exp
+};
+
+inline constexpr int kMaxDecay = 4095;
+inline constexpr std::int32_t kMaxVthMant = (1 << 17) - 1;
+inline constexpr int kMaxRefractDelay = 63;
+inline constexpr int kMaxBiasMant = 4095;
+inline constexpr int kMaxBiasExp = 7;
+inline constexpr int kMaxVminExp = 31;
+inline constexpr int kMaxVmaxExp = 7;
+
+}  // namespace loihisim::core

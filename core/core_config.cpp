@@ -1,0 +1,208 @@
+#include "core/core_config.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "core/fixed_point.hpp"
+
+namespace loihisim::core {
+namespace {
+
+std::string indexed(const char* table, std::size_t i, const char* field) {
+  std::ostringstream s;
+  s << table << '[' << i << ']';
+  if (field[0] != '\0') s << '.' << field;
+  return s.str();
+}
+
+class Checker {
+ public:
+  explicit Checker(std::vector<ConfigProblem>& out) : out_(out) {}
+  void range(const std::string& field, std::int64_t value, std::int64_t lo, std::int64_t hi) {
+    if (value < lo || value > hi) {
+      std::ostringstream s;
+      s << field << " = " << value << " is outside the allowed range " << lo << ".." << hi;
+      out_.push_back({field, s.str()});
+    }
+  }
+  void fail(const std::string& field, const std::string& message) {
+    out_.push_back({field, field + ": " + message});
+  }
+
+ private:
+  std::vector<ConfigProblem>& out_;
+};
+
+}  // namespace
+
+int compartment_capacity(const CoreLimits& limits, int accumulator_depth) {
+  if (accumulator_depth <= 0) return 0;
+  return std::min(limits.max_compartments, limits.accumulator_slots / accumulator_depth);
+}
+
+std::int64_t synapse_memory_bits(const CoreConfig& cfg) {
+  std::int64_t bits = 0;
+  for (const auto& list : cfg.synapse_lists) {
+    if (list.format < 0 || list.format >= static_cast<int>(cfg.formats.size())) continue;
+    bits += synapse_list_bits(cfg.formats[static_cast<std::size_t>(list.format)],
+                              static_cast<std::int64_t>(list.mantissa.size()));
+  }
+  return bits;
+}
+
+std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& limits) {
+  std::vector<ConfigProblem> problems;
+  Checker check(problems);
+
+  check.range("accumulator_depth", cfg.accumulator_depth, limits.min_accumulator_depth,
+              limits.max_accumulator_depth);
+  const int depth_ok = std::clamp(cfg.accumulator_depth, limits.min_accumulator_depth,
+                                  limits.max_accumulator_depth);
+
+  // --- tables and their per-core sizes
+  check.range("profiles (count)", static_cast<std::int64_t>(cfg.profiles.size()), 1,
+              limits.max_compartment_profiles);
+  check.range("formats (count)", static_cast<std::int64_t>(cfg.formats.size()), 0,
+              limits.max_synapse_formats);
+  check.range("compartments (count)", static_cast<std::int64_t>(cfg.compartments.size()), 0,
+              compartment_capacity(limits, depth_ok));
+  check.range("input_axons (count)", static_cast<std::int64_t>(cfg.input_axons.size()), 0,
+              limits.max_input_axons);
+  check.range("output_axons (count)", static_cast<std::int64_t>(cfg.output_axons.size()), 0,
+              limits.max_output_axons);
+
+  std::set<std::int32_t> thresholds;
+  for (std::size_t i = 0; i < cfg.profiles.size(); ++i) {
+    const auto& p = cfg.profiles[i];
+    check.range(indexed("profiles", i, "decay_u"), p.decay_u, 0, kMaxDecay);
+    check.range(indexed("profiles", i, "decay_v"), p.decay_v, 0, kMaxDecay);
+    check.range(indexed("profiles", i, "vth_mant"), p.vth_mant, 0, kMaxVthMant);
+    check.range(indexed("profiles", i, "refract_delay"), p.refract_delay, 1, kMaxRefractDelay);
+    check.range(indexed("profiles", i, "vmin_exp"), p.vmin_exp, 0, kMaxVminExp);
+    check.range(indexed("profiles", i, "vmax_exp"), p.vmax_exp, 0, kMaxVmaxExp);
+    check.range(indexed("profiles", i, "payload_shift"), p.payload_shift, 0, kPayloadBits);
+    if (p.reset == ResetMode::kSubtract && !limits.allow_reset_subtract)
+      check.fail(indexed("profiles", i, "reset"),
+                 "reset by subtraction is not available on this architecture");
+    if (p.spike == SpikeKind::kGraded && !limits.allow_graded_spikes)
+      check.fail(indexed("profiles", i, "spike"),
+                 "graded spikes are not available on this architecture");
+    thresholds.insert(p.vth_mant);
+  }
+  check.range("profiles (distinct thresholds)", static_cast<std::int64_t>(thresholds.size()), 0,
+              limits.max_threshold_profiles);
+
+  for (std::size_t i = 0; i < cfg.formats.size(); ++i) {
+    const auto& f = cfg.formats[i];
+    if (!valid_weight_bits(f.weight_bits))
+      check.fail(indexed("formats", i, "weight_bits"),
+                 "value " + std::to_string(f.weight_bits) +
+                     " is not one of the allowed weight bits {0,1,2,3,4,5,6,8}");
+    check.range(indexed("formats", i, "weight_exp"), f.weight_exp, -kMaxWeightExp,
+                kMaxWeightExp);
+    check.range(indexed("formats", i, "delay_bits"), f.delay_bits, 0, kMaxDelayBits);
+    check.range(indexed("formats", i, "tag_bits"), f.tag_bits, 0, 9);
+    if (f.index_bits != 0)
+      check.range(indexed("formats", i, "index_bits"), f.index_bits, kMinSparseIndexBits,
+                  kMaxSparseIndexBits);
+  }
+
+  const auto n_cx = static_cast<std::int64_t>(cfg.compartments.size());
+  for (std::size_t i = 0; i < cfg.compartments.size(); ++i) {
+    const auto& c = cfg.compartments[i];
+    check.range(indexed("compartments", i, "profile"), c.profile, 0,
+                static_cast<std::int64_t>(cfg.profiles.size()) - 1);
+    check.range(indexed("compartments", i, "bias_mant"), c.bias_mant, -kMaxBiasMant,
+                kMaxBiasMant);
+    check.range(indexed("compartments", i, "bias_exp"), c.bias_exp, 0, kMaxBiasExp);
+  }
+
+  // --- synapse lists: formats, weights, targets, delays
+  std::vector<std::int64_t> list_span(cfg.synapse_lists.size(), 0);  // highest target offset + 1
+  for (std::size_t i = 0; i < cfg.synapse_lists.size(); ++i) {
+    const auto& l = cfg.synapse_lists[i];
+    const std::string at = indexed("synapse_lists", i, "");
+    if (l.format < 0 || l.format >= static_cast<int>(cfg.formats.size())) {
+      check.range(at + ".format", l.format, 0, static_cast<std::int64_t>(cfg.formats.size()) - 1);
+      continue;
+    }
+    const auto& f = cfg.formats[static_cast<std::size_t>(l.format)];
+    const std::size_t n = l.mantissa.size();
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!mantissa_fits(l.mantissa[k], f)) {
+        check.fail(at + ".weights[" + std::to_string(k) + "]",
+                   "mantissa " + std::to_string(l.mantissa[k]) + " is not storable with " +
+                       std::to_string(f.weight_bits) + " weight bits (" +
+                       (f.sign == SignMode::kMixed        ? "mixed sign"
+                        : f.sign == SignMode::kExcitatory ? "excitatory"
+                                                          : "inhibitory") +
+                       "): allowed are multiples of " +
+                       std::to_string(1 << std::min(weight_lsb_bits(f), 8)) + " with magnitude <= " +
+                       std::to_string(max_weight_mantissa(f)));
+        break;  // one message per list is enough to point at the problem
+      }
+    }
+    if (f.dense()) {
+      if (!l.index.empty())
+        check.fail(at + ".index", "a dense format (index_bits 0) takes no per-synapse index");
+      list_span[i] = static_cast<std::int64_t>(n);
+    } else {
+      if (l.index.size() != n) {
+        check.fail(at + ".index", "sparse list needs one index per weight (" +
+                                      std::to_string(l.index.size()) + " indices for " +
+                                      std::to_string(n) + " weights)");
+      } else {
+        for (std::size_t k = 0; k < n; ++k) {
+          const std::string field = at + ".index[" + std::to_string(k) + "]";
+          const auto before = problems.size();
+          check.range(field, l.index[k], 0, (std::int64_t{1} << f.index_bits) - 1);
+          if (problems.size() != before) break;
+          list_span[i] = std::max<std::int64_t>(list_span[i], l.index[k] + 1);
+        }
+      }
+    }
+    if (!l.delay.empty()) {
+      if (l.delay.size() != n) {
+        check.fail(at + ".delay", "needs one delay per weight (" + std::to_string(l.delay.size()) +
+                                      " delays for " + std::to_string(n) + " weights)");
+      } else {
+        const std::int64_t max_delay =
+            std::min<std::int64_t>((std::int64_t{1} << f.delay_bits) - 1, depth_ok - 2);
+        for (std::size_t k = 0; k < n; ++k) {
+          const auto before = problems.size();
+          check.range(at + ".delay[" + std::to_string(k) + "]", l.delay[k], 0, max_delay);
+          if (problems.size() != before) break;
+        }
+      }
+    }
+  }
+
+  for (std::size_t i = 0; i < cfg.input_axons.size(); ++i) {
+    const auto& a = cfg.input_axons[i];
+    const auto n_lists = static_cast<std::int64_t>(cfg.synapse_lists.size());
+    const auto before = problems.size();
+    check.range(indexed("input_axons", i, "synapse_list"), a.synapse_list, 0, n_lists - 1);
+    check.range(indexed("input_axons", i, "base"), a.base, 0, std::max<std::int64_t>(n_cx - 1, 0));
+    if (problems.size() != before) continue;
+    const std::int64_t last = a.base + list_span[static_cast<std::size_t>(a.synapse_list)];
+    if (last > n_cx)
+      check.fail(indexed("input_axons", i, ""),
+                 "synapse list " + std::to_string(a.synapse_list) + " at base " +
+                     std::to_string(a.base) + " reaches compartment " + std::to_string(last - 1) +
+                     " but the core has " + std::to_string(n_cx) + " compartments");
+  }
+
+  for (std::size_t i = 0; i < cfg.output_axons.size(); ++i)
+    check.range(indexed("output_axons", i, "source"), cfg.output_axons[i].source, 0, n_cx - 1);
+
+  const std::int64_t bits = synapse_memory_bits(cfg);
+  if (bits > limits.synapse_memory_bits) {
+    check.fail("synapse_lists", "synapse memory " + std::to_string(bits) +
+                                    " bits exceeds the per-core capacity of " +
+                                    std::to_string(limits.synapse_memory_bits) + " bits");
+  }
+  return problems;
+}
+
+}  // namespace loihisim::core

@@ -1,0 +1,197 @@
+#include "core/neurocore.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/fixed_point.hpp"
+
+namespace loihisim::core {
+namespace {
+
+std::string join_problems(const std::vector<ConfigProblem>& problems) {
+  std::string s = "invalid core configuration:";
+  for (const auto& p : problems) s += "\n  " + p.message;
+  return s;
+}
+
+}  // namespace
+
+InvalidCoreConfig::InvalidCoreConfig(std::vector<ConfigProblem> problems)
+    : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
+
+Neurocore::Neurocore(const CoreConfig& cfg, const CoreLimits& limits) {
+  if (auto problems = validate(cfg, limits); !problems.empty())
+    throw InvalidCoreConfig(std::move(problems));
+
+  n_ = static_cast<int>(cfg.compartments.size());
+  depth_ = cfg.accumulator_depth;
+  const auto n = static_cast<std::size_t>(n_);
+
+  for (const auto& l : cfg.synapse_lists) {
+    const auto& f = cfg.formats[static_cast<std::size_t>(l.format)];
+    List list;
+    list.dense = f.dense();
+    list.has_delay = std::any_of(l.delay.begin(), l.delay.end(), [](int d) { return d != 0; });
+    list.weight.reserve(l.mantissa.size());
+    for (auto m : l.mantissa)
+      list.weight.push_back(static_cast<std::uint32_t>(effective_weight(m, f.weight_exp)));
+    if (!list.dense) list.index = l.index;
+    if (list.has_delay) list.delay = l.delay;
+    lists_.push_back(std::move(list));
+  }
+  for (const auto& a : cfg.input_axons) axons_.push_back({a.synapse_list, a.base});
+
+  // Output axons grouped by source, keeping their order within a source.
+  out_begin_.assign(n + 1, 0);
+  for (const auto& o : cfg.output_axons) ++out_begin_[static_cast<std::size_t>(o.source) + 1];
+  std::partial_sum(out_begin_.begin(), out_begin_.end(), out_begin_.begin());
+  out_.resize(cfg.output_axons.size());
+  {
+    std::vector<std::int32_t> fill(out_begin_.begin(), out_begin_.end() - 1);
+    for (const auto& o : cfg.output_axons)
+      out_[static_cast<std::size_t>(fill[static_cast<std::size_t>(o.source)]++)] = {
+          o.dest_core, o.dest_axon, 1};
+  }
+
+  decay_u_factor_.resize(n);
+  decay_v_factor_.resize(n);
+  bias_.resize(n);
+  vth_.resize(n);
+  vmin_.resize(n);
+  vmax_.resize(n);
+  refract_.resize(n);
+  payload_shift_.resize(n);
+  subtract_.resize(n);
+  graded_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& c = cfg.compartments[i];
+    const auto& p = cfg.profiles[static_cast<std::size_t>(c.profile)];
+    decay_u_factor_[i] = static_cast<std::int32_t>(current_decay_factor(p.decay_u));
+    decay_v_factor_[i] = static_cast<std::int32_t>(voltage_decay_factor(p.decay_v));
+    bias_[i] = c.bias_mant * (1 << c.bias_exp);  // |bias| <= 4095 * 128 < 2^19: exact
+    vth_[i] = p.vth_mant * (1 << kThresholdShift);
+    vmin_[i] = static_cast<std::int32_t>(vmin_from_exp(p.vmin_exp));
+    vmax_[i] = static_cast<std::int32_t>(vmax_from_exp(p.vmax_exp));
+    refract_[i] = p.refract_delay;
+    payload_shift_[i] = p.payload_shift;
+    subtract_[i] = p.reset == ResetMode::kSubtract;
+    graded_[i] = p.spike == SpikeKind::kGraded;
+  }
+  u_.assign(n, 0);
+  v_.assign(n, 0);
+  ref_.assign(n, 0);
+  acc_.assign(n * static_cast<std::size_t>(depth_), 0);
+  fired_.reserve(n);
+  fired_payload_.reserve(n);
+}
+
+void Neurocore::reset_state() {
+  std::fill(u_.begin(), u_.end(), 0);
+  std::fill(v_.begin(), v_.end(), 0);
+  std::fill(ref_.begin(), ref_.end(), 0);
+  std::fill(acc_.begin(), acc_.end(), 0u);
+  fired_.clear();
+  fired_payload_.clear();
+  t_ = 0;
+}
+
+// Adds one spike's synaptic events into the accumulator. The accumulator is modular (uint32):
+// wrapping the exact sum to 21 bits + sign at read-out gives the same result as wrapping after
+// every add, so the adds need no per-event wrap. Graded payloads multiply the effective weight
+// exactly in 64 bits before entering the modular sum.
+void Neurocore::deliver(const AxonSpike& s) {
+  if (s.axon < 0 || s.axon >= static_cast<std::int32_t>(axons_.size()))
+    throw std::out_of_range("spike on input axon " + std::to_string(s.axon) +
+                            " but the core has " + std::to_string(axons_.size()) +
+                            " input axons");
+  if (s.payload != wrap_signed(s.payload, kPayloadBits))
+    throw std::out_of_range("spike payload " + std::to_string(s.payload) +
+                            " does not fit 23 bits + sign");
+  const Axon& a = axons_[static_cast<std::size_t>(s.axon)];
+  const List& l = lists_[static_cast<std::size_t>(a.list)];
+  const std::size_t n = l.weight.size();
+  ++counts_.spikes_in;
+  (l.dense ? counts_.syn_ops_dense : counts_.syn_ops_sparse) += n;
+  const std::uint32_t* w = l.weight.data();
+  const bool binary = s.payload == 1;
+  const auto scale = [&](std::uint32_t wk) {
+    return binary ? wk
+                  : static_cast<std::uint32_t>(static_cast<std::int64_t>(
+                                                   static_cast<std::int32_t>(wk)) *
+                                               s.payload);
+  };
+
+  if (!l.has_delay) {
+    std::uint32_t* q = slot(t_) + a.base;
+    if (l.dense) {
+      if (binary) {
+        for (std::size_t k = 0; k < n; ++k) q[k] += w[k];  // the vectorised hot loop
+      } else {
+        for (std::size_t k = 0; k < n; ++k) q[k] += scale(w[k]);
+      }
+    } else {
+      const std::int32_t* idx = l.index.data();
+      for (std::size_t k = 0; k < n; ++k) q[idx[k]] += scale(w[k]);
+    }
+    return;
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::int32_t target = a.base + (l.dense ? static_cast<std::int32_t>(k) : l.index[k]);
+    slot(t_ + l.delay[k])[target] += scale(w[k]);
+  }
+}
+
+void Neurocore::step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage>& out) {
+  for (const auto& s : inputs) deliver(s);
+
+  std::uint32_t* q_slot = slot(t_);
+  fired_.clear();
+  fired_payload_.clear();
+  std::uint64_t active = 0;
+  for (int i = 0; i < n_; ++i) {
+    const std::int32_t q = wrap_input(static_cast<std::int32_t>(q_slot[i]));  // step 2
+    q_slot[i] = 0;
+    const std::int32_t u_prev = u_[i];
+    const std::int32_t v_prev = v_[i];
+    active += (q != 0) | (u_prev != 0) | (v_prev != 0) | (bias_[i] != 0);
+    // step 3: current decay (implicit +1) plus input, wrapped to 23 bits + sign
+    const std::int32_t u = wrap_current(decay_trunc(u_prev, decay_u_factor_[i]) + q);
+    u_[i] = u;
+    // step 4: u + bias, wrapped to 23 bits + sign
+    const std::int64_t u2 = wrap_current(std::int64_t{u} + bias_[i]);
+    // steps 5-6: voltage decay plus u2, clipped to [vmin, vmax]
+    std::int64_t v = clip(decay_trunc(v_prev, decay_v_factor_[i]) + u2, vmin_[i], vmax_[i]);
+    // step 7: refractory compartments hold v at 0
+    if (ref_[i] > 0) v = 0;
+    // step 8: strict threshold; reset to zero (Loihi 1) or by subtracting vth
+    std::int32_t r = ref_[i];
+    if (v > vth_[i]) {
+      fired_.push_back(i);
+      fired_payload_.push_back(
+          graded_[i] ? static_cast<std::int32_t>(shift_floor(v, -payload_shift_[i])) : 1);
+      v = subtract_[i] ? v - vth_[i] : 0;
+      r = refract_[i];
+    }
+    // step 9: refractory counter counts down
+    ref_[i] = r > 0 ? r - 1 : 0;
+    v_[i] = static_cast<std::int32_t>(v);
+  }
+  counts_.cx_updates += static_cast<std::uint64_t>(n_);
+  counts_.cx_updates_active += active;
+  counts_.spikes += fired_.size();
+
+  for (std::size_t k = 0; k < fired_.size(); ++k) {
+    const auto c = static_cast<std::size_t>(fired_[k]);
+    const auto b = static_cast<std::size_t>(out_begin_[c]);
+    const auto e = static_cast<std::size_t>(out_begin_[c + 1]);
+    for (std::size_t j = b; j < e; ++j) {
+      SpikeMessage m = out_[j];
+      m.payload = fired_payload_[k];
+      out.push_back(m);
+    }
+    counts_.spikes_out += e - b;
+  }
+  ++t_;
+}
+
+}  // namespace loihisim::core

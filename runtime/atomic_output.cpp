@@ -1,0 +1,32 @@
+#include "runtime/atomic_output.hpp"
+
+#include <unistd.h>
+
+#include <system_error>
+
+#include "runtime/errors.hpp"
+
+namespace loihisim {
+
+AtomicOutput::AtomicOutput(std::filesystem::path target) : target_(std::move(target)) {
+  // Same directory as the target, so the final rename never crosses file systems.
+  temp_ = target_;
+  temp_ += ".tmp." + std::to_string(::getpid());
+}
+
+AtomicOutput::~AtomicOutput() {
+  if (!committed_) {
+    std::error_code ec;
+    std::filesystem::remove(temp_, ec);  // best effort; nothing to report from a destructor
+  }
+}
+
+void AtomicOutput::commit() {
+  std::error_code ec;
+  std::filesystem::rename(temp_, target_, ec);
+  if (ec)
+    throw InputError("cannot write " + target_.string() + ": " + ec.message());
+  committed_ = true;
+}
+
+}  // namespace loihisim

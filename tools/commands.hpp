@@ -1,0 +1,13 @@
+// Each subcommand of the `loihisim` command line lives in its own tools/cmd_*.cpp and registers
+// itself on the app here. Subcommands stay thin: parse options, call the libraries, print.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace loihisim::tools {
+
+// Each register function adds a subcommand whose callback does the work; errors are thrown
+// (InputError for bad input) and turned into a message and a non-zero exit by main().
+void register_core_run(CLI::App& app);
+
+}  // namespace loihisim::tools

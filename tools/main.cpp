@@ -1,0 +1,26 @@
+// The `loihisim` command line.
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "runtime/errors.hpp"
+#include "tools/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"loihisim: a cycle-level simulator of Loihi-style neuromorphic chips"};
+  app.require_subcommand(1);
+  loihisim::tools::register_core_run(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const loihisim::InputError& e) {
+    fmt::print(stderr, "loihisim: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "loihisim: error: {}\n", e.what());
+    return 3;
+  }
+  return 0;
+}

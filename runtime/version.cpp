@@ -1,0 +1,7 @@
+#include "runtime/version.hpp"
+
+namespace loihisim {
+
+const char* version() { return LOIHISIM_VERSION; }
+
+}  // namespace loihisim

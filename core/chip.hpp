@@ -38,6 +38,9 @@ class Chip {
   // update in the next step. Throws std::out_of_range for an unknown core or axon.
   void inject(int core, AxonSpike spike);
 
+  // Sets one compartment's bias on one core (see Neurocore::set_bias); takes effect next step.
+  void set_bias(int core, int compartment, int bias_mant, int bias_exp);
+
   // One timestep of every core, then the barrier: route all messages for the next step.
   void step();
 

@@ -77,6 +77,7 @@ Neurocore::Neurocore(const CoreConfig& cfg, const CoreLimits& limits) {
     subtract_[i] = p.reset == ResetMode::kSubtract;
     graded_[i] = p.spike == SpikeKind::kGraded;
   }
+  configured_bias_ = bias_;
   u_.assign(n, 0);
   v_.assign(n, 0);
   ref_.assign(n, 0);
@@ -87,7 +88,19 @@ Neurocore::Neurocore(const CoreConfig& cfg, const CoreLimits& limits) {
   fired_payload_.reserve(n);
 }
 
+void Neurocore::set_bias(int compartment, int bias_mant, int bias_exp) {
+  if (compartment < 0 || compartment >= n_)
+    throw std::out_of_range("bias for compartment " + std::to_string(compartment) +
+                            " but the core has " + std::to_string(n_));
+  if (bias_mant < -kMaxBiasMant || bias_mant > kMaxBiasMant || bias_exp < 0 ||
+      bias_exp > kMaxBiasExp)
+    throw std::out_of_range("bias mantissa " + std::to_string(bias_mant) + " exponent " +
+                            std::to_string(bias_exp) + " outside -4095..4095 and 0..7");
+  bias_[static_cast<std::size_t>(compartment)] = bias_mant * (1 << bias_exp);
+}
+
 void Neurocore::reset_state() {
+  bias_ = configured_bias_;  // undo set_bias()
   std::fill(u_.begin(), u_.end(), 0);
   std::fill(v_.begin(), v_.end(), 0);
   std::fill(ref_.begin(), ref_.end(), 0);

@@ -47,7 +47,13 @@ class Neurocore {
   // (appended). Throws std::out_of_range for an input axon the core does not have.
   void step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage>& out);
 
-  // Back to power-on state: u = v = 0, refractory counters and accumulator cleared, time 0.
+  // Changes one compartment's bias (direct current injection by the host between steps).
+  // Throws std::out_of_range for a compartment or a mantissa/exponent outside the ranges of
+  // CompartmentConfig.
+  void set_bias(int compartment, int bias_mant, int bias_exp);
+
+  // Back to power-on state: u = v = 0, refractory counters and accumulator cleared, biases as
+  // configured, time 0.
   // Counters are kept (they count over a whole run).
   void reset_state();
 
@@ -91,6 +97,7 @@ class Neurocore {
 
   // Per-compartment parameters, structure of arrays (derived from the profiles once).
   std::vector<std::int32_t> decay_u_factor_, decay_v_factor_, bias_, vth_, vmin_, vmax_;
+  std::vector<std::int32_t> configured_bias_;  // bias_ as configured, restored by reset_state()
   std::vector<std::int32_t> refract_, payload_shift_;
   std::vector<std::uint8_t> subtract_, graded_;
   // State, structure of arrays.

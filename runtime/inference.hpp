@@ -1,0 +1,86 @@
+// Running inferences: a mapped image on a simulated chip, with the host coprocessor executing the
+// network's host nodes, over a sequence dataset, on K worker threads.
+//
+// Per sample and per input symbol: reset the chip state (if the model says so), run the
+// before-chip host nodes (encoders, bias inputs), run T chip steps injecting the encoders'
+// spikes through the host link, read the output ports' spike counts back over the host link, run
+// the after-chip host nodes; after the last symbol run the sequence-end nodes and score the
+// argmax of the prediction value against the label.
+//
+// Determinism: every sample runs on a fresh chip state with its own accountant, its results go
+// to its own slot, and totals are summed in sample order (integers), so results and reports are
+// bit-identical for any thread count.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/architecture.hpp"
+#include "core/chip_accountant.hpp"
+#include "core/energy.hpp"
+#include "mapper/mapped_image.hpp"
+#include "runtime/datasets.hpp"
+#include "runtime/host_arithmetic.hpp"
+#include "runtime/host_program.hpp"
+
+namespace loihisim {
+
+enum class ResetPolicy : std::uint8_t {
+  kSymbol,  // chip state restarts at every input symbol (methods.md A.4)
+  kSample,  // chip state restarts at every sample only
+};
+ResetPolicy reset_policy_from_string(const std::string& s);
+std::string to_string(ResetPolicy p);
+
+// Where the host nodes run, and what each of their operations costs (architecture file,
+// `host_coprocessor:` section; docs/energy-model.md). Energies in fJ, times in ps.
+struct HostCosts {
+  std::string location;  // "external" or "embedded"
+  std::int64_t mul_fj = 0, add_fj = 0, cmp_fj = 0, nonlin_fj = 0, byte_fj = 0;
+  std::int64_t mul_ps = 0, add_ps = 0, cmp_ps = 0, nonlin_ps = 0, byte_ps = 0;
+};
+
+struct InferenceOptions {
+  int steps_per_symbol = 32;  // T
+  ResetPolicy reset = ResetPolicy::kSymbol;
+  std::string prediction;     // value whose argmax is the predicted class
+  HostNumberFormat host_format;
+  HostCosts host_costs;
+  std::uint64_t samples = 0;  // 0 = all samples of the dataset
+  int threads = 1;
+  bool keep_population_spikes = true;
+};
+
+struct SampleResult {
+  std::int32_t label = -1;
+  std::int32_t prediction = -1;
+  std::vector<double> output;             // the prediction value at the end (e.g. logits)
+  std::int64_t chip_steps = 0;
+  std::int64_t chip_ps = 0;               // sum of the step times
+  core::EnergyCounts chip_events;         // every chip event of the sample
+  HostOpCounts host;                      // host coprocessor operations
+  std::vector<std::uint64_t> population_spikes;  // per image population
+  std::vector<core::CoreTotals> core_totals;     // per chip core
+};
+
+struct InferenceRun {
+  std::vector<SampleResult> samples;  // in dataset order
+  std::uint64_t completed = 0;        // < samples.size() when cancelled
+  double wall_seconds = 0;
+};
+
+// `cancel` (optional) stops handing out samples when it becomes true (Ctrl-C); `progress` is
+// called with the number of finished samples.
+InferenceRun run_inferences(const mapper::MappedImage& image, const core::Architecture& arch,
+                            const SequenceDataset& data, const InferenceOptions& options,
+                            const std::atomic<bool>* cancel = nullptr,
+                            const std::function<void(std::uint64_t)>& progress = {});
+
+// Host time and energy of a count of host operations under a cost table.
+std::int64_t host_energy_fj(const HostCosts& c, const HostOpCounts& ops);
+std::int64_t host_time_ps(const HostCosts& c, const HostOpCounts& ops);
+
+}  // namespace loihisim

@@ -29,4 +29,14 @@ void AtomicOutput::commit() {
   committed_ = true;
 }
 
+void check_output_path(const std::filesystem::path& out, const std::string& option) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(out, ec))
+    throw InputError(option + " " + out.string() + ": is a directory");
+  const std::filesystem::path dir = out.has_parent_path() ? out.parent_path() : ".";
+  if (!std::filesystem::is_directory(dir, ec))
+    throw InputError(option + " " + out.string() + ": the directory " + dir.string() +
+                     " does not exist");
+}
+
 }  // namespace loihisim

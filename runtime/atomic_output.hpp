@@ -26,4 +26,8 @@ class AtomicOutput {
   bool committed_ = false;
 };
 
+// Fails early (before a long run) when `out` cannot be created: it is a directory or its folder
+// does not exist. `option` names the command-line option in the message.
+void check_output_path(const std::filesystem::path& out, const std::string& option);
+
 }  // namespace loihisim

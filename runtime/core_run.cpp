@@ -1,0 +1,222 @@
+#include "runtime/core_run.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+
+#include "runtime/errors.hpp"
+#include "runtime/version.hpp"
+
+namespace loihisim {
+namespace {
+
+// 1234567 -> "1,234,567" (locale-independent, so outputs do not depend on the environment).
+std::string grouped(std::uint64_t x) {
+  std::string digits = std::to_string(x);
+  std::string out;
+  const std::size_t n = digits.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0 && (n - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string grouped(std::int64_t x) {
+  if (x >= 0) return grouped(static_cast<std::uint64_t>(x));
+  std::string s(1, '-');
+  s += grouped(static_cast<std::uint64_t>(0) - static_cast<std::uint64_t>(x));
+  return s;
+}
+
+constexpr std::size_t kSummaryCoreRows = 16;
+
+}  // namespace
+
+std::optional<std::string> run_size_problem(std::int64_t steps, std::int64_t compartments) {
+  if (steps < 1 || steps > kMaxCoreRunSteps)
+    return fmt::format("the number of steps must be in the allowed range 1..{}", kMaxCoreRunSteps);
+  if (compartments > 0 && steps > kMaxTraceEntries / compartments)
+    return fmt::format(
+        "{} steps x {} compartments = {} trace entries exceed the allowed maximum of {} "
+        "(the traces are held in memory); the allowed range for steps is 1..{}",
+        steps, compartments, steps * compartments, kMaxTraceEntries,
+        kMaxTraceEntries / compartments);
+  return std::nullopt;
+}
+
+const std::vector<std::string>& core_count_names() {
+  static const std::vector<std::string> names = {
+      "spikes_in",         "syn_ops_dense", "syn_ops_sparse", "cx_updates",
+      "cx_updates_active", "spikes",        "spikes_out"};
+  return names;
+}
+
+std::uint64_t core_count_value(const core::CoreCounts& c, std::size_t name_index) {
+  const std::array<std::uint64_t, 7> values = {c.spikes_in,  c.syn_ops_dense,     c.syn_ops_sparse,
+                                               c.cx_updates, c.cx_updates_active, c.spikes,
+                                               c.spikes_out};
+  return values.at(name_index);
+}
+
+CoreRunResult run_core_spec(const CoreSpec& spec, std::optional<int> steps_override,
+                            const StepObserver& after_step) {
+  const int steps = steps_override.value_or(spec.steps);
+  std::int64_t total_compartments = 0;
+  for (const auto& c : spec.chip.cores)
+    total_compartments += static_cast<std::int64_t>(c.compartments.size());
+  if (auto why = run_size_problem(steps, total_compartments))
+    throw InputError(fmt::format("{}: steps = {}: {}", spec.source, steps, *why));
+
+  core::Chip chip(spec.chip);
+  CoreRunResult result;
+  result.steps = steps;
+  const auto n_steps = static_cast<std::size_t>(steps);
+  result.cores.resize(spec.chip.cores.size());
+  for (std::size_t c = 0; c < result.cores.size(); ++c) {
+    const auto& cfg = spec.chip.cores[c];
+    auto& tr = result.cores[c];
+    tr.compartments = static_cast<int>(cfg.compartments.size());
+    tr.input_axons = static_cast<int>(cfg.input_axons.size());
+    tr.output_axons = static_cast<int>(cfg.output_axons.size());
+    tr.accumulator_depth = cfg.accumulator_depth;
+    tr.synapse_memory_bits = core::synapse_memory_bits(cfg);
+    const std::size_t cells = n_steps * static_cast<std::size_t>(tr.compartments);
+    tr.u.resize(cells);
+    tr.v.resize(cells);
+    tr.spikes.assign(cells, 0);
+    tr.step_counts.resize(n_steps);
+  }
+
+  // The raster in step order (read_core_spec sorts it; a spec built in code need not be).
+  std::vector<HostSpike> raster = spec.inputs;
+  std::stable_sort(raster.begin(), raster.end(),
+                   [](const HostSpike& a, const HostSpike& b) { return a.step < b.step; });
+  auto next = raster.begin();
+
+  std::vector<core::CoreCounts> before(result.cores.size());
+  for (int s = 1; s <= steps; ++s) {
+    // Raster spikes at steps before 1 cannot be sent; the reader rejects them.
+    while (next != raster.end() && next->step < s) ++next;
+    for (; next != raster.end() && next->step == s; ++next) {
+      chip.inject(next->core, {next->axon, next->payload});
+      ++result.host_spikes;
+    }
+    chip.step();
+    const auto row = static_cast<std::size_t>(s - 1);
+    for (std::size_t c = 0; c < result.cores.size(); ++c) {
+      const core::Neurocore& nc = chip.core(static_cast<int>(c));
+      auto& tr = result.cores[c];
+      const auto n = static_cast<std::size_t>(tr.compartments);
+      std::copy(nc.u().begin(), nc.u().end(), tr.u.begin() + static_cast<std::ptrdiff_t>(row * n));
+      std::copy(nc.v().begin(), nc.v().end(), tr.v.begin() + static_cast<std::ptrdiff_t>(row * n));
+      for (const std::int32_t i : nc.fired()) tr.spikes[row * n + static_cast<std::size_t>(i)] = 1;
+      tr.step_counts[row] = nc.counts() - before[c];
+      before[c] = nc.counts();
+    }
+    if (after_step) after_step(chip);
+  }
+  result.host_spikes_skipped = static_cast<std::uint64_t>(raster.end() - next);
+  for (std::size_t c = 0; c < result.cores.size(); ++c)
+    result.cores[c].counts = chip.core(static_cast<int>(c)).counts();
+  return result;
+}
+
+void write_core_run(h5::Group& root, const CoreSpec& spec, const CoreRunResult& result) {
+  root.set_attribute("format", std::string("loihisim core-run trace"));
+  root.set_attribute("format_version", std::int64_t{1});
+  root.set_attribute("loihisim_version", std::string(version()));
+  root.set_attribute("spec", spec.source);
+  root.set_attribute("steps", std::int64_t{result.steps});
+  root.set_attribute("num_cores", static_cast<std::int64_t>(result.cores.size()));
+  root.set_attribute("host_spikes", static_cast<std::int64_t>(result.host_spikes));
+  root.set_attribute("host_spikes_skipped", static_cast<std::int64_t>(result.host_spikes_skipped));
+
+  const auto steps = static_cast<std::uint64_t>(result.steps);
+  h5::Group cores = root.create_group("cores");
+  for (std::size_t c = 0; c < result.cores.size(); ++c) {
+    const CoreTrace& tr = result.cores[c];
+    h5::Group g = cores.create_group(std::to_string(c));
+    g.set_attribute("compartments", std::int64_t{tr.compartments});
+    g.set_attribute("input_axons", std::int64_t{tr.input_axons});
+    g.set_attribute("output_axons", std::int64_t{tr.output_axons});
+    g.set_attribute("accumulator_depth", std::int64_t{tr.accumulator_depth});
+    g.set_attribute("synapse_memory_bits", tr.synapse_memory_bits);
+    g.set_attribute("synapse_memory_capacity_bits", spec.chip.limits.synapse_memory_bits);
+    const std::vector<std::uint64_t> dims = {steps, static_cast<std::uint64_t>(tr.compartments)};
+    constexpr int kGzip = 4;  // spikes and quiet traces compress well
+    g.write("u", tr.u, dims, kGzip);
+    g.write("v", tr.v, dims, kGzip);
+    g.write("spikes", tr.spikes, dims, kGzip);
+
+    h5::Group counts = g.create_group("counts");
+    const auto& names = core_count_names();
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      std::vector<std::uint64_t> per_step;
+      per_step.reserve(tr.step_counts.size());
+      for (const auto& sc : tr.step_counts) per_step.push_back(core_count_value(sc, k));
+      counts.write(names[k], per_step);
+      counts.set_attribute(names[k], static_cast<std::int64_t>(core_count_value(tr.counts, k)));
+    }
+  }
+
+  h5::Group inputs = root.create_group("inputs");
+  std::vector<std::int32_t> step, core, axon, payload;
+  for (const auto& s : spec.inputs) {
+    step.push_back(s.step);
+    core.push_back(s.core);
+    axon.push_back(s.axon);
+    payload.push_back(s.payload);
+  }
+  inputs.write("step", step);
+  inputs.write("core", core);
+  inputs.write("axon", axon);
+  inputs.write("payload", payload);
+}
+
+std::string core_run_summary(const CoreSpec& spec, const CoreRunResult& result) {
+  std::string s =
+      fmt::format("core-run {}: {} core{}, {} steps\n", spec.source, result.cores.size(),
+                  result.cores.size() == 1 ? "" : "s", result.steps);
+  const std::int64_t capacity = spec.chip.limits.synapse_memory_bits;
+  s += fmt::format("{:>4} {:>6} {:>6} {:>6} {:>21} {:>9} {:>11} {:>23} {:>9}\n", "core", "cx",
+                   "axons", "axons", "synapse memory bits", "spikes", "synaptic", "compartment",
+                   "spikes");
+  s += fmt::format("{:>4} {:>6} {:>6} {:>6} {:>21} {:>9} {:>11} {:>23} {:>9}\n", "", "", "in",
+                   "out", fmt::format("used / {}", grouped(capacity)), "", "ops",
+                   "updates active / total", "out");
+  const auto row = [&](const std::string& name, std::int64_t cx, std::int64_t in, std::int64_t out,
+                       const std::string& bits, const core::CoreCounts& k) {
+    s += fmt::format("{:>4} {:>6} {:>6} {:>6} {:>21} {:>9} {:>11} {:>23} {:>9}\n", name, cx, in,
+                     out, bits, grouped(k.spikes), grouped(k.syn_ops()),
+                     grouped(k.cx_updates_active) + " / " + grouped(k.cx_updates),
+                     grouped(k.spikes_out));
+  };
+  core::CoreCounts total;
+  std::int64_t cx = 0, in = 0, out = 0, bits = 0;
+  for (std::size_t c = 0; c < result.cores.size(); ++c) {
+    const CoreTrace& tr = result.cores[c];
+    total += tr.counts;
+    cx += tr.compartments;
+    in += tr.input_axons;
+    out += tr.output_axons;
+    bits += tr.synapse_memory_bits;
+    if (c >= kSummaryCoreRows) continue;  // one screen: the totals row covers the rest
+    row(std::to_string(c), tr.compartments, tr.input_axons, tr.output_axons,
+        grouped(tr.synapse_memory_bits), tr.counts);
+  }
+  if (result.cores.size() > kSummaryCoreRows)
+    s += fmt::format("{:>4} ({} more cores, see the HDF5 file)\n", "...",
+                     result.cores.size() - kSummaryCoreRows);
+  if (result.cores.size() > 1) row("all", cx, in, out, grouped(bits), total);
+  s += fmt::format("host spikes injected: {}", grouped(result.host_spikes));
+  if (result.host_spikes_skipped > 0)
+    s += fmt::format(" ({} raster spikes after step {} not injected)",
+                     grouped(result.host_spikes_skipped), result.steps);
+  s += fmt::format("; synaptic ops dense / sparse: {} / {}\n", grouped(total.syn_ops_dense),
+                   grouped(total.syn_ops_sparse));
+  return s;
+}
+
+}  // namespace loihisim

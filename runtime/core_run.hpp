@@ -1,0 +1,77 @@
+// Running a CoreSpec on core::Chip and recording what every compartment did at every step:
+// u, v and spikes (steps x compartments per core) and the event counters per step. The records
+// are written to HDF5 with the layout of docs/core-run.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/chip.hpp"
+#include "core/event_counts.hpp"
+#include "runtime/core_spec.hpp"
+#include "runtime/h5_file.hpp"
+
+namespace loihisim {
+
+// The whole trace is held in memory (9 bytes per compartment and step), so the run size is
+// bounded: at most this many steps, and at most kMaxTraceEntries (step, compartment) pairs over
+// all cores (about 450 MB of traces). core-run is for register-level inspection, not long runs.
+inline constexpr std::int64_t kMaxCoreRunSteps = 1'000'000;
+inline constexpr std::int64_t kMaxTraceEntries = 50'000'000;
+
+// Why `steps` steps of a chip with `compartments` compartments in total cannot be recorded, or
+// nullopt when they can. The text names the value and the allowed range; the caller prefixes
+// the file and key (or option) it came from.
+std::optional<std::string> run_size_problem(std::int64_t steps, std::int64_t compartments);
+
+// What one core did over the run. Arrays are row-major steps x compartments; row s holds the
+// state after step s + 1 (1-based step numbering, as in the spec).
+struct CoreTrace {
+  int compartments = 0;
+  int input_axons = 0;
+  int output_axons = 0;
+  int accumulator_depth = 0;
+  std::int64_t synapse_memory_bits = 0;  // used by the core's synapse lists
+  std::vector<std::int32_t> u;
+  std::vector<std::int32_t> v;
+  std::vector<std::uint8_t> spikes;           // 1 where the compartment fired at that step
+  std::vector<core::CoreCounts> step_counts;  // events of each step
+  core::CoreCounts counts;                    // events over the whole run
+};
+
+struct CoreRunResult {
+  int steps = 0;
+  std::vector<CoreTrace> cores;
+  std::uint64_t host_spikes = 0;          // raster spikes injected
+  std::uint64_t host_spikes_skipped = 0;  // raster spikes at steps after the last step run
+};
+
+// Called after every step with the chip in its post-step state (chip.time() steps done), so
+// energy or timing accounting can follow the run without changing it.
+using StepObserver = std::function<void(const core::Chip&)>;
+
+// Builds a chip from spec.chip, then for each step s = 1..steps injects the raster spikes of
+// step s, steps the chip, records every core and calls `after_step`. `steps` overrides
+// spec.steps when given; raster spikes after the last step are not injected (counted in
+// host_spikes_skipped). Throws InputError if the run is too large to record, core::
+// InvalidCoreConfig for a configuration that core::validate() rejects, std::out_of_range for a
+// raster spike naming a core or axon that does not exist (read_core_spec rejects both first).
+CoreRunResult run_core_spec(const CoreSpec& spec, std::optional<int> steps = std::nullopt,
+                            const StepObserver& after_step = {});
+
+// Writes the run into an open HDF5 file (root group), layout in docs/core-run.md. Callers use
+// AtomicOutput so a failed run leaves no file.
+void write_core_run(h5::Group& root, const CoreSpec& spec, const CoreRunResult& result);
+
+// A one-screen table: per core compartments, axons, synapse memory, spikes, synaptic
+// operations, active/total compartment updates, spikes out; and the totals.
+std::string core_run_summary(const CoreSpec& spec, const CoreRunResult& result);
+
+// The names of the CoreCounts fields, in the order used by the HDF5 file and the summary.
+const std::vector<std::string>& core_count_names();
+std::uint64_t core_count_value(const core::CoreCounts& counts, std::size_t name_index);
+
+}  // namespace loihisim

@@ -20,8 +20,8 @@ std::vector<ConfigProblem> validate(const ChipConfig& cfg) {
       if (o.dest_core < 0 || o.dest_core >= static_cast<int>(cfg.cores.size())) {
         problems.push_back({field + ".dest_core",
                             field + ".dest_core = " + std::to_string(o.dest_core) +
-                                " names no core (there are " + std::to_string(cfg.cores.size()) +
-                                ")"});
+                                " names no core; allowed range 0.." +
+                                std::to_string(static_cast<int>(cfg.cores.size()) - 1)});
         continue;
       }
       const auto n_axons = cfg.cores[static_cast<std::size_t>(o.dest_core)].input_axons.size();
@@ -29,7 +29,8 @@ std::vector<ConfigProblem> validate(const ChipConfig& cfg) {
         problems.push_back({field + ".dest_axon",
                             field + ".dest_axon = " + std::to_string(o.dest_axon) +
                                 " names no input axon of core " + std::to_string(o.dest_core) +
-                                " (it has " + std::to_string(n_axons) + ")"});
+                                (n_axons > 0 ? "; allowed range 0.." + std::to_string(n_axons - 1)
+                                             : std::string(", which has no input axons"))});
     }
   }
   return problems;

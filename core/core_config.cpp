@@ -22,7 +22,11 @@ class Checker {
   void range(const std::string& field, std::int64_t value, std::int64_t lo, std::int64_t hi) {
     if (value < lo || value > hi) {
       std::ostringstream s;
-      s << field << " = " << value << " is outside the allowed range " << lo << ".." << hi;
+      s << field << " = " << value;
+      if (hi < lo)  // an index into a table that has no entries
+        s << " indexes a table that is empty here (no value is allowed)";
+      else
+        s << " is outside the allowed range " << lo << ".." << hi;
       out_.push_back({field, s.str()});
     }
   }

@@ -631,25 +631,6 @@ void SpecReader::add_validation_problems(const CoreSpec& spec) {
       if (message.rfind(path, 0) == 0) message = mapped + message.substr(path.size());
       path = std::move(mapped);
     }
-    // An output axon naming no destination: say which values would be allowed.
-    if (known_core && table == "output_axons" && index >= 0) {
-      const auto& out = spec.chip.cores[c].output_axons[static_cast<std::size_t>(index)];
-      const auto n_cores = static_cast<std::int64_t>(spec.chip.cores.size());
-      const std::string rest = p.field.substr(index_end);
-      if (rest == ".dest_core") {
-        message += fmt::format("; allowed range 0..{}", n_cores - 1);
-      } else if (rest == ".dest_axon" && out.dest_core >= 0 && out.dest_core < n_cores) {
-        const auto n_axons = static_cast<std::int64_t>(
-            spec.chip.cores[static_cast<std::size_t>(out.dest_core)].input_axons.size());
-        message += n_axons > 0 ? fmt::format("; allowed range 0..{}", n_axons - 1)
-                               : fmt::format("; core {} has no input axons", out.dest_core);
-      }
-    }
-    // An index into an empty table: core::validate() states the range as "0..-1".
-    if (const auto empty = message.find("is outside the allowed range 0..-1");
-        empty != std::string::npos)
-      message.replace(empty, std::string_view("is outside the allowed range 0..-1").size(),
-                      "indexes a table that is empty here (no value is allowed)");
     if (!seen.insert(message).second) continue;  // one line per grouped entry is enough
     problems_.push_back({path, message + note});
   }

@@ -1,8 +1,15 @@
-// A chip family described in hardware terms: topology, per-core limits, and (added by the chip
-// issue) per-event energy and latency. Plain values; YAML parsing lives in runtime/arch_io.
+// A chip family described in hardware terms: topology, per-core limits, and the per-event energy
+// and latency tables that turn event counts into joules and seconds (docs/energy-model.md).
+// Plain values; YAML parsing lives in runtime/arch_io.
+//
+// Units are integers so that every sum is exact: energy in femtojoules (fJ), time in picoseconds
+// (ps), power in microwatts (uW). 1 uW for 1 ps is 1e-18 J, so static energy in fJ is
+// power_uW * time_ps / 1000.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/core_config.hpp"
 
@@ -11,11 +18,11 @@ namespace loihisim::core {
 // Cores sit in tiles on a 2-D mesh; chips sit on a board grid. Global core numbering is
 // chip-major, then tile (row-major: x fastest), then core within the tile.
 struct MeshGeometry {
-  int tiles_x = 8;          // tiles per chip along x (east-west)
-  int tiles_y = 4;          // tiles per chip along y (north-south)
+  int tiles_x = 8;  // tiles per chip along x (east-west)
+  int tiles_y = 4;  // tiles per chip along y (north-south)
   int cores_per_tile = 4;
-  int chips_x = 1;          // chips per board along x
-  int chips_y = 1;          // chips per board along y
+  int chips_x = 1;  // chips per board along x
+  int chips_y = 1;  // chips per board along y
 
   int cores_per_chip() const { return tiles_x * tiles_y * cores_per_tile; }
   int num_chips() const { return chips_x * chips_y; }
@@ -42,10 +49,85 @@ inline CoreLocation locate(const MeshGeometry& g, int global_core) {
   return l;
 }
 
+// The energy and the latency of one event.
+struct EventCost {
+  std::int64_t energy_fj = 0;
+  std::int64_t latency_ps = 0;
+};
+
+// Per-event costs of a core's units, one per CoreCounts field they multiply. A compartment
+// update costs either update_inactive or update_active (the active figure is the whole cost of
+// an active update, not an extra), plus fire_extra when the compartment fires.
+struct CoreEventCosts {
+  EventCost spike_received;   // axon in: per spike message received (CoreCounts::spikes_in)
+  EventCost syn_op_dense;     // synapse: per synaptic event of a dense list
+  EventCost syn_op_sparse;    // synapse: per synaptic event of a sparse list
+  EventCost update_inactive;  // soma: per compartment update that was not active
+  EventCost update_active;    // soma: per active compartment update
+  EventCost fire_extra;       // soma: added per compartment that fired
+  EventCost spike_sent;       // axon out: per spike message sent (CoreCounts::spikes_out)
+};
+
+// One kind of directed link between neighbouring routers. A message holds the link for
+// `serialisation_ps` (1 / bandwidth) and reaches the next router `hop.latency_ps` after it
+// started; the next router's input buffer for this link holds `buffer_depth` messages, and a
+// message may start only when a slot is free (credit flow control).
+struct LinkParams {
+  EventCost hop;
+  std::int64_t serialisation_ps = 0;
+  int buffer_depth = 1;
+};
+
+// One point of a barrier-time table: `count` tiles (or chips) in use take `time_ps`.
+struct BarrierPoint {
+  int count = 1;
+  std::int64_t time_ps = 0;
+};
+
+// The network-on-chip, the chip-to-chip links and the timestep barrier.
+struct NetworkCosts {
+  EventCost within_tile;    // a message to a core of the same tile (no inter-tile link)
+  LinkParams east_west;     // one tile hop along x inside a chip
+  LinkParams north_south;   // one tile hop along y inside a chip
+  LinkParams chip_to_chip;  // one hop that crosses from one chip to its neighbour
+  // Barrier time with one chip in use, by tiles in use (ascending, first point at 1 tile,
+  // covering every tile of a chip); linear interpolation between points.
+  std::vector<BarrierPoint> barrier_by_tiles;
+  // Barrier time with several chips in use, by chips in use (ascending, first point at 2
+  // chips, covering every chip of the board); empty on single-chip boards.
+  std::vector<BarrierPoint> barrier_by_chips;
+  std::int64_t barrier_energy_fj_per_tile = 0;  // per barrier, per tile in use
+};
+
+// The link between the host and the board. Injected spikes are serialised on it: the k-th
+// spike injected in a step reaches its core at k * spike_injected.latency_ps.
+struct HostLinkCosts {
+  EventCost spike_injected;  // per spike sent by the host into a core's input axon
+  EventCost readback;        // per spike or spike count read back by the host
+  EventCost word;            // per other 32-bit word moved over the link
+};
+
+// Power drawn whatever the activity, per chip in use.
+struct ChipPower {
+  std::int64_t static_uw = 0;  // leakage of the chip
+  std::int64_t x86_uw = 0;     // the embedded x86 cores, charged only when x86_in_use
+  bool x86_in_use = false;
+};
+
 struct Architecture {
   std::string name;
   MeshGeometry mesh;
   CoreLimits core;
+  CoreEventCosts core_costs;
+  NetworkCosts network;
+  HostLinkCosts host;
+  ChipPower power;
 };
+
+// Structural problems that would make timing or energy undefined: non-positive mesh sizes,
+// negative costs, buffer depth < 1, barrier tables that are unsorted or do not cover the tiles
+// of a chip (and the chips of the board). Field names are struct paths such as
+// "network.barrier_by_tiles[1].count". Empty = usable.
+std::vector<ConfigProblem> validate(const Architecture& arch);
 
 }  // namespace loihisim::core

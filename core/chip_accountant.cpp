@@ -1,0 +1,278 @@
+#include "core/chip_accountant.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "core/checked_math.hpp"
+#include "core/mesh_router.hpp"
+#include "core/step_timing.hpp"
+
+namespace loihisim::core {
+
+namespace {
+
+const Architecture& checked(const Architecture& arch) {
+  const auto problems = validate(arch);
+  if (!problems.empty()) {
+    std::string text = "architecture '" + arch.name + "' cannot be used for accounting:";
+    for (const auto& p : problems) text += " " + p.message + ";";
+    throw std::invalid_argument(text);
+  }
+  return arch;
+}
+
+bool counters_went_back(const CoreCounts& now, const CoreCounts& before) {
+  return now.spikes_in < before.spikes_in || now.syn_ops_dense < before.syn_ops_dense ||
+         now.syn_ops_sparse < before.syn_ops_sparse || now.cx_updates < before.cx_updates ||
+         now.cx_updates_active < before.cx_updates_active || now.spikes < before.spikes ||
+         now.spikes_out < before.spikes_out;
+}
+
+}  // namespace
+
+ChipAccountant::ChipAccountant(const Architecture& arch, std::vector<int> placement,
+                               AccountantOptions options)
+    : arch_(checked(arch)),
+      placement_(std::move(placement)),
+      options_(options),
+      network_(arch.mesh, arch.network) {
+  const int n = arch_.mesh.num_cores();
+  std::vector<std::uint8_t> seen(static_cast<std::size_t>(n), 0);
+  for (std::size_t i = 0; i < placement_.size(); ++i) {
+    const int p = placement_[i];
+    if (p < 0 || p >= n)
+      throw std::invalid_argument("placement[" + std::to_string(i) + "] = " + std::to_string(p) +
+                                  " is not a core of the " + std::to_string(n) + "-core mesh");
+    if (seen[static_cast<std::size_t>(p)]++)
+      throw std::invalid_argument("placement[" + std::to_string(i) + "] = " + std::to_string(p) +
+                                  " puts a second chip core on the same physical core");
+  }
+}
+
+void ChipAccountant::init(const Chip& chip) {
+  const int n = chip.num_cores();
+  if (placement_.empty()) {
+    if (n > arch_.mesh.num_cores())
+      throw std::invalid_argument("the chip has " + std::to_string(n) +
+                                  " cores but architecture '" + arch_.name + "' has " +
+                                  std::to_string(arch_.mesh.num_cores()));
+    placement_.resize(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) placement_[static_cast<std::size_t>(i)] = i;
+  } else if (static_cast<int>(placement_.size()) != n) {
+    throw std::invalid_argument("the placement names " + std::to_string(placement_.size()) +
+                                " cores but the chip has " + std::to_string(n));
+  }
+  const auto un = static_cast<std::size_t>(n);
+  in_use_.assign(un, 0);
+  totals_.assign(un, CoreTotals{});
+  prev_.assign(un, CoreCounts{});
+  std::vector<int> tiles, chips;
+  for (int i = 0; i < n; ++i) {
+    const Neurocore& c = chip.core(i);
+    if (c.num_compartments() == 0 && c.num_input_axons() == 0) continue;
+    in_use_[static_cast<std::size_t>(i)] = 1;
+    ++cores_in_use_;
+    const int phys = placement_[static_cast<std::size_t>(i)];
+    const BoardTile t = board_tile(arch_.mesh, phys);
+    tiles.push_back(t.y * board_tiles_x(arch_.mesh) + t.x);
+    chips.push_back(locate(arch_.mesh, phys).chip);
+  }
+  for (auto* v : {&tiles, &chips}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  tiles_in_use_ = static_cast<int>(tiles.size());
+  chips_in_use_ = static_cast<int>(chips.size());
+  started_ = true;
+}
+
+void ChipAccountant::start(const Chip& chip) {
+  if (!records_.empty())
+    throw std::logic_error("ChipAccountant::start() after steps were already observed");
+  if (!started_) init(chip);
+  for (int i = 0; i < chip.num_cores(); ++i)
+    prev_[static_cast<std::size_t>(i)] = chip.core(i).counts();
+  last_time_ = chip.time();
+}
+
+void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
+  if (!started_) init(chip);
+  if (chip.num_cores() != num_cores())
+    throw std::logic_error("observe() was given a chip with " + std::to_string(chip.num_cores()) +
+                           " cores; the accountant follows one with " +
+                           std::to_string(num_cores()));
+  if (chip.time() != last_time_ + 1 && chip.time() != 1)
+    throw std::logic_error("observe() must follow every Chip::step(): chip time " +
+                           std::to_string(chip.time()) + " after " + std::to_string(last_time_));
+  last_time_ = chip.time();
+
+  const auto n = static_cast<std::size_t>(num_cores());
+  const CoreEventCosts& costs = arch_.core_costs;
+  delta_.resize(n);
+  compute_.assign(n, 0);
+  busy_.assign(n, 0);
+  StepRecord rec;
+  int slowest = -1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const CoreCounts& now = chip.core(static_cast<int>(i)).counts();
+    if (counters_went_back(now, prev_[i]))
+      throw std::logic_error("core " + std::to_string(i) + "'s event counters went backwards");
+    delta_[i] = now - prev_[i];
+    prev_[i] = now;
+    compute_[i] = compute_time_ps(costs, delta_[i]);
+    busy_[i] = busy_time_ps(costs, delta_[i]);
+    CoreTotals& t = totals_[i];
+    t.counts += delta_[i];
+    t.busy_ps = checked_add(t.busy_ps, busy_[i]);
+    if (busy_[i] > rec.compute_ps) {
+      rec.compute_ps = busy_[i];
+      slowest = static_cast<int>(i);
+    }
+  }
+  if (options_.keep_per_core_steps) {
+    step_counts_.insert(step_counts_.end(), delta_.begin(), delta_.end());
+    step_busy_.insert(step_busy_.end(), busy_.begin(), busy_.end());
+  }
+
+  // The step's messages: core messages leave in order after the core's compute phase; host
+  // spikes are serialised on the host link and reach their core directly.
+  messages_.clear();
+  message_source_.clear();
+  message_dest_.clear();
+  sent_in_step_.assign(n, 0);
+  std::uint64_t host_spikes = 0;
+  for (const RoutedMessage& m : chip.last_messages()) {
+    if (m.source_core < 0) {
+      ++host_spikes;
+      ++totals_[static_cast<std::size_t>(m.dest_core)].host_spikes_received;
+      continue;
+    }
+    const auto s = static_cast<std::size_t>(m.source_core);
+    const std::uint64_t k = ++sent_in_step_[s];
+    messages_.push_back({placement_[s], placement_[static_cast<std::size_t>(m.dest_core)],
+                         checked_add(compute_[s], checked_mul(k, costs.spike_sent.latency_ps))});
+    message_source_.push_back(m.source_core);
+    message_dest_.push_back(m.dest_core);
+  }
+  network_.deliver(messages_, deliveries_);
+  int last = -1;
+  for (std::size_t j = 0; j < deliveries_.size(); ++j) {
+    const MessageDelivery& d = deliveries_[j];
+    CoreTotals& t = totals_[static_cast<std::size_t>(message_source_[j])];
+    t.within_tile += d.within_tile ? 1 : 0;
+    t.east_west_hops += static_cast<std::uint64_t>(d.east_west_hops);
+    t.north_south_hops += static_cast<std::uint64_t>(d.north_south_hops);
+    t.chip_hops += static_cast<std::uint64_t>(d.chip_hops);
+    if (last < 0 || d.arrival_ps > rec.network_ps) {  // the first of equal arrivals wins
+      last = static_cast<int>(j);
+      rec.network_ps = d.arrival_ps;
+    }
+  }
+
+  rec.host_ps = checked_mul(host_spikes, arch_.host.spike_injected.latency_ps);
+  rec.barrier_ps = barrier_time_ps(arch_.network, tiles_in_use_, chips_in_use_);
+  rec.readback_ps = checked_add(checked_mul(host.readbacks, arch_.host.readback.latency_ps),
+                                checked_mul(host.words, arch_.host.word.latency_ps));
+  const std::int64_t busiest = std::max({rec.compute_ps, rec.network_ps, rec.host_ps});
+  rec.step_ps = checked_add(checked_add(busiest, rec.barrier_ps), rec.readback_ps);
+
+  // Critical component: a core wins ties, then the network, then the host link.
+  if (busiest > 0 && rec.compute_ps == busiest) {
+    rec.critical = {CriticalComponent::Kind::kCore, slowest};
+    ++totals_[static_cast<std::size_t>(slowest)].critical_steps;
+  } else if (busiest > 0 && last >= 0 && rec.network_ps == busiest) {
+    const auto j = static_cast<std::size_t>(last);
+    const MessageDelivery& d = deliveries_[j];
+    const std::int64_t departed = messages_[j].depart_ps;
+    const std::int64_t path = d.arrival_ps - departed - d.wait_ps;
+    if (departed >= d.worst_wait_ps && departed >= path) {
+      rec.critical = {CriticalComponent::Kind::kCore, message_source_[j]};
+      ++totals_[static_cast<std::size_t>(message_source_[j])].critical_steps;
+    } else if (d.worst_wait_ps >= path) {
+      rec.critical = {CriticalComponent::Kind::kLink, d.worst_link};
+    } else if (d.within_tile) {
+      const BoardTile t = board_tile(arch_.mesh, messages_[j].dst_core);
+      rec.critical = {CriticalComponent::Kind::kTileRouter, t.y * board_tiles_x(arch_.mesh) + t.x};
+    } else {
+      rec.critical = {CriticalComponent::Kind::kRoute,
+                      std::int64_t{message_source_[j]} * num_cores() + message_dest_[j]};
+    }
+  } else if (busiest > 0) {
+    rec.critical = {CriticalComponent::Kind::kHostLink, -1};
+  }
+  auto it = std::lower_bound(critical_.begin(), critical_.end(), rec.critical,
+                             [](const auto& a, const CriticalComponent& c) { return a.first < c; });
+  if (it == critical_.end() || it->first != rec.critical)
+    it = critical_.insert(it, {rec.critical, 0});
+  ++it->second;
+
+  elapsed_ps_ = checked_add(elapsed_ps_, rec.step_ps);
+  barrier_tiles_ += static_cast<std::uint64_t>(tiles_in_use_);  // every tile in use joins it
+  host_spikes_ += host_spikes;
+  host_readbacks_ += host.readbacks;
+  host_words_ += host.words;
+  records_.push_back(rec);
+}
+
+EnergyCounts ChipAccountant::core_energy_counts(int i) const {
+  const CoreTotals& t = totals_.at(static_cast<std::size_t>(i));
+  EnergyCounts e;
+  add_core_counts(e, t.counts);
+  e[EnergyEvent::kWithinTile] += t.within_tile;
+  e[EnergyEvent::kEastWestHop] += t.east_west_hops;
+  e[EnergyEvent::kNorthSouthHop] += t.north_south_hops;
+  e[EnergyEvent::kChipHop] += t.chip_hops;
+  return e;
+}
+
+EnergyCounts ChipAccountant::energy_counts() const {
+  EnergyCounts e;
+  for (int i = 0; i < num_cores(); ++i) e += core_energy_counts(i);
+  e[EnergyEvent::kBarrierTile] += barrier_tiles_;
+  e[EnergyEvent::kHostSpikeInjected] += host_spikes_;
+  e[EnergyEvent::kHostReadback] += host_readbacks_;
+  e[EnergyEvent::kHostWord] += host_words_;
+  const auto chip_ps = static_cast<std::uint64_t>(
+      checked_mul(static_cast<std::uint64_t>(chips_in_use_), elapsed_ps_));
+  e[EnergyEvent::kStatic] += chip_ps;
+  e[EnergyEvent::kX86] += chip_ps;
+  return e;
+}
+
+std::vector<std::pair<CriticalComponent, std::uint64_t>> ChipAccountant::critical_counts() const {
+  auto out = critical_;
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  return out;
+}
+
+std::string ChipAccountant::describe(const CriticalComponent& c) const {
+  switch (c.kind) {
+    case CriticalComponent::Kind::kNone:
+      return "nothing in use";
+    case CriticalComponent::Kind::kCore:
+      return "chip core " + std::to_string(c.index) + " on physical " +
+             describe_core(arch_.mesh, placement_.at(static_cast<std::size_t>(c.index)));
+    case CriticalComponent::Kind::kLink:
+      return describe_link(arch_.mesh, static_cast<int>(c.index));
+    case CriticalComponent::Kind::kRoute: {
+      const auto src = static_cast<std::size_t>(c.index / num_cores());
+      const auto dst = static_cast<std::size_t>(c.index % num_cores());
+      const Route r = route(arch_.mesh, placement_.at(src), placement_.at(dst));
+      return "route from chip core " + std::to_string(src) + " to chip core " +
+             std::to_string(dst) + " (" + std::to_string(r.east_west_hops) + " E-W, " +
+             std::to_string(r.north_south_hops) + " N-S, " + std::to_string(r.chip_hops) +
+             " chip-to-chip hops)";
+    }
+    case CriticalComponent::Kind::kTileRouter:
+      return "within-tile delivery in " +
+             describe_tile(arch_.mesh, {static_cast<int>(c.index % board_tiles_x(arch_.mesh)),
+                                        static_cast<int>(c.index / board_tiles_x(arch_.mesh))});
+    case CriticalComponent::Kind::kHostLink:
+      return "host link";
+  }
+  return "unknown";
+}
+
+}  // namespace loihisim::core

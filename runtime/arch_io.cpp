@@ -1,0 +1,404 @@
+#include "runtime/arch_io.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+
+#include "runtime/errors.hpp"
+
+#ifndef LOIHISIM_DATA_DIR
+#error "LOIHISIM_DATA_DIR must be defined by the build (runtime/CMakeLists.txt)"
+#endif
+
+namespace loihisim {
+
+namespace {
+
+using core::Architecture;
+using core::BarrierPoint;
+using core::EventCost;
+using core::LinkParams;
+
+// Upper bounds that keep every product in 64 bits and catch unit mistakes (a value 1000x off).
+constexpr std::int64_t kMaxEnergyPj = 1'000'000;    // 1 uJ per event
+constexpr std::int64_t kMaxTimeNs = 1'000'000'000;  // 1 s per event or barrier
+constexpr std::int64_t kMaxPowerMw = 1'000'000;     // 1 kW per chip
+constexpr std::int64_t kMaxCores = std::int64_t{1} << 24;
+
+// A node together with its key path, for messages.
+struct Field {
+  YAML::Node node;
+  std::string path;
+};
+
+std::string join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+std::string kind_of(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return n.Tag() == "!" ? "the quoted string \"" + n.Scalar() + "\"" : "'" + n.Scalar() + "'";
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const Field& f, const std::string& what) const {
+    std::string where = file_;
+    if (f.node.IsDefined() && f.node.Mark().line >= 0)
+      where += ":" + std::to_string(f.node.Mark().line + 1);
+    throw InputError(where + ": " + (f.path.empty() ? "(top level)" : f.path) + ": " + what);
+  }
+
+  // The node must be a mapping with exactly `keys` (no unknown, missing or repeated keys).
+  void expect_map(const Field& f, std::initializer_list<const char*> keys) const {
+    const std::string allowed = list(keys);
+    if (!f.node.IsMap())
+      fail(f, "expected a mapping with keys " + allowed + ", found " + kind_of(f.node));
+    std::set<std::string> seen;
+    for (const auto& kv : f.node) {
+      const Field key{kv.first, f.path};
+      if (!kv.first.IsScalar()) fail(key, "keys must be plain names, found " + kind_of(kv.first));
+      const std::string& k = kv.first.Scalar();
+      if (!seen.insert(k).second) fail({kv.first, join(f.path, k)}, "key given twice");
+      if (std::find_if(keys.begin(), keys.end(), [&](const char* a) { return k == a; }) ==
+          keys.end())
+        fail({kv.first, join(f.path, k)}, "unknown key (allowed keys: " + allowed + ")");
+    }
+    for (const char* k : keys)
+      if (!seen.count(k)) fail(f, "missing key '" + std::string(k) + "'");
+  }
+
+  Field get(const Field& map, const char* key) const {
+    return {map.node[key], join(map.path, key)};
+  }
+
+  std::int64_t integer(const Field& f, std::int64_t lo, std::int64_t hi) const {
+    const std::string range = "allowed " + std::to_string(lo) + ".." + std::to_string(hi);
+    const std::string text = plain_scalar(f, "an integer (" + range + ")");
+    std::size_t i = (text[0] == '-' || text[0] == '+') ? 1 : 0;
+    if (i == text.size() || text.size() - i > 18 ||
+        !std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(),
+                     [](char c) { return c >= '0' && c <= '9'; }))
+      fail(f, "'" + text + "' is not an integer (" + range + ")");
+    const std::int64_t v = std::stoll(text);
+    if (v < lo || v > hi) fail(f, text + " is out of range (" + range + ")");
+    return v;
+  }
+
+  int small_int(const Field& f, int lo, int hi) const {
+    return static_cast<int>(integer(f, lo, hi));
+  }
+
+  // A decimal number with at most 3 fractional digits, returned in thousandths (pJ -> fJ,
+  // ns -> ps, mW -> uW): exact, no binary rounding. `lo` and `hi` are in whole units.
+  std::int64_t milli(const Field& f, std::int64_t lo, std::int64_t hi,
+                     const std::string& unit) const {
+    const std::string range =
+        "allowed " + std::to_string(lo) + ".." + std::to_string(hi) + " " + unit;
+    const std::string text = plain_scalar(f, "a number (" + range + ")");
+    std::size_t i = 0;
+    bool negative = false;
+    if (text[0] == '-' || text[0] == '+') {
+      negative = text[0] == '-';
+      ++i;
+    }
+    std::int64_t whole = 0, frac = 0;
+    int whole_digits = 0, frac_digits = 0;
+    bool ok = true;
+    for (; i < text.size() && text[i] != '.'; ++i) {
+      if (text[i] < '0' || text[i] > '9' || ++whole_digits > 15) {
+        ok = false;
+        break;
+      }
+      whole = whole * 10 + (text[i] - '0');
+    }
+    if (ok && i < text.size()) {  // text[i] == '.'
+      for (++i; i < text.size(); ++i) {
+        if (text[i] < '0' || text[i] > '9') {
+          ok = false;
+          break;
+        }
+        if (++frac_digits > 3)
+          fail(f, text + " has more than 3 decimal places (the resolution is 0.001 " + unit + ")");
+        frac = frac * 10 + (text[i] - '0');
+      }
+      ok = ok && frac_digits > 0;
+    }
+    if (!ok || whole_digits == 0) fail(f, "'" + text + "' is not a decimal number (" + range + ")");
+    for (int d = frac_digits; d < 3; ++d) frac *= 10;
+    const std::int64_t v = (whole * 1000 + frac) * (negative ? -1 : 1);
+    if (v < lo * 1000 || v > hi * 1000) fail(f, text + " is out of range (" + range + ")");
+    return v;
+  }
+
+  double real(const Field& f, double lo, double hi, const std::string& unit) const {
+    std::ostringstream r;
+    r << "allowed " << lo << ".." << hi << " " << unit;
+    const std::string text = plain_scalar(f, "a number (" + r.str() + ")");
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || !std::isfinite(v))
+      fail(f, "'" + text + "' is not a number (" + r.str() + ")");
+    if (v < lo || v > hi) fail(f, text + " is out of range (" + r.str() + ")");
+    return v;
+  }
+
+  bool boolean(const Field& f) const {
+    const std::string text = plain_scalar(f, "true or false");
+    if (text == "true") return true;
+    if (text == "false") return false;
+    fail(f, "'" + text + "' is not a boolean (allowed true or false)");
+  }
+
+  std::string text(const Field& f) const {
+    if (!f.node.IsScalar()) fail(f, "expected a name, found " + kind_of(f.node));
+    if (f.node.Scalar().empty()) fail(f, "must not be empty");
+    return f.node.Scalar();
+  }
+
+ private:
+  static std::string list(std::initializer_list<const char*> keys) {
+    std::string s;
+    for (const char* k : keys) s += (s.empty() ? "" : ", ") + std::string(k);
+    return s;
+  }
+
+  std::string plain_scalar(const Field& f, const std::string& expected) const {
+    if (!f.node.IsScalar() || f.node.Tag() == "!" || f.node.Scalar().empty())
+      fail(f, "expected " + expected + ", found " + kind_of(f.node));
+    return f.node.Scalar();
+  }
+
+  std::string file_;
+};
+
+EventCost read_cost(const Reader& r, const Field& f) {
+  r.expect_map(f, {"energy_pj", "latency_ns"});
+  return {r.milli(r.get(f, "energy_pj"), 0, kMaxEnergyPj, "pJ"),
+          r.milli(r.get(f, "latency_ns"), 0, kMaxTimeNs, "ns")};
+}
+
+LinkParams read_link(const Reader& r, const Field& f) {
+  r.expect_map(f, {"hop", "bandwidth_gspike_per_s", "buffer_depth"});
+  LinkParams l;
+  l.hop = read_cost(r, r.get(f, "hop"));
+  // One message occupies the link for 1 / bandwidth: 1000 / (Gspike/s) ps, to the nearest ps.
+  const double bw = r.real(r.get(f, "bandwidth_gspike_per_s"), 0.001, 1000, "Gspike/s");
+  l.serialisation_ps = std::llround(1000.0 / bw);
+  l.buffer_depth = r.small_int(r.get(f, "buffer_depth"), 1, 65536);
+  return l;
+}
+
+// A barrier table: a list of {<count_key>: n, time_ns: t}, strictly ascending in n, starting at
+// `first` and reaching at least `cover`.
+std::vector<BarrierPoint> read_barrier(const Reader& r, const Field& f, const char* count_key,
+                                       int first, int cover, int max_count,
+                                       const std::string& extent) {
+  if (!f.node.IsSequence())
+    r.fail(f, std::string("expected a list of {") + count_key + ", time_ns}, found " +
+                  kind_of(f.node));
+  std::vector<BarrierPoint> out;
+  for (std::size_t i = 0; i < f.node.size(); ++i) {
+    const Field p{f.node[i], f.path + "[" + std::to_string(i) + "]"};
+    r.expect_map(p, {count_key, "time_ns"});
+    const Field c = r.get(p, count_key);
+    BarrierPoint b;
+    b.count = r.small_int(c, first, max_count);
+    b.time_ps = r.milli(r.get(p, "time_ns"), 0, kMaxTimeNs, "ns");
+    if (i == 0 && b.count != first)
+      r.fail(c, std::to_string(b.count) + " must be " + std::to_string(first) +
+                    " (the table starts at " + std::to_string(first) + ")");
+    if (i > 0 && b.count <= out.back().count)
+      r.fail(c, std::to_string(b.count) + " must be greater than the previous point's " +
+                    std::to_string(out.back().count) + " (points ascend)");
+    out.push_back(b);
+  }
+  if (cover >= first && (out.empty() || out.back().count < cover))
+    r.fail(f, "the table " +
+                  (out.empty() ? std::string("is empty")
+                               : "ends at " + std::to_string(out.back().count)) +
+                  " but must cover " + std::to_string(first) + ".." + std::to_string(cover) + " " +
+                  count_key + " (" + extent + ")");
+  return out;
+}
+
+core::CoreLimits read_limits(const Reader& r, const Field& f) {
+  r.expect_map(f, {"max_compartments", "max_input_axons", "max_output_axons", "synapse_memory_bits",
+                   "max_compartment_profiles", "max_threshold_profiles", "max_synapse_formats",
+                   "accumulator_slots", "min_accumulator_depth", "max_accumulator_depth",
+                   "allow_reset_subtract", "allow_graded_spikes"});
+  core::CoreLimits l;
+  l.max_compartments = r.small_int(r.get(f, "max_compartments"), 1, 65536);
+  l.max_input_axons = r.small_int(r.get(f, "max_input_axons"), 1, 1 << 20);
+  l.max_output_axons = r.small_int(r.get(f, "max_output_axons"), 1, 1 << 20);
+  l.synapse_memory_bits = r.integer(r.get(f, "synapse_memory_bits"), 1, std::int64_t{1} << 40);
+  l.max_compartment_profiles = r.small_int(r.get(f, "max_compartment_profiles"), 1, 1024);
+  l.max_threshold_profiles = r.small_int(r.get(f, "max_threshold_profiles"), 1, 1024);
+  l.max_synapse_formats = r.small_int(r.get(f, "max_synapse_formats"), 1, 1024);
+  l.accumulator_slots = r.small_int(r.get(f, "accumulator_slots"), 1, 1 << 24);
+  l.min_accumulator_depth = r.small_int(r.get(f, "min_accumulator_depth"), 2, 1024);
+  const Field max_depth = r.get(f, "max_accumulator_depth");
+  l.max_accumulator_depth = r.small_int(max_depth, 2, 1024);
+  if (l.max_accumulator_depth < l.min_accumulator_depth)
+    r.fail(max_depth, std::to_string(l.max_accumulator_depth) +
+                          " is out of range (allowed min_accumulator_depth = " +
+                          std::to_string(l.min_accumulator_depth) + "..1024)");
+  l.allow_reset_subtract = r.boolean(r.get(f, "allow_reset_subtract"));
+  l.allow_graded_spikes = r.boolean(r.get(f, "allow_graded_spikes"));
+  return l;
+}
+
+Architecture read_root(const Reader& r, const YAML::Node& root) {
+  const Field top{root, ""};
+  r.expect_map(top, {"name", "board", "chip"});
+  Architecture a;
+  a.name = r.text(r.get(top, "name"));
+
+  const Field chip = r.get(top, "chip");
+  r.expect_map(chip, {"static_power_mw", "embedded_x86", "mesh", "barrier", "tile"});
+  const Field mesh = r.get(chip, "mesh");
+  r.expect_map(mesh, {"tiles_x", "tiles_y", "east_west_link", "north_south_link"});
+  a.mesh.tiles_x = r.small_int(r.get(mesh, "tiles_x"), 1, 256);
+  a.mesh.tiles_y = r.small_int(r.get(mesh, "tiles_y"), 1, 256);
+  const Field tile = r.get(chip, "tile");
+  r.expect_map(tile, {"cores", "within_tile_delivery", "core"});
+  a.mesh.cores_per_tile = r.small_int(r.get(tile, "cores"), 1, 64);
+
+  const Field board = r.get(top, "board");
+  r.expect_map(board, {"chips_x", "chips_y", "barrier_by_chips", "chip_to_chip_link", "host_link"});
+  a.mesh.chips_x = r.small_int(r.get(board, "chips_x"), 1, 1024);
+  const Field chips_y = r.get(board, "chips_y");
+  a.mesh.chips_y = r.small_int(chips_y, 1, 1024);
+  const std::int64_t cores = std::int64_t{a.mesh.tiles_x} * a.mesh.tiles_y * a.mesh.cores_per_tile *
+                             a.mesh.chips_x * a.mesh.chips_y;
+  if (cores > kMaxCores)
+    r.fail(chips_y, "the board would have " + std::to_string(cores) + " cores (allowed up to " +
+                        std::to_string(kMaxCores) + ")");
+
+  a.network.barrier_by_chips = read_barrier(r, r.get(board, "barrier_by_chips"), "chips", 2,
+                                            a.mesh.num_chips() > 1 ? a.mesh.num_chips() : 0,
+                                            1 << 20, "every chip of the board");
+  a.network.chip_to_chip = read_link(r, r.get(board, "chip_to_chip_link"));
+  const Field host = r.get(board, "host_link");
+  r.expect_map(host, {"spike_injected", "readback", "word"});
+  a.host.spike_injected = read_cost(r, r.get(host, "spike_injected"));
+  a.host.readback = read_cost(r, r.get(host, "readback"));
+  a.host.word = read_cost(r, r.get(host, "word"));
+
+  a.power.static_uw = r.milli(r.get(chip, "static_power_mw"), 0, kMaxPowerMw, "mW");
+  const Field x86 = r.get(chip, "embedded_x86");
+  r.expect_map(x86, {"power_mw", "in_use"});
+  a.power.x86_uw = r.milli(r.get(x86, "power_mw"), 0, kMaxPowerMw, "mW");
+  a.power.x86_in_use = r.boolean(r.get(x86, "in_use"));
+  a.network.east_west = read_link(r, r.get(mesh, "east_west_link"));
+  a.network.north_south = read_link(r, r.get(mesh, "north_south_link"));
+  const Field barrier = r.get(chip, "barrier");
+  r.expect_map(barrier, {"energy_pj_per_tile", "time_by_tiles"});
+  a.network.barrier_energy_fj_per_tile =
+      r.milli(r.get(barrier, "energy_pj_per_tile"), 0, kMaxEnergyPj, "pJ");
+  const int tiles = a.mesh.tiles_x * a.mesh.tiles_y;
+  a.network.barrier_by_tiles = read_barrier(r, r.get(barrier, "time_by_tiles"), "tiles", 1, tiles,
+                                            1 << 16, "every tile of a chip");
+
+  a.network.within_tile = read_cost(r, r.get(tile, "within_tile_delivery"));
+  const Field core = r.get(tile, "core");
+  r.expect_map(core, {"limits", "axon_in", "synapse", "soma", "axon_out"});
+  a.core = read_limits(r, r.get(core, "limits"));
+  const Field axon_in = r.get(core, "axon_in");
+  r.expect_map(axon_in, {"spike_received"});
+  a.core_costs.spike_received = read_cost(r, r.get(axon_in, "spike_received"));
+  const Field syn = r.get(core, "synapse");
+  r.expect_map(syn, {"dense", "sparse"});
+  a.core_costs.syn_op_dense = read_cost(r, r.get(syn, "dense"));
+  a.core_costs.syn_op_sparse = read_cost(r, r.get(syn, "sparse"));
+  const Field soma = r.get(core, "soma");
+  r.expect_map(soma, {"update_inactive", "update_active", "fire_extra"});
+  a.core_costs.update_inactive = read_cost(r, r.get(soma, "update_inactive"));
+  a.core_costs.update_active = read_cost(r, r.get(soma, "update_active"));
+  a.core_costs.fire_extra = read_cost(r, r.get(soma, "fire_extra"));
+  const Field axon_out = r.get(core, "axon_out");
+  r.expect_map(axon_out, {"spike_sent"});
+  a.core_costs.spike_sent = read_cost(r, r.get(axon_out, "spike_sent"));
+
+  // Everything above was checked key by key; this catches any invariant core/ adds later.
+  const auto problems = core::validate(a);
+  if (!problems.empty()) r.fail(top, problems.front().message);
+  return a;
+}
+
+bool looks_like_path(const std::string& s) {
+  const auto ends = [&](const std::string& suffix) {
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return s.find('/') != std::string::npos || ends(".yaml") || ends(".yml");
+}
+
+}  // namespace
+
+core::Architecture parse_architecture(const std::string& yaml_text, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
+  }
+  return read_root(Reader(file), root);
+}
+
+core::Architecture read_architecture(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in || std::filesystem::is_directory(path))
+    throw InputError(path.string() + ": cannot read the architecture file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_architecture(text.str(), path.string());
+}
+
+std::filesystem::path data_dir() {
+  if (const char* env = std::getenv("LOIHISIM_DATA_DIR"); env && *env) return env;
+  return LOIHISIM_DATA_DIR;
+}
+
+std::vector<std::string> architecture_profiles() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(data_dir() / "arch", ec))
+    if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+core::Architecture load_architecture(const std::string& name_or_path) {
+  if (looks_like_path(name_or_path)) return read_architecture(name_or_path);
+  const auto file = data_dir() / "arch" / (name_or_path + ".yaml");
+  if (!std::filesystem::is_regular_file(file)) {
+    std::string available;
+    for (const auto& n : architecture_profiles()) available += (available.empty() ? "" : ", ") + n;
+    throw InputError("unknown architecture '" + name_or_path + "': give a .yaml file or one of: " +
+                     (available.empty() ? "(none found)" : available) + " (profiles in " +
+                     (data_dir() / "arch").string() + ")");
+  }
+  return read_architecture(file);
+}
+
+}  // namespace loihisim

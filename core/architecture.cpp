@@ -88,6 +88,15 @@ std::vector<ConfigProblem> validate(const Architecture& arch) {
   c.cost("host.spike_injected", arch.host.spike_injected);
   c.cost("host.readback", arch.host.readback);
   c.cost("host.word", arch.host.word);
+  for (const auto& [where, ops] : {std::pair{"external", &arch.host_coprocessor.external},
+                                   std::pair{"embedded", &arch.host_coprocessor.embedded}}) {
+    const std::string base = std::string("host_coprocessor.") + where;
+    c.cost(base + ".mul", ops->mul);
+    c.cost(base + ".add", ops->add);
+    c.cost(base + ".cmp", ops->cmp);
+    c.cost(base + ".nonlin", ops->nonlin);
+    c.cost(base + ".byte", ops->byte);
+  }
   c.non_negative("power.static_uw", arch.power.static_uw);
   c.non_negative("power.x86_uw", arch.power.x86_uw);
   return problems;

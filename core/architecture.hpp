@@ -114,6 +114,22 @@ struct ChipPower {
   bool x86_in_use = false;
 };
 
+// What one operation of the host coprocessor costs (the non-spiking part of hybrid models;
+// executed by runtime/, priced here so every energy table lives in one file).
+struct HostOpCosts {
+  EventCost mul;     // one multiplication
+  EventCost add;     // one addition or subtraction
+  EventCost cmp;     // one comparison
+  EventCost nonlin;  // one transcendental function (sigmoid, tanh, exp)
+  EventCost byte;    // one byte of weights or activations moved
+};
+
+// Where host nodes can run: an external host CPU, or the chip's embedded x86 cores.
+struct HostCoprocessorCosts {
+  HostOpCosts external;
+  HostOpCosts embedded;
+};
+
 struct Architecture {
   std::string name;
   MeshGeometry mesh;
@@ -122,6 +138,7 @@ struct Architecture {
   NetworkCosts network;
   HostLinkCosts host;
   ChipPower power;
+  HostCoprocessorCosts host_coprocessor;
 };
 
 // Structural problems that would make timing or energy undefined: non-positive mesh sizes,

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "runtime/errors.hpp"
+#include "runtime/yaml_reader.hpp"
 
 #ifndef LOIHISIM_DATA_DIR
 #error "LOIHISIM_DATA_DIR must be defined by the build (runtime/CMakeLists.txt)"
@@ -31,165 +32,12 @@ constexpr std::int64_t kMaxTimeNs = 1'000'000'000;  // 1 s per event or barrier
 constexpr std::int64_t kMaxPowerMw = 1'000'000;     // 1 kW per chip
 constexpr std::int64_t kMaxCores = std::int64_t{1} << 24;
 
-// A node together with its key path, for messages.
-struct Field {
-  YAML::Node node;
-  std::string path;
-};
+using yaml::Field;
+using yaml::Reader;
 
-std::string join(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
+int small_int(const Reader& r, const Field& f, int lo, int hi) {
+  return static_cast<int>(r.integer(f, lo, hi));
 }
-
-std::string kind_of(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Null:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      return n.Tag() == "!" ? "the quoted string \"" + n.Scalar() + "\"" : "'" + n.Scalar() + "'";
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return "nothing";
-}
-
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const Field& f, const std::string& what) const {
-    std::string where = file_;
-    if (f.node.IsDefined() && f.node.Mark().line >= 0)
-      where += ":" + std::to_string(f.node.Mark().line + 1);
-    throw InputError(where + ": " + (f.path.empty() ? "(top level)" : f.path) + ": " + what);
-  }
-
-  // The node must be a mapping with exactly `keys` (no unknown, missing or repeated keys).
-  void expect_map(const Field& f, std::initializer_list<const char*> keys) const {
-    const std::string allowed = list(keys);
-    if (!f.node.IsMap())
-      fail(f, "expected a mapping with keys " + allowed + ", found " + kind_of(f.node));
-    std::set<std::string> seen;
-    for (const auto& kv : f.node) {
-      const Field key{kv.first, f.path};
-      if (!kv.first.IsScalar()) fail(key, "keys must be plain names, found " + kind_of(kv.first));
-      const std::string& k = kv.first.Scalar();
-      if (!seen.insert(k).second) fail({kv.first, join(f.path, k)}, "key given twice");
-      if (std::find_if(keys.begin(), keys.end(), [&](const char* a) { return k == a; }) ==
-          keys.end())
-        fail({kv.first, join(f.path, k)}, "unknown key (allowed keys: " + allowed + ")");
-    }
-    for (const char* k : keys)
-      if (!seen.count(k)) fail(f, "missing key '" + std::string(k) + "'");
-  }
-
-  Field get(const Field& map, const char* key) const {
-    return {map.node[key], join(map.path, key)};
-  }
-
-  std::int64_t integer(const Field& f, std::int64_t lo, std::int64_t hi) const {
-    const std::string range = "allowed " + std::to_string(lo) + ".." + std::to_string(hi);
-    const std::string text = plain_scalar(f, "an integer (" + range + ")");
-    std::size_t i = (text[0] == '-' || text[0] == '+') ? 1 : 0;
-    if (i == text.size() || text.size() - i > 18 ||
-        !std::all_of(text.begin() + static_cast<std::ptrdiff_t>(i), text.end(),
-                     [](char c) { return c >= '0' && c <= '9'; }))
-      fail(f, "'" + text + "' is not an integer (" + range + ")");
-    const std::int64_t v = std::stoll(text);
-    if (v < lo || v > hi) fail(f, text + " is out of range (" + range + ")");
-    return v;
-  }
-
-  int small_int(const Field& f, int lo, int hi) const {
-    return static_cast<int>(integer(f, lo, hi));
-  }
-
-  // A decimal number with at most 3 fractional digits, returned in thousandths (pJ -> fJ,
-  // ns -> ps, mW -> uW): exact, no binary rounding. `lo` and `hi` are in whole units.
-  std::int64_t milli(const Field& f, std::int64_t lo, std::int64_t hi,
-                     const std::string& unit) const {
-    const std::string range =
-        "allowed " + std::to_string(lo) + ".." + std::to_string(hi) + " " + unit;
-    const std::string text = plain_scalar(f, "a number (" + range + ")");
-    std::size_t i = 0;
-    bool negative = false;
-    if (text[0] == '-' || text[0] == '+') {
-      negative = text[0] == '-';
-      ++i;
-    }
-    std::int64_t whole = 0, frac = 0;
-    int whole_digits = 0, frac_digits = 0;
-    bool ok = true;
-    for (; i < text.size() && text[i] != '.'; ++i) {
-      if (text[i] < '0' || text[i] > '9' || ++whole_digits > 15) {
-        ok = false;
-        break;
-      }
-      whole = whole * 10 + (text[i] - '0');
-    }
-    if (ok && i < text.size()) {  // text[i] == '.'
-      for (++i; i < text.size(); ++i) {
-        if (text[i] < '0' || text[i] > '9') {
-          ok = false;
-          break;
-        }
-        if (++frac_digits > 3)
-          fail(f, text + " has more than 3 decimal places (the resolution is 0.001 " + unit + ")");
-        frac = frac * 10 + (text[i] - '0');
-      }
-      ok = ok && frac_digits > 0;
-    }
-    if (!ok || whole_digits == 0) fail(f, "'" + text + "' is not a decimal number (" + range + ")");
-    for (int d = frac_digits; d < 3; ++d) frac *= 10;
-    const std::int64_t v = (whole * 1000 + frac) * (negative ? -1 : 1);
-    if (v < lo * 1000 || v > hi * 1000) fail(f, text + " is out of range (" + range + ")");
-    return v;
-  }
-
-  double real(const Field& f, double lo, double hi, const std::string& unit) const {
-    std::ostringstream r;
-    r << "allowed " << lo << ".." << hi << " " << unit;
-    const std::string text = plain_scalar(f, "a number (" + r.str() + ")");
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (end != text.c_str() + text.size() || !std::isfinite(v))
-      fail(f, "'" + text + "' is not a number (" + r.str() + ")");
-    if (v < lo || v > hi) fail(f, text + " is out of range (" + r.str() + ")");
-    return v;
-  }
-
-  bool boolean(const Field& f) const {
-    const std::string text = plain_scalar(f, "true or false");
-    if (text == "true") return true;
-    if (text == "false") return false;
-    fail(f, "'" + text + "' is not a boolean (allowed true or false)");
-  }
-
-  std::string text(const Field& f) const {
-    if (!f.node.IsScalar()) fail(f, "expected a name, found " + kind_of(f.node));
-    if (f.node.Scalar().empty()) fail(f, "must not be empty");
-    return f.node.Scalar();
-  }
-
- private:
-  static std::string list(std::initializer_list<const char*> keys) {
-    std::string s;
-    for (const char* k : keys) s += (s.empty() ? "" : ", ") + std::string(k);
-    return s;
-  }
-
-  std::string plain_scalar(const Field& f, const std::string& expected) const {
-    if (!f.node.IsScalar() || f.node.Tag() == "!" || f.node.Scalar().empty())
-      fail(f, "expected " + expected + ", found " + kind_of(f.node));
-    return f.node.Scalar();
-  }
-
-  std::string file_;
-};
 
 EventCost read_cost(const Reader& r, const Field& f) {
   r.expect_map(f, {"energy_pj", "latency_ns"});
@@ -204,7 +52,7 @@ LinkParams read_link(const Reader& r, const Field& f) {
   // One message occupies the link for 1 / bandwidth: 1000 / (Gspike/s) ps, to the nearest ps.
   const double bw = r.real(r.get(f, "bandwidth_gspike_per_s"), 0.001, 1000, "Gspike/s");
   l.serialisation_ps = std::llround(1000.0 / bw);
-  l.buffer_depth = r.small_int(r.get(f, "buffer_depth"), 1, 65536);
+  l.buffer_depth = small_int(r, r.get(f, "buffer_depth"), 1, 65536);
   return l;
 }
 
@@ -215,14 +63,14 @@ std::vector<BarrierPoint> read_barrier(const Reader& r, const Field& f, const ch
                                        const std::string& extent) {
   if (!f.node.IsSequence())
     r.fail(f, std::string("expected a list of {") + count_key + ", time_ns}, found " +
-                  kind_of(f.node));
+                  yaml::describe(f.node));
   std::vector<BarrierPoint> out;
   for (std::size_t i = 0; i < f.node.size(); ++i) {
     const Field p{f.node[i], f.path + "[" + std::to_string(i) + "]"};
     r.expect_map(p, {count_key, "time_ns"});
     const Field c = r.get(p, count_key);
     BarrierPoint b;
-    b.count = r.small_int(c, first, max_count);
+    b.count = small_int(r, c, first, max_count);
     b.time_ps = r.milli(r.get(p, "time_ns"), 0, kMaxTimeNs, "ns");
     if (i == 0 && b.count != first)
       r.fail(c, std::to_string(b.count) + " must be " + std::to_string(first) +
@@ -241,23 +89,34 @@ std::vector<BarrierPoint> read_barrier(const Reader& r, const Field& f, const ch
   return out;
 }
 
+core::HostOpCosts read_host_ops(const Reader& r, const Field& f) {
+  r.expect_map(f, {"multiply", "add", "compare", "nonlinearity", "byte"});
+  core::HostOpCosts c;
+  c.mul = read_cost(r, r.get(f, "multiply"));
+  c.add = read_cost(r, r.get(f, "add"));
+  c.cmp = read_cost(r, r.get(f, "compare"));
+  c.nonlin = read_cost(r, r.get(f, "nonlinearity"));
+  c.byte = read_cost(r, r.get(f, "byte"));
+  return c;
+}
+
 core::CoreLimits read_limits(const Reader& r, const Field& f) {
   r.expect_map(f, {"max_compartments", "max_input_axons", "max_output_axons", "synapse_memory_bits",
                    "max_compartment_profiles", "max_threshold_profiles", "max_synapse_formats",
                    "accumulator_slots", "min_accumulator_depth", "max_accumulator_depth",
                    "allow_reset_subtract", "allow_graded_spikes"});
   core::CoreLimits l;
-  l.max_compartments = r.small_int(r.get(f, "max_compartments"), 1, 65536);
-  l.max_input_axons = r.small_int(r.get(f, "max_input_axons"), 1, 1 << 20);
-  l.max_output_axons = r.small_int(r.get(f, "max_output_axons"), 1, 1 << 20);
+  l.max_compartments = small_int(r, r.get(f, "max_compartments"), 1, 65536);
+  l.max_input_axons = small_int(r, r.get(f, "max_input_axons"), 1, 1 << 20);
+  l.max_output_axons = small_int(r, r.get(f, "max_output_axons"), 1, 1 << 20);
   l.synapse_memory_bits = r.integer(r.get(f, "synapse_memory_bits"), 1, std::int64_t{1} << 40);
-  l.max_compartment_profiles = r.small_int(r.get(f, "max_compartment_profiles"), 1, 1024);
-  l.max_threshold_profiles = r.small_int(r.get(f, "max_threshold_profiles"), 1, 1024);
-  l.max_synapse_formats = r.small_int(r.get(f, "max_synapse_formats"), 1, 1024);
-  l.accumulator_slots = r.small_int(r.get(f, "accumulator_slots"), 1, 1 << 24);
-  l.min_accumulator_depth = r.small_int(r.get(f, "min_accumulator_depth"), 2, 1024);
+  l.max_compartment_profiles = small_int(r, r.get(f, "max_compartment_profiles"), 1, 1024);
+  l.max_threshold_profiles = small_int(r, r.get(f, "max_threshold_profiles"), 1, 1024);
+  l.max_synapse_formats = small_int(r, r.get(f, "max_synapse_formats"), 1, 1024);
+  l.accumulator_slots = small_int(r, r.get(f, "accumulator_slots"), 1, 1 << 24);
+  l.min_accumulator_depth = small_int(r, r.get(f, "min_accumulator_depth"), 2, 1024);
   const Field max_depth = r.get(f, "max_accumulator_depth");
-  l.max_accumulator_depth = r.small_int(max_depth, 2, 1024);
+  l.max_accumulator_depth = small_int(r, max_depth, 2, 1024);
   if (l.max_accumulator_depth < l.min_accumulator_depth)
     r.fail(max_depth, std::to_string(l.max_accumulator_depth) +
                           " is out of range (allowed min_accumulator_depth = " +
@@ -269,7 +128,7 @@ core::CoreLimits read_limits(const Reader& r, const Field& f) {
 
 Architecture read_root(const Reader& r, const YAML::Node& root) {
   const Field top{root, ""};
-  r.expect_map(top, {"name", "board", "chip"});
+  r.expect_map(top, {"name", "board", "chip", "host_coprocessor"});
   Architecture a;
   a.name = r.text(r.get(top, "name"));
 
@@ -277,17 +136,17 @@ Architecture read_root(const Reader& r, const YAML::Node& root) {
   r.expect_map(chip, {"static_power_mw", "embedded_x86", "mesh", "barrier", "tile"});
   const Field mesh = r.get(chip, "mesh");
   r.expect_map(mesh, {"tiles_x", "tiles_y", "east_west_link", "north_south_link"});
-  a.mesh.tiles_x = r.small_int(r.get(mesh, "tiles_x"), 1, 256);
-  a.mesh.tiles_y = r.small_int(r.get(mesh, "tiles_y"), 1, 256);
+  a.mesh.tiles_x = small_int(r, r.get(mesh, "tiles_x"), 1, 256);
+  a.mesh.tiles_y = small_int(r, r.get(mesh, "tiles_y"), 1, 256);
   const Field tile = r.get(chip, "tile");
   r.expect_map(tile, {"cores", "within_tile_delivery", "core"});
-  a.mesh.cores_per_tile = r.small_int(r.get(tile, "cores"), 1, 64);
+  a.mesh.cores_per_tile = small_int(r, r.get(tile, "cores"), 1, 64);
 
   const Field board = r.get(top, "board");
   r.expect_map(board, {"chips_x", "chips_y", "barrier_by_chips", "chip_to_chip_link", "host_link"});
-  a.mesh.chips_x = r.small_int(r.get(board, "chips_x"), 1, 1024);
+  a.mesh.chips_x = small_int(r, r.get(board, "chips_x"), 1, 1024);
   const Field chips_y = r.get(board, "chips_y");
-  a.mesh.chips_y = r.small_int(chips_y, 1, 1024);
+  a.mesh.chips_y = small_int(r, chips_y, 1, 1024);
   const std::int64_t cores = std::int64_t{a.mesh.tiles_x} * a.mesh.tiles_y * a.mesh.cores_per_tile *
                              a.mesh.chips_x * a.mesh.chips_y;
   if (cores > kMaxCores)
@@ -338,6 +197,11 @@ Architecture read_root(const Reader& r, const YAML::Node& root) {
   const Field axon_out = r.get(core, "axon_out");
   r.expect_map(axon_out, {"spike_sent"});
   a.core_costs.spike_sent = read_cost(r, r.get(axon_out, "spike_sent"));
+
+  const Field hc = r.get(top, "host_coprocessor");
+  r.expect_map(hc, {"external", "embedded"});
+  a.host_coprocessor.external = read_host_ops(r, r.get(hc, "external"));
+  a.host_coprocessor.embedded = read_host_ops(r, r.get(hc, "embedded"));
 
   // Everything above was checked key by key; this catches any invariant core/ adds later.
   const auto problems = core::validate(a);

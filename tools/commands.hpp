@@ -9,5 +9,7 @@ namespace loihisim::tools {
 // Each register function adds a subcommand whose callback does the work; errors are thrown
 // (InputError for bad input) and turned into a message and a non-zero exit by main().
 void register_core_run(CLI::App& app);
+void register_map(CLI::App& app);
+void register_run(CLI::App& app);
 
 }  // namespace loihisim::tools

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   CLI::App app{"loihisim: a cycle-level simulator of Loihi-style neuromorphic chips"};
   app.require_subcommand(1);
   loihisim::tools::register_core_run(app);
+  loihisim::tools::register_map(app);
+  loihisim::tools::register_run(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

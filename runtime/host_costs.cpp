@@ -1,0 +1,30 @@
+#include "runtime/host_costs.hpp"
+
+#include "runtime/errors.hpp"
+
+namespace loihisim {
+
+HostCosts host_costs(const core::Architecture& arch, const std::string& location) {
+  const core::HostOpCosts* ops = nullptr;
+  if (location == "external")
+    ops = &arch.host_coprocessor.external;
+  else if (location == "embedded")
+    ops = &arch.host_coprocessor.embedded;
+  else
+    throw InputError("unknown host location '" + location + "' (external, embedded)");
+  HostCosts c;
+  c.location = location;
+  c.mul_fj = ops->mul.energy_fj;
+  c.add_fj = ops->add.energy_fj;
+  c.cmp_fj = ops->cmp.energy_fj;
+  c.nonlin_fj = ops->nonlin.energy_fj;
+  c.byte_fj = ops->byte.energy_fj;
+  c.mul_ps = ops->mul.latency_ps;
+  c.add_ps = ops->add.latency_ps;
+  c.cmp_ps = ops->cmp.latency_ps;
+  c.nonlin_ps = ops->nonlin.latency_ps;
+  c.byte_ps = ops->byte.latency_ps;
+  return c;
+}
+
+}  // namespace loihisim

@@ -1,0 +1,362 @@
+#include "runtime/run_report.hpp"
+
+#include <fmt/core.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "runtime/atomic_output.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/h5_file.hpp"
+#include "runtime/version.hpp"
+
+namespace loihisim {
+namespace {
+
+core::EnergyCounts core_events(const core::CoreTotals& t) {
+  core::EnergyCounts e;
+  core::add_core_counts(e, t.counts);
+  e[core::EnergyEvent::kWithinTile] += t.within_tile;
+  e[core::EnergyEvent::kEastWestHop] += t.east_west_hops;
+  e[core::EnergyEvent::kNorthSouthHop] += t.north_south_hops;
+  e[core::EnergyEvent::kChipHop] += t.chip_hops;
+  return e;
+}
+
+std::string core_ranges(std::vector<int> cores) {
+  std::sort(cores.begin(), cores.end());
+  cores.erase(std::unique(cores.begin(), cores.end()), cores.end());
+  std::string s;
+  for (std::size_t i = 0; i < cores.size();) {
+    std::size_t j = i;
+    while (j + 1 < cores.size() && cores[j + 1] == cores[j] + 1) ++j;
+    if (!s.empty()) s += ",";
+    s += j == i ? std::to_string(cores[i]) : fmt::format("{}-{}", cores[i], cores[j]);
+    i = j + 1;
+  }
+  return s;
+}
+
+// fJ -> a readable energy with its unit.
+std::string energy(double fj) {
+  const double a = std::abs(fj);
+  if (a >= 1e12) return fmt::format("{:.3f} mJ", fj / 1e12);
+  if (a >= 1e9) return fmt::format("{:.3f} uJ", fj / 1e9);
+  if (a >= 1e6) return fmt::format("{:.3f} nJ", fj / 1e6);
+  return fmt::format("{:.3f} pJ", fj / 1e3);
+}
+
+std::string duration(double ps) {
+  const double a = std::abs(ps);
+  if (a >= 1e12) return fmt::format("{:.3f} s", ps / 1e12);
+  if (a >= 1e9) return fmt::format("{:.3f} ms", ps / 1e9);
+  if (a >= 1e6) return fmt::format("{:.3f} us", ps / 1e6);
+  return fmt::format("{:.3f} ns", ps / 1e3);
+}
+
+void emit_yaml(YAML::Emitter& out, const nlohmann::json& j) {
+  if (j.is_object()) {
+    out << YAML::BeginMap;
+    for (const auto& [k, v] : j.items()) {
+      out << YAML::Key << k << YAML::Value;
+      emit_yaml(out, v);
+    }
+    out << YAML::EndMap;
+  } else if (j.is_array()) {
+    const bool flat = std::all_of(j.begin(), j.end(), [](const auto& x) { return x.is_primitive(); });
+    out << (flat ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
+    for (const auto& v : j) emit_yaml(out, v);
+    out << YAML::EndSeq;
+  } else if (j.is_string()) {
+    out << j.get<std::string>();
+  } else if (j.is_boolean()) {
+    out << j.get<bool>();
+  } else if (j.is_number_integer()) {
+    out << j.get<std::int64_t>();
+  } else if (j.is_number_unsigned()) {
+    out << j.get<std::uint64_t>();
+  } else if (j.is_number_float()) {
+    out << fmt::format("{}", j.get<double>());
+  } else {
+    out << YAML::Null;
+  }
+}
+
+}  // namespace
+
+RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
+                          const mapper::MappedImage& image, const core::Architecture& arch,
+                          const InferenceRun& run) {
+  RunReport r;
+  r.info = info;
+  r.options = options;
+  r.samples = run.completed;
+  r.wall_seconds = run.wall_seconds;
+  core::EnergyCounts events;
+  const std::size_t n_cores = image.cores.size();
+  std::vector<core::EnergyCounts> per_core(n_cores);
+  r.core_syn_ops.assign(n_cores, 0);
+  std::vector<std::uint64_t> pop_spikes(image.populations.size(), 0);
+  bool first = true;
+  for (std::uint64_t i = 0; i < run.completed; ++i) {
+    const SampleResult& s = run.samples[i];
+    r.correct += s.prediction == s.label ? 1 : 0;
+    events += s.chip_events;
+    r.host_ops += s.host;
+    const std::int64_t host_fj = host_energy_fj(options.host_costs, s.host);
+    const std::int64_t host_ps = host_time_ps(options.host_costs, s.host);
+    r.host_fj += host_fj;
+    r.host_ps += host_ps;
+    r.chip_steps += s.chip_steps;
+    r.chip_ps += s.chip_ps;
+    const std::int64_t latency = s.chip_ps + host_ps;
+    r.min_latency_ps = first ? latency : std::min(r.min_latency_ps, latency);
+    r.max_latency_ps = first ? latency : std::max(r.max_latency_ps, latency);
+    first = false;
+    for (std::size_t c = 0; c < s.core_totals.size() && c < n_cores; ++c) {
+      per_core[c] += core_events(s.core_totals[c]);
+      r.core_syn_ops[c] += s.core_totals[c].counts.syn_ops();
+    }
+    for (std::size_t p = 0; p < s.population_spikes.size(); ++p)
+      pop_spikes[p] += s.population_spikes[p];
+  }
+  r.accuracy = r.samples ? static_cast<double>(r.correct) / static_cast<double>(r.samples) : 0.0;
+  r.chip = core::energy_breakdown(arch, events);
+  for (const auto& c : per_core) r.core_dynamic_fj.push_back(core::energy_breakdown(arch, c).dynamic_fj);
+  for (std::size_t p = 0; p < image.populations.size(); ++p) {
+    const auto& pop = image.populations[p];
+    PopulationActivity a;
+    a.name = pop.name;
+    a.size = pop.size;
+    a.spikes = pop_spikes[p];
+    const double neuron_steps = static_cast<double>(pop.size) * static_cast<double>(r.chip_steps);
+    a.rate = neuron_steps > 0 ? static_cast<double>(a.spikes) / neuron_steps : 0.0;
+    std::vector<int> cores;
+    for (const auto& b : pop.blocks) cores.push_back(b.core);
+    a.cores = core_ranges(cores);
+    r.populations.push_back(std::move(a));
+  }
+  r.cores_used = image.cores_used();
+  r.chips = image.mesh.num_chips();
+  return r;
+}
+
+nlohmann::json run_report_json(const RunReport& r) {
+  using nlohmann::json;
+  const double n = static_cast<double>(std::max<std::uint64_t>(r.samples, 1));
+  json j;
+  j["loihisim_version"] = version();
+  j["model"] = r.info.model;
+  j["architecture"] = r.info.architecture;
+  j["dataset"] = r.info.dataset;
+  j["samples"] = r.samples;
+  j["steps_per_symbol"] = r.options.steps_per_symbol;
+  j["reset"] = to_string(r.options.reset);
+  j["threads"] = r.info.threads;
+  j["wall_seconds"] = r.wall_seconds;
+  j["simulated_inferences_per_wall_second"] =
+      r.wall_seconds > 0 ? static_cast<double>(r.samples) / r.wall_seconds : 0.0;
+  j["accuracy"] = {{"correct", r.correct}, {"samples", r.samples}, {"fraction", r.accuracy}};
+  json chip;
+  chip["active_energy_per_inference_pj"] = static_cast<double>(r.chip.dynamic_fj) / n / 1e3;
+  chip["static_energy_per_inference_pj"] = static_cast<double>(r.chip.static_fj) / n / 1e3;
+  chip["total_energy_per_inference_pj"] = static_cast<double>(r.chip.total_fj) / n / 1e3;
+  chip["run_totals_fj"] = {{"dynamic", r.chip.dynamic_fj}, {"static", r.chip.static_fj},
+                           {"total", r.chip.total_fj}};
+  chip["steps_per_inference"] = static_cast<double>(r.chip_steps) / n;
+  chip["time_per_inference_ns"] = static_cast<double>(r.chip_ps) / n / 1e3;
+  json lines = json::array();
+  for (const auto& l : r.chip.lines) {
+    const std::string name(core::energy_event_name(l.event));
+    lines.push_back({{"event", name},
+                     {"static", core::is_static(l.event)},
+                     {"count", l.count},
+                     {core::is_static(l.event) ? "uw_per_chip" : "fj_per_event", l.per_unit},
+                     {"energy_fj", l.energy_fj},
+                     {"per_inference_pj", static_cast<double>(l.energy_fj) / n / 1e3}});
+  }
+  chip["breakdown"] = lines;
+  json cores = json::array();
+  for (std::size_t c = 0; c < r.core_dynamic_fj.size(); ++c)
+    if (r.core_dynamic_fj[c] != 0)
+      cores.push_back({{"core", c},
+                       {"dynamic_fj", r.core_dynamic_fj[c]},
+                       {"syn_ops", r.core_syn_ops[c]}});
+  chip["by_core"] = cores;
+  j["chip"] = chip;
+  json host;
+  host["location"] = r.options.host_costs.location;
+  host["number_format"] = r.options.host_format.name();
+  host["energy_per_inference_pj"] = static_cast<double>(r.host_fj) / n / 1e3;
+  host["time_per_inference_ns"] = static_cast<double>(r.host_ps) / n / 1e3;
+  host["ops_total"] = {{"mul", r.host_ops.mul},
+                       {"add", r.host_ops.add},
+                       {"cmp", r.host_ops.cmp},
+                       {"nonlin", r.host_ops.nonlin},
+                       {"bytes_read", r.host_ops.bytes_read},
+                       {"bytes_written", r.host_ops.bytes_written},
+                       {"saturations", r.host_ops.saturations}};
+  const auto& hc = r.options.host_costs;
+  host["cost_table"] = {{"mul_fj", hc.mul_fj}, {"add_fj", hc.add_fj},   {"cmp_fj", hc.cmp_fj},
+                        {"nonlin_fj", hc.nonlin_fj}, {"byte_fj", hc.byte_fj},
+                        {"mul_ps", hc.mul_ps}, {"add_ps", hc.add_ps},   {"cmp_ps", hc.cmp_ps},
+                        {"nonlin_ps", hc.nonlin_ps}, {"byte_ps", hc.byte_ps}};
+  j["host"] = host;
+  j["per_inference"] = {
+      {"latency_ns", static_cast<double>(r.latency_ps()) / n / 1e3},
+      {"latency_min_ns", static_cast<double>(r.min_latency_ps) / 1e3},
+      {"latency_max_ns", static_cast<double>(r.max_latency_ps) / 1e3},
+      {"throughput_inferences_per_s",
+       r.latency_ps() > 0 ? n / (static_cast<double>(r.latency_ps()) * 1e-12) : 0.0},
+      {"chip_active_energy_pj", static_cast<double>(r.chip.dynamic_fj) / n / 1e3},
+      {"chip_total_energy_pj", static_cast<double>(r.chip.total_fj) / n / 1e3},
+      {"host_energy_pj", static_cast<double>(r.host_fj) / n / 1e3},
+      {"active_energy_pj", static_cast<double>(r.chip.dynamic_fj + r.host_fj) / n / 1e3},
+      {"total_energy_pj", static_cast<double>(r.chip.total_fj + r.host_fj) / n / 1e3}};
+  json pops = json::array();
+  for (const auto& p : r.populations)
+    pops.push_back({{"name", p.name},
+                    {"size", p.size},
+                    {"spikes", p.spikes},
+                    {"spikes_per_neuron_per_step", p.rate},
+                    {"cores", p.cores}});
+  j["populations"] = pops;
+  j["mapping"] = {{"cores_used", r.cores_used}, {"chips", r.chips}, {"placer", r.info.placer}};
+  return j;
+}
+
+std::string run_report_yaml(const RunReport& r) {
+  YAML::Emitter out;
+  emit_yaml(out, run_report_json(r));
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string run_report_text(const RunReport& r) {
+  const double n = static_cast<double>(std::max<std::uint64_t>(r.samples, 1));
+  std::string s;
+  s += fmt::format("model {} on {} ({}), {} inferences, T = {}, reset per {}\n", r.info.model,
+                   r.info.architecture, r.info.dataset, r.samples, r.options.steps_per_symbol,
+                   to_string(r.options.reset));
+  s += fmt::format("accuracy            {:.2f} % ({} / {})\n", 100.0 * r.accuracy, r.correct,
+                   r.samples);
+  s += "per inference:\n";
+  s += fmt::format("  chip active energy  {}\n", energy(static_cast<double>(r.chip.dynamic_fj) / n));
+  s += fmt::format("  chip total energy   {}  (static {})\n",
+                   energy(static_cast<double>(r.chip.total_fj) / n),
+                   energy(static_cast<double>(r.chip.static_fj) / n));
+  s += fmt::format("  host energy         {}  ({} host, {})\n",
+                   energy(static_cast<double>(r.host_fj) / n), r.options.host_costs.location,
+                   r.options.host_format.name());
+  s += fmt::format("  latency             {}  (chip {} in {:.0f} steps, host {})\n",
+                   duration(static_cast<double>(r.latency_ps()) / n),
+                   duration(static_cast<double>(r.chip_ps) / n),
+                   static_cast<double>(r.chip_steps) / n,
+                   duration(static_cast<double>(r.host_ps) / n));
+  s += fmt::format("  throughput          {:.1f} inferences/s (one at a time)\n",
+                   r.latency_ps() > 0 ? n / (static_cast<double>(r.latency_ps()) * 1e-12) : 0.0);
+  s += "chip energy by event kind (per inference):\n";
+  for (const auto& l : r.chip.lines) {
+    if (l.count == 0) continue;
+    if (core::is_static(l.event))
+      s += fmt::format("  {:<22} {:>16} x {:>10} uW  = {}\n", core::energy_event_name(l.event),
+                       duration(static_cast<double>(l.count) / n) + " chips", l.per_unit,
+                       energy(static_cast<double>(l.energy_fj) / n));
+    else
+      s += fmt::format("  {:<22} {:>16.1f} x {:>10} fJ  = {}\n",
+                       core::energy_event_name(l.event), static_cast<double>(l.count) / n,
+                       l.per_unit, energy(static_cast<double>(l.energy_fj) / n));
+  }
+  s += "populations (spikes per neuron per step):\n";
+  for (const auto& p : r.populations)
+    s += fmt::format("  {:<16} {:>6} neurons  rate {:.4f}  cores {}\n", p.name, p.size, p.rate,
+                     p.cores);
+  s += fmt::format("mapping: {} cores used on {} chip(s), placer {}\n", r.cores_used, r.chips,
+                   r.info.placer);
+  s += fmt::format("simulated in {:.2f} s on {} thread(s): {:.1f} inferences/s\n", r.wall_seconds,
+                   r.info.threads,
+                   r.wall_seconds > 0 ? static_cast<double>(r.samples) / r.wall_seconds : 0.0);
+  return s;
+}
+
+void write_run_summary(const RunReport& r, const std::filesystem::path& path) {
+  const auto ext = path.extension().string();
+  std::string text;
+  if (ext == ".json")
+    text = run_report_json(r).dump(2) + "\n";
+  else if (ext == ".yaml" || ext == ".yml")
+    text = run_report_yaml(r);
+  else
+    throw InputError(path.string() + ": unknown summary format (use .json, .yaml or .yml)");
+  AtomicOutput out(path);
+  {
+    std::ofstream f(out.temp_path());
+    f << text;
+    if (!f) throw InputError("cannot write " + out.temp_path().string());
+  }
+  out.commit();
+}
+
+void write_run_h5(const RunReport& r, const InferenceRun& run, const mapper::MappedImage& image,
+                  const core::Architecture& arch, const std::filesystem::path& path) {
+  AtomicOutput out(path);
+  {
+    auto root = h5::create_file(out.temp_path().string());
+    const std::uint64_t n = r.samples;
+    std::vector<std::int32_t> labels, predictions;
+    std::vector<std::int64_t> chip_ps, host_ps, steps, dynamic_fj, total_fj, host_fj;
+    std::vector<double> outputs;
+    std::vector<std::uint64_t> pop_spikes, ops;
+    std::uint64_t out_size = n ? run.samples[0].output.size() : 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const auto& s = run.samples[i];
+      labels.push_back(s.label);
+      predictions.push_back(s.prediction);
+      chip_ps.push_back(s.chip_ps);
+      host_ps.push_back(host_time_ps(r.options.host_costs, s.host));
+      host_fj.push_back(host_energy_fj(r.options.host_costs, s.host));
+      steps.push_back(s.chip_steps);
+      outputs.insert(outputs.end(), s.output.begin(), s.output.end());
+      pop_spikes.insert(pop_spikes.end(), s.population_spikes.begin(), s.population_spikes.end());
+      ops.insert(ops.end(), {s.host.mul, s.host.add, s.host.cmp, s.host.nonlin, s.host.bytes_read,
+                             s.host.bytes_written});
+      const auto e = core::energy_breakdown(arch, s.chip_events);
+      dynamic_fj.push_back(e.dynamic_fj);
+      total_fj.push_back(e.total_fj);
+    }
+    auto samples = root.create_group("samples");
+    samples.write("label", labels);
+    samples.write("prediction", predictions);
+    samples.write("output", outputs, {n, out_size});
+    samples.write("chip_steps", steps);
+    samples.write("chip_time_ps", chip_ps);
+    samples.write("host_time_ps", host_ps);
+    samples.write("chip_dynamic_fj", dynamic_fj);
+    samples.write("chip_total_fj", total_fj);
+    samples.write("host_energy_fj", host_fj);
+    samples.write("host_ops", ops, {n, 6});
+    samples.set_attribute("host_ops_columns",
+                          std::string("mul,add,cmp,nonlin,bytes_read,bytes_written"));
+    samples.write("population_spikes", pop_spikes, {n, image.populations.size()});
+    std::string pop_names;
+    for (const auto& p : image.populations) pop_names += (pop_names.empty() ? "" : ",") + p.name;
+    samples.set_attribute("population_names", pop_names);
+    std::vector<std::uint64_t> events;
+    for (std::uint64_t i = 0; i < n; ++i)
+      events.insert(events.end(), run.samples[i].chip_events.n.begin(),
+                    run.samples[i].chip_events.n.end());
+    samples.write("chip_events", events, {n, core::kNumEnergyEvents});
+    std::string event_names;
+    for (std::size_t e = 0; e < core::kNumEnergyEvents; ++e)
+      event_names += std::string(event_names.empty() ? "" : ",") +
+                     std::string(core::energy_event_name(core::energy_event(e)));
+    samples.set_attribute("chip_events_columns", event_names);
+    root.set_attribute("summary_json", run_report_json(r).dump());
+    root.set_attribute("loihisim_version", std::string(version()));
+    root.set_attribute("accuracy", r.accuracy);
+    root.set_attribute("samples", static_cast<std::int64_t>(n));
+  }
+  out.commit();
+}
+
+}  // namespace loihisim

@@ -8,7 +8,10 @@
 #include <optional>
 #include <string>
 
+#include "core/chip_accountant.hpp"
+#include "runtime/arch_io.hpp"
 #include "runtime/atomic_output.hpp"
+#include "runtime/report.hpp"
 #include "runtime/core_run.hpp"
 #include "runtime/core_spec_io.hpp"
 #include "runtime/errors.hpp"
@@ -23,21 +26,20 @@ struct CoreRunOptions {
   std::string out;
   std::int64_t steps = 0;
   bool steps_given = false;
+  std::string arch;    // empty: no energy/time model
+  std::string report;  // energy/time summary file (.yaml/.json), with --arch
 };
 
-// Fails before the run, not after it, when the output cannot be created where asked.
-void check_output_path(const std::filesystem::path& out) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(out, ec))
-    throw InputError(fmt::format("--out {}: is a directory", out.string()));
-  const std::filesystem::path dir = out.has_parent_path() ? out.parent_path() : ".";
-  if (!std::filesystem::is_directory(dir, ec))
-    throw InputError(
-        fmt::format("--out {}: the directory {} does not exist", out.string(), dir.string()));
-}
-
 void core_run(const CoreRunOptions& opt) {
-  const CoreSpec spec = read_core_spec(opt.spec);
+  std::optional<core::Architecture> arch;
+  if (!opt.arch.empty()) arch = load_architecture(opt.arch);
+  if (!opt.report.empty() && !arch)
+    throw InputError("--report " + opt.report + ": needs --arch (the energy and time model)");
+  // With an architecture, its per-core limits apply (e.g. no reset by subtraction on loihi1).
+  const CoreSpec spec = read_core_spec(opt.spec, arch ? arch->core : core::CoreLimits{});
+  if (arch && static_cast<int>(spec.chip.cores.size()) > arch->mesh.num_cores())
+    throw InputError(fmt::format("{}: {} cores, but architecture {} has {}", opt.spec,
+                                 spec.chip.cores.size(), arch->name, arch->mesh.num_cores()));
   std::optional<int> steps;
   if (opt.steps_given) {
     std::int64_t compartments = 0;
@@ -48,18 +50,32 @@ void core_run(const CoreRunOptions& opt) {
     steps = static_cast<int>(opt.steps);
   }
   const std::filesystem::path out_path(opt.out);
-  check_output_path(out_path);
+  check_output_path(out_path, "--out");
+  if (!opt.report.empty()) check_output_path(opt.report, "--report");
 
-  const CoreRunResult result = run_core_spec(spec, steps);
+  // Core i of the spec sits on physical core i of the architecture's mesh.
+  std::optional<core::ChipAccountant> acct;
+  if (arch) acct.emplace(*arch, std::vector<int>{}, core::AccountantOptions{true});
+  const CoreRunResult result = run_core_spec(spec, steps, [&](const core::Chip& chip) {
+    if (acct) acct->observe(chip);
+  });
+  std::optional<Report> report;
+  if (acct) report = make_report(*acct, ReportOptions{1, {}, true});
 
   AtomicOutput out(out_path);
   {
     h5::Group root = h5::create_file(out.temp_path().string());
     write_core_run(root, spec, result);
+    if (report) {
+      h5::Group energy = root.create_group("energy");
+      write_report_h5(energy, *report);
+    }
   }  // the file is closed (flushed) here, before it is renamed into place
+  if (report && !opt.report.empty()) write_report(*report, opt.report);
   out.commit();
 
   fmt::print("{}", core_run_summary(spec, result));
+  if (report) fmt::print("\n{}", report_text(*report));
   fmt::print("wrote {}\n", out_path.string());
 }
 
@@ -74,6 +90,10 @@ void register_core_run(CLI::App& app) {
   cmd->add_option("spec", opt->spec, "core-run spec (YAML)")->required();
   cmd->add_option("--out,-o", opt->out, "output trace file (HDF5)")->required();
   cmd->add_option("--steps", opt->steps, "timesteps to run (default: the spec's 'steps')");
+  cmd->add_option("--arch", opt->arch,
+                  "architecture profile (loihi1, loihi1-sanafe, loihi2) or YAML file: adds the "
+                  "energy and time model (docs/energy-model.md)");
+  cmd->add_option("--report", opt->report, "energy/time summary file (.yaml or .json)");
   cmd->callback([opt, cmd] {
     opt->steps_given = cmd->count("--steps") > 0;
     core_run(*opt);

@@ -206,7 +206,12 @@ void Neurocore::step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage
     // step 8: strict threshold; reset to zero (Loihi 1) or by subtracting vth
     const bool fire = v > vth[i];
     pre_reset[i] = v;
-    const std::int32_t reset_v = subtract[i] ? v - vth[i] : 0;  // v > vth >= 0: no overflow
+    // Evaluated for every compartment (branch-free), also those that do not fire, whose v may be
+    // near vmin = -(2^31 - 1): subtract as unsigned so that no signed overflow (UB) can occur;
+    // when the compartment fires, v > vth >= 0 and the result is exact.
+    const auto reset_v = subtract[i] ? static_cast<std::int32_t>(static_cast<std::uint32_t>(v) -
+                                                                 static_cast<std::uint32_t>(vth[i]))
+                                     : 0;
     v = fire ? reset_v : v;
     const std::int32_t r = fire ? refract[i] : ref;
     // step 9: refractory counter counts down

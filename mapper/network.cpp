@@ -244,8 +244,8 @@ void Network::check_host_references() const {
       const bool is_output_port = named != names_.end() && named->second == "output port";
       if (!is_output_port && !produced.count(in) && in != kSymbolValue)
         fail(
-            fmt::format("host node '{}': input '{}' names no output port, no host node "
-                        "output and is not 'symbol'",
+            fmt::format("host node '{}': input '{}' names no output port and no host node "
+                        "output (nor the input 'symbol')",
                         h.name, in));
     }
 }

@@ -1,0 +1,608 @@
+#include "mapper/mapped_image_io.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+
+#include "runtime/atomic_output.hpp"
+#include "runtime/errors.hpp"
+#include "runtime/h5_file.hpp"
+
+namespace loihisim::mapper {
+namespace {
+
+constexpr const char* kFormatName = "loihisim_mapped_image";
+
+// Large arrays are compressed (fast deflate); small ones are stored plainly.
+template <class T>
+void put(h5::Group& g, const std::string& name, const std::vector<T>& v) {
+  g.write(name, v, {static_cast<std::uint64_t>(v.size())}, v.size() > (1u << 16) ? 1 : 0);
+}
+
+// A 1-D array of variable-length UTF-8 strings (h5py reads it as a list of str/bytes).
+void put_strings(h5::Group& g, const std::string& name, const std::vector<std::string>& v) {
+  h5::Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  const hsize_t dims[1] = {v.size()};
+  h5::Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
+  h5::Handle ds(H5Dcreate2(g.id(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                           H5P_DEFAULT),
+                H5Dclose);
+  if (!ds) g.fail(name, "cannot create string dataset");
+  std::vector<const char*> ptrs;
+  for (const auto& s : v) ptrs.push_back(s.c_str());
+  if (!v.empty() && H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
+    g.fail(name, "cannot write string dataset");
+}
+
+// Per-core tables flattened: field arrays plus offsets (num_cores + 1) into them.
+struct Flat {
+  std::vector<std::int64_t> offsets{0};
+  void next(std::size_t total) { offsets.push_back(static_cast<std::int64_t>(total)); }
+};
+
+void write_cores(h5::Group& root, const std::vector<core::CoreConfig>& cores) {
+  h5::Group g = root.create_group("cores");
+  std::vector<std::int32_t> depth;
+  // profiles
+  Flat pf;
+  std::vector<std::int32_t> decay_u, decay_v, vth, refract, vmin, vmax, payload;
+  std::vector<std::uint8_t> reset, spike;
+  // formats
+  Flat ff;
+  std::vector<std::int8_t> wbits, sign, wexp, dbits, ibits, tbits;
+  // compartments
+  Flat cf;
+  std::vector<std::int32_t> cx_profile, bias_mant, bias_exp;
+  // synapse lists
+  Flat lf;
+  std::vector<std::int32_t> list_format;
+  std::vector<std::int64_t> syn_off{0}, idx_off{0}, del_off{0};
+  std::vector<std::int16_t> mantissa, index;
+  std::vector<std::uint8_t> delay;
+  // axons
+  Flat inf, outf;
+  std::vector<std::int32_t> in_list, in_base, out_source, out_core, out_axon;
+
+  for (const auto& c : cores) {
+    depth.push_back(c.accumulator_depth);
+    for (const auto& p : c.profiles) {
+      decay_u.push_back(p.decay_u);
+      decay_v.push_back(p.decay_v);
+      vth.push_back(p.vth_mant);
+      refract.push_back(p.refract_delay);
+      vmin.push_back(p.vmin_exp);
+      vmax.push_back(p.vmax_exp);
+      reset.push_back(static_cast<std::uint8_t>(p.reset));
+      spike.push_back(static_cast<std::uint8_t>(p.spike));
+      payload.push_back(p.payload_shift);
+    }
+    pf.next(decay_u.size());
+    for (const auto& f : c.formats) {
+      wbits.push_back(static_cast<std::int8_t>(f.weight_bits));
+      sign.push_back(static_cast<std::int8_t>(f.sign));
+      wexp.push_back(static_cast<std::int8_t>(f.weight_exp));
+      dbits.push_back(static_cast<std::int8_t>(f.delay_bits));
+      ibits.push_back(static_cast<std::int8_t>(f.index_bits));
+      tbits.push_back(static_cast<std::int8_t>(f.tag_bits));
+    }
+    ff.next(wbits.size());
+    for (const auto& x : c.compartments) {
+      cx_profile.push_back(x.profile);
+      bias_mant.push_back(x.bias_mant);
+      bias_exp.push_back(x.bias_exp);
+    }
+    cf.next(cx_profile.size());
+    for (const auto& l : c.synapse_lists) {
+      list_format.push_back(l.format);
+      for (auto m : l.mantissa) mantissa.push_back(static_cast<std::int16_t>(m));
+      for (auto i : l.index) index.push_back(static_cast<std::int16_t>(i));
+      for (auto d : l.delay) delay.push_back(static_cast<std::uint8_t>(d));
+      syn_off.push_back(static_cast<std::int64_t>(mantissa.size()));
+      idx_off.push_back(static_cast<std::int64_t>(index.size()));
+      del_off.push_back(static_cast<std::int64_t>(delay.size()));
+    }
+    lf.next(list_format.size());
+    for (const auto& a : c.input_axons) {
+      in_list.push_back(a.synapse_list);
+      in_base.push_back(a.base);
+    }
+    inf.next(in_list.size());
+    for (const auto& o : c.output_axons) {
+      out_source.push_back(o.source);
+      out_core.push_back(o.dest_core);
+      out_axon.push_back(o.dest_axon);
+    }
+    outf.next(out_source.size());
+  }
+  put(g, "accumulator_depth", depth);
+  h5::Group p = g.create_group("profiles");
+  put(p, "offsets", pf.offsets);
+  put(p, "decay_u", decay_u);
+  put(p, "decay_v", decay_v);
+  put(p, "vth_mant", vth);
+  put(p, "refract_delay", refract);
+  put(p, "vmin_exp", vmin);
+  put(p, "vmax_exp", vmax);
+  put(p, "reset", reset);
+  put(p, "spike", spike);
+  put(p, "payload_shift", payload);
+  h5::Group f = g.create_group("formats");
+  put(f, "offsets", ff.offsets);
+  put(f, "weight_bits", wbits);
+  put(f, "sign", sign);
+  put(f, "weight_exp", wexp);
+  put(f, "delay_bits", dbits);
+  put(f, "index_bits", ibits);
+  put(f, "tag_bits", tbits);
+  h5::Group cx = g.create_group("compartments");
+  put(cx, "offsets", cf.offsets);
+  put(cx, "profile", cx_profile);
+  put(cx, "bias_mant", bias_mant);
+  put(cx, "bias_exp", bias_exp);
+  h5::Group sl = g.create_group("synapse_lists");
+  put(sl, "offsets", lf.offsets);
+  put(sl, "format", list_format);
+  put(sl, "synapse_offsets", syn_off);
+  put(sl, "mantissa", mantissa);
+  put(sl, "index_offsets", idx_off);
+  put(sl, "index", index);
+  put(sl, "delay_offsets", del_off);
+  put(sl, "delay", delay);
+  h5::Group ia = g.create_group("input_axons");
+  put(ia, "offsets", inf.offsets);
+  put(ia, "synapse_list", in_list);
+  put(ia, "base", in_base);
+  h5::Group oa = g.create_group("output_axons");
+  put(oa, "offsets", outf.offsets);
+  put(oa, "source", out_source);
+  put(oa, "dest_core", out_core);
+  put(oa, "dest_axon", out_axon);
+}
+
+void write_limits(h5::Group g, const core::CoreLimits& l) {
+  g.set_attribute("max_compartments", std::int64_t{l.max_compartments});
+  g.set_attribute("max_input_axons", std::int64_t{l.max_input_axons});
+  g.set_attribute("max_output_axons", std::int64_t{l.max_output_axons});
+  g.set_attribute("synapse_memory_bits", l.synapse_memory_bits);
+  g.set_attribute("max_compartment_profiles", std::int64_t{l.max_compartment_profiles});
+  g.set_attribute("max_threshold_profiles", std::int64_t{l.max_threshold_profiles});
+  g.set_attribute("max_synapse_formats", std::int64_t{l.max_synapse_formats});
+  g.set_attribute("accumulator_slots", std::int64_t{l.accumulator_slots});
+  g.set_attribute("min_accumulator_depth", std::int64_t{l.min_accumulator_depth});
+  g.set_attribute("max_accumulator_depth", std::int64_t{l.max_accumulator_depth});
+  g.set_attribute("allow_reset_subtract", std::int64_t{l.allow_reset_subtract ? 1 : 0});
+  g.set_attribute("allow_graded_spikes", std::int64_t{l.allow_graded_spikes ? 1 : 0});
+}
+
+// ------------------------------------------------------------------------------------------
+// Reading, with every structural fact checked.
+
+class ImageReader {
+ public:
+  explicit ImageReader(const std::string& file) : root_(h5::open_file(file)) {}
+
+  MappedImage read() {
+    MappedImage img;
+    if (!root_.has_attribute("format") || root_.string_attribute("format") != kFormatName)
+      root_.fail("@format",
+                 std::string("not a loihisim mapped image (expected attribute format = ") +
+                     kFormatName + ")");
+    const auto version = root_.int_attribute("version");
+    if (version != kMappedImageVersion)
+      root_.fail("@version", fmt::format("version {} is not supported (this build reads {})",
+                                         version, kMappedImageVersion));
+    img.architecture = root_.string_attribute("architecture");
+    img.network = root_.string_attribute("network");
+    img.placer = root_.string_attribute("placer");
+    const h5::Group mesh = root_.open_group("mesh");
+    img.mesh.tiles_x = int_attr(mesh, "tiles_x", 1, 1 << 16);
+    img.mesh.tiles_y = int_attr(mesh, "tiles_y", 1, 1 << 16);
+    img.mesh.cores_per_tile = int_attr(mesh, "cores_per_tile", 1, 1 << 16);
+    img.mesh.chips_x = int_attr(mesh, "chips_x", 1, 1 << 16);
+    img.mesh.chips_y = int_attr(mesh, "chips_y", 1, 1 << 16);
+    if (std::int64_t{img.mesh.cores_per_chip()} * img.mesh.num_chips() > (1 << 26))
+      mesh.fail("", "more than 2^26 cores");
+    read_limits(root_.open_group("limits"), img.limits);
+    read_cores(img);
+    read_sites(img);
+    read_host_nodes(img);
+    core::ChipConfig chip{std::move(img.cores), img.limits};  // lend, do not copy
+    const auto problems = core::validate(chip);
+    img.cores = std::move(chip.cores);
+    if (!problems.empty()) {
+      std::string msg = "the core tables fail validation:";
+      for (std::size_t k = 0; k < problems.size() && k < 10; ++k)
+        msg += "\n  " + problems[k].message;
+      root_.fail("cores", msg);
+    }
+    return img;
+  }
+
+ private:
+  static int int_attr(const h5::Group& g, const std::string& name, std::int64_t lo,
+                      std::int64_t hi) {
+    const auto v = g.int_attribute(name);
+    if (v < lo || v > hi)
+      g.fail("@" + name, fmt::format("value {} is outside the allowed range {}..{}", v, lo, hi));
+    return static_cast<int>(v);
+  }
+
+  static void read_limits(const h5::Group& g, core::CoreLimits& l) {
+    constexpr std::int64_t big = std::int64_t{1} << 30;
+    l.max_compartments = int_attr(g, "max_compartments", 1, big);
+    l.max_input_axons = int_attr(g, "max_input_axons", 0, big);
+    l.max_output_axons = int_attr(g, "max_output_axons", 0, big);
+    l.synapse_memory_bits = g.int_attribute("synapse_memory_bits");
+    l.max_compartment_profiles = int_attr(g, "max_compartment_profiles", 1, big);
+    l.max_threshold_profiles = int_attr(g, "max_threshold_profiles", 1, big);
+    l.max_synapse_formats = int_attr(g, "max_synapse_formats", 0, big);
+    l.accumulator_slots = int_attr(g, "accumulator_slots", 1, big);
+    l.min_accumulator_depth = int_attr(g, "min_accumulator_depth", 2, big);
+    l.max_accumulator_depth = int_attr(g, "max_accumulator_depth", l.min_accumulator_depth, big);
+    l.allow_reset_subtract = int_attr(g, "allow_reset_subtract", 0, 1) != 0;
+    l.allow_graded_spikes = int_attr(g, "allow_graded_spikes", 0, 1) != 0;
+  }
+
+  // A 1-D dataset of exactly n values (n < 0: any length).
+  template <class T>
+  static std::vector<T> vec(const h5::Group& g, const std::string& name, std::int64_t n = -1) {
+    std::vector<std::uint64_t> dims;
+    auto v = g.read<T>(name, &dims);
+    if (dims.size() != 1) g.fail(name, "expected a 1-D dataset");
+    if (n >= 0 && static_cast<std::int64_t>(v.size()) != n)
+      g.fail(name, fmt::format("has {} values, expected {}", v.size(), n));
+    return v;
+  }
+
+  // Offsets into a field array of length `total`: count + 1 values, 0 first, non-decreasing,
+  // ending at total.
+  static std::vector<std::int64_t> offsets(const h5::Group& g, const std::string& name,
+                                           std::size_t count, std::int64_t total) {
+    auto o = vec<std::int64_t>(g, name, static_cast<std::int64_t>(count) + 1);
+    if (o.front() != 0) g.fail(name, "must start at 0");
+    for (std::size_t k = 1; k < o.size(); ++k)
+      if (o[k] < o[k - 1]) g.fail(name, fmt::format("decreases at entry {}", k));
+    if (o.back() != total)
+      g.fail(name, fmt::format("ends at {} but the data has {} values", o.back(), total));
+    return o;
+  }
+
+  void read_cores(MappedImage& img) {
+    const h5::Group g = root_.open_group("cores");
+    const auto n = static_cast<std::size_t>(img.mesh.num_cores());
+    const auto depth = vec<std::int32_t>(g, "accumulator_depth", static_cast<std::int64_t>(n));
+    img.cores.assign(n, core::CoreConfig{});
+    for (std::size_t c = 0; c < n; ++c) img.cores[c].accumulator_depth = depth[c];
+
+    {
+      const h5::Group p = g.open_group("profiles");
+      const auto decay_u = vec<std::int32_t>(p, "decay_u");
+      const auto m = static_cast<std::int64_t>(decay_u.size());
+      const auto decay_v = vec<std::int32_t>(p, "decay_v", m);
+      const auto vth = vec<std::int32_t>(p, "vth_mant", m);
+      const auto refract = vec<std::int32_t>(p, "refract_delay", m);
+      const auto vmin = vec<std::int32_t>(p, "vmin_exp", m);
+      const auto vmax = vec<std::int32_t>(p, "vmax_exp", m);
+      const auto reset = vec<std::uint8_t>(p, "reset", m);
+      const auto spike = vec<std::uint8_t>(p, "spike", m);
+      const auto payload = vec<std::int32_t>(p, "payload_shift", m);
+      const auto off = offsets(p, "offsets", n, m);
+      for (std::int64_t k = 0; k < m; ++k) {
+        const auto ku = static_cast<std::size_t>(k);
+        if (reset[ku] > 1)
+          p.fail("reset",
+                 fmt::format("value {} at {} is not 0 (zero) or 1 (subtract)", int{reset[ku]}, k));
+        if (spike[ku] > 1)
+          p.fail("spike",
+                 fmt::format("value {} at {} is not 0 (binary) or 1 (graded)", int{spike[ku]}, k));
+      }
+      for (std::size_t c = 0; c < n; ++c)
+        for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
+             ++k) {
+          core::CompartmentProfile q;
+          q.decay_u = decay_u[k];
+          q.decay_v = decay_v[k];
+          q.vth_mant = vth[k];
+          q.refract_delay = refract[k];
+          q.vmin_exp = vmin[k];
+          q.vmax_exp = vmax[k];
+          q.reset = static_cast<core::ResetMode>(reset[k]);
+          q.spike = static_cast<core::SpikeKind>(spike[k]);
+          q.payload_shift = payload[k];
+          img.cores[c].profiles.push_back(q);
+        }
+    }
+    {
+      const h5::Group f = g.open_group("formats");
+      const auto wbits = vec<std::int32_t>(f, "weight_bits");
+      const auto m = static_cast<std::int64_t>(wbits.size());
+      const auto sign = vec<std::int32_t>(f, "sign", m);
+      const auto wexp = vec<std::int32_t>(f, "weight_exp", m);
+      const auto dbits = vec<std::int32_t>(f, "delay_bits", m);
+      const auto ibits = vec<std::int32_t>(f, "index_bits", m);
+      const auto tbits = vec<std::int32_t>(f, "tag_bits", m);
+      const auto off = offsets(f, "offsets", n, m);
+      for (std::size_t k = 0; k < static_cast<std::size_t>(m); ++k)
+        if (sign[k] < 0 || sign[k] > 2)
+          f.fail("sign", fmt::format("value {} at {} is not 0 (mixed), 1 (excitatory) or 2 "
+                                     "(inhibitory)",
+                                     sign[k], k));
+      for (std::size_t c = 0; c < n; ++c)
+        for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
+             ++k)
+          img.cores[c].formats.push_back({wbits[k], static_cast<core::SignMode>(sign[k]), wexp[k],
+                                          dbits[k], ibits[k], tbits[k]});
+    }
+    {
+      const h5::Group x = g.open_group("compartments");
+      const auto profile = vec<std::int32_t>(x, "profile");
+      const auto m = static_cast<std::int64_t>(profile.size());
+      const auto bias_mant = vec<std::int32_t>(x, "bias_mant", m);
+      const auto bias_exp = vec<std::int32_t>(x, "bias_exp", m);
+      const auto off = offsets(x, "offsets", n, m);
+      for (std::size_t c = 0; c < n; ++c)
+        for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
+             ++k)
+          img.cores[c].compartments.push_back({profile[k], bias_mant[k], bias_exp[k]});
+    }
+    {
+      const h5::Group s = g.open_group("synapse_lists");
+      const auto format = vec<std::int32_t>(s, "format");
+      const auto lists = static_cast<std::int64_t>(format.size());
+      const auto mantissa = vec<std::int32_t>(s, "mantissa");
+      const auto index = vec<std::int32_t>(s, "index");
+      const auto delay = vec<std::int32_t>(s, "delay");
+      const auto off = offsets(s, "offsets", n, lists);
+      const auto syn = offsets(s, "synapse_offsets", static_cast<std::size_t>(lists),
+                               static_cast<std::int64_t>(mantissa.size()));
+      const auto idx = offsets(s, "index_offsets", static_cast<std::size_t>(lists),
+                               static_cast<std::int64_t>(index.size()));
+      const auto del = offsets(s, "delay_offsets", static_cast<std::size_t>(lists),
+                               static_cast<std::int64_t>(delay.size()));
+      for (std::size_t c = 0; c < n; ++c)
+        for (auto l = static_cast<std::size_t>(off[c]); l < static_cast<std::size_t>(off[c + 1]);
+             ++l) {
+          core::SynapseList list;
+          list.format = format[l];
+          list.mantissa.assign(mantissa.begin() + syn[l], mantissa.begin() + syn[l + 1]);
+          list.index.assign(index.begin() + idx[l], index.begin() + idx[l + 1]);
+          list.delay.assign(delay.begin() + del[l], delay.begin() + del[l + 1]);
+          img.cores[c].synapse_lists.push_back(std::move(list));
+        }
+    }
+    {
+      const h5::Group a = g.open_group("input_axons");
+      const auto list = vec<std::int32_t>(a, "synapse_list");
+      const auto m = static_cast<std::int64_t>(list.size());
+      const auto base = vec<std::int32_t>(a, "base", m);
+      const auto off = offsets(a, "offsets", n, m);
+      for (std::size_t c = 0; c < n; ++c)
+        for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
+             ++k)
+          img.cores[c].input_axons.push_back({list[k], base[k]});
+    }
+    {
+      const h5::Group o = g.open_group("output_axons");
+      const auto source = vec<std::int32_t>(o, "source");
+      const auto m = static_cast<std::int64_t>(source.size());
+      const auto dest_core = vec<std::int32_t>(o, "dest_core", m);
+      const auto dest_axon = vec<std::int32_t>(o, "dest_axon", m);
+      const auto off = offsets(o, "offsets", n, m);
+      for (std::size_t c = 0; c < n; ++c)
+        for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
+             ++k)
+          img.cores[c].output_axons.push_back({source[k], dest_core[k], dest_axon[k]});
+    }
+  }
+
+  std::vector<std::string> names(const std::string& dataset) {
+    std::vector<std::uint64_t> dims;
+    auto v = root_.read_strings(dataset, &dims);
+    if (dims.size() != 1) root_.fail(dataset, "expected a 1-D list of names");
+    return v;
+  }
+
+  void check_site(const h5::Group& g, const std::string& what, const MappedImage& img,
+                  std::int32_t core, std::int64_t compartment_end) const {
+    if (core < 0 || core >= static_cast<std::int32_t>(img.cores.size()))
+      g.fail(what,
+             fmt::format("core {} does not exist (the image has {})", core, img.cores.size()));
+    const auto n_cx =
+        static_cast<std::int64_t>(img.cores[static_cast<std::size_t>(core)].compartments.size());
+    if (compartment_end > n_cx)
+      g.fail(what, fmt::format("reaches compartment {} of core {}, which has {}",
+                               compartment_end - 1, core, n_cx));
+  }
+
+  void read_sites(MappedImage& img) {
+    const h5::Group pops = root_.open_group("populations");
+    for (const auto& name : names("population_names")) {
+      const h5::Group g = pops.open_group(name);
+      PopulationSites ps;
+      ps.name = name;
+      ps.size = int_attr(g, "size", 1, std::int64_t{1} << 30);
+      const auto first = vec<std::int32_t>(g, "first_neuron");
+      const auto m = static_cast<std::int64_t>(first.size());
+      const auto count = vec<std::int32_t>(g, "count", m);
+      const auto core = vec<std::int32_t>(g, "core", m);
+      const auto cx = vec<std::int32_t>(g, "first_compartment", m);
+      std::int64_t next = 0;
+      for (std::size_t k = 0; k < first.size(); ++k) {
+        if (first[k] != next || count[k] < 1)
+          g.fail("first_neuron", fmt::format("blocks must cover the neurons in order; block {} "
+                                             "starts at {} with {} neurons, expected start {}",
+                                             k, first[k], count[k], next));
+        if (cx[k] < 0) g.fail("first_compartment", fmt::format("negative at block {}", k));
+        check_site(g, "core", img, core[k], std::int64_t{cx[k]} + count[k]);
+        next += count[k];
+        ps.blocks.push_back({first[k], count[k], core[k], cx[k]});
+      }
+      if (next != ps.size)
+        g.fail("count",
+               fmt::format("blocks cover {} neurons but the population has {}", next, ps.size));
+      img.populations.push_back(std::move(ps));
+    }
+    const h5::Group ins = root_.open_group("input_ports");
+    for (const auto& name : names("input_port_names")) {
+      const h5::Group g = ins.open_group(name);
+      InputPortSites s;
+      s.name = name;
+      s.size = int_attr(g, "size", 1, std::int64_t{1} << 30);
+      const auto core = vec<std::int32_t>(g, "core");
+      const auto axon = vec<std::int32_t>(g, "axon", static_cast<std::int64_t>(core.size()));
+      s.offsets = offsets(g, "offsets", static_cast<std::size_t>(s.size),
+                          static_cast<std::int64_t>(core.size()));
+      for (std::size_t k = 0; k < core.size(); ++k) {
+        if (core[k] < 0 || core[k] >= static_cast<std::int32_t>(img.cores.size()))
+          g.fail("core", fmt::format("entry {} names core {}, which does not exist", k, core[k]));
+        const auto n_ax = img.cores[static_cast<std::size_t>(core[k])].input_axons.size();
+        if (axon[k] < 0 || static_cast<std::size_t>(axon[k]) >= n_ax)
+          g.fail("axon", fmt::format("entry {} names input axon {} of core {}, which has {}", k,
+                                     axon[k], core[k], n_ax));
+        s.axons.push_back({core[k], axon[k]});
+      }
+      img.input_ports.push_back(std::move(s));
+    }
+    const h5::Group outs = root_.open_group("output_ports");
+    for (const auto& name : names("output_port_names")) {
+      const h5::Group g = outs.open_group(name);
+      OutputPortSites s;
+      s.name = name;
+      s.population = g.string_attribute("population");
+      const auto* pop = img.find_population(s.population);
+      if (!pop)
+        g.fail("@population", fmt::format("'{}' names no population of the image", s.population));
+      const auto core = vec<std::int32_t>(g, "core", pop->size);
+      const auto cx = vec<std::int32_t>(g, "compartment", pop->size);
+      for (std::size_t k = 0; k < core.size(); ++k) {
+        if (cx[k] < 0) g.fail("compartment", fmt::format("negative at entry {}", k));
+        check_site(g, "core", img, core[k], std::int64_t{cx[k]} + 1);
+        s.neurons.push_back({core[k], cx[k]});
+      }
+      img.output_ports.push_back(std::move(s));
+    }
+  }
+
+  void read_host_nodes(MappedImage& img) {
+    const h5::Group hosts = root_.open_group("host_nodes");
+    for (const auto& name : names("host_node_names")) {
+      const h5::Group g = hosts.open_group(name);
+      HostNode h;
+      h.name = name;
+      h.kind = g.string_attribute("kind");
+      h.inputs = g.read_strings("inputs");
+      h.outputs = g.read_strings("outputs");
+      const h5::Group params = g.open_group("params");
+      for (const auto& key : params.children()) h.params[key] = params.read_string(key);
+      const h5::Group arrays = g.open_group("arrays");
+      for (const auto& key : arrays.children()) {
+        HostArray a;
+        a.values = arrays.read<double>(key, &a.shape);
+        if (a.shape.empty()) a.shape = {1};
+        h.arrays[key] = std::move(a);
+      }
+      img.host_nodes.push_back(std::move(h));
+    }
+  }
+
+  h5::Group root_;
+};
+
+}  // namespace
+
+void write_mapped_image(const MappedImage& img, const std::filesystem::path& file) {
+  AtomicOutput out(file);
+  {
+    h5::Group root = h5::create_file(out.temp_path().string());
+    root.set_attribute("format", std::string(kFormatName));
+    root.set_attribute("version", std::int64_t{kMappedImageVersion});
+    root.set_attribute("architecture", img.architecture);
+    root.set_attribute("network", img.network);
+    root.set_attribute("placer", img.placer);
+    h5::Group mesh = root.create_group("mesh");
+    mesh.set_attribute("tiles_x", std::int64_t{img.mesh.tiles_x});
+    mesh.set_attribute("tiles_y", std::int64_t{img.mesh.tiles_y});
+    mesh.set_attribute("cores_per_tile", std::int64_t{img.mesh.cores_per_tile});
+    mesh.set_attribute("chips_x", std::int64_t{img.mesh.chips_x});
+    mesh.set_attribute("chips_y", std::int64_t{img.mesh.chips_y});
+    write_limits(root.create_group("limits"), img.limits);
+    write_cores(root, img.cores);
+
+    std::vector<std::string> names;
+    h5::Group pops = root.create_group("populations");
+    for (const auto& p : img.populations) {
+      names.push_back(p.name);
+      h5::Group g = pops.create_group(p.name);
+      g.set_attribute("size", std::int64_t{p.size});
+      std::vector<std::int32_t> first, count, core, cx;
+      for (const auto& b : p.blocks) {
+        first.push_back(b.first_neuron);
+        count.push_back(b.count);
+        core.push_back(b.core);
+        cx.push_back(b.first_compartment);
+      }
+      put(g, "first_neuron", first);
+      put(g, "count", count);
+      put(g, "core", core);
+      put(g, "first_compartment", cx);
+    }
+    put_strings(root, "population_names", names);
+
+    names.clear();
+    h5::Group ins = root.create_group("input_ports");
+    for (const auto& p : img.input_ports) {
+      names.push_back(p.name);
+      h5::Group g = ins.create_group(p.name);
+      g.set_attribute("size", std::int64_t{p.size});
+      std::vector<std::int32_t> core, axon;
+      for (const auto& a : p.axons) {
+        core.push_back(a.core);
+        axon.push_back(a.axon);
+      }
+      put(g, "offsets", p.offsets);
+      put(g, "core", core);
+      put(g, "axon", axon);
+    }
+    put_strings(root, "input_port_names", names);
+
+    names.clear();
+    h5::Group outs = root.create_group("output_ports");
+    for (const auto& p : img.output_ports) {
+      names.push_back(p.name);
+      h5::Group g = outs.create_group(p.name);
+      g.set_attribute("population", p.population);
+      std::vector<std::int32_t> core, cx;
+      for (const auto& s : p.neurons) {
+        core.push_back(s.core);
+        cx.push_back(s.compartment);
+      }
+      put(g, "core", core);
+      put(g, "compartment", cx);
+    }
+    put_strings(root, "output_port_names", names);
+
+    names.clear();
+    h5::Group hosts = root.create_group("host_nodes");
+    for (const auto& h : img.host_nodes) {
+      names.push_back(h.name);
+      h5::Group g = hosts.create_group(h.name);
+      g.set_attribute("kind", h.kind);
+      put_strings(g, "inputs", h.inputs);
+      put_strings(g, "outputs", h.outputs);
+      h5::Group params = g.create_group("params");
+      for (const auto& [k, v] : h.params) params.write_string(k, v);
+      h5::Group arrays = g.create_group("arrays");
+      for (const auto& [k, a] : h.arrays) arrays.write(k, a.values, a.shape);
+    }
+    put_strings(root, "host_node_names", names);
+  }  // the file is closed here, before the rename
+  out.commit();
+}
+
+MappedImage read_mapped_image(const std::filesystem::path& file) {
+  return ImageReader(file.string()).read();
+}
+
+}  // namespace loihisim::mapper

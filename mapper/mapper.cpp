@@ -1,0 +1,505 @@
+#include "mapper/mapper.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <stdexcept>
+
+#include "mapper/network_index.hpp"
+#include "mapper/packing.hpp"
+#include "mapper/partition.hpp"
+#include "runtime/errors.hpp"
+
+namespace loihisim::mapper {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// One synapse list of the image seen from its source: source neuron j of a population or an
+// input port drives input axon `axon` of logical core `core`.
+struct Connection {
+  std::int32_t source_node = 0;  // population index (is_port false) or input port index
+  std::int32_t neuron = 0;
+  std::int32_t core = 0;
+  std::int32_t axon = 0;
+  std::int32_t projection = 0;
+  bool is_port = false;
+};
+
+template <class T>
+int intern(std::vector<T>& table, const T& value) {
+  const auto it = std::find(table.begin(), table.end(), value);
+  if (it != table.end()) return static_cast<int>(it - table.begin());
+  table.push_back(value);
+  return static_cast<int>(table.size()) - 1;
+}
+
+// Builds the synapse lists and input axons of every block, core by core, with the same
+// encoding the partitioner counted.
+class ImageBuilder {
+ public:
+  ImageBuilder(const NetworkIndex& ix, const Partition& part, const CoreAssignment& pack,
+               const core::CoreLimits& limits)
+      : ix_(ix), part_(part), pack_(pack), limits_(limits), cores_(pack.blocks.size()) {}
+
+  std::vector<core::CoreConfig> build() {
+    for (std::size_t c = 0; c < cores_.size(); ++c) {
+      auto& cfg = cores_[c];
+      cfg.accumulator_depth = pack_.demand[c].accumulator_depth;
+      for (int b : pack_.blocks[c]) {
+        const Block& blk = part_.blocks[static_cast<std::size_t>(b)];
+        const Population& pop = *ix_.populations[static_cast<std::size_t>(blk.population)];
+        const int profile = intern(cfg.profiles, pop.profile);
+        for (std::int32_t i = blk.first; i < blk.first + blk.count; ++i)
+          cfg.compartments.push_back({profile, pop.bias_mant_of(i), pop.bias_exp_of(i)});
+      }
+    }
+    for (std::size_t p = 0; p < ix_.populations.size(); ++p) build_population(static_cast<int>(p));
+    return std::move(cores_);
+  }
+
+  std::vector<Connection>& connections() { return conns_; }
+
+ private:
+  struct Scratch {
+    std::vector<std::int32_t> stamp, count, first, last, pos;
+  };
+
+  void build_population(int pop) {
+    const auto& incoming = ix_.incoming[static_cast<std::size_t>(pop)];
+    std::vector<Scratch> scratch(incoming.size());
+    for (std::size_t k = 0; k < incoming.size(); ++k) {
+      const auto n =
+          static_cast<std::size_t>(ix_.source_size[static_cast<std::size_t>(incoming[k])]);
+      scratch[k].stamp.assign(n, -1);
+      scratch[k].count.assign(n, 0);
+      scratch[k].first.assign(n, 0);
+      scratch[k].last.assign(n, 0);
+      scratch[k].pos.assign(n, 0);
+    }
+    for (int b = part_.first_block[static_cast<std::size_t>(pop)];
+         b < part_.first_block[static_cast<std::size_t>(pop) + 1]; ++b) {
+      const auto c = static_cast<std::size_t>(pack_.core_of_block[static_cast<std::size_t>(b)]);
+      const auto lists_before = cores_[c].synapse_lists.size();
+      for (std::size_t k = 0; k < incoming.size(); ++k) {
+        const int pi = incoming[k];
+        if (ix_.projections[static_cast<std::size_t>(pi)]->dense)
+          build_dense(b, pi, scratch[k]);
+        else
+          build_sparse(b, pi, scratch[k]);
+      }
+      check_block(b, lists_before);
+    }
+  }
+
+  void add_list(int b, int pi, std::int32_t source, core::SynapseList list, std::int32_t base) {
+    const auto c = static_cast<std::size_t>(pack_.core_of_block[static_cast<std::size_t>(b)]);
+    auto& cfg = cores_[c];
+    if (std::all_of(list.delay.begin(), list.delay.end(), [](std::int32_t d) { return d == 0; }))
+      list.delay.clear();
+    cfg.synapse_lists.push_back(std::move(list));
+    const auto axon = static_cast<std::int32_t>(cfg.input_axons.size());
+    cfg.input_axons.push_back({static_cast<int>(cfg.synapse_lists.size()) - 1, base});
+    const auto piu = static_cast<std::size_t>(pi);
+    const bool is_port = ix_.source_population[piu] < 0;
+    conns_.push_back({is_port ? ix_.source_port[piu] : ix_.source_population[piu], source,
+                      static_cast<std::int32_t>(c), axon, pi, is_port});
+  }
+
+  void build_dense(int b, int pi, Scratch& s) {
+    const Block& blk = part_.blocks[static_cast<std::size_t>(b)];
+    const Projection& p = *ix_.projections[static_cast<std::size_t>(pi)];
+    const auto n_src = static_cast<std::size_t>(ix_.source_size[static_cast<std::size_t>(pi)]);
+    std::vector<std::int32_t> active;
+    for (std::int32_t t = blk.first; t < blk.first + blk.count; ++t) {
+      const std::int16_t* row = p.weight.data() + static_cast<std::size_t>(t) * n_src;
+      for (std::size_t j = 0; j < n_src; ++j)
+        if (row[j] != 0 && s.stamp[j] != b) {
+          s.stamp[j] = b;
+          active.push_back(static_cast<std::int32_t>(j));
+        }
+    }
+    std::sort(active.begin(), active.end());
+    const auto c = static_cast<std::size_t>(pack_.core_of_block[static_cast<std::size_t>(b)]);
+    core::SynapseFormat f = p.format;
+    f.index_bits = 0;
+    const int format = intern(cores_[c].formats, f);
+    const bool delays = !p.delay.empty() || p.uniform_delay != 0;
+    for (auto j : active) {
+      core::SynapseList list;
+      list.format = format;
+      list.mantissa.resize(static_cast<std::size_t>(blk.count));
+      if (delays) list.delay.resize(static_cast<std::size_t>(blk.count));
+      for (std::int32_t r = 0; r < blk.count; ++r) {
+        const std::size_t k =
+            static_cast<std::size_t>(blk.first + r) * n_src + static_cast<std::size_t>(j);
+        list.mantissa[static_cast<std::size_t>(r)] = p.weight[k];
+        if (delays) list.delay[static_cast<std::size_t>(r)] = p.weight[k] != 0 ? p.delay_of(k) : 0;
+      }
+      add_list(b, pi, j, std::move(list), pack_.offset_of_block[static_cast<std::size_t>(b)]);
+    }
+  }
+
+  void build_sparse(int b, int pi, Scratch& s) {
+    const Block& blk = part_.blocks[static_cast<std::size_t>(b)];
+    const auto piu = static_cast<std::size_t>(pi);
+    const Projection& p = *ix_.projections[piu];
+    const auto& rows = ix_.row_start[piu];
+    const auto& order = ix_.by_post[piu];
+    std::vector<std::int32_t> active;
+    for (std::int32_t t = blk.first; t < blk.first + blk.count; ++t)
+      for (auto k = rows[static_cast<std::size_t>(t)]; k < rows[static_cast<std::size_t>(t) + 1];
+           ++k) {
+        const auto j = static_cast<std::size_t>(p.pre[order[k]]);
+        if (s.stamp[j] != b) {
+          s.stamp[j] = b;
+          s.count[j] = 0;
+          s.first[j] = t;
+          active.push_back(static_cast<std::int32_t>(j));
+        }
+        ++s.count[j];
+        s.last[j] = t;
+      }
+    if (active.empty()) return;
+    std::sort(active.begin(), active.end());
+    int ib = core::kMinSparseIndexBits;
+    for (auto j : active) {
+      const auto ju = static_cast<std::size_t>(j);
+      ib = std::max(ib, sparse_index_bits(s.last[ju] - s.first[ju]));
+    }
+    const auto c = static_cast<std::size_t>(pack_.core_of_block[static_cast<std::size_t>(b)]);
+    core::SynapseFormat f = p.format;
+    f.index_bits = ib;
+    const int format = intern(cores_[c].formats, f);
+    const bool delays = !p.delay.empty() || p.uniform_delay != 0;
+    std::vector<core::SynapseList> lists(active.size());
+    for (std::size_t r = 0; r < active.size(); ++r) {
+      const auto ju = static_cast<std::size_t>(active[r]);
+      s.pos[ju] = static_cast<std::int32_t>(r);
+      lists[r].format = format;
+      lists[r].mantissa.reserve(static_cast<std::size_t>(s.count[ju]));
+      lists[r].index.reserve(static_cast<std::size_t>(s.count[ju]));
+      if (delays) lists[r].delay.reserve(static_cast<std::size_t>(s.count[ju]));
+    }
+    for (std::int32_t t = blk.first; t < blk.first + blk.count; ++t)
+      for (auto k = rows[static_cast<std::size_t>(t)]; k < rows[static_cast<std::size_t>(t) + 1];
+           ++k) {
+        const std::uint32_t syn = order[k];
+        const auto ju = static_cast<std::size_t>(p.pre[syn]);
+        auto& list = lists[static_cast<std::size_t>(s.pos[ju])];
+        list.mantissa.push_back(p.weight[syn]);
+        list.index.push_back(t - s.first[ju]);
+        if (delays) list.delay.push_back(p.weight[syn] != 0 ? p.delay_of(syn) : 0);
+      }
+    const std::int32_t offset = pack_.offset_of_block[static_cast<std::size_t>(b)];
+    for (std::size_t r = 0; r < active.size(); ++r) {
+      const auto ju = static_cast<std::size_t>(active[r]);
+      add_list(b, pi, active[r], std::move(lists[r]), offset + (s.first[ju] - blk.first));
+    }
+  }
+
+  // The lists just built for block b must be exactly what the partitioner counted.
+  void check_block(int b, std::size_t lists_before) const {
+    const Block& blk = part_.blocks[static_cast<std::size_t>(b)];
+    const auto& cfg =
+        cores_[static_cast<std::size_t>(pack_.core_of_block[static_cast<std::size_t>(b)])];
+    BlockDemand actual;
+    actual.compartments = blk.count;
+    actual.input_axons = static_cast<std::int32_t>(cfg.synapse_lists.size() - lists_before);
+    int max_delay = 0;
+    for (std::size_t l = lists_before; l < cfg.synapse_lists.size(); ++l) {
+      const auto& list = cfg.synapse_lists[l];
+      const auto& f = cfg.formats[static_cast<std::size_t>(list.format)];
+      actual.synapse_bits +=
+          core::synapse_list_bits(f, static_cast<std::int64_t>(list.mantissa.size()));
+      if (std::find(actual.formats.begin(), actual.formats.end(), f) == actual.formats.end())
+        actual.formats.push_back(f);
+      for (auto d : list.delay) max_delay = std::max(max_delay, d);
+    }
+    actual.accumulator_depth = accumulator_depth_for(max_delay, limits_);
+    BlockDemand predicted = blk.demand;
+    predicted.output_axons = 0;  // checked once the output axons exist
+    std::sort(actual.formats.begin(), actual.formats.end(), format_less);
+    std::sort(predicted.formats.begin(), predicted.formats.end(), format_less);
+    if (!(actual == predicted))
+      throw std::logic_error(fmt::format(
+          "mapper internal error: block {} of population '{}' was counted as {} input axons, {} "
+          "synapse bits, {} formats, depth {} but built with {}, {}, {}, {}",
+          b, ix_.populations[static_cast<std::size_t>(blk.population)]->name, predicted.input_axons,
+          predicted.synapse_bits, predicted.formats.size(), predicted.accumulator_depth,
+          actual.input_axons, actual.synapse_bits, actual.formats.size(),
+          actual.accumulator_depth));
+  }
+
+  static bool format_less(const core::SynapseFormat& a, const core::SynapseFormat& b) {
+    const auto key = [](const core::SynapseFormat& f) {
+      return std::tuple(f.weight_bits, static_cast<int>(f.sign), f.weight_exp, f.delay_bits,
+                        f.index_bits, f.tag_bits);
+    };
+    return key(a) < key(b);
+  }
+
+  const NetworkIndex& ix_;
+  const Partition& part_;
+  const CoreAssignment& pack_;
+  const core::CoreLimits& limits_;
+  std::vector<core::CoreConfig> cores_;
+  std::vector<Connection> conns_;
+};
+
+std::string block_label(const NetworkIndex& ix, const Block& b) {
+  return fmt::format("{}[{}:{}]", ix.populations[static_cast<std::size_t>(b.population)]->name,
+                     b.first, b.first + b.count);
+}
+
+int ceil_div(std::int64_t a, std::int64_t b) {
+  return static_cast<int>((a + b - 1) / b);
+}
+
+}  // namespace
+
+MapResult map_network(const Network& net, const core::Architecture& arch,
+                      const MapOptions& options) {
+  const auto t_start = Clock::now();
+  MapResult result;
+  MapReport& rep = result.report;
+  const core::CoreLimits& limits = arch.core;
+  net.check_host_references();
+  if (net.populations().empty())
+    throw InputError(fmt::format("network '{}' has no populations: nothing to map", net.name));
+
+  auto t0 = Clock::now();
+  const NetworkIndex ix = index_network(net);
+  rep.timings.index = seconds_since(t0);
+
+  t0 = Clock::now();
+  const Partition part = partition_network(ix, limits);
+  rep.timings.partition = seconds_since(t0);
+
+  t0 = Clock::now();
+  const CoreAssignment pack = pack_blocks(part, ix, limits);
+  rep.timings.pack = seconds_since(t0);
+  const int n_cores = static_cast<int>(pack.blocks.size());
+
+  // Sites of every population neuron on the logical cores.
+  std::vector<std::vector<CompartmentSite>> site(ix.populations.size());
+  for (std::size_t p = 0; p < ix.populations.size(); ++p)
+    site[p].resize(static_cast<std::size_t>(ix.populations[p]->size));
+  for (std::size_t b = 0; b < part.blocks.size(); ++b) {
+    const Block& blk = part.blocks[b];
+    for (std::int32_t i = 0; i < blk.count; ++i)
+      site[static_cast<std::size_t>(blk.population)][static_cast<std::size_t>(blk.first + i)] = {
+          pack.core_of_block[b], pack.offset_of_block[b] + i};
+  }
+
+  t0 = Clock::now();
+  ImageBuilder builder(ix, part, pack, limits);
+  std::vector<core::CoreConfig> logical = builder.build();
+  std::vector<Connection>& conns = builder.connections();
+
+  // Output axons: one per list driven by a population neuron, on the neuron's core, ordered by
+  // source compartment (then by the order the lists were built).
+  struct PendingOut {
+    std::int32_t source, dest_core, dest_axon;
+  };
+  std::vector<std::vector<PendingOut>> outs(static_cast<std::size_t>(n_cores));
+  std::vector<TrafficEdge> traffic_edges;
+  traffic_edges.reserve(conns.size());
+  for (const auto& cn : conns) {
+    if (cn.is_port) continue;
+    const CompartmentSite& s =
+        site[static_cast<std::size_t>(cn.source_node)][static_cast<std::size_t>(cn.neuron)];
+    outs[static_cast<std::size_t>(s.core)].push_back({s.compartment, cn.core, cn.axon});
+    traffic_edges.push_back(
+        {s.core, cn.core, ix.projections[static_cast<std::size_t>(cn.projection)]->rate});
+  }
+  for (std::size_t c = 0; c < outs.size(); ++c) {
+    auto& o = outs[c];
+    std::stable_sort(o.begin(), o.end(),
+                     [](const PendingOut& a, const PendingOut& b) { return a.source < b.source; });
+    if (static_cast<std::int64_t>(o.size()) != pack.demand[c].output_axons)
+      throw std::logic_error(fmt::format(
+          "mapper internal error: logical core {} was counted as {} output axons but has {}", c,
+          pack.demand[c].output_axons, o.size()));
+  }
+  rep.timings.build = seconds_since(t0);
+
+  // Placement.
+  const TrafficGraph traffic = make_traffic_graph(n_cores, std::move(traffic_edges));
+  std::optional<Placement> greedy, metis;
+  if (options.placer == Placer::kGreedy || options.compare_placers) {
+    t0 = Clock::now();
+    greedy = place_greedy(n_cores, arch.mesh);
+    rep.timings.place_greedy = seconds_since(t0);
+    rep.greedy = traffic_stats(traffic, *greedy);
+  }
+  if (options.placer == Placer::kMetis || options.compare_placers) {
+    t0 = Clock::now();
+    metis = place_metis(traffic, arch.mesh, options.metis_seed);
+    rep.timings.place_metis = seconds_since(t0);
+    rep.metis = traffic_stats(traffic, *metis);
+  }
+  const Placement& pl = options.placer == Placer::kGreedy ? *greedy : *metis;
+  const auto global = [&](std::int32_t logical_core) {
+    return pl.global_core[static_cast<std::size_t>(logical_core)];
+  };
+
+  // Assemble the image by global core id.
+  const auto t_assemble = Clock::now();
+  MappedImage& img = result.image;
+  img.architecture = arch.name;
+  img.network = net.name;
+  img.placer = placer_name(options.placer);
+  img.mesh = pl.mesh;
+  img.limits = limits;
+  img.cores.assign(static_cast<std::size_t>(pl.mesh.num_cores()), idle_core(limits));
+  for (int c = 0; c < n_cores; ++c) {
+    auto& cfg = logical[static_cast<std::size_t>(c)];
+    for (const auto& o : outs[static_cast<std::size_t>(c)])
+      cfg.output_axons.push_back({o.source, global(o.dest_core), o.dest_axon});
+    outs[static_cast<std::size_t>(c)] = {};
+    img.cores[static_cast<std::size_t>(global(c))] = std::move(cfg);
+  }
+  for (std::size_t p = 0; p < ix.populations.size(); ++p) {
+    PopulationSites ps;
+    ps.name = ix.populations[p]->name;
+    ps.size = ix.populations[p]->size;
+    for (int b = part.first_block[p]; b < part.first_block[p + 1]; ++b) {
+      const Block& blk = part.blocks[static_cast<std::size_t>(b)];
+      ps.blocks.push_back({blk.first, blk.count,
+                           global(pack.core_of_block[static_cast<std::size_t>(b)]),
+                           pack.offset_of_block[static_cast<std::size_t>(b)]});
+    }
+    img.populations.push_back(std::move(ps));
+  }
+  img.input_ports.resize(ix.input_ports.size());
+  for (std::size_t q = 0; q < ix.input_ports.size(); ++q) {
+    auto& ports = img.input_ports[q];
+    ports.name = ix.input_ports[q]->name;
+    ports.size = ix.input_ports[q]->size;
+    ports.offsets.assign(static_cast<std::size_t>(ports.size) + 1, 0);
+  }
+  for (const auto& cn : conns)
+    if (cn.is_port)
+      ++img.input_ports[static_cast<std::size_t>(cn.source_node)]
+            .offsets[static_cast<std::size_t>(cn.neuron) + 1];
+  std::vector<std::vector<std::int64_t>> fill(ix.input_ports.size());
+  for (std::size_t q = 0; q < ix.input_ports.size(); ++q) {
+    auto& ports = img.input_ports[q];
+    for (std::size_t j = 0; j < static_cast<std::size_t>(ports.size); ++j)
+      ports.offsets[j + 1] += ports.offsets[j];
+    ports.axons.resize(static_cast<std::size_t>(ports.offsets.back()));
+    fill[q].assign(ports.offsets.begin(), ports.offsets.end() - 1);
+  }
+  for (const auto& cn : conns)
+    if (cn.is_port) {
+      const auto q = static_cast<std::size_t>(cn.source_node);
+      img.input_ports[q]
+          .axons[static_cast<std::size_t>(fill[q][static_cast<std::size_t>(cn.neuron)]++)] = {
+          global(cn.core), cn.axon};
+    }
+  for (const auto& op : net.output_ports()) {
+    OutputPortSites s;
+    s.name = op.name;
+    s.population = op.population;
+    const auto p = static_cast<std::size_t>(ix.population_index(op.population));
+    for (const auto& cs : site[p]) s.neurons.push_back({global(cs.core), cs.compartment});
+    img.output_ports.push_back(std::move(s));
+  }
+  img.host_nodes = net.host_nodes();
+
+  rep.timings.assemble = seconds_since(t_assemble);
+  t0 = Clock::now();
+  // Validate in place: ChipConfig owns its cores, so lend them rather than copy the image.
+  core::ChipConfig chip{std::move(img.cores), img.limits};
+  const auto problems = core::validate(chip);
+  img.cores = std::move(chip.cores);
+  rep.timings.validate = seconds_since(t0);
+  if (!problems.empty()) {
+    std::string msg = "mapper internal error: the mapped image fails core::validate:";
+    for (std::size_t k = 0; k < problems.size() && k < 10; ++k) msg += "\n  " + problems[k].message;
+    throw std::logic_error(msg);
+  }
+
+  // Report.
+  rep.network = net.name;
+  rep.architecture = arch.name;
+  rep.placer = img.placer;
+  rep.populations = static_cast<int>(ix.populations.size());
+  rep.projections = static_cast<int>(ix.projections.size());
+  rep.input_ports = static_cast<int>(ix.input_ports.size());
+  rep.output_ports = static_cast<int>(net.output_ports().size());
+  rep.host_nodes = static_cast<int>(net.host_nodes().size());
+  rep.neurons = net.num_neurons();
+  rep.synapses = net.num_synapses();
+  rep.blocks = static_cast<int>(part.blocks.size());
+  rep.partition_passes = part.passes;
+  rep.cores_used = n_cores;
+  rep.chips_used = pl.chips_used;
+  rep.mesh = pl.mesh;
+
+  std::int64_t cx = 0, slots = 0, in = 0, out = 0, bits = 0;
+  for (const auto& b : part.blocks) {
+    cx += b.demand.compartments;
+    slots += std::int64_t{b.demand.compartments} * b.demand.accumulator_depth;
+    in += b.demand.input_axons;
+    out += b.demand.output_axons;
+    bits += b.demand.synapse_bits;
+  }
+  rep.bounds = {
+      {"compartments", cx, limits.max_compartments, ceil_div(cx, limits.max_compartments)},
+      {"accumulator slots", slots, limits.accumulator_slots,
+       ceil_div(slots, limits.accumulator_slots)},
+      {"input axons", in, limits.max_input_axons, ceil_div(in, limits.max_input_axons)},
+      {"output axons", out, limits.max_output_axons, ceil_div(out, limits.max_output_axons)},
+      {"synapse bits", bits, limits.synapse_memory_bits,
+       ceil_div(bits, limits.synapse_memory_bits)},
+  };
+  rep.lower_bound = 0;
+  for (const auto& b : rep.bounds) rep.lower_bound = std::max(rep.lower_bound, b.cores);
+
+  for (int c = 0; c < n_cores; ++c) {
+    const int g = global(c);
+    const auto& cfg = img.cores[static_cast<std::size_t>(g)];
+    const auto loc = core::locate(img.mesh, g);
+    CoreUse u;
+    u.core = g;
+    u.chip = loc.chip;
+    u.tile_x = loc.tile_x;
+    u.tile_y = loc.tile_y;
+    u.core_in_tile = loc.core_in_tile;
+    for (int b : pack.blocks[static_cast<std::size_t>(c)]) {
+      if (!u.blocks.empty()) u.blocks += ' ';
+      u.blocks += block_label(ix, part.blocks[static_cast<std::size_t>(b)]);
+    }
+    u.accumulator_depth = cfg.accumulator_depth;
+    u.compartments = static_cast<std::int32_t>(cfg.compartments.size());
+    u.compartment_limit = core::compartment_capacity(limits, cfg.accumulator_depth);
+    u.input_axons = static_cast<std::int32_t>(cfg.input_axons.size());
+    u.input_axon_limit = limits.max_input_axons;
+    u.output_axons = static_cast<std::int32_t>(cfg.output_axons.size());
+    u.output_axon_limit = limits.max_output_axons;
+    u.synapse_bits = core::synapse_memory_bits(cfg);
+    u.synapse_bit_limit = limits.synapse_memory_bits;
+    u.profiles = static_cast<int>(cfg.profiles.size());
+    u.profile_limit = limits.max_compartment_profiles;
+    std::set<std::int32_t> vth;
+    for (const auto& p : cfg.profiles) vth.insert(p.vth_mant);
+    u.thresholds = static_cast<int>(vth.size());
+    u.threshold_limit = limits.max_threshold_profiles;
+    u.formats = static_cast<int>(cfg.formats.size());
+    u.format_limit = limits.max_synapse_formats;
+    rep.cores.push_back(std::move(u));
+  }
+  std::sort(rep.cores.begin(), rep.cores.end(),
+            [](const CoreUse& a, const CoreUse& b) { return a.core < b.core; });
+  rep.timings.total = seconds_since(t_start);
+  return result;
+}
+
+}  // namespace loihisim::mapper

@@ -1,0 +1,622 @@
+// The mapper: partitioning under every per-core limit (exact blocks, axons and bits worked out by
+// hand), packing, placement (greedy and METIS), the mapped image and its validity.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+#include <random>
+#include <string>
+
+#include "core/chip.hpp"
+#include "core/mesh_router.hpp"
+#include "mapper/mapped_image_io.hpp"
+#include "mapper/mapper.hpp"
+#include "mapper/network_index.hpp"
+#include "mapper/network_io.hpp"
+#include "mapper/partition.hpp"
+#include "runtime/arch_io.hpp"
+#include "runtime/errors.hpp"
+
+namespace fs = std::filesystem;
+using namespace loihisim;
+using namespace loihisim::mapper;
+
+namespace {
+
+core::Architecture test_arch(int chips_x = 1, int chips_y = 1) {
+  core::Architecture a;
+  a.name = "test";
+  a.mesh.chips_x = chips_x;
+  a.mesh.chips_y = chips_y;
+  return a;
+}
+
+Population make_population(const std::string& name, std::int32_t size, std::int32_t vth = 100) {
+  Population p;
+  p.name = name;
+  p.size = size;
+  p.profile.vth_mant = vth;
+  return p;
+}
+
+Projection sparse_projection(const std::string& name, const std::string& src,
+                             const std::string& dst,
+                             const std::vector<std::pair<std::int32_t, std::int32_t>>& pairs,
+                             std::int16_t weight = 64, core::SynapseFormat fmt = {}) {
+  Projection p;
+  p.name = name;
+  p.source = src;
+  p.target = dst;
+  p.dense = false;
+  p.format = fmt;
+  for (auto [pre, post] : pairs) {
+    p.pre.push_back(pre);
+    p.post.push_back(post);
+    p.weight.push_back(weight);
+  }
+  return p;
+}
+
+Projection dense_projection(const std::string& name, const std::string& src, const std::string& dst,
+                            std::int32_t n_dst, std::int32_t n_src, std::int16_t weight = 2) {
+  Projection p;
+  p.name = name;
+  p.source = src;
+  p.target = dst;
+  p.dense = true;
+  p.weight.assign(static_cast<std::size_t>(n_dst) * static_cast<std::size_t>(n_src), weight);
+  return p;
+}
+
+Partition split(const Network& net, const core::CoreLimits& limits = {}) {
+  const NetworkIndex ix = index_network(net);
+  return partition_network(ix, limits);
+}
+
+std::vector<std::pair<std::int32_t, std::int32_t>> block_ranges(const Partition& p, int pop) {
+  std::vector<std::pair<std::int32_t, std::int32_t>> r;
+  for (int b = p.first_block[static_cast<std::size_t>(pop)];
+       b < p.first_block[static_cast<std::size_t>(pop) + 1]; ++b)
+    r.emplace_back(
+        p.blocks[static_cast<std::size_t>(b)].first,
+        p.blocks[static_cast<std::size_t>(b)].first + p.blocks[static_cast<std::size_t>(b)].count);
+  return r;
+}
+
+using Ranges = std::vector<std::pair<std::int32_t, std::int32_t>>;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no InputError)";
+}
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+// A random recurrent network of `pops` populations with sparse projections and delays (seeded):
+// p_k receives from the input port (k = 0) or p_(k-1), and from p_(k+1) (a ring).
+Network random_network(int pops, std::int32_t size, int fan_in, std::uint64_t seed) {
+  Network net;
+  net.name = "random";
+  std::mt19937_64 rng(seed);
+  net.add_input_port({"in", size});
+  for (int k = 0; k < pops; ++k) {
+    auto p = make_population("p" + std::to_string(k), size, 50 + k);
+    p.profile.decay_u = 1024;
+    p.profile.decay_v = 128;
+    for (std::int32_t i = 0; i < size; ++i) {
+      p.bias_mant.push_back(static_cast<std::int32_t>(rng() % 300));
+      p.bias_exp.push_back(2);
+    }
+    net.add_population(std::move(p));
+  }
+  for (int k = 0; k < pops; ++k) {
+    const std::string src = k == 0 ? "in" : "p" + std::to_string(k - 1);
+    for (const std::string& s : {src, "p" + std::to_string((k + 1) % pops)}) {
+      std::vector<std::pair<std::int32_t, std::int32_t>> pairs;
+      for (std::int32_t t = 0; t < size; ++t)
+        for (int f = 0; f < fan_in; ++f)
+          pairs.emplace_back(static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(size)),
+                             t);
+      auto p =
+          sparse_projection(s + "_to_p" + std::to_string(k), s, "p" + std::to_string(k), pairs);
+      p.format.delay_bits = 2;
+      for (std::size_t i = 0; i < p.weight.size(); ++i) {
+        p.weight[i] = static_cast<std::int16_t>(2 * (static_cast<int>(rng() % 126) - 50));
+        p.delay.push_back(static_cast<std::uint8_t>(rng() % 4));
+      }
+      net.add_projection(std::move(p));
+    }
+  }
+  for (int k = 0; k < pops; ++k)
+    net.add_output_port({"out" + std::to_string(k), "p" + std::to_string(k)});
+  return net;
+}
+
+}  // namespace
+
+TEST_CASE("mapper: the tiny example maps exactly as worked out by hand") {
+  const Network net = read_network(fs::path(LOIHISIM_SOURCE_DIR) / "examples/networks/tiny.yaml");
+  MapOptions opt;
+  opt.placer = Placer::kGreedy;
+  const MapResult r = map_network(net, test_arch(), opt);
+  const MappedImage& img = r.image;
+  REQUIRE(r.report.cores_used == 1);
+  REQUIRE(img.cores.size() == 128);  // one chip; the other 127 cores are idle
+  CHECK(img.cores_used() == 1);
+  const core::CoreConfig& c = img.cores[0];
+
+  // hidden[0:3] then out[0:2] share core 0.
+  REQUIRE(img.populations.size() == 2);
+  CHECK(img.populations[0].blocks == std::vector<BlockSite>{{0, 3, 0, 0}});
+  CHECK(img.populations[1].blocks == std::vector<BlockSite>{{0, 2, 0, 3}});
+  REQUIRE(c.compartments.size() == 5);
+  CHECK(c.compartments[1].bias_mant == 10);
+  CHECK(c.compartments[2].bias_mant == -10);
+  CHECK(c.compartments[1].bias_exp == 2);
+  // out: bias 0.05 x scale 6400 = 320 fits 13 bits at exponent 0.
+  CHECK(c.compartments[3].bias_mant == 320);
+  CHECK(c.compartments[3].bias_exp == 0);
+  REQUIRE(c.profiles.size() == 2);
+  CHECK(c.profiles[1].decay_u == 905);  // round(4095 (1 - e^-1/4) - 1)
+  CHECK(c.profiles[1].decay_v == 248);  // round(4095 (1 - e^-1/16))
+  CHECK(c.profiles[1].vth_mant == 100);
+
+  // Formats: the dense 8-bit mixed format, and the sparse one with 6 index bits.
+  REQUIRE(c.formats.size() == 2);
+  CHECK(c.formats[0] == core::SynapseFormat{8, core::SignMode::kMixed, 0, 0, 0, 0});
+  CHECK(c.formats[1] == core::SynapseFormat{6, core::SignMode::kExcitatory, 1, 2, 6, 0});
+
+  // Input axons: 4 dense lists (every input column has a nonzero weight), then 3 sparse lists.
+  REQUIRE(c.input_axons.size() == 7);
+  REQUIRE(c.synapse_lists.size() == 7);
+  for (int a = 0; a < 4; ++a) {
+    CHECK(c.input_axons[static_cast<std::size_t>(a)].base == 0);
+    CHECK(c.synapse_lists[static_cast<std::size_t>(a)].mantissa.size() == 3);  // spans the block
+  }
+  CHECK(c.synapse_lists[3].mantissa == std::vector<std::int32_t>{0, 0, 254});
+  // hidden 2 -> out 1 (2.0 x 100 = 200) and -> out 0 (0.25 x 100 = 25 -> 24: 6 excitatory bits
+  // keep multiples of 4), ordered by target; base = out's first compartment (3).
+  const auto& l6 = c.synapse_lists[6];
+  CHECK(l6.mantissa == std::vector<std::int32_t>{24, 200});
+  CHECK(l6.index == std::vector<std::int32_t>{0, 1});
+  CHECK(l6.delay == std::vector<std::int32_t>{0, 2});
+  CHECK(c.input_axons[6].base == 3);
+  CHECK(c.synapse_lists[5].mantissa == std::vector<std::int32_t>{52});  // 0.5 x 100 = 50 -> 52
+  CHECK(c.synapse_lists[5].delay == std::vector<std::int32_t>{1});
+  CHECK(c.synapse_lists[4].delay.empty());  // all-zero delays are not stored
+
+  // Synapse bits: dense lists 3 x 8 + 10 = 34 -> 64 bits each (4 x 64 = 256); sparse lists of 1
+  // or 2 synapses of 6 + 2 + 6 bits: 24 or 38 -> 64 bits each (3 x 64 = 192).
+  CHECK(core::synapse_memory_bits(c) == 448);
+  CHECK(c.accumulator_depth == 8);  // largest delay 2 needs only 4
+
+  // Output axons: hidden neuron k drives the sparse list of input axon 4 + k.
+  REQUIRE(c.output_axons.size() == 3);
+  for (int k = 0; k < 3; ++k) {
+    CHECK(c.output_axons[static_cast<std::size_t>(k)].source == k);
+    CHECK(c.output_axons[static_cast<std::size_t>(k)].dest_core == 0);
+    CHECK(c.output_axons[static_cast<std::size_t>(k)].dest_axon == 4 + k);
+  }
+  // Host side.
+  REQUIRE(img.input_ports.size() == 1);
+  CHECK(img.input_ports[0].offsets == std::vector<std::int64_t>{0, 1, 2, 3, 4});
+  CHECK(img.input_ports[0].axons == std::vector<AxonSite>{{0, 0}, {0, 1}, {0, 2}, {0, 3}});
+  REQUIRE(img.output_ports.size() == 1);
+  CHECK(img.output_ports[0].neurons == std::vector<CompartmentSite>{{0, 3}, {0, 4}});
+
+  // Report: demand and bound.
+  CHECK(r.report.lower_bound == 1);
+  REQUIRE(r.report.cores.size() == 1);
+  CHECK(r.report.cores[0].input_axons == 7);
+  CHECK(r.report.cores[0].output_axons == 3);
+  CHECK(r.report.cores[0].synapse_bits == 448);
+  CHECK(r.report.cores[0].thresholds == 1);
+  // Messages: 3 output axons x rate 0.1, all on core 0.
+  REQUIRE(r.report.greedy);
+  CHECK(r.report.greedy->messages == doctest::Approx(0.3));
+  CHECK(r.report.greedy->inter_core_messages == 0);
+}
+
+TEST_CASE("mapper: 1025 compartments split into 1024 + 1") {
+  Network net;
+  net.add_population(make_population("big", 1025));
+  const auto p = split(net);
+  CHECK(block_ranges(p, 0) == Ranges{{0, 1024}, {1024, 1025}});
+  CHECK(p.blocks[0].demand.compartments == 1024);
+
+  // A small population is packed with the 1-neuron tail; the bound says 2 cores.
+  net.add_population(make_population("small", 10, 7));
+  const auto r = map_network(net, test_arch());
+  CHECK(r.report.cores_used == 2);
+  CHECK(r.report.lower_bound == 2);
+  CHECK(r.image.populations[1].blocks[0].core == r.image.populations[0].blocks[1].core);
+}
+
+TEST_CASE("mapper: delays deepen the accumulator and shrink the compartment capacity") {
+  // Delay 14 needs an accumulator depth of 16, leaving 8192 / 16 = 512 compartments per core.
+  Network net;
+  net.add_input_port({"in", 1});
+  net.add_population(make_population("t", 513));
+  std::vector<std::pair<std::int32_t, std::int32_t>> pairs;
+  for (std::int32_t i = 0; i < 513; ++i) pairs.emplace_back(0, i);
+  auto p = sparse_projection("in_t", "in", "t", pairs);
+  p.format.delay_bits = 4;
+  p.uniform_delay = 14;
+  net.add_projection(std::move(p));
+  const auto part = split(net);
+  CHECK(block_ranges(part, 0) == Ranges{{0, 512}, {512, 513}});
+  CHECK(part.blocks[0].demand.accumulator_depth == 16);
+  const auto r = map_network(net, test_arch());
+  CHECK(r.image.cores[static_cast<std::size_t>(r.image.populations[0].blocks[0].core)]
+            .accumulator_depth == 16);
+}
+
+TEST_CASE("mapper: input axons just over the limit split the target") {
+  // Neuron i receives one synapse from each of sources 5i .. 5i+4: 5 input axons per neuron, so
+  // 819 neurons use 4095 of the 4096 input axons and neuron 819 starts a new block.
+  Network net;
+  net.add_input_port({"src", 4100});
+  net.add_population(make_population("t", 820));
+  std::vector<std::pair<std::int32_t, std::int32_t>> pairs;
+  for (std::int32_t i = 0; i < 820; ++i)
+    for (int k = 0; k < 5; ++k) pairs.emplace_back(5 * i + k, i);
+  net.add_projection(sparse_projection("src_t", "src", "t", pairs));
+  const auto part = split(net);
+  CHECK(block_ranges(part, 0) == Ranges{{0, 819}, {819, 820}});
+  CHECK(part.blocks[0].demand.input_axons == 4095);
+  CHECK(part.blocks[1].demand.input_axons == 5);
+  // Each list holds one 8-bit synapse with 6 index bits: 8 + 6 + 10 = 24 -> 64 bits.
+  CHECK(part.blocks[0].demand.synapse_bits == 4095 * 64);
+}
+
+TEST_CASE("mapper: output axons just over the limit split the source (fixed point)") {
+  // Each of the 100 source neurons drives one list in each of 41 single-neuron targets: 41
+  // output axons per neuron; 99 neurons use 4059 of 4096, the 100th starts a new block. The
+  // first pass cannot know this (it counts output axons from the previous pass's targets, and
+  // there is none): pass 2 splits with the counts of pass 1 and finds them unchanged.
+  Network net;
+  net.add_population(make_population("s", 100));
+  for (int k = 0; k < 41; ++k) {
+    const std::string t = "t" + std::to_string(k);
+    net.add_population(make_population(t, 1, 100 + k % 8));
+    net.add_projection(dense_projection("s_" + t, "s", t, 1, 100));
+  }
+  const auto part = split(net);
+  CHECK(block_ranges(part, 0) == Ranges{{0, 99}, {99, 100}});
+  CHECK(part.blocks[0].demand.output_axons == 99 * 41);
+  CHECK(part.blocks[1].demand.output_axons == 41);
+  CHECK(part.passes == 2);
+  const auto r = map_network(net, test_arch());
+  CHECK(core::validate(chip_config(r.image)).empty());
+}
+
+TEST_CASE("mapper: synapse memory just over the limit splits the target") {
+  // 2048 dense 8-bit lists that span the block: a block of m <= 64 neurons costs
+  // ceil((8m + 10) / 64) words of 64 bits per list. m = 62: 506 -> 512 bits, x 2048 = 1048576
+  // bits, exactly the capacity; m = 63 would need 576 bits per list.
+  Network net;
+  net.add_input_port({"in", 2048});
+  net.add_population(make_population("t", 63));
+  net.add_projection(dense_projection("in_t", "in", "t", 63, 2048));
+  const auto part = split(net);
+  CHECK(block_ranges(part, 0) == Ranges{{0, 62}, {62, 63}});
+  CHECK(part.blocks[0].demand.synapse_bits == 1048576);
+  CHECK(part.blocks[1].demand.synapse_bits == 2048 * 64);
+  CHECK(part.blocks[0].demand.input_axons == 2048);
+}
+
+TEST_CASE("mapper: more than 8 synapse formats split the target") {
+  // Nine projections with nine distinct formats, each into its own neuron of t.
+  Network net;
+  net.add_input_port({"in", 1});
+  net.add_population(make_population("t", 9));
+  const int bits[] = {1, 2, 3, 4, 5, 6, 8};
+  for (int k = 0; k < 9; ++k) {
+    core::SynapseFormat f;
+    f.weight_bits = bits[k % 7];
+    f.sign = k < 7 ? core::SignMode::kExcitatory : core::SignMode::kInhibitory;
+    net.add_projection(sparse_projection("p" + std::to_string(k), "in", "t", {{0, k}}, 0, f));
+  }
+  const auto part = split(net);
+  CHECK(block_ranges(part, 0) == Ranges{{0, 8}, {8, 9}});
+  CHECK(part.blocks[0].demand.formats.size() == 8);
+}
+
+TEST_CASE("mapper: sparse index bits follow the widest list span") {
+  // One source drives neurons 0 and 200 of t: offsets 0 and 200 need 8 index bits.
+  Network net;
+  net.add_input_port({"in", 2});
+  net.add_population(make_population("t", 300));
+  net.add_projection(sparse_projection("p", "in", "t", {{0, 0}, {0, 200}, {1, 5}}));
+  const auto r = map_network(net, test_arch());
+  const auto& c = r.image.cores[static_cast<std::size_t>(r.image.populations[0].blocks[0].core)];
+  REQUIRE(c.formats.size() == 1);
+  CHECK(c.formats[0].index_bits == 8);
+  // Lists: source 0 (2 synapses of 8 + 8 bits + 10 = 42 -> 64), source 1 (1 synapse -> 64).
+  CHECK(core::synapse_memory_bits(c) == 128);
+  CHECK(c.input_axons[1].base == 5);
+}
+
+TEST_CASE("mapper: a network over 128 cores spills onto a second chip") {
+  // 130 populations of 1000 neurons (one core each), chained one-to-one, on a 2 x 1 board.
+  Network net;
+  for (int k = 0; k < 130; ++k) net.add_population(make_population("p" + std::to_string(k), 1000));
+  for (int k = 0; k + 1 < 130; ++k) {
+    std::vector<std::pair<std::int32_t, std::int32_t>> pairs;
+    for (std::int32_t i = 0; i < 1000; ++i) pairs.emplace_back(i, i);
+    net.add_projection(sparse_projection("c" + std::to_string(k), "p" + std::to_string(k),
+                                         "p" + std::to_string(k + 1), pairs));
+  }
+  for (Placer placer : {Placer::kGreedy, Placer::kMetis}) {
+    MapOptions opt;
+    opt.placer = placer;
+    const auto r = map_network(net, test_arch(2, 1), opt);
+    CHECK(r.report.cores_used == 130);
+    // 130000 compartments / 1024 per core: the bound is 127, but blocks of 1000 cannot share.
+    CHECK(r.report.lower_bound == 127);
+    CHECK(r.report.chips_used == 2);
+    CHECK(r.image.mesh.chips_x == 2);
+    CHECK(r.image.mesh.chips_y == 1);
+    CHECK(r.image.cores.size() == 256);
+    CHECK(r.image.cores_used() == 130);
+    bool crosses = false;
+    for (std::size_t c = 0; c < r.image.cores.size(); ++c)
+      for (const auto& o : r.image.cores[c].output_axons)
+        crosses |= (static_cast<int>(c) < 128) != (o.dest_core < 128);
+    CHECK(crosses);
+    CHECK(core::validate(chip_config(r.image)).empty());
+  }
+  // The same network on a one-chip board is an error that says why.
+  const auto msg = error_of([&] { map_network(net, test_arch(1, 1)); });
+  CHECK(contains(msg, "130 cores"));
+  CHECK(contains(msg, "2 chips"));
+  CHECK(contains(msg, "1 x 1 = 1 chips"));
+}
+
+TEST_CASE("mapper: a neuron whose fan-in alone breaks a limit is a named error") {
+  SUBCASE("input axons") {
+    Network net;
+    net.add_input_port({"in", 5000});
+    net.add_population(make_population("t", 3));
+    std::vector<std::pair<std::int32_t, std::int32_t>> pairs;
+    for (std::int32_t j = 0; j < 5000; ++j) pairs.emplace_back(j, 2);
+    net.add_projection(sparse_projection("wide", "in", "t", pairs));
+    const auto msg = error_of([&] { map_network(net, test_arch()); });
+    CHECK(contains(msg, "population 't' neuron 2"));
+    CHECK(contains(msg, "5000 input axons"));
+    CHECK(contains(msg, "limit of 4096"));
+  }
+  SUBCASE("synapse memory") {
+    // 300 sources, each with 300 synapses onto neuron 0: per list 4 full blocks of 64 synapses
+    // (64 x 14 + 10 -> 960 bits) and one of 44 (626 -> 640 bits) = 4480 bits; x 300 = 1344000.
+    Network net;
+    net.add_input_port({"in", 300});
+    net.add_population(make_population("t", 1));
+    std::vector<std::pair<std::int32_t, std::int32_t>> pairs;
+    for (std::int32_t j = 0; j < 300; ++j)
+      for (int k = 0; k < 300; ++k) pairs.emplace_back(j, 0);
+    net.add_projection(sparse_projection("heavy", "in", "t", pairs));
+    const auto msg = error_of([&] { map_network(net, test_arch()); });
+    CHECK(contains(msg, "population 't' neuron 0"));
+    CHECK(contains(msg, "1344000 bits of synapse memory"));
+    CHECK(contains(msg, "1048576"));
+  }
+  SUBCASE("output axons") {
+    // With at most 4 output axons per core, a neuron that feeds 5 populations cannot fit.
+    Network net;
+    net.add_population(make_population("s", 1));
+    for (int k = 0; k < 5; ++k) {
+      net.add_population(make_population("t" + std::to_string(k), 1));
+      net.add_projection(
+          dense_projection("p" + std::to_string(k), "s", "t" + std::to_string(k), 1, 1));
+    }
+    auto arch = test_arch();
+    arch.core.max_output_axons = 4;
+    const auto msg = error_of([&] { map_network(net, arch); });
+    CHECK(contains(msg, "population 's' neuron 0"));
+    CHECK(contains(msg, "5 output axons"));
+    CHECK(contains(msg, "limit of 4"));
+  }
+  SUBCASE("delay beyond the accumulator") {
+    Network net;
+    net.add_input_port({"in", 1});
+    net.add_population(make_population("t", 1));
+    auto p = sparse_projection("slow", "in", "t", {{0, 0}});
+    p.format.delay_bits = 6;
+    p.uniform_delay = 63;
+    net.add_projection(std::move(p));
+    const auto msg = error_of([&] { map_network(net, test_arch()); });
+    CHECK(contains(msg, "projection 'slow'"));
+    CHECK(contains(msg, "delay 63"));
+    CHECK(contains(msg, "at most 64"));
+  }
+  SUBCASE("behaviour the architecture lacks") {
+    Network net;
+    auto p = make_population("g", 2);
+    p.profile.spike = core::SpikeKind::kGraded;
+    net.add_population(std::move(p));
+    auto arch = test_arch();
+    arch.core.allow_graded_spikes = false;
+    const auto msg = error_of([&] { map_network(net, arch); });
+    CHECK(contains(msg, "population 'g'"));
+    CHECK(contains(msg, "graded spikes"));
+  }
+}
+
+TEST_CASE("mapper: mapping is deterministic and the image round-trips through HDF5") {
+  const Network net = random_network(4, 600, 20, 7);
+  const auto a = map_network(net, test_arch());
+  const auto b = map_network(net, test_arch());
+  CHECK(same_image(a.image, b.image));
+  CHECK(a.report.cores_used == b.report.cores_used);
+
+  const fs::path dir = fs::temp_directory_path() / "loihisim_test_mapper_roundtrip";
+  fs::create_directories(dir);
+  const fs::path file = dir / "image.h5";
+  write_mapped_image(a.image, file);
+  const MappedImage back = read_mapped_image(file);
+  CHECK(same_image(a.image, back));
+  REQUIRE(back.cores.size() == a.image.cores.size());
+  for (std::size_t c = 0; c < back.cores.size(); ++c)
+    CHECK(same_core_config(back.cores[c], a.image.cores[c]));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("mapper: host nodes are carried through to the image") {
+  Network net;
+  net.add_input_port({"x", 2});
+  net.add_population(make_population("g", 2));
+  net.add_projection(dense_projection("x_g", "x", "g", 2, 2));
+  net.add_output_port({"rates", "g"});
+  HostNode h;
+  h.name = "cell";
+  h.kind = "lstm_cell";
+  h.inputs = {"rates"};
+  h.outputs = {"x"};
+  h.params = {{"hidden", "2"}, {"clip", "1.0"}};
+  h.arrays["w"] = HostArray{{2, 3}, {1, 2, 3, 4, 5, 6.5}};
+  net.add_host_node(h);
+  const auto r = map_network(net, test_arch());
+  REQUIRE(r.image.host_nodes.size() == 1);
+  CHECK(r.image.host_nodes[0] == h);
+  const fs::path dir = fs::temp_directory_path() / "loihisim_test_mapper_host";
+  fs::create_directories(dir);
+  write_mapped_image(r.image, dir / "img.h5");
+  CHECK(read_mapped_image(dir / "img.h5").host_nodes[0] == h);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("mapper: METIS placement beats greedy on a shuffled recurrent ring") {
+  // 48 populations of 1000 neurons form a ring (k -> k+1 one-to-one, 48 -> 0), listed in a
+  // shuffled order: greedy places them in file order, so ring neighbours land far apart; the
+  // METIS placer follows the traffic.
+  const int n = 48;
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937(3));
+  Network net;
+  for (int k : order) net.add_population(make_population("r" + std::to_string(k), 1000));
+  for (int k = 0; k < n; ++k) {
+    std::vector<std::pair<std::int32_t, std::int32_t>> pairs;
+    for (std::int32_t i = 0; i < 1000; ++i) pairs.emplace_back(i, i);
+    net.add_projection(sparse_projection("e" + std::to_string(k), "r" + std::to_string(k),
+                                         "r" + std::to_string((k + 1) % n), pairs));
+  }
+  const auto r = map_network(net, test_arch());
+  REQUIRE(r.report.greedy);
+  REQUIRE(r.report.metis);
+  const auto& g = *r.report.greedy;
+  const auto& m = *r.report.metis;
+  MESSAGE("greedy: traffic x hops " << g.hops << ", mean hops " << g.mean_hops());
+  MESSAGE("metis:  traffic x hops " << m.hops << ", mean hops " << m.mean_hops());
+  CHECK(g.messages == doctest::Approx(48000.0));
+  CHECK(m.messages == doctest::Approx(48000.0));
+  CHECK(m.hops < 0.5 * g.hops);
+  // A ring of 48 cores on 12 tiles of 4 can have every message within a tile or one hop away.
+  CHECK(m.mean_hops() < 1.5);
+}
+
+TEST_CASE("mapper: METIS and greedy on a random recurrent network (printed)") {
+  const Network net = random_network(6, 900, 30, 11);
+  const auto r = map_network(net, test_arch());
+  MESSAGE("random recurrent: cores " << r.report.cores_used << " (bound " << r.report.lower_bound
+                                     << "); greedy mean hops " << r.report.greedy->mean_hops()
+                                     << ", metis mean hops " << r.report.metis->mean_hops());
+  CHECK(r.report.metis->messages == doctest::Approx(r.report.greedy->messages));
+  CHECK(r.report.cores_used >= r.report.lower_bound);
+}
+
+TEST_CASE("mapper: hop counts agree with the mesh router") {
+  core::MeshGeometry g;
+  g.chips_x = 2;
+  g.chips_y = 2;
+  std::mt19937 rng(5);
+  for (int k = 0; k < 500; ++k) {
+    const int a = static_cast<int>(rng() % static_cast<unsigned>(g.num_cores()));
+    const int b = static_cast<int>(rng() % static_cast<unsigned>(g.num_cores()));
+    const Hops h = hops_between(g, a, b);
+    const core::Route route = core::route(g, a, b);
+    CHECK(h.ew == route.east_west_hops);
+    CHECK(h.ns == route.north_south_hops);
+    CHECK(h.chips == route.chip_hops);
+  }
+}
+
+TEST_CASE("mapper: a split network computes exactly what the unsplit one does") {
+  // Map the same network twice: on default cores (everything fits one core) and with tiny cores
+  // (64 compartments, 200 input axons: many blocks on many cores). Driving both chips with the
+  // same host spikes must give the same output spikes at every step.
+  const Network net = random_network(3, 150, 6, 21);
+  auto small = test_arch();
+  small.core.max_compartments = 64;
+  small.core.max_input_axons = 200;
+  const auto whole = map_network(net, test_arch());
+  const auto parts = map_network(net, small);
+  CHECK(whole.report.cores_used == 1);
+  CHECK(parts.report.cores_used > 6);
+
+  core::Chip chip_a(chip_config(whole.image));
+  core::Chip chip_b(chip_config(parts.image));
+  std::mt19937 rng(9);
+  std::int64_t spikes = 0;
+  for (int step = 0; step < 60; ++step) {
+    const auto& port_a = whole.image.input_ports[0];
+    const auto& port_b = parts.image.input_ports[0];
+    for (std::int32_t j = 0; j < port_a.size; ++j) {
+      if (rng() % 3 != 0) continue;
+      for (auto k = port_a.offsets[static_cast<std::size_t>(j)];
+           k < port_a.offsets[static_cast<std::size_t>(j) + 1]; ++k)
+        chip_a.inject(port_a.axons[static_cast<std::size_t>(k)].core,
+                      {port_a.axons[static_cast<std::size_t>(k)].axon, 1});
+      for (auto k = port_b.offsets[static_cast<std::size_t>(j)];
+           k < port_b.offsets[static_cast<std::size_t>(j) + 1]; ++k)
+        chip_b.inject(port_b.axons[static_cast<std::size_t>(k)].core,
+                      {port_b.axons[static_cast<std::size_t>(k)].axon, 1});
+    }
+    chip_a.step();
+    chip_b.step();
+    for (std::size_t p = 0; p < whole.image.output_ports.size(); ++p) {
+      const auto& oa = whole.image.output_ports[p];
+      const auto& ob = parts.image.output_ports[p];
+      for (std::size_t i = 0; i < oa.neurons.size(); ++i) {
+        const auto fired = [](const core::Chip& chip, CompartmentSite s) {
+          const auto f = chip.core(s.core).fired();
+          return std::binary_search(f.begin(), f.end(), s.compartment);
+        };
+        const bool fa = fired(chip_a, oa.neurons[i]);
+        const bool fb = fired(chip_b, ob.neurons[i]);
+        if (fa != fb) FAIL_CHECK("step " << step << " port " << oa.name << " neuron " << i);
+        spikes += fa ? 1 : 0;
+      }
+    }
+  }
+  MESSAGE("output spikes compared: " << spikes);
+  CHECK(spikes > 100);  // the comparison is not vacuous
+}
+
+TEST_CASE("mapper: every example network maps to an image the core accepts") {
+  const auto arch = load_architecture("loihi1");
+  int count = 0;
+  for (const auto& e :
+       fs::directory_iterator(fs::path(LOIHISIM_SOURCE_DIR) / "examples/networks")) {
+    if (e.path().extension() != ".yaml") continue;
+    ++count;
+    CAPTURE(e.path().string());
+    const Network net = read_network(e.path());
+    for (Placer placer : {Placer::kGreedy, Placer::kMetis}) {
+      MapOptions opt;
+      opt.placer = placer;
+      const auto r = map_network(net, arch, opt);
+      CHECK(core::validate(chip_config(r.image)).empty());
+      CHECK(r.report.cores_used >= r.report.lower_bound);
+    }
+  }
+  CHECK(count >= 3);
+}

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace loihisim {
@@ -20,6 +21,7 @@ void ProgressBar::update(std::uint64_t done) {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
   if (finished_) return;
+  done_ = std::max(done_, done);
   const double since_start = std::chrono::duration<double>(now - start_).count();
   const double since_draw = std::chrono::duration<double>(now - last_draw_).count();
   if (since_start < 1.0) return;
@@ -32,7 +34,7 @@ void ProgressBar::finish() {
   std::lock_guard lock(mutex_);
   if (finished_) return;
   finished_ = true;
-  if (drawn_) draw(total_, true);
+  if (drawn_) draw(done_, true);
 }
 
 void ProgressBar::draw(std::uint64_t done, bool final_line) {

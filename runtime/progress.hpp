@@ -15,6 +15,7 @@ class ProgressBar {
   ~ProgressBar();
   // Thread-safe: call from any worker with the number of items finished so far in total.
   void update(std::uint64_t done);
+  // Draws the final line with the last count reported (not the total: a run may stop early).
   void finish();
 
  private:
@@ -27,6 +28,7 @@ class ProgressBar {
   bool tty_ = false;
   bool drawn_ = false;
   bool finished_ = false;
+  std::uint64_t done_ = 0;  // last count reported by update()
   std::mutex mutex_;
 };
 

@@ -30,6 +30,14 @@ class Checker {
       out_.push_back({field, s.str()});
     }
   }
+  // The same, building the field name only when the value is out of range: validate() runs over
+  // every synapse of a mapped network, and formatting a name per passing value dominated it.
+  template <class MakeField>
+  bool lazy_range(MakeField&& make_field, std::int64_t value, std::int64_t lo, std::int64_t hi) {
+    if (value >= lo && value <= hi) return true;
+    range(make_field(), value, lo, hi);
+    return false;
+  }
   void fail(const std::string& field, const std::string& message) {
     out_.push_back({field, field + ": " + message});
   }
@@ -115,11 +123,12 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
   const auto n_cx = static_cast<std::int64_t>(cfg.compartments.size());
   for (std::size_t i = 0; i < cfg.compartments.size(); ++i) {
     const auto& c = cfg.compartments[i];
-    check.range(indexed("compartments", i, "profile"), c.profile, 0,
-                static_cast<std::int64_t>(cfg.profiles.size()) - 1);
-    check.range(indexed("compartments", i, "bias_mant"), c.bias_mant, -kMaxBiasMant,
-                kMaxBiasMant);
-    check.range(indexed("compartments", i, "bias_exp"), c.bias_exp, 0, kMaxBiasExp);
+    check.lazy_range([&] { return indexed("compartments", i, "profile"); }, c.profile, 0,
+                     static_cast<std::int64_t>(cfg.profiles.size()) - 1);
+    check.lazy_range([&] { return indexed("compartments", i, "bias_mant"); }, c.bias_mant,
+                     -kMaxBiasMant, kMaxBiasMant);
+    check.lazy_range([&] { return indexed("compartments", i, "bias_exp"); }, c.bias_exp, 0,
+                     kMaxBiasExp);
   }
 
   // --- synapse lists: formats, weights, targets, delays
@@ -158,10 +167,9 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
                                       std::to_string(n) + " weights)");
       } else {
         for (std::size_t k = 0; k < n; ++k) {
-          const std::string field = at + ".index[" + std::to_string(k) + "]";
-          const auto before = problems.size();
-          check.range(field, l.index[k], 0, (std::int64_t{1} << f.index_bits) - 1);
-          if (problems.size() != before) break;
+          if (!check.lazy_range([&] { return at + ".index[" + std::to_string(k) + "]"; },
+                                l.index[k], 0, (std::int64_t{1} << f.index_bits) - 1))
+            break;
           list_span[i] = std::max<std::int64_t>(list_span[i], l.index[k] + 1);
         }
       }
@@ -174,9 +182,9 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
         const std::int64_t max_delay =
             std::min<std::int64_t>((std::int64_t{1} << f.delay_bits) - 1, depth_ok - 2);
         for (std::size_t k = 0; k < n; ++k) {
-          const auto before = problems.size();
-          check.range(at + ".delay[" + std::to_string(k) + "]", l.delay[k], 0, max_delay);
-          if (problems.size() != before) break;
+          if (!check.lazy_range([&] { return at + ".delay[" + std::to_string(k) + "]"; },
+                                l.delay[k], 0, max_delay))
+            break;
         }
       }
     }

@@ -142,7 +142,8 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
     }
     const auto& f = cfg.formats[static_cast<std::size_t>(l.format)];
     const std::size_t n = l.mantissa.size();
-    for (std::size_t k = 0; k < n; ++k) {
+    // With an invalid weight_bits (reported with the format) no weight is meaningful to check.
+    for (std::size_t k = 0; k < n && valid_weight_bits(f.weight_bits); ++k) {
       if (!mantissa_fits(l.mantissa[k], f)) {
         check.fail(at + ".weights[" + std::to_string(k) + "]",
                    "mantissa " + std::to_string(l.mantissa[k]) + " is not storable with " +

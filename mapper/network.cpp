@@ -232,11 +232,14 @@ void Network::check_host_references() const {
         fail(fmt::format("host node '{}': output '{}' is already produced by host node '{}'",
                          h.name, o, it->second));
       const auto named = names_.find(o);
-      if (named != names_.end() && named->second != "input port")
+      // A host node drives input ports (spikes) or populations (their biases: direct current).
+      if (named != names_.end() && named->second != "input port" &&
+          named->second != "population")
         fail(
-            fmt::format("host node '{}': output '{}' names a {}; outputs are input ports or "
-                        "new names",
-                        h.name, o, named->second));
+            fmt::format("host node '{}': output '{}' names {} {}; outputs are input ports, "
+                        "populations or new names",
+                        h.name, o, named->second[0] == 'o' || named->second[0] == 'i' ? "an" : "a",
+                        named->second));
     }
   for (const auto& h : host_nodes_)
     for (const auto& in : h.inputs) {

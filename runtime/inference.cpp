@@ -113,6 +113,10 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
     throw InputError("prediction value '" + options.prediction + "' has " +
                      std::to_string(program.value_size(prediction)) + " values but the dataset " +
                      data.name + " has " + std::to_string(data.num_classes) + " classes");
+  for (const auto& node : program.before_chip())
+    if (node.encoder.kind == EncoderKind::kGraded && !arch.core.allow_graded_spikes)
+      throw InputError("host node '" + node.name + "': graded spikes are not available on " +
+                       arch.name + " (use encoder signed_accumulator or poisson)");
   if (program.before_chip().empty())
     throw InputError("the network has no encode or bias host node: nothing feeds the chip");
 

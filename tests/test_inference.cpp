@@ -130,6 +130,52 @@ TEST_CASE("a tiny two-layer network: spike counts, host operations and chip even
   CHECK(host_energy_fj(costs, s.host) == 2 * 3700 + 1 * 900 + 24 * 2500);
 }
 
+TEST_CASE("direct current injection through a bias host node, by hand") {
+  // One integrate-and-fire neuron (u = input, no leak on v, vth = 100 x 64 = 6400) whose bias the
+  // host sets to round(0.5 x 6400) = 3200 every symbol: v = 3200, 6400 (not above 6400), 9600 ->
+  // spike at step 3, then again at step 6: 2 spikes in T = 6 steps; a second symbol restarts.
+  mapper::Network net;
+  net.name = "bias";
+  mapper::Population b;
+  b.name = "b";
+  b.size = 1;
+  b.profile.decay_u = 4095;
+  b.profile.vth_mant = 100;
+  net.add_population(b);
+  net.add_output_port({"counts", "b"});
+  net.add_host_node({"drive", "bias", {"symbol"}, {"b"}, {{"scale", "6400"}}, {}});
+  net.add_host_node({"sum", "add", {"total", "counts"}, {"total"}, {}, {}});
+  net.check_host_references();
+  const auto arch = load_architecture("loihi1");
+  const auto image = mapper::map_network(net, arch).image;
+  SequenceDataset d;
+  d.name = "hand";
+  d.num_symbols = 2;
+  d.symbol_size = 1;
+  d.num_classes = 1;
+  d.values = {0.5f, 0.5f};
+  d.labels = {0};
+  auto o = tiny_options(arch, 6);
+  o.prediction = "total";
+  const auto run = run_inferences(image, arch, d, o);
+  CHECK(run.samples[0].output == std::vector<double>{4.0});
+  CHECK(run.samples[0].population_spikes == std::vector<std::uint64_t>{4});
+  // One bias word per compartment per symbol crosses the host link.
+  CHECK(run.samples[0].chip_events[core::EnergyEvent::kHostWord] == 2);
+}
+
+TEST_CASE("graded-spike encoders need an architecture with graded spikes") {
+  mapper::Network net = tiny_network();
+  const auto arch = load_architecture("loihi1");
+  auto image = mapper::map_network(net, arch).image;
+  for (auto& h : image.host_nodes)
+    if (h.name == "enc") h.params["encoder"] = "graded";
+  const auto data = one_sample({1.0f, 0.5f}, 0);
+  CHECK_THROWS_WITH_AS(run_inferences(image, arch, data, tiny_options(arch, 4)),
+                       doctest::Contains("graded spikes are not available on loihi1"),
+                       InputError);
+}
+
 TEST_CASE("negative inputs need a negative input port") {
   const auto arch = load_architecture("loihi1");
   const auto image = mapper::map_network(tiny_network(), arch).image;

@@ -366,9 +366,13 @@ TEST_CASE("network io: malformed files are rejected with the file, line, key and
     CHECK(contains(error_of(std::string(kHeader) +
                             "host_nodes: [{name: h, kind: k, inputs: [ghost], outputs: []}]\n"),
                    "host node 'h': input 'ghost' names no output port and no host node output"));
-    CHECK(contains(error_of(std::string(kHeader) +
-                            "host_nodes: [{name: h, kind: k, inputs: [], outputs: [p]}]\n"),
-                   "output 'p' names a population"));
+    CHECK(contains(error_of(std::string(kHeader) + "output_ports: [{name: op, population: p}]\n" +
+                            "host_nodes: [{name: h, kind: k, inputs: [], outputs: [op]}]\n"),
+                   "output 'op' names an output port"));
+    // A population is a valid output: a `bias` host node drives its biases.
+    CHECK(error_of(std::string(kHeader) +
+                   "host_nodes: [{name: h, kind: bias, inputs: [], outputs: [p]}]\n")
+              == "(no error)");
   }
   SUBCASE("YAML syntax") {
     CHECK(contains(error_of("loihisim_network: 1\npopulations: [\n"), "YAML syntax error"));

@@ -5,10 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <initializer_list>
-#include <set>
-#include <sstream>
 
 #include "runtime/errors.hpp"
 #include "runtime/yaml_reader.hpp"
@@ -220,22 +216,11 @@ bool looks_like_path(const std::string& s) {
 }  // namespace
 
 core::Architecture parse_architecture(const std::string& yaml_text, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw InputError(file + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
-  }
-  return read_root(Reader(file), root);
+  return read_root(Reader(file), yaml::load_text(yaml_text, file));
 }
 
 core::Architecture read_architecture(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path))
-    throw InputError(path.string() + ": cannot read the architecture file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_architecture(text.str(), path.string());
+  return read_root(Reader(path.string()), yaml::load_file(path, "architecture file"));
 }
 
 std::filesystem::path data_dir() {

@@ -2,14 +2,13 @@
 
 #include <cmath>
 
-#include "runtime/errors.hpp"
 #include "runtime/h5_file.hpp"
 #include "runtime/yaml_reader.hpp"
 
 namespace loihisim {
 
 ModelSpec read_model(const std::filesystem::path& file) {
-  const YAML::Node root = yaml::load_file(file);
+  const YAML::Node root = yaml::load_file(file, "model file");
   const yaml::Reader r(file.string());
   const yaml::Field top{root, ""};
   r.expect_map(top, {"name", "dataset", "steps_per_symbol", "prediction"},
@@ -20,8 +19,9 @@ ModelSpec read_model(const std::filesystem::path& file) {
   m.name = r.text(r.get(top, "name"));
   const bool has_net = r.has(top, "network"), has_image = r.has(top, "image");
   if (has_net == has_image)
-    r.fail(top, "give exactly one of 'network' (a network file, mapped on the fly) or 'image' "
-                "(a mapped image file)");
+    r.fail(top,
+           "give exactly one of 'network' (a network file, mapped on the fly) or 'image' "
+           "(a mapped image file)");
   if (has_net) m.network = dir / r.text(r.get(top, "network"));
   if (has_image) m.image = dir / r.text(r.get(top, "image"));
   if (r.has(top, "placer")) m.placer = r.choice(r.get(top, "placer"), {"greedy", "metis"});
@@ -45,11 +45,7 @@ ModelSpec read_model(const std::filesystem::path& file) {
     r.expect_map(h, {}, {"format", "location"});
     if (r.has(h, "format")) {
       const yaml::Field f = r.get(h, "format");
-      try {
-        m.host_format = host_number_format_from_string(r.text(f));
-      } catch (const InputError& e) {
-        r.fail(f, e.what());
-      }
+      r.label_errors(f, [&] { m.host_format = host_number_format_from_string(r.text(f)); });
     }
     if (r.has(h, "location"))
       m.host_location = r.choice(r.get(h, "location"), {"external", "embedded"});

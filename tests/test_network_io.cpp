@@ -371,11 +371,11 @@ TEST_CASE("network io: malformed files are rejected with the file, line, key and
                    "output 'op' names an output port"));
     // A population is a valid output: a `bias` host node drives its biases.
     CHECK(error_of(std::string(kHeader) +
-                   "host_nodes: [{name: h, kind: bias, inputs: [], outputs: [p]}]\n")
-              == "(no error)");
+                   "host_nodes: [{name: h, kind: bias, inputs: [], outputs: [p]}]\n") ==
+          "(no error)");
   }
   SUBCASE("YAML syntax") {
-    CHECK(contains(error_of("loihisim_network: 1\npopulations: [\n"), "YAML syntax error"));
+    CHECK(contains(error_of("loihisim_network: 1\npopulations: [\n"), "malformed YAML"));
   }
   SUBCASE("missing file") {
     try {

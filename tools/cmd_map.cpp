@@ -3,7 +3,6 @@
 // and report per-core use, cores against the lower bound, traffic and hops for both placers.
 #include <fmt/core.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -11,7 +10,7 @@
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
 #include "runtime/arch_io.hpp"
-#include "runtime/errors.hpp"
+#include "runtime/atomic_output.hpp"
 #include "tools/commands.hpp"
 
 namespace loihisim::tools {
@@ -25,20 +24,10 @@ struct MapCommandOptions {
   bool json = false;
 };
 
-void check_output_path(const std::filesystem::path& out) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(out, ec))
-    throw InputError(fmt::format("--out {}: is a directory", out.string()));
-  const std::filesystem::path dir = out.has_parent_path() ? out.parent_path() : ".";
-  if (!std::filesystem::is_directory(dir, ec))
-    throw InputError(
-        fmt::format("--out {}: the directory {} does not exist", out.string(), dir.string()));
-}
-
 void run_map(const MapCommandOptions& opt) {
   mapper::MapOptions options;
   options.placer = mapper::parse_placer(opt.placer);
-  if (!opt.out.empty()) check_output_path(opt.out);
+  if (!opt.out.empty()) check_output_path(opt.out, "--out");
   const core::Architecture arch = load_architecture(opt.arch);
   const mapper::Network net = mapper::read_network(opt.network);
   const mapper::MapResult result = mapper::map_network(net, arch, options);

@@ -243,8 +243,8 @@ struct ArrayParams {
   const std::int32_t* __restrict vmax;
   const std::int32_t* __restrict refract;
   const std::uint8_t* __restrict subtract;
-  std::int32_t decay_u(int i) const { return fu[i]; }
-  std::int32_t decay_v(int i) const { return fv[i]; }
+  std::int32_t decay_u(int i, std::int32_t u) const { return decay_trunc32(u, fu[i]); }
+  std::int32_t decay_v(int i, std::int32_t v) const { return decay_trunc32(v, fv[i]); }
   std::int32_t threshold(int i) const { return vth[i]; }
   std::int32_t lo(int i) const { return vmin[i]; }
   std::int32_t hi(int i) const { return vmax[i]; }
@@ -254,13 +254,20 @@ struct ArrayParams {
 struct UniformParams {
   std::int32_t fu, fv, vth, vmin, vmax, refract;
   std::uint8_t subtract;
-  std::int32_t decay_u(int) const { return fu; }
-  std::int32_t decay_v(int) const { return fv; }
+  std::int32_t decay_u(int, std::int32_t u) const { return decay_trunc32(u, fu); }
+  std::int32_t decay_v(int, std::int32_t v) const { return decay_trunc32(v, fv); }
   std::int32_t threshold(int) const { return vth; }
   std::int32_t lo(int) const { return vmin; }
   std::int32_t hi(int) const { return vmax; }
   std::int32_t refractory(int) const { return refract; }
   bool subtracts(int) const { return subtract != 0; }
+};
+
+// Uniform integrate-and-fire cores (decay_u = 4095, decay_v = 0: the gate layers of the hybrid
+// LSTM): decay_trunc32(u, 0) = 0 and decay_trunc32(v, 4096) = v exactly, so no multiplies.
+struct IntegrateAndFireParams : UniformParams {
+  std::int32_t decay_u(int, std::int32_t) const { return 0; }
+  std::int32_t decay_v(int, std::int32_t v) const { return v; }
 };
 
 struct State {
@@ -306,12 +313,12 @@ Totals update_compartments(const State& s, const Params p) {
     // All arithmetic below stays in 32 bits (so the loop vectorises) and is exact:
     // step 3: current decay (implicit +1) plus input, wrapped to 23 bits + sign.
     // |decayed u| < 2^23 and |q| <= 2^21, so the sum fits before the wrap.
-    const std::int32_t u = wrap_current(decay_trunc32(u_prev, p.decay_u(i)) + q);
+    const std::int32_t u = wrap_current(p.decay_u(i, u_prev) + q);
     u_arr[i] = u;
     // step 4: u + bias, wrapped to 23 bits + sign (|bias| < 2^19).
     const std::int32_t u2 = wrap_current(u + bias[i]);
     // steps 5-6: voltage decay plus u2, clipped to [vmin, vmax].
-    const std::int32_t dv = decay_trunc32(v_prev, p.decay_v(i));
+    const std::int32_t dv = p.decay_v(i, v_prev);
     const std::int32_t v_sum = add_for_clip(dv, u2);
     const std::int32_t lo = p.lo(i), hi = p.hi(i);
     std::int32_t v = v_sum < lo ? lo : (v_sum > hi ? hi : v_sum);
@@ -350,14 +357,25 @@ void Neurocore::step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage
   const auto valid = [&](std::size_t k) {
     return static_cast<std::uint32_t>(inputs[k].axon) < n_axons;  // deliver() reports the rest
   };
-  for (std::size_t k = 0; k < std::min(n_in, kListAhead); ++k)
-    if (valid(k)) prefetch_list(axons_[static_cast<std::size_t>(inputs[k].axon)]);
-  for (std::size_t k = 0; k < n_in; ++k) {
+  const auto prefetch_ahead = [&](std::size_t k) {
     if (k + kAxonAhead < n_in && valid(k + kAxonAhead))
       __builtin_prefetch(&axons_[static_cast<std::size_t>(inputs[k + kAxonAhead].axon)]);
     if (k + kListAhead < n_in && valid(k + kListAhead))
       prefetch_list(axons_[static_cast<std::size_t>(inputs[k + kListAhead].axon)]);
-    deliver(inputs[k]);
+  };
+  for (std::size_t k = 0; k < std::min(n_in, kListAhead); ++k)
+    if (valid(k)) prefetch_list(axons_[static_cast<std::size_t>(inputs[k].axon)]);
+  for (std::size_t k = 0; k < n_in;) {
+    prefetch_ahead(k);
+    const std::size_t m = dense16_group(inputs, k);
+    if (m > 1) {
+      for (std::size_t j = 1; j < m; ++j) prefetch_ahead(k + j);
+      deliver_dense16_group(inputs.subspan(k, m));
+      k += m;
+    } else {
+      deliver(inputs[k]);
+      ++k;
+    }
   }
 
   // Pass 1: the compartment update (update_compartments below); spikes are flagged there and
@@ -368,7 +386,12 @@ void Neurocore::step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage
   if (uniform_) {
     const UniformParams p{decay_u_factor_[0], decay_v_factor_[0], vth_[0], vmin_[0],
                           vmax_[0],           refract_[0],        subtract_[0]};
-    tot = any_graded_ ? update_compartments<true>(st, p) : update_compartments<false>(st, p);
+    if (p.fu == 0 && p.fv == kDecayOne) {
+      const IntegrateAndFireParams f{p};
+      tot = any_graded_ ? update_compartments<true>(st, f) : update_compartments<false>(st, f);
+    } else {
+      tot = any_graded_ ? update_compartments<true>(st, p) : update_compartments<false>(st, p);
+    }
   } else {
     const ArrayParams p{decay_u_factor_.data(), decay_v_factor_.data(), vth_.data(),
                         vmin_.data(),           vmax_.data(),           refract_.data(),
@@ -409,6 +432,77 @@ void Neurocore::prefetch_inputs(std::span<const AxonSpike> inputs) const {
   for (std::size_t k = 0; k < std::min(inputs.size(), kAxonAhead); ++k)
     if (static_cast<std::uint32_t>(inputs[k].axon) < n_axons)
       __builtin_prefetch(&axons_[static_cast<std::size_t>(inputs[k].axon)]);
+}
+
+// How many spikes from inputs[k] on (at most kGroup) are binary spikes on dense int16 lists
+// with the same base and length, which deliver_dense16_group() adds in one pass. 0 or 1: deliver
+// inputs[k] alone.
+std::size_t Neurocore::dense16_group(std::span<const AxonSpike> inputs, std::size_t k) const {
+  const auto n_axons = static_cast<std::uint32_t>(axons_.size());
+  const auto fits = [&](const AxonSpike& s) {
+    return static_cast<std::uint32_t>(s.axon) < n_axons && s.payload == 1 &&
+           axons_[static_cast<std::size_t>(s.axon)].kind == ListKind::kDense16;
+  };
+  if (!fits(inputs[k])) return 0;
+  const Axon& first = axons_[static_cast<std::size_t>(inputs[k].axon)];
+  std::size_t m = 1;
+  while (m < kGroup && k + m < inputs.size() && fits(inputs[k + m])) {
+    const Axon& a = axons_[static_cast<std::size_t>(inputs[k + m].axon)];
+    if (a.base != first.base || a.count != first.count) break;
+    ++m;
+  }
+  return m;
+}
+
+namespace {
+
+// q[k] += the sum of M rows' k-th weights: one pass over the accumulator for M spikes instead
+// of M passes. The uint32 sum is modular, so adding the rows' weights first and then into q is
+// the same as adding them into q one after the other.
+template <std::size_t M>
+void add_rows(std::uint32_t* __restrict q, const std::int16_t* const (&w)[8], std::size_t n) {
+  const std::int16_t* __restrict const w0 = w[0];
+  const std::int16_t* __restrict const w1 = w[1];
+  const std::int16_t* __restrict const w2 = w[2];
+  const std::int16_t* __restrict const w3 = w[3];
+  const std::int16_t* __restrict const w4 = w[4];
+  const std::int16_t* __restrict const w5 = w[5];
+  const std::int16_t* __restrict const w6 = w[6];
+  const std::int16_t* __restrict const w7 = w[7];
+  const auto b = [](std::int16_t x) { return static_cast<std::uint32_t>(std::int32_t{x}); };
+  for (std::size_t k = 0; k < n; ++k) {
+    std::uint32_t sum = b(w0[k]) + b(w1[k]);
+    if constexpr (M > 2) sum += b(w2[k]);
+    if constexpr (M > 3) sum += b(w3[k]);
+    if constexpr (M > 4) sum += b(w4[k]);
+    if constexpr (M > 5) sum += b(w5[k]);
+    if constexpr (M > 6) sum += b(w6[k]);
+    if constexpr (M > 7) sum += b(w7[k]);
+    q[k] += sum;
+  }
+}
+
+}  // namespace
+
+void Neurocore::deliver_dense16_group(std::span<const AxonSpike> group) {
+  static_assert(kGroup == 8);
+  const Axon& first = axons_[static_cast<std::size_t>(group[0].axon)];
+  const std::size_t n = first.count;
+  const std::int16_t* w[8] = {};
+  for (std::size_t j = 0; j < 8; ++j)  // unused rows point at the first (never read)
+    w[j] = dense16_.data() + axons_[static_cast<std::size_t>(group[std::min(j, group.size() - 1)].axon)].begin;
+  counts_.spikes_in += group.size();
+  counts_.syn_ops_dense += group.size() * n;
+  std::uint32_t* const q = slot_at(0) + first.base;
+  switch (group.size()) {
+    case 2: add_rows<2>(q, w, n); break;
+    case 3: add_rows<3>(q, w, n); break;
+    case 4: add_rows<4>(q, w, n); break;
+    case 5: add_rows<5>(q, w, n); break;
+    case 6: add_rows<6>(q, w, n); break;
+    case 7: add_rows<7>(q, w, n); break;
+    default: add_rows<8>(q, w, n); break;
+  }
 }
 
 // The first cache lines of an axon's synapse data (a prefetch is only a hint: no effect on

@@ -117,6 +117,9 @@ class Neurocore {
 
   static constexpr std::size_t kAxonAhead = 32, kListAhead = 16;  // prefetch distances, spikes
   void deliver(const AxonSpike& s);
+  static constexpr std::size_t kGroup = 8;  // spikes added in one pass (dense int16 lists)
+  std::size_t dense16_group(std::span<const AxonSpike> inputs, std::size_t k) const;
+  void deliver_dense16_group(std::span<const AxonSpike> group);
   void prefetch_list(const Axon& a) const;
   std::uint32_t* slot_at(int offset) {  // the slot `offset` steps after the current one
     int k = head_ + offset;

@@ -61,6 +61,10 @@ bool is_plain_scalar(const YAML::Node& n) {
   return n.IsScalar() && n.Tag() != "!" && !n.Scalar().empty();
 }
 
+std::string path_or_top(const Field& f) {
+  return f.path.empty() ? "(top level)" : f.path;
+}
+
 std::string int32_range() {
   return std::to_string(std::numeric_limits<std::int32_t>::min()) + ".." +
          std::to_string(std::numeric_limits<std::int32_t>::max());
@@ -100,10 +104,6 @@ int Reader::line_of(const YAML::Node& n) {
 
 const char* Reader::found() const {
   return wording_ == Wording::kColon ? "found" : "got";
-}
-
-std::string Reader::path_or_top(const Field& f) const {
-  return f.path.empty() ? "(top level)" : f.path;
 }
 
 void Reader::fail_at(const YAML::Node& at, const std::string& message) const {

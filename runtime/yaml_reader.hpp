@@ -149,7 +149,6 @@ class Reader {
 
   static int line_of(const YAML::Node& n);  // 1-based; 0 when unknown
   const char* found() const;                // "found" or "got", as the wording has it
-  std::string path_or_top(const Field& f) const;
   void remember(const std::string& path, const YAML::Node& n) const;
   int line_of_path(std::string path) const;
   [[noreturn]] void missing(const Field& map, const char* key, const std::string& what) const;

@@ -28,7 +28,9 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-extern "C" void on_sigint(int) { g_interrupted.store(true); }
+extern "C" void on_sigint(int) {
+  g_interrupted.store(true);
+}
 
 struct RunCliOptions {
   std::string model;
@@ -56,7 +58,7 @@ void run(const RunCliOptions& opt) {
   } else {
     const mapper::Network net = mapper::read_network(model.network);
     mapper::MapOptions mo;
-    mo.placer = model.placer == "greedy" ? mapper::Placer::kGreedy : mapper::Placer::kMetis;
+    mo.placer = mapper::parse_placer(model.placer);
     mo.compare_placers = false;
     image = mapper::map_network(net, arch, mo).image;
   }
@@ -72,18 +74,17 @@ void run(const RunCliOptions& opt) {
   io.samples = opt.samples;
   io.threads = opt.threads;
 
-  const std::uint64_t n = opt.samples ? std::min<std::uint64_t>(opt.samples, data.size())
-                                      : data.size();
+  const std::uint64_t n =
+      opt.samples ? std::min<std::uint64_t>(opt.samples, data.size()) : data.size();
   g_interrupted = false;
   auto previous = std::signal(SIGINT, on_sigint);
   std::unique_ptr<ProgressBar> bar;
   if (!opt.quiet) bar = std::make_unique<ProgressBar>("run " + model.name, n);
   InferenceRun result;
   try {
-    result = run_inferences(image, arch, data, io, &g_interrupted,
-                            [&](std::uint64_t done) {
-                              if (bar) bar->update(done);
-                            });
+    result = run_inferences(image, arch, data, io, &g_interrupted, [&](std::uint64_t done) {
+      if (bar) bar->update(done);
+    });
   } catch (...) {
     std::signal(SIGINT, previous);
     throw;

@@ -40,9 +40,8 @@ Chip::Chip(const ChipConfig& cfg) {
   if (auto problems = validate(cfg); !problems.empty())
     throw InvalidCoreConfig(std::move(problems));
   cores_.reserve(cfg.cores.size());
-  for (const auto& c : cfg.cores) cores_.push_back(Neurocore(c, Neurocore::Validated{}));
+  for (const auto& c : cfg.cores) cores_.emplace_back(c, cfg.limits);
   inbox_.resize(cfg.cores.size());
-  for (const auto& c : cores_) idle_.push_back(c.idle() ? 1 : 0);
 }
 
 void Chip::inject(int core, AxonSpike spike) {
@@ -68,11 +67,6 @@ void Chip::set_bias(int core, int compartment, int bias_mant, int bias_exp) {
 void Chip::step() {
   sent_.clear();
   for (std::size_t c = 0; c < cores_.size(); ++c) {
-    if (idle_[c]) {  // no axons, so no inbox; no compartments, so nothing to update or send
-      cores_[c].advance_idle();
-      continue;
-    }
-    if (c + 1 < cores_.size()) cores_[c + 1].prefetch_inputs(inbox_[c + 1]);
     scratch_.clear();
     cores_[c].step(inbox_[c], scratch_);
     inbox_[c].clear();

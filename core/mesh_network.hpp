@@ -60,16 +60,6 @@ class MeshNetwork {
     int id;     // message or link
     bool free;  // true: link `id` finished serialising; false: message `id` reached a router
   };
-  // A route, computed once per (source, destination) pair and kept (messages between the same
-  // cores repeat every step): its links are route_links_[begin .. begin + len).
-  struct CachedRoute {
-    int begin = 0;
-    int len = 0;
-    bool within_tile = false;
-    int east_west_hops = 0, north_south_hops = 0, chip_hops = 0;
-  };
-  const CachedRoute& cached_route(int src_core, int dst_core);
-
   void push(std::int64_t time, int id, bool free);
   void try_start(int link, std::int64_t now, std::vector<MessageDelivery>& out);
   void touch(int link);
@@ -83,16 +73,11 @@ class MeshNetwork {
   std::vector<int> head_, tail_;  // FIFO of waiting messages (linked through next_)
   std::vector<std::uint8_t> free_pending_, touched_;
   std::vector<int> touched_list_;
-  // Route cache: open addressing on the key src * num_cores + dst (+1; 0 marks an empty slot).
-  std::vector<std::uint64_t> route_keys_;
-  std::vector<int> route_slots_;  // index into routes_
-  std::vector<CachedRoute> routes_;
-  std::vector<int> route_links_;
   // Per message of the current step.
-  std::vector<int> path_begin_, path_len_, hop_, next_;  // path: into route_links_
+  std::vector<int> path_begin_, path_len_, hop_, next_;
   std::vector<std::int64_t> ready_;
-  // Messages with links, by departure time (ties in message order): (depart_ps, message).
-  std::vector<std::pair<std::int64_t, int>> injections_;
+  std::vector<int> paths_;
+  std::vector<int> injections_;  // messages with links, by departure time
   std::vector<Event> heap_;
   std::uint64_t seq_ = 0;
   Route route_;

@@ -120,8 +120,7 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
   if (program.before_chip().empty())
     throw InputError("the network has no encode or bias host node: nothing feeds the chip");
 
-  // Built (and validated) once; every worker copies it rather than building its own.
-  const core::Chip prototype(mapper::chip_config(image));
+  const core::ChipConfig chip_cfg = mapper::chip_config(image);
   const Readout readout = build_readout(image);
   const std::uint64_t n_samples = options.samples == 0
                                       ? data.size()
@@ -141,7 +140,7 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
   const auto t0 = std::chrono::steady_clock::now();
 
   auto make_worker = [&] {
-    auto w = std::make_unique<Worker>(Worker{prototype, {}, {}});
+    auto w = std::make_unique<Worker>(Worker{core::Chip(chip_cfg), {}, {}});
     for (const auto& n : program.before_chip()) w->encoders.emplace_back(n.encoder);
     return w;
   };

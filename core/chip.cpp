@@ -18,10 +18,10 @@ std::vector<ConfigProblem> validate(const ChipConfig& cfg) {
       const auto& o = outs[i];
       const std::string field = prefix + "output_axons[" + std::to_string(i) + "]";
       if (o.dest_core < 0 || o.dest_core >= static_cast<int>(cfg.cores.size())) {
-        problems.push_back({field + ".dest_core",
-                            field + ".dest_core = " + std::to_string(o.dest_core) +
-                                " names no core; allowed range 0.." +
-                                std::to_string(static_cast<int>(cfg.cores.size()) - 1)});
+        problems.push_back(
+            {field + ".dest_core", field + ".dest_core = " + std::to_string(o.dest_core) +
+                                       " names no core; allowed range 0.." +
+                                       std::to_string(static_cast<int>(cfg.cores.size()) - 1)});
         continue;
       }
       const auto n_axons = cfg.cores[static_cast<std::size_t>(o.dest_core)].input_axons.size();
@@ -40,8 +40,9 @@ Chip::Chip(const ChipConfig& cfg) {
   if (auto problems = validate(cfg); !problems.empty())
     throw InvalidCoreConfig(std::move(problems));
   cores_.reserve(cfg.cores.size());
-  for (const auto& c : cfg.cores) cores_.emplace_back(c, cfg.limits);
+  for (const auto& c : cfg.cores) cores_.push_back(Neurocore(c, Neurocore::Validated{}));
   inbox_.resize(cfg.cores.size());
+  for (const auto& c : cores_) idle_.push_back(c.idle() ? 1 : 0);
 }
 
 void Chip::inject(int core, AxonSpike spike) {
@@ -49,10 +50,10 @@ void Chip::inject(int core, AxonSpike spike) {
     throw std::out_of_range("host spike for core " + std::to_string(core) + " but the chip has " +
                             std::to_string(num_cores()) + " cores");
   if (spike.axon < 0 || spike.axon >= cores_[static_cast<std::size_t>(core)].num_input_axons())
-    throw std::out_of_range("host spike for input axon " + std::to_string(spike.axon) +
-                            " of core " + std::to_string(core) + ", which has " +
-                            std::to_string(cores_[static_cast<std::size_t>(core)].num_input_axons()) +
-                            " input axons");
+    throw std::out_of_range(
+        "host spike for input axon " + std::to_string(spike.axon) + " of core " +
+        std::to_string(core) + ", which has " +
+        std::to_string(cores_[static_cast<std::size_t>(core)].num_input_axons()) + " input axons");
   pending_host_.push_back({-1, core, spike.axon, spike.payload});
   ++host_spikes_;
 }
@@ -67,6 +68,11 @@ void Chip::set_bias(int core, int compartment, int bias_mant, int bias_exp) {
 void Chip::step() {
   sent_.clear();
   for (std::size_t c = 0; c < cores_.size(); ++c) {
+    if (idle_[c]) {  // no axons, so no inbox; no compartments, so nothing to update or send
+      cores_[c].advance_idle();
+      continue;
+    }
+    if (c + 1 < cores_.size()) cores_[c + 1].prefetch_inputs(inbox_[c + 1]);
     scratch_.clear();
     cores_[c].step(inbox_[c], scratch_);
     inbox_[c].clear();

@@ -58,6 +58,7 @@ class Chip {
 
  private:
   std::vector<Neurocore> cores_;
+  std::vector<std::uint8_t> idle_;  // per core: Neurocore::idle() (fixed at construction)
   std::vector<std::vector<AxonSpike>> inbox_;  // per core: spikes to deliver this step
   std::vector<RoutedMessage> pending_host_;    // host spikes injected during this step
   std::vector<RoutedMessage> sent_;

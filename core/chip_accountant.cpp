@@ -72,6 +72,7 @@ void ChipAccountant::init(const Chip& chip) {
     const Neurocore& c = chip.core(i);
     if (c.num_compartments() == 0 && c.num_input_axons() == 0) continue;
     in_use_[static_cast<std::size_t>(i)] = 1;
+    used_.push_back(i);
     ++cores_in_use_;
     const int phys = placement_[static_cast<std::size_t>(i)];
     const BoardTile t = board_tile(arch_.mesh, phys);
@@ -109,12 +110,13 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
 
   const auto n = static_cast<std::size_t>(num_cores());
   const CoreEventCosts& costs = arch_.core_costs;
-  delta_.resize(n);
-  compute_.assign(n, 0);
-  busy_.assign(n, 0);
+  delta_.resize(n);  // entries of cores not in use stay zero
+  compute_.resize(n);
+  busy_.resize(n);
   StepRecord rec;
   int slowest = -1;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (const int used : used_) {
+    const auto i = static_cast<std::size_t>(used);
     const CoreCounts& now = chip.core(static_cast<int>(i)).counts();
     if (counters_went_back(now, prev_[i]))
       throw std::logic_error("core " + std::to_string(i) + "'s event counters went backwards");

@@ -141,6 +141,9 @@ class ChipAccountant {
   bool started_ = false;
   std::int64_t last_time_ = 0;
   std::vector<std::uint8_t> in_use_;
+  // Chip cores in use, ascending. The others (no compartments, no input axons) never count an
+  // event, so observe() does not visit them: their deltas, busy times and totals stay zero.
+  std::vector<int> used_;
   int cores_in_use_ = 0, tiles_in_use_ = 0, chips_in_use_ = 0;
   std::vector<CoreCounts> prev_;
   std::vector<CoreTotals> totals_;

@@ -45,10 +45,90 @@ const LinkParams& MeshNetwork::params(int link) const {
   return costs_.chip_to_chip;
 }
 
-void MeshNetwork::push(std::int64_t time, int id, bool free) {
-  heap_.push_back({time, seq_++, id, free});
-  std::push_heap(heap_.begin(), heap_.end(),
+const MeshNetwork::CachedRoute& MeshNetwork::cached_route(int src_core, int dst_core) {
+  if (route_keys_.empty()) {
+    route_keys_.assign(1024, 0);
+    route_slots_.assign(1024, -1);
+  }
+  const auto key =
+      static_cast<std::uint64_t>(src_core) * static_cast<std::uint64_t>(mesh_.num_cores()) +
+      static_cast<std::uint64_t>(dst_core) + 1;
+  std::size_t mask = route_keys_.size() - 1;
+  std::size_t i = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+  while (route_keys_[i] != 0) {
+    if (route_keys_[i] == key) return routes_[static_cast<std::size_t>(route_slots_[i])];
+    i = (i + 1) & mask;
+  }
+  // Not cached yet: compute it (route_into throws for a core outside the mesh).
+  route_into(mesh_, src_core, dst_core, route_);
+  CachedRoute r;
+  r.begin = static_cast<int>(route_links_.size());
+  r.len = static_cast<int>(route_.links.size());
+  r.within_tile = route_.within_tile;
+  r.east_west_hops = route_.east_west_hops;
+  r.north_south_hops = route_.north_south_hops;
+  r.chip_hops = route_.chip_hops;
+  route_links_.insert(route_links_.end(), route_.links.begin(), route_.links.end());
+  routes_.push_back(r);
+  if (2 * routes_.size() > route_keys_.size()) {  // keep the table at most half full
+    std::vector<std::uint64_t> keys(2 * route_keys_.size(), 0);
+    std::vector<int> slots(keys.size(), -1);
+    mask = keys.size() - 1;
+    for (std::size_t j = 0; j < route_keys_.size(); ++j) {
+      if (route_keys_[j] == 0) continue;
+      std::size_t k =
+          static_cast<std::size_t>((route_keys_[j] * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+      while (keys[k] != 0) k = (k + 1) & mask;
+      keys[k] = route_keys_[j];
+      slots[k] = route_slots_[j];
+    }
+    route_keys_.swap(keys);
+    route_slots_.swap(slots);
+    i = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+    while (route_keys_[i] != 0) i = (i + 1) & mask;
+  }
+  route_keys_[i] = key;
+  route_slots_[i] = static_cast<int>(routes_.size()) - 1;
+  return routes_.back();
+}
+
+void MeshNetwork::push_arrival(int kind, std::int64_t time, int message) {
+  auto& q = arrivals_[kind];
+  // Kept sorted by construction (see the header); checked, as the event order depends on it.
+  if (!q.empty() && q.back().time > time)
+    throw std::logic_error("mesh network: arrival events out of order");
+  q.push_back({time, seq_++, message, false});
+}
+
+void MeshNetwork::push_free(std::int64_t time, int link) {
+  frees_.push_back({time, seq_++, link, true});
+  std::push_heap(frees_.begin(), frees_.end(),
                  [](const Event& a, const Event& b) { return later(a, b); });
+}
+
+const MeshNetwork::Event* MeshNetwork::earliest() const {
+  const Event* best = frees_.empty() ? nullptr : &frees_.front();
+  for (int k = 0; k < kLinkKinds; ++k) {
+    if (arrivals_head_[k] == arrivals_[k].size()) continue;
+    const Event* e = &arrivals_[k][arrivals_head_[k]];
+    if (!best || later(*best, *e)) best = e;
+  }
+  return best;
+}
+
+void MeshNetwork::pop(const Event* e) {
+  if (e->free) {
+    std::pop_heap(frees_.begin(), frees_.end(),
+                  [](const Event& a, const Event& b) { return later(a, b); });
+    frees_.pop_back();
+    return;
+  }
+  for (int k = 0; k < kLinkKinds; ++k) {
+    if (arrivals_head_[k] < arrivals_[k].size() && &arrivals_[k][arrivals_head_[k]] == e) {
+      ++arrivals_head_[k];
+      return;
+    }
+  }
 }
 
 void MeshNetwork::touch(int link) {
@@ -65,7 +145,7 @@ void MeshNetwork::try_start(int link, std::int64_t now, std::vector<MessageDeliv
     if (free_at_[l] > now) {  // still serialising: look again when it is done
       if (!free_pending_[l]) {
         free_pending_[l] = 1;
-        push(free_at_[l], link, true);
+        push_free(free_at_[l], link);
       }
       return;
     }
@@ -84,9 +164,9 @@ void MeshNetwork::try_start(int link, std::int64_t now, std::vector<MessageDeliv
     free_at_[l] = now + p.serialisation_ps;
     ++occupancy_[l];
     const int hop = hop_[mi]++;
-    push(now + p.hop.latency_ps, m, false);
+    push_arrival(kind_[l], now + p.hop.latency_ps, m);
     if (hop > 0) {  // it leaves the previous link's buffer: give that slot back
-      const int prev = paths_[static_cast<std::size_t>(path_begin_[mi] + hop - 1)];
+      const int prev = route_links_[static_cast<std::size_t>(path_begin_[mi] + hop - 1)];
       --occupancy_[static_cast<std::size_t>(prev)];
       try_start(prev, now, out);
     }
@@ -104,58 +184,58 @@ void MeshNetwork::deliver(std::span<const NetworkMessage> messages,
     touched_[l] = 0;
   }
   touched_list_.clear();
-  heap_.clear();
-  paths_.clear();
+  for (int k = 0; k < kLinkKinds; ++k) {
+    arrivals_[k].clear();
+    arrivals_head_[k] = 0;
+  }
+  frees_.clear();
   injections_.clear();
   seq_ = 0;
   const std::size_t n = messages.size();
-  out.assign(n, MessageDelivery{});
-  path_begin_.assign(n, 0);
-  path_len_.assign(n, 0);
+  out.resize(n);
+  path_begin_.resize(n);
+  path_len_.resize(n);
   hop_.assign(n, 0);
-  next_.assign(n, -1);
-  ready_.assign(n, 0);
+  next_.resize(n);
+  ready_.resize(n);
 
   for (std::size_t i = 0; i < n; ++i) {
     const NetworkMessage& msg = messages[i];
-    route_into(mesh_, msg.src_core, msg.dst_core, route_);
+    const CachedRoute& r = cached_route(msg.src_core, msg.dst_core);
     MessageDelivery& d = out[i];
-    d.within_tile = route_.within_tile;
-    d.east_west_hops = route_.east_west_hops;
-    d.north_south_hops = route_.north_south_hops;
-    d.chip_hops = route_.chip_hops;
-    if (route_.links.empty()) {
+    d = MessageDelivery{};
+    d.within_tile = r.within_tile;
+    d.east_west_hops = r.east_west_hops;
+    d.north_south_hops = r.north_south_hops;
+    d.chip_hops = r.chip_hops;
+    path_begin_[i] = r.begin;
+    path_len_[i] = r.len;
+    if (r.len == 0) {
       d.arrival_ps = msg.depart_ps + costs_.within_tile.latency_ps;
       continue;
     }
-    d.last_link = route_.links.back();
-    path_begin_[i] = static_cast<int>(paths_.size());
-    path_len_[i] = static_cast<int>(route_.links.size());
-    paths_.insert(paths_.end(), route_.links.begin(), route_.links.end());
-    injections_.push_back(static_cast<int>(i));
+    d.last_link = route_links_[static_cast<std::size_t>(r.begin + r.len - 1)];
+    injections_.emplace_back(msg.depart_ps, static_cast<int>(i));
   }
   // Departures wait in a sorted list rather than in the heap, so the heap holds only the events
   // of messages in flight (much smaller, hence cheaper). A departure goes before a heap event of
-  // the same time, and departures of the same time go in message order.
-  std::stable_sort(injections_.begin(), injections_.end(), [&](int a, int b) {
-    return messages[static_cast<std::size_t>(a)].depart_ps <
-           messages[static_cast<std::size_t>(b)].depart_ps;
-  });
+  // the same time, and departures of the same time go in message order (the pair's second key).
+  // Messages of one source are already in departure order, so the list is usually nearly sorted.
+  if (!std::is_sorted(injections_.begin(), injections_.end()))
+    std::sort(injections_.begin(), injections_.end());
 
-  const auto cmp = [](const Event& a, const Event& b) { return later(a, b); };
   std::size_t next_injection = 0;
-  while (!heap_.empty() || next_injection < injections_.size()) {
+  for (;;) {
+    const Event* first = earliest();
+    if (!first && next_injection == injections_.size()) break;
     Event e;
     if (next_injection < injections_.size() &&
-        (heap_.empty() ||
-         messages[static_cast<std::size_t>(injections_[next_injection])].depart_ps <=
-             heap_.front().time)) {
-      const int m = injections_[next_injection++];
-      e = {messages[static_cast<std::size_t>(m)].depart_ps, 0, m, false};
+        (!first || injections_[next_injection].first <= first->time)) {
+      const auto [depart, m] = injections_[next_injection++];
+      e = {depart, 0, m, false};
     } else {
-      std::pop_heap(heap_.begin(), heap_.end(), cmp);
-      e = heap_.back();
-      heap_.pop_back();
+      e = *first;
+      pop(first);
     }
     if (e.free) {
       free_pending_[static_cast<std::size_t>(e.id)] = 0;
@@ -166,12 +246,12 @@ void MeshNetwork::deliver(std::span<const NetworkMessage> messages,
     const int hop = hop_[mi];
     if (hop == path_len_[mi]) {  // reached the destination router: delivered
       out[mi].arrival_ps = e.time;
-      const int last = paths_[static_cast<std::size_t>(path_begin_[mi] + hop - 1)];
+      const int last = route_links_[static_cast<std::size_t>(path_begin_[mi] + hop - 1)];
       --occupancy_[static_cast<std::size_t>(last)];
       try_start(last, e.time, out);
       continue;
     }
-    const int link = paths_[static_cast<std::size_t>(path_begin_[mi] + hop)];
+    const int link = route_links_[static_cast<std::size_t>(path_begin_[mi] + hop)];
     const auto l = static_cast<std::size_t>(link);
     touch(link);
     ready_[mi] = e.time;

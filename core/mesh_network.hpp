@@ -54,13 +54,32 @@ class MeshNetwork {
   const LinkParams& params(int link) const;
 
  private:
+  // A route, computed once per (source, destination) pair and kept (messages between the same
+  // cores repeat every step): its links are route_links_[begin .. begin + len).
+  struct CachedRoute {
+    int begin = 0;
+    int len = 0;
+    bool within_tile = false;
+    int east_west_hops = 0, north_south_hops = 0, chip_hops = 0;
+  };
+  const CachedRoute& cached_route(int src_core, int dst_core);
+
   struct Event {
     std::int64_t time;
     std::uint64_t seq;
     int id;     // message or link
     bool free;  // true: link `id` finished serialising; false: message `id` reached a router
   };
-  void push(std::int64_t time, int id, bool free);
+  // Pending events, taken in (time, seq) order. An arrival is created at the current time plus
+  // the hop latency of its link's kind, and the current time never decreases, so the arrivals
+  // of one link kind are created in (time, seq) order: a FIFO per kind keeps them sorted at O(1)
+  // per event. Link-free events (times current + serialisation of an earlier start) have no
+  // such order and go to a small heap (they only occur under contention).
+  static constexpr int kLinkKinds = 3;
+  void push_arrival(int kind, std::int64_t time, int message);
+  void push_free(std::int64_t time, int link);
+  const Event* earliest() const;  // nullptr when nothing is pending
+  void pop(const Event* e);
   void try_start(int link, std::int64_t now, std::vector<MessageDelivery>& out);
   void touch(int link);
 
@@ -73,12 +92,19 @@ class MeshNetwork {
   std::vector<int> head_, tail_;  // FIFO of waiting messages (linked through next_)
   std::vector<std::uint8_t> free_pending_, touched_;
   std::vector<int> touched_list_;
+  // Route cache: open addressing on the key src * num_cores + dst (+1; 0 marks an empty slot).
+  std::vector<std::uint64_t> route_keys_;
+  std::vector<int> route_slots_;  // index into routes_
+  std::vector<CachedRoute> routes_;
+  std::vector<int> route_links_;
   // Per message of the current step.
-  std::vector<int> path_begin_, path_len_, hop_, next_;
+  std::vector<int> path_begin_, path_len_, hop_, next_;  // path: into route_links_
   std::vector<std::int64_t> ready_;
-  std::vector<int> paths_;
-  std::vector<int> injections_;  // messages with links, by departure time
-  std::vector<Event> heap_;
+  // Messages with links, by departure time (ties in message order): (depart_ps, message).
+  std::vector<std::pair<std::int64_t, int>> injections_;
+  std::vector<Event> arrivals_[kLinkKinds];
+  std::size_t arrivals_head_[kLinkKinds] = {};
+  std::vector<Event> frees_;  // heap
   std::uint64_t seq_ = 0;
   Route route_;
 };

@@ -1,9 +1,19 @@
 #include "core/neurocore.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "core/fixed_point.hpp"
+
+// GCC on AVX-512 machines prefers 256-bit vectors by default; the few loops that are pure
+// streaming integer arithmetic (row adds, the compartment update) run faster on 512 bits.
+// No effect on results: the same integer operations, wider.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__AVX512F__)
+#define LOIHISIM_WIDE_VECTORS __attribute__((target("prefer-vector-width=512")))
+#else
+#define LOIHISIM_WIDE_VECTORS
+#endif
 
 namespace loihisim::core {
 namespace {
@@ -19,27 +29,73 @@ std::string join_problems(const std::vector<ConfigProblem>& problems) {
 InvalidCoreConfig::InvalidCoreConfig(std::vector<ConfigProblem> problems)
     : std::runtime_error(join_problems(problems)), problems_(std::move(problems)) {}
 
-Neurocore::Neurocore(const CoreConfig& cfg, const CoreLimits& limits) {
+namespace {
+
+const CoreConfig& checked(const CoreConfig& cfg, const CoreLimits& limits) {
   if (auto problems = validate(cfg, limits); !problems.empty())
     throw InvalidCoreConfig(std::move(problems));
+  return cfg;
+}
 
+}  // namespace
+
+Neurocore::Neurocore(const CoreConfig& cfg, const CoreLimits& limits)
+    : Neurocore(checked(cfg, limits), Validated{}) {}
+
+Neurocore::Neurocore(const CoreConfig& cfg, Validated) {
   n_ = static_cast<int>(cfg.compartments.size());
   depth_ = cfg.accumulator_depth;
   const auto n = static_cast<std::size_t>(n_);
 
+  // Flatten the synapse lists (see Neurocore::Axon): each list once, in the array of its kind.
+  std::vector<Axon> list_axon;  // per list: where its synapses are and of what kind
+  list_axon.reserve(cfg.synapse_lists.size());
   for (const auto& l : cfg.synapse_lists) {
     const auto& f = cfg.formats[static_cast<std::size_t>(l.format)];
-    List list;
-    list.dense = f.dense();
-    list.has_delay = std::any_of(l.delay.begin(), l.delay.end(), [](int d) { return d != 0; });
-    list.weight.reserve(l.mantissa.size());
-    for (auto m : l.mantissa)
-      list.weight.push_back(static_cast<std::uint32_t>(effective_weight(m, f.weight_exp)));
-    if (!list.dense) list.index = l.index;
-    if (list.has_delay) list.delay = l.delay;
-    lists_.push_back(std::move(list));
+    const std::size_t count = l.mantissa.size();
+    std::vector<std::int32_t> w(count);
+    bool fits16 = true;
+    for (std::size_t k = 0; k < count; ++k) {
+      w[k] = effective_weight(l.mantissa[k], f.weight_exp);
+      fits16 = fits16 && w[k] >= INT16_MIN && w[k] <= INT16_MAX;
+    }
+    const bool delayed = std::any_of(l.delay.begin(), l.delay.end(), [](int d) { return d != 0; });
+    Axon a;
+    a.count = static_cast<std::uint32_t>(count);
+    a.dense = f.dense();
+    const auto u32 = [](std::int32_t x) { return static_cast<std::uint32_t>(x); };
+    const auto i16 = [](std::int32_t x) { return static_cast<std::int16_t>(x); };
+    if (delayed) {
+      a.kind = ListKind::kDelayed;
+      a.begin = static_cast<std::uint32_t>(delayed_.size());
+      for (std::size_t k = 0; k < count; ++k)
+        delayed_.push_back(
+            {a.dense ? static_cast<std::int32_t>(k) : l.index[k], u32(w[k]), l.delay[k]});
+    } else if (a.dense && fits16) {
+      a.kind = ListKind::kDense16;
+      a.begin = static_cast<std::uint32_t>(dense16_.size());
+      for (auto x : w) dense16_.push_back(i16(x));
+    } else if (a.dense) {
+      a.kind = ListKind::kDense32;
+      a.begin = static_cast<std::uint32_t>(dense32_.size());
+      for (auto x : w) dense32_.push_back(u32(x));
+    } else if (fits16) {
+      a.kind = ListKind::kSparse16;
+      a.begin = static_cast<std::uint32_t>(sparse16_.size());
+      for (std::size_t k = 0; k < count; ++k)
+        sparse16_.push_back({static_cast<std::uint16_t>(l.index[k]), i16(w[k])});
+    } else {
+      a.kind = ListKind::kSparse32;
+      a.begin = static_cast<std::uint32_t>(sparse32_.size());
+      for (std::size_t k = 0; k < count; ++k) sparse32_.push_back({l.index[k], u32(w[k])});
+    }
+    list_axon.push_back(a);
   }
-  for (const auto& a : cfg.input_axons) axons_.push_back({a.synapse_list, a.base});
+  for (const auto& in : cfg.input_axons) {
+    Axon a = list_axon[static_cast<std::size_t>(in.synapse_list)];
+    a.base = in.base;
+    axons_.push_back(a);
+  }
 
   // Output axons grouped by source, keeping their order within a source.
   out_begin_.assign(n + 1, 0);
@@ -49,8 +105,8 @@ Neurocore::Neurocore(const CoreConfig& cfg, const CoreLimits& limits) {
   {
     std::vector<std::int32_t> fill(out_begin_.begin(), out_begin_.end() - 1);
     for (const auto& o : cfg.output_axons)
-      out_[static_cast<std::size_t>(fill[static_cast<std::size_t>(o.source)]++)] = {
-          o.dest_core, o.dest_axon, 1};
+      out_[static_cast<std::size_t>(fill[static_cast<std::size_t>(o.source)]++)] = {o.dest_core,
+                                                                                    o.dest_axon, 1};
   }
 
   decay_u_factor_.resize(n);
@@ -76,16 +132,24 @@ Neurocore::Neurocore(const CoreConfig& cfg, const CoreLimits& limits) {
     payload_shift_[i] = p.payload_shift;
     subtract_[i] = p.reset == ResetMode::kSubtract;
     graded_[i] = p.spike == SpikeKind::kGraded;
+    any_graded_ = any_graded_ || graded_[i];
   }
   configured_bias_ = bias_;
+  // One set of update parameters for the whole core (the usual case): the update reads scalars.
+  uniform_ = n > 0;
+  for (std::size_t i = 1; i < n && uniform_; ++i)
+    uniform_ = decay_u_factor_[i] == decay_u_factor_[0] &&
+               decay_v_factor_[i] == decay_v_factor_[0] && vth_[i] == vth_[0] &&
+               vmin_[i] == vmin_[0] && vmax_[i] == vmax_[0] && refract_[i] == refract_[0] &&
+               subtract_[i] == subtract_[0];
   u_.assign(n, 0);
   v_.assign(n, 0);
   ref_.assign(n, 0);
   acc_.assign(n * static_cast<std::size_t>(depth_), 0);
   spiked_.assign(n, 0);
   pre_reset_.assign(n, 0);
-  fired_.reserve(n);
-  fired_payload_.reserve(n);
+  fired_.assign(n, 0);
+  fired_payload_.assign(n, 1);
 }
 
 void Neurocore::set_bias(int compartment, int bias_mant, int bias_exp) {
@@ -105,9 +169,9 @@ void Neurocore::reset_state() {
   std::fill(v_.begin(), v_.end(), 0);
   std::fill(ref_.begin(), ref_.end(), 0);
   std::fill(acc_.begin(), acc_.end(), 0u);
-  fired_.clear();
-  fired_payload_.clear();
+  n_fired_ = 0;
   t_ = 0;
+  head_ = 0;
 }
 
 // Adds one spike's synaptic events into the accumulator. The accumulator is modular (uint32):
@@ -116,71 +180,136 @@ void Neurocore::reset_state() {
 // exactly in 64 bits before entering the modular sum.
 void Neurocore::deliver(const AxonSpike& s) {
   if (s.axon < 0 || s.axon >= static_cast<std::int32_t>(axons_.size()))
-    throw std::out_of_range("spike on input axon " + std::to_string(s.axon) +
-                            " but the core has " + std::to_string(axons_.size()) +
-                            " input axons");
+    throw std::out_of_range("spike on input axon " + std::to_string(s.axon) + " but the core has " +
+                            std::to_string(axons_.size()) + " input axons");
   if (s.payload != wrap_signed(s.payload, kPayloadBits))
     throw std::out_of_range("spike payload " + std::to_string(s.payload) +
                             " does not fit 23 bits + sign");
   const Axon& a = axons_[static_cast<std::size_t>(s.axon)];
-  const List& l = lists_[static_cast<std::size_t>(a.list)];
-  const std::size_t n = l.weight.size();
+  const std::size_t n = a.count;
   ++counts_.spikes_in;
-  (l.dense ? counts_.syn_ops_dense : counts_.syn_ops_sparse) += n;
-  const std::uint32_t* w = l.weight.data();
-  const bool binary = s.payload == 1;
-  const auto scale = [&](std::uint32_t wk) {
-    return binary ? wk
-                  : static_cast<std::uint32_t>(static_cast<std::int64_t>(
-                                                   static_cast<std::int32_t>(wk)) *
-                                               s.payload);
-  };
+  (a.dense ? counts_.syn_ops_dense : counts_.syn_ops_sparse) += n;
+  const std::int64_t payload = s.payload;
+  // The weight times the payload, as the modular bit pattern (w is the sign-extended weight).
+  const auto scaled = [payload](std::int64_t w) { return static_cast<std::uint32_t>(w * payload); };
+  const auto bits = [](std::int32_t w) { return static_cast<std::uint32_t>(w); };
+  std::uint32_t* __restrict const q = slot_at(0) + a.base;
 
-  if (!l.has_delay) {
-    std::uint32_t* q = slot(t_) + a.base;
-    if (l.dense) {
-      if (binary) {
-        for (std::size_t k = 0; k < n; ++k) q[k] += w[k];  // the vectorised hot loop
+  switch (a.kind) {
+    case ListKind::kDense16: {
+      const std::int16_t* __restrict const w = dense16_.data() + a.begin;
+      if (payload == 1) {
+        for (std::size_t k = 0; k < n; ++k) q[k] += bits(w[k]);  // the vectorised hot loop
       } else {
-        for (std::size_t k = 0; k < n; ++k) q[k] += scale(w[k]);
+        for (std::size_t k = 0; k < n; ++k) q[k] += scaled(w[k]);
       }
-    } else {
-      const std::int32_t* idx = l.index.data();
-      for (std::size_t k = 0; k < n; ++k) q[idx[k]] += scale(w[k]);
+      return;
     }
-    return;
-  }
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::int32_t target = a.base + (l.dense ? static_cast<std::int32_t>(k) : l.index[k]);
-    slot(t_ + l.delay[k])[target] += scale(w[k]);
+    case ListKind::kDense32: {
+      const std::uint32_t* __restrict const w = dense32_.data() + a.begin;
+      if (payload == 1) {
+        for (std::size_t k = 0; k < n; ++k) q[k] += w[k];
+      } else {
+        for (std::size_t k = 0; k < n; ++k) q[k] += scaled(static_cast<std::int32_t>(w[k]));
+      }
+      return;
+    }
+    case ListKind::kSparse16: {
+      const Sparse16* const syn = sparse16_.data() + a.begin;
+      if (payload == 1) {
+        for (std::size_t k = 0; k < n; ++k) q[syn[k].index] += bits(syn[k].weight);
+      } else {
+        for (std::size_t k = 0; k < n; ++k) q[syn[k].index] += scaled(syn[k].weight);
+      }
+      return;
+    }
+    case ListKind::kSparse32: {
+      const Sparse32* const syn = sparse32_.data() + a.begin;
+      for (std::size_t k = 0; k < n; ++k)
+        q[syn[k].index] += scaled(static_cast<std::int32_t>(syn[k].weight));
+      return;
+    }
+    case ListKind::kDelayed: {
+      const Delayed* const syn = delayed_.data() + a.begin;
+      for (std::size_t k = 0; k < n; ++k)
+        slot_at(syn[k].delay)[a.base + syn[k].index] +=
+            scaled(static_cast<std::int32_t>(syn[k].weight));
+      return;
+    }
   }
 }
 
-void Neurocore::step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage>& out) {
-  for (const auto& s : inputs) deliver(s);
+namespace {
 
-  std::uint32_t* q_slot = slot(t_);
-  // Pass 1: the compartment update of loihi.md section 2, steps 2-9, as one branch-free loop
-  // over the structure-of-arrays state so the compiler can vectorise it. Spikes are flagged,
-  // not collected, here.
-  // Local restrict pointers and a local trip count: without them the compiler must assume the
-  // stores may alias the vectors' own bookkeeping and refuses to vectorise.
-  const int n = n_;
-  std::uint32_t* __restrict const acc = q_slot;
-  std::int32_t* __restrict const u_arr = u_.data();
-  std::int32_t* __restrict const v_arr = v_.data();
-  std::int32_t* __restrict const ref_arr = ref_.data();
-  std::uint8_t* __restrict const spiked = spiked_.data();
-  std::int32_t* __restrict const pre_reset = pre_reset_.data();
-  const std::int32_t* __restrict const fu = decay_u_factor_.data();
-  const std::int32_t* __restrict const fv = decay_v_factor_.data();
-  const std::int32_t* __restrict const bias = bias_.data();
-  const std::int32_t* __restrict const vth = vth_.data();
-  const std::int32_t* __restrict const vmin = vmin_.data();
-  const std::int32_t* __restrict const vmax = vmax_.data();
-  const std::int32_t* __restrict const refract = refract_.data();
-  const std::uint8_t* __restrict const subtract = subtract_.data();
-  std::int32_t active = 0;  // n <= 8192: a 32-bit count keeps the loop vectorisable
+// Per-compartment parameters of the update, either per compartment (arrays) or the same for
+// every compartment of the core (scalars: fewer memory streams in the hot loop; the usual case,
+// one profile per core).
+struct ArrayParams {
+  const std::int32_t* __restrict fu;
+  const std::int32_t* __restrict fv;
+  const std::int32_t* __restrict vth;
+  const std::int32_t* __restrict vmin;
+  const std::int32_t* __restrict vmax;
+  const std::int32_t* __restrict refract;
+  const std::uint8_t* __restrict subtract;
+  std::int32_t decay_u(int i, std::int32_t u) const { return decay_trunc32(u, fu[i]); }
+  std::int32_t decay_v(int i, std::int32_t v) const { return decay_trunc32(v, fv[i]); }
+  std::int32_t threshold(int i) const { return vth[i]; }
+  std::int32_t lo(int i) const { return vmin[i]; }
+  std::int32_t hi(int i) const { return vmax[i]; }
+  std::int32_t refractory(int i) const { return refract[i]; }
+  bool subtracts(int i) const { return subtract[i] != 0; }
+};
+struct UniformParams {
+  std::int32_t fu, fv, vth, vmin, vmax, refract;
+  std::uint8_t subtract;
+  std::int32_t decay_u(int, std::int32_t u) const { return decay_trunc32(u, fu); }
+  std::int32_t decay_v(int, std::int32_t v) const { return decay_trunc32(v, fv); }
+  std::int32_t threshold(int) const { return vth; }
+  std::int32_t lo(int) const { return vmin; }
+  std::int32_t hi(int) const { return vmax; }
+  std::int32_t refractory(int) const { return refract; }
+  bool subtracts(int) const { return subtract != 0; }
+};
+
+// Uniform integrate-and-fire cores (decay_u = 4095, decay_v = 0: the gate layers of the hybrid
+// LSTM): decay_trunc32(u, 0) = 0 and decay_trunc32(v, 4096) = v exactly, so no multiplies.
+struct IntegrateAndFireParams : UniformParams {
+  std::int32_t decay_u(int, std::int32_t) const { return 0; }
+  std::int32_t decay_v(int, std::int32_t v) const { return v; }
+};
+
+struct State {
+  int n;
+  std::uint32_t* acc;  // this step's accumulator slot
+  std::int32_t* u;
+  std::int32_t* v;
+  std::int32_t* ref;
+  std::uint8_t* spiked;
+  std::int32_t* pre_reset;
+  const std::int32_t* bias;
+};
+struct Totals {
+  std::int32_t active = 0;  // n <= 8192: 32-bit counts keep the loop vectorisable
+  std::int32_t fired = 0;
+};
+
+// The compartment update of loihi.md section 2, steps 2-9, as one branch-free loop over the
+// structure-of-arrays state so the compiler can vectorise it. Spikes are flagged, not collected,
+// here. `kPreReset`: keep v before the reset (needed for graded payloads only).
+// Local restrict pointers and a local trip count: without them the compiler must assume the
+// stores may alias the vectors' own bookkeeping and refuses to vectorise.
+template <bool kPreReset, class Params>
+LOIHISIM_WIDE_VECTORS Totals update_compartments(const State& s, const Params p) {
+  const int n = s.n;
+  std::uint32_t* __restrict const acc = s.acc;
+  std::int32_t* __restrict const u_arr = s.u;
+  std::int32_t* __restrict const v_arr = s.v;
+  std::int32_t* __restrict const ref_arr = s.ref;
+  std::uint8_t* __restrict const spiked = s.spiked;
+  std::int32_t* __restrict const pre_reset = s.pre_reset;
+  const std::int32_t* __restrict const bias = s.bias;
+  std::int32_t active = 0, fired = 0;
   // Every array is distinct and indexed only by i: no dependencies between iterations.
 #pragma GCC ivdep
   for (int i = 0; i < n; ++i) {
@@ -193,48 +322,119 @@ void Neurocore::step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage
     // All arithmetic below stays in 32 bits (so the loop vectorises) and is exact:
     // step 3: current decay (implicit +1) plus input, wrapped to 23 bits + sign.
     // |decayed u| < 2^23 and |q| <= 2^21, so the sum fits before the wrap.
-    const std::int32_t u = wrap_current(decay_trunc32(u_prev, fu[i]) + q);
+    const std::int32_t u = wrap_current(p.decay_u(i, u_prev) + q);
     u_arr[i] = u;
     // step 4: u + bias, wrapped to 23 bits + sign (|bias| < 2^19).
     const std::int32_t u2 = wrap_current(u + bias[i]);
     // steps 5-6: voltage decay plus u2, clipped to [vmin, vmax].
-    const std::int32_t dv = decay_trunc32(v_prev, fv[i]);
+    const std::int32_t dv = p.decay_v(i, v_prev);
     const std::int32_t v_sum = add_for_clip(dv, u2);
-    std::int32_t v = v_sum < vmin[i] ? vmin[i] : (v_sum > vmax[i] ? vmax[i] : v_sum);
+    const std::int32_t lo = p.lo(i), hi = p.hi(i);
+    std::int32_t v = v_sum < lo ? lo : (v_sum > hi ? hi : v_sum);
     // step 7: refractory compartments hold v at 0
     v = ref > 0 ? 0 : v;
     // step 8: strict threshold; reset to zero (Loihi 1) or by subtracting vth
-    const bool fire = v > vth[i];
-    pre_reset[i] = v;
+    const std::int32_t vth = p.threshold(i);
+    const bool fire = v > vth;
+    if constexpr (kPreReset) pre_reset[i] = v;
     // Evaluated for every compartment (branch-free), also those that do not fire, whose v may be
     // near vmin = -(2^31 - 1): subtract as unsigned so that no signed overflow (UB) can occur;
     // when the compartment fires, v > vth >= 0 and the result is exact.
-    const auto reset_v = subtract[i] ? static_cast<std::int32_t>(static_cast<std::uint32_t>(v) -
-                                                                 static_cast<std::uint32_t>(vth[i]))
-                                     : 0;
+    const auto reset_v = p.subtracts(i) ? static_cast<std::int32_t>(static_cast<std::uint32_t>(v) -
+                                                                    static_cast<std::uint32_t>(vth))
+                                        : 0;
     v = fire ? reset_v : v;
-    const std::int32_t r = fire ? refract[i] : ref;
+    const std::int32_t r = fire ? p.refractory(i) : ref;
     // step 9: refractory counter counts down
     ref_arr[i] = r > 0 ? r - 1 : 0;
     v_arr[i] = v;
     spiked[i] = fire;
+    fired += static_cast<std::int32_t>(fire);
   }
-  // Pass 2: collect the fired compartments (ascending) and their payloads.
-  fired_.clear();
-  fired_payload_.clear();
-  for (int i = 0; i < n_; ++i) {
-    if (!spiked[i]) continue;
-    fired_.push_back(i);
-    fired_payload_.push_back(
-        graded_[static_cast<std::size_t>(i)]
-            ? static_cast<std::int32_t>(shift_floor(pre_reset[i], -payload_shift_[static_cast<std::size_t>(i)]))
-            : 1);
+  return {active, fired};
+}
+
+}  // namespace
+
+LOIHISIM_WIDE_VECTORS void Neurocore::step(std::span<const AxonSpike> inputs,
+                                           std::vector<SpikeMessage>& out) {
+  // Spikes arrive on random axons, so on a core with many axons each one's axon entry and list
+  // are cache misses. The spikes are known in advance, so both are prefetched a few spikes ahead:
+  // axon entries kAxonAhead ahead (the chip prefetches the first ones, prefetch_inputs(), while
+  // the previous core works), synapse data kListAhead ahead, once its entry is cached.
+  const std::size_t n_in = inputs.size();
+  const auto n_axons = static_cast<std::uint32_t>(axons_.size());
+  const auto valid = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(inputs[k].axon) < n_axons;  // deliver() reports the rest
+  };
+  const auto prefetch_ahead = [&](std::size_t k) {
+    if (k + kAxonAhead < n_in && valid(k + kAxonAhead))
+      __builtin_prefetch(&axons_[static_cast<std::size_t>(inputs[k + kAxonAhead].axon)]);
+    if (k + kListAhead < n_in && valid(k + kListAhead))
+      prefetch_list(axons_[static_cast<std::size_t>(inputs[k + kListAhead].axon)]);
+  };
+  for (std::size_t k = 0; k < std::min(n_in, kListAhead); ++k)
+    if (valid(k)) prefetch_list(axons_[static_cast<std::size_t>(inputs[k].axon)]);
+  for (std::size_t k = 0; k < n_in;) {
+    prefetch_ahead(k);
+    const std::size_t m = dense16_group(inputs, k);
+    if (m > 1) {
+      for (std::size_t j = 1; j < m; ++j) prefetch_ahead(k + j);
+      deliver_dense16_group(inputs.subspan(k, m));
+      k += m;
+    } else {
+      deliver(inputs[k]);
+      ++k;
+    }
+  }
+
+  // Pass 1: the compartment update (update_compartments above); spikes are flagged there and
+  // collected after.
+  State st{n_,          slot_at(0),     u_.data(),         v_.data(),
+           ref_.data(), spiked_.data(), pre_reset_.data(), bias_.data()};
+  Totals tot;
+  if (uniform_) {
+    const UniformParams p{decay_u_factor_[0], decay_v_factor_[0], vth_[0],     vmin_[0],
+                          vmax_[0],           refract_[0],        subtract_[0]};
+    if (p.fu == 0 && p.fv == kDecayOne) {
+      const IntegrateAndFireParams f{p};
+      tot = any_graded_ ? update_compartments<true>(st, f) : update_compartments<false>(st, f);
+    } else {
+      tot = any_graded_ ? update_compartments<true>(st, p) : update_compartments<false>(st, p);
+    }
+  } else {
+    const ArrayParams p{decay_u_factor_.data(), decay_v_factor_.data(), vth_.data(),
+                        vmin_.data(),           vmax_.data(),           refract_.data(),
+                        subtract_.data()};
+    tot = any_graded_ ? update_compartments<true>(st, p) : update_compartments<false>(st, p);
+  }
+  const std::int32_t active = tot.active;
+  if (tot.fired > 0) {
+    collect_fired();
+  } else {
+    n_fired_ = 0;
   }
   counts_.cx_updates += static_cast<std::uint64_t>(n_);
   counts_.cx_updates_active += static_cast<std::uint64_t>(active);
-  counts_.spikes += fired_.size();
+  counts_.spikes += static_cast<std::uint64_t>(n_fired_);
 
-  for (std::size_t k = 0; k < fired_.size(); ++k) {
+  if (!out_.empty()) send(out);
+  ++t_;
+  if (++head_ == depth_) head_ = 0;
+}
+
+// Expands the fired compartments through their output axons into `out`.
+void Neurocore::send(std::vector<SpikeMessage>& out) {
+  // Each fired compartment's output axons are one more random access: prefetch them all first
+  // (only those that have any: out_begin_[c] may be out_.size()).
+  const auto fired = static_cast<std::size_t>(n_fired_);
+  for (std::size_t k = 0; k < fired; ++k) {
+    const auto c = static_cast<std::size_t>(fired_[k]);
+    if (out_begin_[c] < out_begin_[c + 1])
+      __builtin_prefetch(out_.data() + static_cast<std::size_t>(out_begin_[c]));
+  }
+  std::uint64_t sent = 0;  // a local count: no store-to-load chain through counts_
+  for (std::size_t k = 0; k < fired; ++k) {
     const auto c = static_cast<std::size_t>(fired_[k]);
     const auto b = static_cast<std::size_t>(out_begin_[c]);
     const auto e = static_cast<std::size_t>(out_begin_[c + 1]);
@@ -243,9 +443,164 @@ void Neurocore::step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage
       m.payload = fired_payload_[k];
       out.push_back(m);
     }
-    counts_.spikes_out += e - b;
+    sent += e - b;
   }
-  ++t_;
+  counts_.spikes_out += sent;
+}
+
+void Neurocore::prefetch_inputs(std::span<const AxonSpike> inputs) const {
+  const auto n_axons = static_cast<std::uint32_t>(axons_.size());
+  for (std::size_t k = 0; k < std::min(inputs.size(), kAxonAhead); ++k)
+    if (static_cast<std::uint32_t>(inputs[k].axon) < n_axons)
+      __builtin_prefetch(&axons_[static_cast<std::size_t>(inputs[k].axon)]);
+}
+
+// How many spikes from inputs[k] on (at most kGroup) are binary spikes on dense int16 lists
+// with the same base and length, which deliver_dense16_group() adds in one pass. 0 or 1: deliver
+// inputs[k] alone.
+std::size_t Neurocore::dense16_group(std::span<const AxonSpike> inputs, std::size_t k) const {
+  const auto n_axons = static_cast<std::uint32_t>(axons_.size());
+  const auto fits = [&](const AxonSpike& s) {
+    return static_cast<std::uint32_t>(s.axon) < n_axons && s.payload == 1 &&
+           axons_[static_cast<std::size_t>(s.axon)].kind == ListKind::kDense16;
+  };
+  if (!fits(inputs[k])) return 0;
+  const Axon& first = axons_[static_cast<std::size_t>(inputs[k].axon)];
+  std::size_t m = 1;
+  while (m < kGroup && k + m < inputs.size() && fits(inputs[k + m])) {
+    const Axon& a = axons_[static_cast<std::size_t>(inputs[k + m].axon)];
+    if (a.base != first.base || a.count != first.count) break;
+    ++m;
+  }
+  return m;
+}
+
+namespace {
+
+// q[k] += the sum of M rows' k-th weights: one pass over the accumulator for M spikes instead
+// of M passes. The uint32 sum is modular, so adding the rows' weights first and then into q is
+// the same as adding them into q one after the other.
+template <std::size_t M>
+LOIHISIM_WIDE_VECTORS void add_rows(std::uint32_t* __restrict q, const std::int16_t* const (&w)[8],
+                                    std::size_t n) {
+  const std::int16_t* __restrict const w0 = w[0];
+  const std::int16_t* __restrict const w1 = w[1];
+  const std::int16_t* __restrict const w2 = w[2];
+  const std::int16_t* __restrict const w3 = w[3];
+  const std::int16_t* __restrict const w4 = w[4];
+  const std::int16_t* __restrict const w5 = w[5];
+  const std::int16_t* __restrict const w6 = w[6];
+  const std::int16_t* __restrict const w7 = w[7];
+  const auto b = [](std::int16_t x) { return static_cast<std::uint32_t>(std::int32_t{x}); };
+  for (std::size_t k = 0; k < n; ++k) {
+    std::uint32_t sum = b(w0[k]) + b(w1[k]);
+    if constexpr (M > 2) sum += b(w2[k]);
+    if constexpr (M > 3) sum += b(w3[k]);
+    if constexpr (M > 4) sum += b(w4[k]);
+    if constexpr (M > 5) sum += b(w5[k]);
+    if constexpr (M > 6) sum += b(w6[k]);
+    if constexpr (M > 7) sum += b(w7[k]);
+    q[k] += sum;
+  }
+}
+
+}  // namespace
+
+LOIHISIM_WIDE_VECTORS void Neurocore::deliver_dense16_group(std::span<const AxonSpike> group) {
+  static_assert(kGroup == 8);
+  const Axon& first = axons_[static_cast<std::size_t>(group[0].axon)];
+  const std::size_t n = first.count;
+  const std::int16_t* w[8] = {};
+  for (std::size_t j = 0; j < 8; ++j)  // unused rows point at the first (never read)
+    w[j] = dense16_.data() +
+           axons_[static_cast<std::size_t>(group[std::min(j, group.size() - 1)].axon)].begin;
+  counts_.spikes_in += group.size();
+  counts_.syn_ops_dense += group.size() * n;
+  std::uint32_t* const q = slot_at(0) + first.base;
+  switch (group.size()) {
+    case 2:
+      add_rows<2>(q, w, n);
+      break;
+    case 3:
+      add_rows<3>(q, w, n);
+      break;
+    case 4:
+      add_rows<4>(q, w, n);
+      break;
+    case 5:
+      add_rows<5>(q, w, n);
+      break;
+    case 6:
+      add_rows<6>(q, w, n);
+      break;
+    case 7:
+      add_rows<7>(q, w, n);
+      break;
+    default:
+      add_rows<8>(q, w, n);
+      break;
+  }
+}
+
+// The first cache lines of an axon's synapse data (a prefetch is only a hint: no effect on
+// results).
+void Neurocore::prefetch_list(const Axon& a) const {
+  const void* p = nullptr;
+  std::size_t bytes = 0;
+  switch (a.kind) {
+    case ListKind::kDense16:
+      p = dense16_.data() + a.begin;
+      bytes = a.count * sizeof(std::int16_t);
+      break;
+    case ListKind::kDense32:
+      p = dense32_.data() + a.begin;
+      bytes = a.count * sizeof(std::uint32_t);
+      break;
+    case ListKind::kSparse16:
+      p = sparse16_.data() + a.begin;
+      bytes = a.count * sizeof(Sparse16);
+      break;
+    case ListKind::kSparse32:
+      p = sparse32_.data() + a.begin;
+      bytes = a.count * sizeof(Sparse32);
+      break;
+    case ListKind::kDelayed:
+      return;
+  }
+  constexpr std::size_t kLine = 64, kMaxLines = 4;
+  const auto* c = static_cast<const char*>(p);
+  for (std::size_t off = 0; off < std::min(bytes, kLine * kMaxLines); off += kLine)
+    __builtin_prefetch(c + off);
+}
+
+// Pass 2 of step(): the fired compartments, ascending, and their payloads. Eight flags are
+// tested at once (most are zero when the core fires sparsely); within a group with a spike the
+// indices are written without branches (every index is stored, the count advances by the flag),
+// because a population firing at a few tens of percent makes such branches unpredictable.
+void Neurocore::collect_fired() {
+  const std::uint8_t* __restrict const spiked = spiked_.data();
+  std::int32_t* __restrict const fired = fired_.data();
+  int k = 0, i = 0;
+  for (; i + 8 <= n_; i += 8) {
+    std::uint64_t group;
+    std::memcpy(&group, spiked + i, sizeof group);
+    if (group == 0) continue;
+    for (int j = i; j < i + 8; ++j) {
+      fired[k] = j;
+      k += spiked[j];
+    }
+  }
+  for (; i < n_; ++i) {
+    fired[k] = i;
+    k += spiked[i];
+  }
+  n_fired_ = k;
+  if (!any_graded_) return;  // fired_payload_ holds 1 everywhere
+  for (int j = 0; j < k; ++j) {
+    const auto c = static_cast<std::size_t>(fired[j]);
+    fired_payload_[static_cast<std::size_t>(j)] =
+        graded_[c] ? static_cast<std::int32_t>(shift_floor(pre_reset_[c], -payload_shift_[c])) : 1;
+  }
 }
 
 }  // namespace loihisim::core

@@ -47,6 +47,18 @@ class Neurocore {
   // (appended). Throws std::out_of_range for an input axon the core does not have.
   void step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage>& out);
 
+  // A hint before step(): starts loading the input axon entries of the first spikes (used by the
+  // chip while the previous core works). No effect on results.
+  void prefetch_inputs(std::span<const AxonSpike> inputs) const;
+
+  // A core without compartments and input axons has nothing to do in a step but let time pass;
+  // the chip calls advance_idle() for it instead of step() (same result, no work).
+  bool idle() const { return n_ == 0 && axons_.empty(); }
+  void advance_idle() {
+    ++t_;
+    if (++head_ == depth_) head_ = 0;
+  }
+
   // Changes one compartment's bias (direct current injection by the host between steps).
   // Throws std::out_of_range for a compartment or a mantissa/exponent outside the ranges of
   // CompartmentConfig.
@@ -64,33 +76,71 @@ class Neurocore {
   std::span<const std::int32_t> v() const { return v_; }
   std::span<const std::int32_t> refractory() const { return ref_; }
   // Compartments that fired in the last step, ascending.
-  std::span<const std::int32_t> fired() const { return fired_; }
+  std::span<const std::int32_t> fired() const {
+    return {fired_.data(), static_cast<std::size_t>(n_fired_)};
+  }
   const CoreCounts& counts() const { return counts_; }
   void clear_counts() { counts_ = {}; }
 
  private:
-  struct List {  // a synapse list with weights pre-multiplied into effective weights
-    bool dense = true;
-    bool has_delay = false;
-    std::vector<std::uint32_t> weight;  // effective weight, as the modular bit pattern
-    std::vector<std::int32_t> index;    // sparse target offsets
-    std::vector<std::int32_t> delay;    // per-synapse delays (has_delay only)
+  friend class Chip;
+  struct Validated {};  // Chip has validated the configuration already (once is enough)
+  Neurocore(const CoreConfig& cfg, Validated);
+
+  // Synapse lists, flattened by kind into a few contiguous arrays, so that a spike reads one
+  // contiguous run and touches no per-list heap block. Effective weights are stored as int16
+  // when every weight of a list fits (every list with weight_exp <= 1: |w8| * 2^7 <= 32640),
+  // halving the bytes read per synaptic event; they enter the uint32 accumulator sign-extended,
+  // which is the same modular sum as adding the 32-bit pattern. A list with any nonzero delay
+  // goes to the general (delayed) kind.
+  enum class ListKind : std::uint8_t { kDense16, kDense32, kSparse16, kSparse32, kDelayed };
+  struct Sparse16 {  // sparse index < 2^12 (index_bits <= 12) always fits 16 bits
+    std::uint16_t index;
+    std::int16_t weight;
   };
-  struct Axon {
-    std::int32_t list = 0;
+  struct Sparse32 {
+    std::int32_t index;
+    std::uint32_t weight;  // modular bit pattern
+  };
+  struct Delayed {
+    std::int32_t index;  // target offset (dense lists: the synapse's position)
+    std::uint32_t weight;
+    std::int32_t delay;
+  };
+  struct Axon {               // everything deliver() needs for one input axon, 16 bytes
+    std::uint32_t begin = 0;  // first synapse in the array of its kind
+    std::uint32_t count = 0;
     std::int32_t base = 0;
+    ListKind kind = ListKind::kDense16;
+    bool dense = true;  // counted as a dense list (syn_ops_dense) rather than a sparse one
   };
 
+  static constexpr std::size_t kAxonAhead = 32, kListAhead = 16;  // prefetch distances, spikes
   void deliver(const AxonSpike& s);
-  std::uint32_t* slot(std::int64_t t) {
-    return acc_.data() + static_cast<std::size_t>(t % depth_) * static_cast<std::size_t>(n_);
+  static constexpr std::size_t kGroup = 8;  // spikes added in one pass (dense int16 lists)
+  std::size_t dense16_group(std::span<const AxonSpike> inputs, std::size_t k) const;
+  void deliver_dense16_group(std::span<const AxonSpike> group);
+  void prefetch_list(const Axon& a) const;
+  std::uint32_t* slot_at(int offset) {  // the slot `offset` steps after the current one
+    int k = head_ + offset;
+    if (k >= depth_) k -= depth_;
+    return acc_.data() + static_cast<std::size_t>(k) * static_cast<std::size_t>(n_);
   }
+  void collect_fired();
+  void send(std::vector<SpikeMessage>& out);
 
   int n_ = 0;
   int depth_ = 8;
+  int head_ = 0;  // slot of the current step: t_ % depth_, kept incrementally
   std::int64_t t_ = 0;
-  std::vector<List> lists_;
   std::vector<Axon> axons_;
+  std::vector<std::int16_t> dense16_;
+  std::vector<std::uint32_t> dense32_;
+  std::vector<Sparse16> sparse16_;
+  std::vector<Sparse32> sparse32_;
+  std::vector<Delayed> delayed_;
+  bool any_graded_ = false;
+  bool uniform_ = false;  // every compartment has the same update parameters (bias aside)
   // Output axons grouped by source compartment (CSR): out_[out_begin_[c] .. out_begin_[c+1]).
   std::vector<std::int32_t> out_begin_;
   std::vector<SpikeMessage> out_;
@@ -102,11 +152,14 @@ class Neurocore {
   std::vector<std::uint8_t> subtract_, graded_;
   // State, structure of arrays.
   std::vector<std::int32_t> u_, v_, ref_;
-  std::vector<std::uint32_t> acc_;  // depth_ slots x n_ compartments; modular sums
-  std::vector<std::uint8_t> spiked_;      // pass-1 spike flags
-  std::vector<std::int32_t> pre_reset_;   // v before reset (graded payloads)
+  std::vector<std::uint32_t> acc_;       // depth_ slots x n_ compartments; modular sums
+  std::vector<std::uint8_t> spiked_;     // pass-1 spike flags
+  std::vector<std::int32_t> pre_reset_;  // v before reset (graded payloads)
+  // Fired compartments of the last step (the first n_fired_ entries; sized n_ so that pass 2
+  // can write them without branches) and their payloads.
   std::vector<std::int32_t> fired_;
   std::vector<std::int32_t> fired_payload_;
+  int n_fired_ = 0;
   CoreCounts counts_;
 };
 

@@ -1,5 +1,6 @@
 #include "runtime/inference.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -69,6 +70,8 @@ struct Worker {
   core::Chip chip;
   std::vector<SpikeEncoder> encoders;  // one per before-chip node (bias nodes unused)
   std::vector<EncodedSpike> spikes;
+  // Per chip core, per compartment: spikes in the current symbol (watched cores only).
+  std::vector<std::vector<std::uint32_t>> fired_count;
 };
 
 }  // namespace
@@ -79,7 +82,9 @@ ResetPolicy reset_policy_from_string(const std::string& s) {
   throw InputError("unknown reset policy '" + s + "' (symbol, sample)");
 }
 
-std::string to_string(ResetPolicy p) { return p == ResetPolicy::kSymbol ? "symbol" : "sample"; }
+std::string to_string(ResetPolicy p) {
+  return p == ResetPolicy::kSymbol ? "symbol" : "sample";
+}
 
 std::int64_t host_energy_fj(const HostCosts& c, const HostOpCounts& ops) {
   const auto i = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
@@ -103,8 +108,7 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
   if (image.architecture != arch.name)
     throw InputError("the mapped image was made for architecture '" + image.architecture +
                      "', not '" + arch.name + "': map it again for this architecture");
-  const HostProgram program(image, static_cast<std::size_t>(data.symbol_size),
-                            options.host_format);
+  const HostProgram program(image, static_cast<std::size_t>(data.symbol_size), options.host_format);
   const int prediction = program.value_id(options.prediction);
   if (prediction < 0)
     throw InputError("prediction value '" + options.prediction +
@@ -120,11 +124,11 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
   if (program.before_chip().empty())
     throw InputError("the network has no encode or bias host node: nothing feeds the chip");
 
-  const core::ChipConfig chip_cfg = mapper::chip_config(image);
+  // Built (and validated) once; every worker copies it rather than building its own.
+  const core::Chip prototype(mapper::chip_config(image));
   const Readout readout = build_readout(image);
-  const std::uint64_t n_samples = options.samples == 0
-                                      ? data.size()
-                                      : std::min<std::uint64_t>(options.samples, data.size());
+  const std::uint64_t n_samples =
+      options.samples == 0 ? data.size() : std::min<std::uint64_t>(options.samples, data.size());
   std::uint64_t readbacks_per_symbol = 0;
   for (const auto& p : image.output_ports) readbacks_per_symbol += p.neurons.size();
 
@@ -140,7 +144,11 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
   const auto t0 = std::chrono::steady_clock::now();
 
   auto make_worker = [&] {
-    auto w = std::make_unique<Worker>(Worker{core::Chip(chip_cfg), {}, {}});
+    auto w = std::make_unique<Worker>(Worker{prototype, {}, {}, {}});
+    w->fired_count.resize(image.cores.size());
+    for (std::int32_t c : readout.watched_cores)
+      w->fired_count[static_cast<std::size_t>(c)].assign(
+          image.cores[static_cast<std::size_t>(c)].compartments.size(), 0);
     for (const auto& n : program.before_chip()) w->encoders.emplace_back(n.encoder);
     return w;
   };
@@ -156,6 +164,7 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
     res.population_spikes.assign(image.populations.size(), 0);
 
     w.chip.reset_state();
+    for (auto& count : w.fired_count) std::fill(count.begin(), count.end(), 0u);
     core::ChipAccountant acct(arch);
     acct.start(w.chip);
     const int T = options.steps_per_symbol;
@@ -205,8 +214,7 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
                                  " is negative but the encoder has no negative input port");
               port_index = 1;
             }
-            const auto& port =
-                image.input_ports[static_cast<std::size_t>(node.ports[port_index])];
+            const auto& port = image.input_ports[static_cast<std::size_t>(node.ports[port_index])];
             const auto j = static_cast<std::size_t>(sp.element);
             for (auto a = port.offsets[j]; a < port.offsets[j + 1]; ++a) {
               const auto& site = port.axons[static_cast<std::size_t>(a)];
@@ -219,28 +227,37 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
         if (t == 0) traffic.words = bias_words;
         if (t == T - 1) traffic.readbacks = readbacks_per_symbol;
         acct.observe(w.chip, traffic);
+        // Count each compartment's spikes of this symbol; the host reads them after step T.
         for (std::int32_t c : readout.watched_cores) {
-          const auto cu = static_cast<std::size_t>(c);
-          const auto& pop = readout.population[cu];
-          const auto& begin = readout.begin[cu];
-          for (std::int32_t cx : w.chip.core(c).fired()) {
-            const auto x = static_cast<std::size_t>(cx);
-            if (pop[x] >= 0) ++res.population_spikes[static_cast<std::size_t>(pop[x])];
-            for (auto k = begin[x]; k < begin[x + 1]; ++k) {
-              const auto& tg = readout.targets[cu][static_cast<std::size_t>(k)];
-              values[static_cast<std::size_t>(program.port_value(
-                  static_cast<std::size_t>(tg.port)))][static_cast<std::size_t>(tg.neuron)] += 1.0;
-            }
+          std::uint32_t* const count = w.fired_count[static_cast<std::size_t>(c)].data();
+          for (std::int32_t cx : w.chip.core(c).fired()) ++count[cx];
+        }
+      }
+      // The counts of this symbol into the populations' totals and the output ports' values
+      // (which are 0 at the start of the symbol, so adding the count gives exactly what adding
+      // 1.0 per spike would).
+      for (std::int32_t c : readout.watched_cores) {
+        const auto cu = static_cast<std::size_t>(c);
+        const auto& pop = readout.population[cu];
+        const auto& begin = readout.begin[cu];
+        auto& count = w.fired_count[cu];
+        for (std::size_t x = 0; x < count.size(); ++x) {
+          if (count[x] == 0) continue;
+          if (pop[x] >= 0) res.population_spikes[static_cast<std::size_t>(pop[x])] += count[x];
+          for (auto k = begin[x]; k < begin[x + 1]; ++k) {
+            const auto& tg = readout.targets[cu][static_cast<std::size_t>(k)];
+            values[static_cast<std::size_t>(program.port_value(static_cast<std::size_t>(tg.port)))]
+                  [static_cast<std::size_t>(tg.neuron)] += static_cast<double>(count[x]);
           }
+          count[x] = 0;
         }
       }
       for (const auto& node : program.after_chip()) program.run_node(node, values, h, T);
     }
     for (const auto& node : program.at_end()) program.run_node(node, values, h, T);
     res.output = values[static_cast<std::size_t>(prediction)];
-    res.prediction = static_cast<std::int32_t>(
-        h.argmax(std::span<const double>(res.output.data(),
-                                         static_cast<std::size_t>(data.num_classes))));
+    res.prediction = static_cast<std::int32_t>(h.argmax(
+        std::span<const double>(res.output.data(), static_cast<std::size_t>(data.num_classes))));
     res.host = h.counts();
     res.chip_steps = acct.steps();
     res.chip_ps = acct.elapsed_ps();
@@ -254,8 +271,7 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
         if (progress) progress(done);
       },
       cancel);
-  run.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return run;
 }
 

@@ -11,5 +11,8 @@ namespace loihisim::tools {
 void register_core_run(CLI::App& app);
 void register_map(CLI::App& app);
 void register_run(CLI::App& app);
+void register_import_nir(CLI::App& app);
+void register_baseline(CLI::App& app);
+void register_compare(CLI::App& app);
 
 }  // namespace loihisim::tools

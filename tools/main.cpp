@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   loihisim::tools::register_core_run(app);
   loihisim::tools::register_map(app);
   loihisim::tools::register_run(app);
+  loihisim::tools::register_import_nir(app);
+  loihisim::tools::register_baseline(app);
+  loihisim::tools::register_compare(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

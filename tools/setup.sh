@@ -9,7 +9,7 @@ shift || true
 
 packages=(build-essential cmake ninja-build pkg-config libboost-graph-dev libyaml-cpp-dev
           libhdf5-dev libfmt-dev doctest-dev libcli11-dev libmetis-dev libbenchmark-dev
-          python3-numpy python3-h5py nlohmann-json3-dev zlib1g-dev)
+          python3-numpy python3-h5py nlohmann-json3-dev zlib1g-dev libopenblas-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

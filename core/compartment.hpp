@@ -22,12 +22,12 @@ enum class SpikeKind : std::uint8_t {
 // A compartment profile: the shared dynamics of a group of compartments. Loihi 1 keeps up to
 // 32 of these per core (plus up to 8 distinct thresholds, checked by the core's limits).
 struct CompartmentProfile {
-  int decay_u = 0;          // 0..4095, units of 1/4096; u decays by (decay_u + 1) / 4096
-  int decay_v = 0;          // 0..4095, units of 1/4096
+  int decay_u = 0;            // 0..4095, units of 1/4096; u decays by (decay_u + 1) / 4096
+  int decay_v = 0;            // 0..4095, units of 1/4096
   std::int32_t vth_mant = 0;  // 0..2^17 - 1; vth = vth_mant * 2^6
-  int refract_delay = 1;    // 1..63 steps
-  int vmin_exp = 31;        // 0..31: vmin = -(2^vmin_exp - 1)
-  int vmax_exp = 7;         // 0..7: vmax = 2^(9 + 2 vmax_exp) - 1
+  int refract_delay = 1;      // 1..63 steps
+  int vmin_exp = 31;          // 0..31: vmin = -(2^vmin_exp - 1)
+  int vmax_exp = 7;           // 0..7: vmax = 2^(9 + 2 vmax_exp) - 1
   ResetMode reset = ResetMode::kZero;
   SpikeKind spike = SpikeKind::kBinary;
   // Graded spikes only: payload = v (before reset) arithmetically shifted right by this many
@@ -37,11 +37,25 @@ struct CompartmentProfile {
   friend bool operator==(const CompartmentProfile&, const CompartmentProfile&) = default;
 };
 
-// One compartment's own configuration: which profile, and its bias.
+// How a compartment combines the state of a child compartment (Loihi 1 multi-compartment
+// neurons: dendritic trees whose compartments are updated in index order, children first).
+enum class JoinOp : std::uint8_t {
+  kNone,  // an ordinary, independent compartment (the default)
+  kAdd,   // adds the child's voltage v of this step into its own current: u = wrap23(decayed u +
+          // q + wrap23(v_child)). Our choice of where the child's value enters; the exact Loihi 1
+          // datapath of a join is not public (docs/core.md, "Joins").
+};
+
+// One compartment's own configuration: which profile, its bias, and its join.
 struct CompartmentConfig {
-  int profile = 0;        // index into the core's profile table
-  int bias_mant = 0;      // -4095..4095 (13-bit signed mantissa, as nengo-loihi limits it)
-  int bias_exp = 0;       // 0..7; bias = bias_mant * 2^bias_exp
+  int profile = 0;    // index into the core's profile table
+  int bias_mant = 0;  // -4095..4095 (13-bit signed mantissa, as nengo-loihi limits it)
+  int bias_exp = 0;   // 0..7; bias = bias_mant * 2^bias_exp
+  JoinOp join = JoinOp::kNone;
+  // With a join: the child compartment, of the same core, with a lower index (updated earlier
+  // in the step), itself without a join (trees of two levels), and the child of no other
+  // compartment. -1 without a join.
+  int join_source = -1;
 };
 
 inline constexpr int kMaxDecay = 4095;

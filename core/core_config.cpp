@@ -69,8 +69,8 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
 
   check.range("accumulator_depth", cfg.accumulator_depth, limits.min_accumulator_depth,
               limits.max_accumulator_depth);
-  const int depth_ok = std::clamp(cfg.accumulator_depth, limits.min_accumulator_depth,
-                                  limits.max_accumulator_depth);
+  const int depth_ok =
+      std::clamp(cfg.accumulator_depth, limits.min_accumulator_depth, limits.max_accumulator_depth);
 
   // --- tables and their per-core sizes
   check.range("profiles (count)", static_cast<std::int64_t>(cfg.profiles.size()), 1,
@@ -111,8 +111,7 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
       check.fail(indexed("formats", i, "weight_bits"),
                  "value " + std::to_string(f.weight_bits) +
                      " is not one of the allowed weight bits {0,1,2,3,4,5,6,8}");
-    check.range(indexed("formats", i, "weight_exp"), f.weight_exp, -kMaxWeightExp,
-                kMaxWeightExp);
+    check.range(indexed("formats", i, "weight_exp"), f.weight_exp, -kMaxWeightExp, kMaxWeightExp);
     check.range(indexed("formats", i, "delay_bits"), f.delay_bits, 0, kMaxDelayBits);
     check.range(indexed("formats", i, "tag_bits"), f.tag_bits, 0, 9);
     if (f.index_bits != 0)
@@ -129,6 +128,30 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
                      -kMaxBiasMant, kMaxBiasMant);
     check.lazy_range([&] { return indexed("compartments", i, "bias_exp"); }, c.bias_exp, 0,
                      kMaxBiasExp);
+  }
+  // Joins: two-level trees, each child feeding one parent that is updated after it.
+  std::vector<int> parent_of(cfg.compartments.size(), -1);
+  for (std::size_t i = 0; i < cfg.compartments.size(); ++i) {
+    const auto& c = cfg.compartments[i];
+    if (c.join == JoinOp::kNone) {
+      if (c.join_source != -1)
+        check.fail(indexed("compartments", i, "join_source"),
+                   "is " + std::to_string(c.join_source) + " but the compartment has no join (-1)");
+      continue;
+    }
+    const std::string field = indexed("compartments", i, "join_source");
+    if (!check.lazy_range([&] { return field; }, c.join_source, 0,
+                          static_cast<std::int64_t>(i) - 1))
+      continue;  // the range says it: a child has a lower index than its parent
+    const auto src = static_cast<std::size_t>(c.join_source);
+    if (cfg.compartments[src].join != JoinOp::kNone)
+      check.fail(field, "compartment " + std::to_string(src) +
+                            " has a join of its own (trees have two levels)");
+    else if (parent_of[src] >= 0)
+      check.fail(field, "compartment " + std::to_string(src) + " is already the child of " +
+                            std::to_string(parent_of[src]) + " (a child feeds one parent)");
+    else
+      parent_of[src] = static_cast<int>(i);
   }
 
   // --- synapse lists: formats, weights, targets, delays
@@ -152,8 +175,8 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
                         : f.sign == SignMode::kExcitatory ? "excitatory"
                                                           : "inhibitory") +
                        "): allowed are multiples of " +
-                       std::to_string(1 << std::min(weight_lsb_bits(f), 8)) + " with magnitude <= " +
-                       std::to_string(max_weight_mantissa(f)));
+                       std::to_string(1 << std::min(weight_lsb_bits(f), 8)) +
+                       " with magnitude <= " + std::to_string(max_weight_mantissa(f)));
         break;  // one message per list is enough to point at the problem
       }
     }

@@ -135,6 +135,24 @@ Neurocore::Neurocore(const CoreConfig& cfg, Validated) {
     any_graded_ = any_graded_ || graded_[i];
   }
   configured_bias_ = bias_;
+  if (std::any_of(cfg.compartments.begin(), cfg.compartments.end(),
+                  [](const CompartmentConfig& c) { return c.join != JoinOp::kNone; })) {
+    join_source_.resize(n);
+    join_in_.assign(n, 0);
+    for (std::size_t i = 0; i < n; ++i)
+      join_source_[i] =
+          cfg.compartments[i].join == JoinOp::kNone ? -1 : cfg.compartments[i].join_source;
+    std::vector<Run> children, parents;
+    for (int i = 0; i < n_;) {
+      const bool join = join_source_[static_cast<std::size_t>(i)] >= 0;
+      int e = i + 1;
+      while (e < n_ && (join_source_[static_cast<std::size_t>(e)] >= 0) == join) ++e;
+      (join ? parents : children).push_back({i, e, join});
+      i = e;
+    }
+    runs_ = children;
+    runs_.insert(runs_.end(), parents.begin(), parents.end());
+  }
   // One set of update parameters for the whole core (the usual case): the update reads scalars.
   uniform_ = n > 0;
   for (std::size_t i = 1; i < n && uniform_; ++i)
@@ -279,6 +297,7 @@ struct IntegrateAndFireParams : UniformParams {
   std::int32_t decay_v(int, std::int32_t v) const { return v; }
 };
 
+// Pointers to the first compartment of the range being updated.
 struct State {
   int n;
   std::uint32_t* acc;  // this step's accumulator slot
@@ -288,10 +307,7 @@ struct State {
   std::uint8_t* spiked;
   std::int32_t* pre_reset;
   const std::int32_t* bias;
-};
-struct Totals {
-  std::int32_t active = 0;  // n <= 8192: 32-bit counts keep the loop vectorisable
-  std::int32_t fired = 0;
+  const std::int32_t* join_in;  // kJoin only
 };
 
 // The compartment update of loihi.md section 2, steps 2-9, as one branch-free loop over the
@@ -299,8 +315,10 @@ struct Totals {
 // here. `kPreReset`: keep v before the reset (needed for graded payloads only).
 // Local restrict pointers and a local trip count: without them the compiler must assume the
 // stores may alias the vectors' own bookkeeping and refuses to vectorise.
-template <bool kPreReset, class Params>
-LOIHISIM_WIDE_VECTORS Totals update_compartments(const State& s, const Params p) {
+// `kJoin`: the range's compartments have joins; join_in[i] (the child's v, already wrapped to
+// 23 bits + sign) enters u with q.
+template <bool kPreReset, bool kJoin, class Params>
+LOIHISIM_WIDE_VECTORS Neurocore::Totals update_compartments(const State& s, const Params p) {
   const int n = s.n;
   std::uint32_t* __restrict const acc = s.acc;
   std::int32_t* __restrict const u_arr = s.u;
@@ -309,6 +327,7 @@ LOIHISIM_WIDE_VECTORS Totals update_compartments(const State& s, const Params p)
   std::uint8_t* __restrict const spiked = s.spiked;
   std::int32_t* __restrict const pre_reset = s.pre_reset;
   const std::int32_t* __restrict const bias = s.bias;
+  const std::int32_t* __restrict const join_in = s.join_in;
   std::int32_t active = 0, fired = 0;
   // Every array is distinct and indexed only by i: no dependencies between iterations.
 #pragma GCC ivdep
@@ -318,11 +337,13 @@ LOIHISIM_WIDE_VECTORS Totals update_compartments(const State& s, const Params p)
     const std::int32_t u_prev = u_arr[i];
     const std::int32_t v_prev = v_arr[i];
     const std::int32_t ref = ref_arr[i];
-    active += static_cast<std::int32_t>((q | u_prev | v_prev | bias[i]) != 0);
+    const std::int32_t joined = kJoin ? join_in[i] : 0;
+    active += static_cast<std::int32_t>((q | u_prev | v_prev | bias[i] | joined) != 0);
     // All arithmetic below stays in 32 bits (so the loop vectorises) and is exact:
-    // step 3: current decay (implicit +1) plus input, wrapped to 23 bits + sign.
-    // |decayed u| < 2^23 and |q| <= 2^21, so the sum fits before the wrap.
-    const std::int32_t u = wrap_current(p.decay_u(i, u_prev) + q);
+    // step 3: current decay (implicit +1) plus input (and join input), wrapped to 23 bits +
+    // sign. |decayed u| < 2^23, |q| <= 2^21 and |joined| <= 2^23, so the sum fits before the
+    // wrap.
+    const std::int32_t u = wrap_current(p.decay_u(i, u_prev) + q + joined);
     u_arr[i] = u;
     // step 4: u + bias, wrapped to 23 bits + sign (|bias| < 2^19).
     const std::int32_t u2 = wrap_current(u + bias[i]);
@@ -389,24 +410,20 @@ LOIHISIM_WIDE_VECTORS void Neurocore::step(std::span<const AxonSpike> inputs,
   }
 
   // Pass 1: the compartment update (update_compartments above); spikes are flagged there and
-  // collected after.
-  State st{n_,          slot_at(0),     u_.data(),         v_.data(),
-           ref_.data(), spiked_.data(), pre_reset_.data(), bias_.data()};
+  // collected after. With joins, children are updated before their parents read them.
   Totals tot;
-  if (uniform_) {
-    const UniformParams p{decay_u_factor_[0], decay_v_factor_[0], vth_[0],     vmin_[0],
-                          vmax_[0],           refract_[0],        subtract_[0]};
-    if (p.fu == 0 && p.fv == kDecayOne) {
-      const IntegrateAndFireParams f{p};
-      tot = any_graded_ ? update_compartments<true>(st, f) : update_compartments<false>(st, f);
-    } else {
-      tot = any_graded_ ? update_compartments<true>(st, p) : update_compartments<false>(st, p);
-    }
+  if (runs_.empty()) {
+    tot = update(0, n_, nullptr);
   } else {
-    const ArrayParams p{decay_u_factor_.data(), decay_v_factor_.data(), vth_.data(),
-                        vmin_.data(),           vmax_.data(),           refract_.data(),
-                        subtract_.data()};
-    tot = any_graded_ ? update_compartments<true>(st, p) : update_compartments<false>(st, p);
+    for (const Run& r : runs_) {
+      if (r.join)
+        for (int i = r.begin; i < r.end; ++i)
+          join_in_[static_cast<std::size_t>(i)] =
+              wrap_current(v_[static_cast<std::size_t>(join_source_[static_cast<std::size_t>(i)])]);
+      const Totals t = update(r.begin, r.end, r.join ? join_in_.data() + r.begin : nullptr);
+      tot.active += t.active;
+      tot.fired += t.fired;
+    }
   }
   const std::int32_t active = tot.active;
   if (tot.fired > 0) {
@@ -421,6 +438,37 @@ LOIHISIM_WIDE_VECTORS void Neurocore::step(std::span<const AxonSpike> inputs,
   if (!out_.empty()) send(out);
   ++t_;
   if (++head_ == depth_) head_ = 0;
+}
+
+namespace {
+
+template <class Params>
+Neurocore::Totals update_with(const State& st, const Params& p, bool graded) {
+  if (st.join_in != nullptr)
+    return graded ? update_compartments<true, true>(st, p)
+                  : update_compartments<false, true>(st, p);
+  return graded ? update_compartments<true, false>(st, p)
+                : update_compartments<false, false>(st, p);
+}
+
+}  // namespace
+
+Neurocore::Totals Neurocore::update(int begin, int end, const std::int32_t* join_in) {
+  const auto b = static_cast<std::size_t>(begin);
+  const State st{end - begin,           slot_at(0) + b,   u_.data() + b,
+                 v_.data() + b,         ref_.data() + b,  spiked_.data() + b,
+                 pre_reset_.data() + b, bias_.data() + b, join_in};
+  if (uniform_) {
+    const UniformParams p{decay_u_factor_[0], decay_v_factor_[0], vth_[0],     vmin_[0],
+                          vmax_[0],           refract_[0],        subtract_[0]};
+    if (p.fu == 0 && p.fv == kDecayOne)
+      return update_with(st, IntegrateAndFireParams{p}, any_graded_);
+    return update_with(st, p, any_graded_);
+  }
+  const ArrayParams p{decay_u_factor_.data() + b, decay_v_factor_.data() + b, vth_.data() + b,
+                      vmin_.data() + b,           vmax_.data() + b,           refract_.data() + b,
+                      subtract_.data() + b};
+  return update_with(st, p, any_graded_);
 }
 
 // Expands the fired compartments through their output axons into `out`.

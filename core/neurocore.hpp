@@ -39,6 +39,12 @@ class InvalidCoreConfig : public std::runtime_error {
 
 class Neurocore {
  public:
+  // What one compartment update pass counted (used by the update loop in neurocore.cpp).
+  struct Totals {
+    std::int32_t active = 0;  // n <= 8192: 32-bit counts keep the update loop vectorisable
+    std::int32_t fired = 0;
+  };
+
   Neurocore(const CoreConfig& cfg, const CoreLimits& limits = {});
 
   // One timestep. `inputs` are the spikes sent to this core during the previous step (by
@@ -126,6 +132,9 @@ class Neurocore {
     if (k >= depth_) k -= depth_;
     return acc_.data() + static_cast<std::size_t>(k) * static_cast<std::size_t>(n_);
   }
+  // The compartment update of compartments [begin, end); `join_in` (indexed like them, or
+  // null) holds each one's join input, the child's v wrapped to 23 bits + sign.
+  Totals update(int begin, int end, const std::int32_t* join_in);
   void collect_fired();
   void send(std::vector<SpikeMessage>& out);
 
@@ -141,6 +150,16 @@ class Neurocore {
   std::vector<Delayed> delayed_;
   bool any_graded_ = false;
   bool uniform_ = false;  // every compartment has the same update parameters (bias aside)
+  // Joins (multi-compartment neurons). A step updates the compartments without a join first,
+  // then those with one (their children are then updated): runs_ lists maximal index ranges of
+  // either kind, children's runs first. Empty when the core has no join: one pass over all.
+  struct Run {
+    int begin = 0, end = 0;
+    bool join = false;
+  };
+  std::vector<Run> runs_;
+  std::vector<std::int32_t> join_source_;  // per compartment (-1: none); empty without joins
+  std::vector<std::int32_t> join_in_;      // per compartment: this step's join input
   // Output axons grouped by source compartment (CSR): out_[out_begin_[c] .. out_begin_[c+1]).
   std::vector<std::int32_t> out_begin_;
   std::vector<SpikeMessage> out_;

@@ -159,6 +159,46 @@ TEST_CASE("validate: compartment fields") {
   }
 }
 
+TEST_CASE("validate: joins form two-level trees, children first") {
+  const auto join = [](CoreConfig& cfg, int parent, int child) {
+    cfg.compartments[static_cast<std::size_t>(parent)].join = JoinOp::kAdd;
+    cfg.compartments[static_cast<std::size_t>(parent)].join_source = child;
+  };
+  SUBCASE("valid: 5 joins 4, 9 joins 0") {
+    auto cfg = valid_core();
+    join(cfg, 5, 4);
+    join(cfg, 9, 0);
+    CHECK(validate(cfg, {}).empty());
+  }
+  SUBCASE("the child must come first") {
+    auto cfg = valid_core();
+    join(cfg, 5, 5);
+    expect_problem(cfg, "compartments[5].join_source", {"5", "0..4"});
+  }
+  SUBCASE("a child beyond the core") {
+    auto cfg = valid_core();
+    join(cfg, 3, -2);
+    expect_problem(cfg, "compartments[3].join_source", {"-2", "0..2"});
+  }
+  SUBCASE("a child with a join of its own") {
+    auto cfg = valid_core();
+    join(cfg, 4, 1);
+    join(cfg, 6, 4);
+    expect_problem(cfg, "compartments[6].join_source", {"compartment 4", "two levels"});
+  }
+  SUBCASE("one child, two parents") {
+    auto cfg = valid_core();
+    join(cfg, 4, 1);
+    join(cfg, 6, 1);
+    expect_problem(cfg, "compartments[6].join_source", {"already the child of 4"});
+  }
+  SUBCASE("a source without a join") {
+    auto cfg = valid_core();
+    cfg.compartments[8].join_source = 2;
+    expect_problem(cfg, "compartments[8].join_source", {"no join"});
+  }
+}
+
 TEST_CASE("validate: synapse format fields") {
   SUBCASE("weight_bits 7") {
     auto cfg = valid_core();

@@ -1,6 +1,7 @@
 // Bit-exactness of core::Chip against a deliberately plain reference implementation of the
 // Loihi 1 semantics of loihi.md section 2 (plus the two extension behaviours the core offers:
-// reset by subtraction and graded spikes), on a few hundred random networks.
+// reset by subtraction and graded spikes) and of the ADD join of two-compartment neurons, on a
+// few hundred random networks.
 //
 // The reference below shares no code with core/: it has its own network description, its own
 // wraps (int64 remainder), decays (explicit abs / divide / sign), per-synapse effective weights
@@ -59,6 +60,7 @@ struct NetCompartment {
   int profile = 0;
   i64 bias_mant = 0;
   int bias_exp = 0;
+  int join_source = -1;  // >= 0: ADD join of that (earlier) compartment's v into u
 };
 
 struct NetList {
@@ -183,6 +185,8 @@ struct Coverage {
   bool host_payload = false;     // a host spike with payload != 1 hit a synapse
   bool recurrent_self = false;   // a compartment spike reached an axon of its own core
   bool recurrent_cross = false;  // ... of another core
+  bool join_input = false;       // a joined compartment received a nonzero child voltage
+  bool join_wrap = false;        // ... and the join made u wrap
 };
 
 class Reference {
@@ -226,11 +230,22 @@ class Reference {
 
         const i64 q = plain::wrap(input[i], 21);
         cover_.q_wrap |= q != input[i];
-        s.counts.cx_active += (q != 0 || s.u[i] != 0 || s.v[i] != 0 || bias != 0) ? 1 : 0;
+        // Active: any input (the join's counted as the child's v in 23 bits + sign), u, v or bias.
+        const i64 join_in =
+            cx.join_source >= 0 ? plain::wrap(s.v[static_cast<std::size_t>(cx.join_source)], 23)
+                                : 0;
+        s.counts.cx_active +=
+            (q != 0 || join_in != 0 || s.u[i] != 0 || s.v[i] != 0 || bias != 0) ? 1 : 0;
 
-        const i64 u_sum = plain::decay(s.u[i], 4096 - 1 - p.decay_u) + q;
+        // A join reads the child's v of this step: the child has a lower index, so the loop
+        // has updated it already (Loihi updates a core's compartments in index order).
+        const i64 child_v =
+            cx.join_source >= 0 ? s.v[static_cast<std::size_t>(cx.join_source)] : 0;
+        const i64 u_sum = plain::decay(s.u[i], 4096 - 1 - p.decay_u) + q + child_v;
         s.u[i] = plain::wrap(u_sum, 23);
         cover_.u_wrap |= s.u[i] != u_sum;
+        cover_.join_input |= child_v != 0;
+        cover_.join_wrap |= child_v != 0 && s.u[i] != u_sum;
 
         const i64 u2_sum = s.u[i] + bias;
         const i64 u2 = plain::wrap(u2_sum, 23);
@@ -466,6 +481,18 @@ NetCore random_core(Rng& rng, Regime regime, bool room_for_deep) {
       cx.bias_exp = regime == Regime::kSpiking ? rng.uniform_int(0, 2) : rng.uniform_int(0, 7);
     }
   }
+  // Two-compartment neurons in a share of the cores: some compartments join (ADD) an earlier
+  // one that has no join and feeds no other parent.
+  if (rng.chance(0.4)) {
+    std::vector<bool> is_child(c.cx.size(), false);
+    for (std::size_t i = 1; i < c.cx.size(); ++i) {
+      if (is_child[i] || !rng.chance(0.4)) continue;
+      const auto j = static_cast<std::size_t>(rng.uniform(0, static_cast<i64>(i) - 1));
+      if (is_child[j] || c.cx[j].join_source >= 0) continue;
+      c.cx[i].join_source = static_cast<int>(j);
+      is_child[j] = true;
+    }
+  }
 
   c.formats.resize(static_cast<std::size_t>(rng.uniform_int(1, max_formats)));
   for (auto& f : c.formats) {
@@ -638,7 +665,9 @@ lc::ChipConfig to_chip_config(const Net& net) {
       cfg.formats.push_back(g);
     }
     for (const NetCompartment& cx : c.cx)
-      cfg.compartments.push_back({cx.profile, static_cast<int>(cx.bias_mant), cx.bias_exp});
+      cfg.compartments.push_back({cx.profile, static_cast<int>(cx.bias_mant), cx.bias_exp,
+                                  cx.join_source >= 0 ? lc::JoinOp::kAdd : lc::JoinOp::kNone,
+                                  cx.join_source});
     const auto to32 = [](const std::vector<i64>& v) {
       std::vector<std::int32_t> out;
       for (i64 x : v) out.push_back(static_cast<std::int32_t>(x));
@@ -794,7 +823,9 @@ TEST_CASE("random networks: core::Chip matches the plain reference step by step"
                {"floored_weight", &Coverage::floored_weight, 20},
                {"host_payload", &Coverage::host_payload, 8},
                {"recurrent_self", &Coverage::recurrent_self, 40},
-               {"recurrent_cross", &Coverage::recurrent_cross, 30}};
+               {"recurrent_cross", &Coverage::recurrent_cross, 30},
+               {"join_input", &Coverage::join_input, 30},
+               {"join_wrap", &Coverage::join_wrap, 20}};
   for (std::uint64_t seed : seeds) {
     const NetworkResult r = run_network(seed);
     if (r.mismatch) {

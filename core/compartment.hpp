@@ -56,6 +56,8 @@ struct CompartmentConfig {
   // in the step), itself without a join (trees of two levels), and the child of no other
   // compartment. -1 without a join.
   int join_source = -1;
+
+  friend bool operator==(const CompartmentConfig&, const CompartmentConfig&) = default;
 };
 
 inline constexpr int kMaxDecay = 4095;

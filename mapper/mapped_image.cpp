@@ -45,9 +45,6 @@ bool same_core_config(const core::CoreConfig& a, const core::CoreConfig& b) {
   if (a.profiles != b.profiles || a.formats != b.formats ||
       a.accumulator_depth != b.accumulator_depth)
     return false;
-  const auto cx_eq = [](const core::CompartmentConfig& x, const core::CompartmentConfig& y) {
-    return x.profile == y.profile && x.bias_mant == y.bias_mant && x.bias_exp == y.bias_exp;
-  };
   const auto list_eq = [](const core::SynapseList& x, const core::SynapseList& y) {
     return x.format == y.format && x.mantissa == y.mantissa && x.index == y.index &&
            x.delay == y.delay;
@@ -59,7 +56,7 @@ bool same_core_config(const core::CoreConfig& a, const core::CoreConfig& b) {
     return x.source == y.source && x.dest_core == y.dest_core && x.dest_axon == y.dest_axon;
   };
   return std::equal(a.compartments.begin(), a.compartments.end(), b.compartments.begin(),
-                    b.compartments.end(), cx_eq) &&
+                    b.compartments.end()) &&
          std::equal(a.synapse_lists.begin(), a.synapse_lists.end(), b.synapse_lists.begin(),
                     b.synapse_lists.end(), list_eq) &&
          std::equal(a.input_axons.begin(), a.input_axons.end(), b.input_axons.begin(),

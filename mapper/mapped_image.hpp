@@ -21,7 +21,10 @@ struct BlockSite {
   std::int32_t first_neuron = 0;
   std::int32_t count = 0;
   std::int32_t core = 0;               // global core id
-  std::int32_t first_compartment = 0;  // compartment of first_neuron on that core
+  // Compartment of first_neuron on that core: the one whose spikes are the neuron's. For
+  // two-compartment neurons that is the soma, and the block's dendrites are the `count`
+  // compartments before the first soma (soma k joins dendrite k).
+  std::int32_t first_compartment = 0;
   friend bool operator==(const BlockSite&, const BlockSite&) = default;
 };
 

@@ -54,7 +54,7 @@ void write_cores(h5::Group& root, const std::vector<core::CoreConfig>& cores) {
   std::vector<std::int8_t> wbits, sign, wexp, dbits, ibits, tbits;
   // compartments
   Flat cf;
-  std::vector<std::int32_t> cx_profile, bias_mant, bias_exp;
+  std::vector<std::int32_t> cx_profile, bias_mant, bias_exp, join_source;
   // synapse lists
   Flat lf;
   std::vector<std::int32_t> list_format;
@@ -92,6 +92,7 @@ void write_cores(h5::Group& root, const std::vector<core::CoreConfig>& cores) {
       cx_profile.push_back(x.profile);
       bias_mant.push_back(x.bias_mant);
       bias_exp.push_back(x.bias_exp);
+      join_source.push_back(x.join == core::JoinOp::kNone ? -1 : x.join_source);
     }
     cf.next(cx_profile.size());
     for (const auto& l : c.synapse_lists) {
@@ -141,6 +142,7 @@ void write_cores(h5::Group& root, const std::vector<core::CoreConfig>& cores) {
   put(cx, "profile", cx_profile);
   put(cx, "bias_mant", bias_mant);
   put(cx, "bias_exp", bias_exp);
+  put(cx, "join_source", join_source);  // ADD join of that compartment, -1 for none
   h5::Group sl = g.create_group("synapse_lists");
   put(sl, "offsets", lf.offsets);
   put(sl, "format", list_format);
@@ -341,11 +343,17 @@ class ImageReader {
       const auto m = static_cast<std::int64_t>(profile.size());
       const auto bias_mant = vec<std::int32_t>(x, "bias_mant", m);
       const auto bias_exp = vec<std::int32_t>(x, "bias_exp", m);
+      // Images written before joins existed have no join_source: no joins.
+      const auto join_source = x.has("join_source") ? vec<std::int32_t>(x, "join_source", m)
+                                                    : std::vector<std::int32_t>(profile.size(), -1);
       const auto off = offsets(x, "offsets", n, m);
       for (std::size_t c = 0; c < n; ++c)
         for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
              ++k)
-          img.cores[c].compartments.push_back({profile[k], bias_mant[k], bias_exp[k]});
+          img.cores[c].compartments.push_back(
+              {profile[k], bias_mant[k], bias_exp[k],
+               join_source[k] < 0 ? core::JoinOp::kNone : core::JoinOp::kAdd,
+               join_source[k] < 0 ? -1 : join_source[k]});
     }
     {
       const h5::Group s = g.open_group("synapse_lists");

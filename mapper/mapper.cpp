@@ -54,9 +54,24 @@ class ImageBuilder {
       for (int b : pack_.blocks[c]) {
         const Block& blk = part_.blocks[static_cast<std::size_t>(b)];
         const Population& pop = *ix_.populations[static_cast<std::size_t>(blk.population)];
+        // Two-compartment neurons: the block's dendrites first (synapses target them), then
+        // its somas, soma k joining dendrite k (block_layout() in mapper.hpp).
+        const auto dendrites = static_cast<int>(cfg.compartments.size());
+        if (pop.dendrite) {
+          const int profile = intern(cfg.profiles, pop.dendrite->profile);
+          for (std::int32_t i = blk.first; i < blk.first + blk.count; ++i)
+            cfg.compartments.push_back(
+                {profile, pop.dendrite->bias_mant_of(i), pop.dendrite->bias_exp_of(i)});
+        }
         const int profile = intern(cfg.profiles, pop.profile);
-        for (std::int32_t i = blk.first; i < blk.first + blk.count; ++i)
-          cfg.compartments.push_back({profile, pop.bias_mant_of(i), pop.bias_exp_of(i)});
+        for (std::int32_t i = blk.first; i < blk.first + blk.count; ++i) {
+          core::CompartmentConfig cx{profile, pop.bias_mant_of(i), pop.bias_exp_of(i)};
+          if (pop.dendrite) {
+            cx.join = core::JoinOp::kAdd;
+            cx.join_source = dendrites + (i - blk.first);
+          }
+          cfg.compartments.push_back(cx);
+        }
       }
     }
     for (std::size_t p = 0; p < ix_.populations.size(); ++p) build_population(static_cast<int>(p));
@@ -209,7 +224,9 @@ class ImageBuilder {
     const auto& cfg =
         cores_[static_cast<std::size_t>(pack_.core_of_block[static_cast<std::size_t>(b)])];
     BlockDemand actual;
-    actual.compartments = blk.count;
+    actual.compartments =
+        blk.count *
+        ix_.populations[static_cast<std::size_t>(blk.population)]->compartments_per_neuron();
     actual.input_axons = static_cast<std::int32_t>(cfg.synapse_lists.size() - lists_before);
     int max_delay = 0;
     for (std::size_t l = lists_before; l < cfg.synapse_lists.size(); ++l) {
@@ -290,11 +307,17 @@ MapResult map_network(const Network& net, const core::Architecture& arch,
   std::vector<std::vector<CompartmentSite>> site(ix.populations.size());
   for (std::size_t p = 0; p < ix.populations.size(); ++p)
     site[p].resize(static_cast<std::size_t>(ix.populations[p]->size));
+  // (the compartment whose spikes are the neuron's: with a dendrite, the soma)
+  const auto first_soma = [&](std::size_t b) {
+    const Block& blk = part.blocks[b];
+    return pack.offset_of_block[b] +
+           (ix.populations[static_cast<std::size_t>(blk.population)]->dendrite ? blk.count : 0);
+  };
   for (std::size_t b = 0; b < part.blocks.size(); ++b) {
     const Block& blk = part.blocks[b];
     for (std::int32_t i = 0; i < blk.count; ++i)
       site[static_cast<std::size_t>(blk.population)][static_cast<std::size_t>(blk.first + i)] = {
-          pack.core_of_block[b], pack.offset_of_block[b] + i};
+          pack.core_of_block[b], first_soma(b) + i};
   }
 
   t0 = Clock::now();
@@ -373,7 +396,7 @@ MapResult map_network(const Network& net, const core::Architecture& arch,
       const Block& blk = part.blocks[static_cast<std::size_t>(b)];
       ps.blocks.push_back({blk.first, blk.count,
                            global(pack.core_of_block[static_cast<std::size_t>(b)]),
-                           pack.offset_of_block[static_cast<std::size_t>(b)]});
+                           first_soma(static_cast<std::size_t>(b))});
     }
     img.populations.push_back(std::move(ps));
   }

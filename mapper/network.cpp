@@ -69,26 +69,35 @@ Network::Vertex Network::add_population(Population p) {
   const std::string what = fmt::format("population '{}'", p.name);
   check_name("population", p.name);
   check_range(what + ": size", p.size, 1, std::int64_t{1} << 30);
-  const auto& f = p.profile;
-  check_range(what + ": profile.decay_u", f.decay_u, 0, core::kMaxDecay);
-  check_range(what + ": profile.decay_v", f.decay_v, 0, core::kMaxDecay);
-  check_range(what + ": profile.vth_mant", f.vth_mant, 0, core::kMaxVthMant);
-  check_range(what + ": profile.refract_delay", f.refract_delay, 1, core::kMaxRefractDelay);
-  check_range(what + ": profile.vmin_exp", f.vmin_exp, 0, core::kMaxVminExp);
-  check_range(what + ": profile.vmax_exp", f.vmax_exp, 0, core::kMaxVmaxExp);
-  check_range(what + ": profile.payload_shift", f.payload_shift, 0, core::kPayloadBits);
   const auto n = static_cast<std::size_t>(p.size);
-  if (!p.bias_mant.empty() && p.bias_mant.size() != n)
-    fail(fmt::format("{}: bias_mant has {} values for {} neurons", what, p.bias_mant.size(), n));
-  if (!p.bias_exp.empty() && p.bias_exp.size() != n)
-    fail(fmt::format("{}: bias_exp has {} values for {} neurons", what, p.bias_exp.size(), n));
-  for (std::size_t i = 0; i < p.bias_mant.size(); ++i)
-    if (std::abs(p.bias_mant[i]) > core::kMaxBiasMant)
-      check_range(fmt::format("{}: bias_mant[{}]", what, i), p.bias_mant[i], -core::kMaxBiasMant,
-                  core::kMaxBiasMant);
-  for (std::size_t i = 0; i < p.bias_exp.size(); ++i)
-    if (p.bias_exp[i] < 0 || p.bias_exp[i] > core::kMaxBiasExp)
-      check_range(fmt::format("{}: bias_exp[{}]", what, i), p.bias_exp[i], 0, core::kMaxBiasExp);
+  const auto check_profile = [&](const std::string& at, const core::CompartmentProfile& f) {
+    check_range(at + ".decay_u", f.decay_u, 0, core::kMaxDecay);
+    check_range(at + ".decay_v", f.decay_v, 0, core::kMaxDecay);
+    check_range(at + ".vth_mant", f.vth_mant, 0, core::kMaxVthMant);
+    check_range(at + ".refract_delay", f.refract_delay, 1, core::kMaxRefractDelay);
+    check_range(at + ".vmin_exp", f.vmin_exp, 0, core::kMaxVminExp);
+    check_range(at + ".vmax_exp", f.vmax_exp, 0, core::kMaxVmaxExp);
+    check_range(at + ".payload_shift", f.payload_shift, 0, core::kPayloadBits);
+  };
+  const auto check_biases = [&](const std::string& at, const NeuronBiases& b) {
+    if (!b.bias_mant.empty() && b.bias_mant.size() != n)
+      fail(fmt::format("{}bias_mant has {} values for {} neurons", at, b.bias_mant.size(), n));
+    if (!b.bias_exp.empty() && b.bias_exp.size() != n)
+      fail(fmt::format("{}bias_exp has {} values for {} neurons", at, b.bias_exp.size(), n));
+    for (std::size_t i = 0; i < b.bias_mant.size(); ++i)
+      if (std::abs(b.bias_mant[i]) > core::kMaxBiasMant)
+        check_range(fmt::format("{}bias_mant[{}]", at, i), b.bias_mant[i], -core::kMaxBiasMant,
+                    core::kMaxBiasMant);
+    for (std::size_t i = 0; i < b.bias_exp.size(); ++i)
+      if (b.bias_exp[i] < 0 || b.bias_exp[i] > core::kMaxBiasExp)
+        check_range(fmt::format("{}bias_exp[{}]", at, i), b.bias_exp[i], 0, core::kMaxBiasExp);
+  };
+  check_profile(what + ": profile", p.profile);
+  check_biases(what + ": ", p);
+  if (p.dendrite) {
+    check_profile(what + ": dendrite.profile", p.dendrite->profile);
+    check_biases(what + ": dendrite.", *p.dendrite);
+  }
   const std::string key = p.name;
   const Vertex v = boost::add_vertex(Node{std::move(p)}, graph_);
   names_[key] = "population";

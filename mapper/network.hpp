@@ -18,14 +18,9 @@
 
 namespace loihisim::mapper {
 
-// A group of compartments that share one profile (dynamics and threshold); each neuron has its
-// own bias.
-struct Population {
-  std::string name;
-  std::int32_t size = 0;
-  core::CompartmentProfile profile;
-  // Per-neuron bias = bias_mant * 2^bias_exp. Empty vectors mean 0 for every neuron; otherwise
-  // `size` entries.
+// Per-neuron bias = bias_mant * 2^bias_exp. Empty vectors mean 0 for every neuron; otherwise
+// one entry per neuron.
+struct NeuronBiases {
   std::vector<std::int32_t> bias_mant;
   std::vector<std::int32_t> bias_exp;
 
@@ -35,6 +30,28 @@ struct Population {
   int bias_exp_of(std::int32_t i) const {
     return bias_exp.empty() ? 0 : bias_exp[static_cast<std::size_t>(i)];
   }
+  friend bool operator==(const NeuronBiases&, const NeuronBiases&) = default;
+};
+
+// The dendrite of a population of two-compartment neurons (docs/network-format.md,
+// "Two-compartment neurons"): each neuron is a dendrite compartment with this profile and
+// these biases, which receives every synapse into the neuron, and a soma compartment with the
+// population's own profile and biases, which adds the dendrite's voltage of the step through an
+// ADD join (core::JoinOp::kAdd) and whose spikes are the neuron's.
+struct Dendrite : NeuronBiases {
+  core::CompartmentProfile profile;
+  friend bool operator==(const Dendrite&, const Dendrite&) = default;
+};
+
+// A group of compartments that share one profile (dynamics and threshold); each neuron has its
+// own bias. With a dendrite, every neuron is two compartments.
+struct Population : NeuronBiases {
+  std::string name;
+  std::int32_t size = 0;
+  core::CompartmentProfile profile;
+  std::optional<Dendrite> dendrite;
+
+  int compartments_per_neuron() const { return dendrite ? 2 : 1; }
 };
 
 // A vector of spike sources driven by the host (an encoder): neuron j of the port is a source

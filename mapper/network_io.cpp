@@ -225,7 +225,8 @@ class NetworkReader {
   }
 
   void read_population(Network& net, const Field& n) {
-    r_.expect_map(n, {}, {"name", "size", "profile", "neuron", "bias_mant", "bias_exp", "bias"});
+    r_.expect_map(n, {},
+                  {"name", "size", "profile", "neuron", "bias_mant", "bias_exp", "bias", "dendrite"});
     Population p;
     p.name = name_of(n, "population name");
     p.size = static_cast<std::int32_t>(
@@ -271,6 +272,17 @@ class NetworkReader {
           p.bias_exp = std::move(exp);
         }
       }
+    }
+    if (auto d = r_.find(n, "dendrite")) {
+      r_.expect_map(*d, {}, {"profile", "bias_mant", "bias_exp"});
+      Dendrite dd;
+      dd.profile = read_profile(r_.require(*d, "profile", "the dendrite's hardware-unit profile"));
+      if (auto b = r_.find(*d, "bias_mant"))
+        dd.bias_mant =
+            per_neuron<std::int32_t>(*b, p.size, -core::kMaxBiasMant, core::kMaxBiasMant);
+      if (auto b = r_.find(*d, "bias_exp"))
+        dd.bias_exp = per_neuron<std::int32_t>(*b, p.size, 0, core::kMaxBiasExp);
+      p.dendrite = std::move(dd);
     }
     r_.label_errors(n, [&] { net.add_population(std::move(p)); });
   }
@@ -463,10 +475,13 @@ class Writer {
   Writer(YAML::Emitter& out, std::function<h5::Group&()> arrays)
       : out_(out), arrays_(std::move(arrays)) {}
 
+  // Writes `v` under the YAML key `yaml_key` (default: `key`), inline or as the dataset
+  // /group/name/key of the arrays file.
   template <class T>
   void array(const std::string& group, const std::string& name, const std::string& key,
-             const std::vector<T>& v, const std::vector<std::uint64_t>& shape) {
-    out_ << YAML::Key << key << YAML::Value;
+             const std::vector<T>& v, const std::vector<std::uint64_t>& shape,
+             const std::string& yaml_key = {}) {
+    out_ << YAML::Key << (yaml_key.empty() ? key : yaml_key) << YAML::Value;
     if (v.size() <= kInlineArrayLimit && (shape.size() == 1 || shape.size() == 2)) {
       inline_array(v, shape);
       return;
@@ -525,9 +540,26 @@ const char* sign_name(core::SignMode s) {
   return "mixed";
 }
 
+// The profile as a flow map under the key "profile".
+void write_profile(YAML::Emitter& out, const core::CompartmentProfile& f) {
+  out << YAML::Key << "profile" << YAML::Value << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "decay_u" << YAML::Value << f.decay_u << YAML::Key << "decay_v"
+      << YAML::Value << f.decay_v << YAML::Key << "vth_mant" << YAML::Value << f.vth_mant
+      << YAML::Key << "refract_delay" << YAML::Value << f.refract_delay << YAML::Key << "vmin_exp"
+      << YAML::Value << f.vmin_exp << YAML::Key << "vmax_exp" << YAML::Value << f.vmax_exp
+      << YAML::Key << "reset" << YAML::Value << reset_name(f.reset) << YAML::Key << "spike"
+      << YAML::Value << spike_name(f.spike) << YAML::Key << "payload_shift" << YAML::Value
+      << f.payload_shift << YAML::EndMap;
+}
+
 bool needs_arrays(const Network& net) {
-  for (auto v : net.populations())
-    if (net.population(v).bias_mant.size() > kInlineArrayLimit) return true;
+  for (auto v : net.populations()) {
+    const Population& p = net.population(v);
+    const auto big = [](const NeuronBiases& b) {
+      return b.bias_mant.size() > kInlineArrayLimit || b.bias_exp.size() > kInlineArrayLimit;
+    };
+    if (big(p) || (p.dendrite && big(*p.dendrite))) return true;
+  }
   for (auto e : net.projections())
     if (net.projection(e).weight.size() > kInlineArrayLimit) return true;
   for (const auto& h : net.host_nodes())
@@ -590,17 +622,20 @@ void write_network(const Network& net, const fs::path& yaml_file,
     const auto& f = p.profile;
     out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name << YAML::Key << "size"
         << YAML::Value << p.size;
-    out << YAML::Key << "profile" << YAML::Value << YAML::Flow << YAML::BeginMap;
-    out << YAML::Key << "decay_u" << YAML::Value << f.decay_u << YAML::Key << "decay_v"
-        << YAML::Value << f.decay_v << YAML::Key << "vth_mant" << YAML::Value << f.vth_mant
-        << YAML::Key << "refract_delay" << YAML::Value << f.refract_delay << YAML::Key << "vmin_exp"
-        << YAML::Value << f.vmin_exp << YAML::Key << "vmax_exp" << YAML::Value << f.vmax_exp
-        << YAML::Key << "reset" << YAML::Value << reset_name(f.reset) << YAML::Key << "spike"
-        << YAML::Value << spike_name(f.spike) << YAML::Key << "payload_shift" << YAML::Value
-        << f.payload_shift << YAML::EndMap;
+    write_profile(out, p.profile);
     const std::vector<std::uint64_t> shape{static_cast<std::uint64_t>(p.size)};
     if (!p.bias_mant.empty()) w.array("populations", p.name, "bias_mant", p.bias_mant, shape);
     if (!p.bias_exp.empty()) w.array("populations", p.name, "bias_exp", p.bias_exp, shape);
+    if (p.dendrite) {
+      const Dendrite& d = *p.dendrite;
+      out << YAML::Key << "dendrite" << YAML::Value << YAML::BeginMap;
+      write_profile(out, d.profile);
+      if (!d.bias_mant.empty())
+        w.array("populations", p.name, "dendrite_bias_mant", d.bias_mant, shape, "bias_mant");
+      if (!d.bias_exp.empty())
+        w.array("populations", p.name, "dendrite_bias_exp", d.bias_exp, shape, "bias_exp");
+      out << YAML::EndMap;
+    }
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;

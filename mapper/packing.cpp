@@ -4,7 +4,7 @@
 
 namespace loihisim::mapper {
 
-void CoreDemand::add(const BlockDemand& b, const core::CompartmentProfile& profile) {
+void CoreDemand::add(const BlockDemand& b, const Population& pop) {
   compartments += b.compartments;
   accumulator_depth = std::max(accumulator_depth, b.accumulator_depth);
   input_axons += b.input_axons;
@@ -12,13 +12,16 @@ void CoreDemand::add(const BlockDemand& b, const core::CompartmentProfile& profi
   synapse_bits += b.synapse_bits;
   for (const auto& f : b.formats)
     if (std::find(formats.begin(), formats.end(), f) == formats.end()) formats.push_back(f);
-  if (std::find(profiles.begin(), profiles.end(), profile) == profiles.end()) {
+  const auto add_profile = [&](const core::CompartmentProfile& profile) {
+    if (std::find(profiles.begin(), profiles.end(), profile) != profiles.end()) return;
     const bool new_threshold = std::none_of(
         profiles.begin(), profiles.end(),
         [&](const core::CompartmentProfile& p) { return p.vth_mant == profile.vth_mant; });
     profiles.push_back(profile);
     thresholds += new_threshold ? 1 : 0;
-  }
+  };
+  if (pop.dendrite) add_profile(pop.dendrite->profile);
+  add_profile(pop.profile);
 }
 
 bool CoreDemand::fits(const core::CoreLimits& limits) const {
@@ -37,12 +40,12 @@ CoreAssignment pack_blocks(const Partition& part, const NetworkIndex& ix,
   a.offset_of_block.resize(part.blocks.size());
   for (std::size_t b = 0; b < part.blocks.size(); ++b) {
     const Block& blk = part.blocks[b];
-    const auto& profile = ix.populations[static_cast<std::size_t>(blk.population)]->profile;
+    const Population& pop = *ix.populations[static_cast<std::size_t>(blk.population)];
     int chosen = -1;
     const int n = static_cast<int>(a.blocks.size());
     for (int c = std::max(0, n - kPackingWindow); c < n && chosen < 0; ++c) {
       CoreDemand trial = a.demand[static_cast<std::size_t>(c)];
-      trial.add(blk.demand, profile);
+      trial.add(blk.demand, pop);
       if (trial.fits(limits)) chosen = c;
     }
     if (chosen < 0) {
@@ -53,7 +56,7 @@ CoreAssignment pack_blocks(const Partition& part, const NetworkIndex& ix,
     auto& d = a.demand[static_cast<std::size_t>(chosen)];
     a.core_of_block[b] = chosen;
     a.offset_of_block[b] = d.compartments;
-    d.add(blk.demand, profile);
+    d.add(blk.demand, pop);
     a.blocks[static_cast<std::size_t>(chosen)].push_back(static_cast<int>(b));
   }
   return a;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/core_config.hpp"
+#include "mapper/network.hpp"
 #include "mapper/partition.hpp"
 
 namespace loihisim::mapper {
@@ -28,7 +29,7 @@ struct CoreDemand {
   std::vector<core::CompartmentProfile> profiles;
   int thresholds = 0;  // distinct vth_mant among the profiles
 
-  void add(const BlockDemand& b, const core::CompartmentProfile& profile);
+  void add(const BlockDemand& b, const Population& pop);  // its profile (and dendrite's)
   bool fits(const core::CoreLimits& limits) const;
 };
 

@@ -73,7 +73,12 @@ class PopulationSplitter {
   PopulationSplitter(const NetworkIndex& ix, int pop, const core::CoreLimits& limits,
                      const std::vector<std::int32_t>& out_count,
                      std::vector<std::vector<std::int32_t>>& new_out)
-      : ix_(ix), pop_(pop), limits_(limits), out_count_(out_count), new_out_(new_out) {
+      : ix_(ix),
+        pop_(pop),
+        cx_per_neuron_(ix.populations[static_cast<std::size_t>(pop)]->compartments_per_neuron()),
+        limits_(limits),
+        out_count_(out_count),
+        new_out_(new_out) {
     for (int pi : ix.incoming[static_cast<std::size_t>(pop)]) {
       ProjState s;
       s.proj = pi;
@@ -131,7 +136,7 @@ class PopulationSplitter {
     b.population = pop_;
     b.first = first_;
     b.count = size_;
-    b.demand = {size_, depth_, inputs_, outputs_, bits_, formats_};
+    b.demand = {size_ * cx_per_neuron_, depth_, inputs_, outputs_, bits_, formats_};
     for (auto& s : states_) {
       if (s.source_population < 0) continue;
       auto& counts = new_out_[static_cast<std::size_t>(s.source_population)];
@@ -245,7 +250,7 @@ class PopulationSplitter {
 
     // Check every limit; remember the first one broken (for the single-neuron message).
     failed_ = Limit::kNone;
-    if (size > core::compartment_capacity(limits_, depth)) {
+    if (size * cx_per_neuron_ > core::compartment_capacity(limits_, depth)) {
       failed_ = Limit::kCompartments;
       amount_ = depth;
     } else if (inputs > limits_.max_input_axons) {
@@ -332,6 +337,7 @@ class PopulationSplitter {
 
   const NetworkIndex& ix_;
   int pop_;
+  int cx_per_neuron_;  // 2 for two-compartment neurons (a dendrite and a soma each)
   const core::CoreLimits& limits_;
   const std::vector<std::int32_t>& out_count_;
   std::vector<std::vector<std::int32_t>>& new_out_;
@@ -353,17 +359,21 @@ class PopulationSplitter {
 void check_supported(const NetworkIndex& ix, const core::CoreLimits& limits) {
   if (limits.max_compartment_profiles < 1 || limits.max_threshold_profiles < 1)
     throw InputError("the architecture allows no compartment profiles per core");
+  const auto check = [&](const std::string& who, const core::CompartmentProfile& f) {
+    if (f.reset == core::ResetMode::kSubtract && !limits.allow_reset_subtract)
+      throw InputError(
+          fmt::format("{}: reset by subtraction is not available on this architecture", who));
+    if (f.spike == core::SpikeKind::kGraded && !limits.allow_graded_spikes)
+      throw InputError(fmt::format("{}: graded spikes are not available on this architecture", who));
+  };
   for (const auto* p : ix.populations) {
-    if (p->profile.reset == core::ResetMode::kSubtract && !limits.allow_reset_subtract)
-      throw InputError(
-          fmt::format("population '{}': reset by subtraction is not available on "
-                      "this architecture",
-                      p->name));
-    if (p->profile.spike == core::SpikeKind::kGraded && !limits.allow_graded_spikes)
-      throw InputError(
-          fmt::format("population '{}': graded spikes are not available on this "
-                      "architecture",
-                      p->name));
+    check(fmt::format("population '{}'", p->name), p->profile);
+    if (p->dendrite) check(fmt::format("population '{}' (dendrite)", p->name), p->dendrite->profile);
+    if (p->dendrite && limits.max_compartment_profiles < 2)
+      throw InputError(fmt::format(
+          "population '{}': two-compartment neurons need 2 compartment profiles per core, the "
+          "architecture allows {}",
+          p->name, limits.max_compartment_profiles));
   }
   const int max_delay = limits.max_accumulator_depth - 2;
   for (std::size_t pi = 0; pi < ix.projections.size(); ++pi)

@@ -188,7 +188,11 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
           const auto& pop = image.populations[static_cast<std::size_t>(node.population)];
           for (std::size_t j = 0; j < in.size(); ++j) {
             const BiasValue b = encode_bias(in[j], node.encoder.bias_scale);
-            const auto site = pop.site(static_cast<std::int32_t>(j));
+            // The bias of the compartment that integrates: a two-compartment neuron's dendrite.
+            auto site = pop.site(static_cast<std::int32_t>(j));
+            const auto& cx = image.cores[static_cast<std::size_t>(site.core)]
+                                 .compartments[static_cast<std::size_t>(site.compartment)];
+            if (cx.join != core::JoinOp::kNone) site.compartment = cx.join_source;
             w.chip.set_bias(site.core, site.compartment, b.mant, b.exp);
           }
           continue;  // the biases travel as host-link words (bias_words)

@@ -601,6 +601,72 @@ TEST_CASE("mapper: a split network computes exactly what the unsplit one does") 
   CHECK(spikes > 100);  // the comparison is not vacuous
 }
 
+TEST_CASE("mapper: two-compartment neurons: dendrites then somas, joined, two per neuron") {
+  // 600 two-compartment neurons = 1200 compartments: split 512 + 88 (1024 compartments per
+  // core). Synapses land on the dendrites, spikes leave from the somas.
+  Network net;
+  net.name = "two";
+  net.add_input_port({"in", 3});
+  Population p = make_population("p", 600, 1024);
+  p.bias_mant.assign(600, -32);
+  Dendrite d;
+  d.profile.decay_u = 4095;
+  d.profile.vth_mant = core::kMaxVthMant;
+  for (int i = 0; i < 600; ++i) d.bias_mant.push_back(i % 100);
+  p.dendrite = d;
+  net.add_population(p);
+  net.add_population(make_population("sink", 4));
+  net.add_projection(dense_projection("in_p", "in", "p", 600, 3, 2));
+  net.add_projection(sparse_projection("p_sink", "p", "sink", {{0, 1}, {599, 2}}));
+  net.add_output_port({"counts", "p"});
+  const auto r = map_network(net, test_arch());
+  const MappedImage& img = r.image;
+  const PopulationSites& ps = *img.find_population("p");
+  REQUIRE(ps.blocks.size() == 2);
+  CHECK(ps.blocks[0].count == 512);
+  CHECK(ps.blocks[1].count == 88);
+  for (const BlockSite& b : ps.blocks) {
+    const auto& cfg = img.cores[static_cast<std::size_t>(b.core)];
+    const std::int32_t dendrites = b.first_compartment - b.count;  // the block's first
+    REQUIRE(dendrites >= 0);
+    for (std::int32_t k = 0; k < b.count; ++k) {
+      const auto& dx = cfg.compartments[static_cast<std::size_t>(dendrites + k)];
+      const auto& sx = cfg.compartments[static_cast<std::size_t>(b.first_compartment + k)];
+      CHECK(dx.join == core::JoinOp::kNone);
+      CHECK(cfg.profiles[static_cast<std::size_t>(dx.profile)] == d.profile);
+      CHECK(dx.bias_mant == (b.first_neuron + k) % 100);
+      CHECK(sx.join == core::JoinOp::kAdd);
+      CHECK(sx.join_source == dendrites + k);
+      CHECK(sx.bias_mant == -32);
+      CHECK(cfg.profiles[static_cast<std::size_t>(sx.profile)] == p.profile);
+    }
+    // Every input axon's dense list spans the block's dendrites exactly.
+    for (const auto& a : cfg.input_axons) {
+      const auto& l = cfg.synapse_lists[static_cast<std::size_t>(a.synapse_list)];
+      if (cfg.formats[static_cast<std::size_t>(l.format)].dense()) {
+        CHECK(a.base == dendrites);
+        CHECK(static_cast<std::int32_t>(l.mantissa.size()) == b.count);
+      }
+    }
+  }
+  // Output axons (to the sink) and the output port come from the somas.
+  const CompartmentSite s0 = ps.site(0), s599 = ps.site(599);
+  const auto source_of = [&](CompartmentSite s) {
+    const auto& outs = img.cores[static_cast<std::size_t>(s.core)].output_axons;
+    return std::count_if(outs.begin(), outs.end(),
+                         [&](const core::OutputAxon& o) { return o.source == s.compartment; });
+  };
+  CHECK(source_of(s0) == 1);
+  CHECK(source_of(s599) == 1);
+  CHECK(img.output_ports[0].neurons[599] == s599);
+  // The image round-trips through HDF5 with its joins.
+  const fs::path dir = fs::temp_directory_path() / "loihisim_test_mapper_two_cx";
+  fs::create_directories(dir);
+  write_mapped_image(img, dir / "image.h5");
+  CHECK(same_image(img, read_mapped_image(dir / "image.h5")));
+  fs::remove_all(dir);
+}
+
 TEST_CASE("mapper: every example network maps to an image the core accepts") {
   const auto arch = load_architecture("loihi1");
   int count = 0;

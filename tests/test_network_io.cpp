@@ -63,6 +63,7 @@ void check_same(const Network& a, const Network& b) {
     CHECK(x.profile == y.profile);
     CHECK(x.bias_mant == y.bias_mant);
     CHECK(x.bias_exp == y.bias_exp);
+    CHECK(x.dendrite == y.dendrite);
   }
   REQUIRE(a.input_ports().size() == b.input_ports().size());
   REQUIRE(a.projections().size() == b.projections().size());
@@ -199,6 +200,25 @@ TEST_CASE("network io: write and read back, inline and through HDF5") {
   // And again from the re-read network: the canonical form is stable.
   write_network(back, s.dir / "again.yaml");
   check_same(net, read_network(s.dir / "again.yaml"));
+
+  // Two-compartment neurons: the dendrite's profile and biases (through HDF5 when large).
+  Network two;
+  two.name = "two";
+  Population q = p;
+  q.name = "q";
+  q.size = 100;
+  q.bias_mant.assign(100, -32);
+  q.bias_exp.clear();
+  Dendrite dd;
+  dd.profile.decay_u = 4095;
+  dd.profile.vth_mant = core::kMaxVthMant;
+  for (int i = 0; i < 100; ++i) dd.bias_mant.push_back(512 + i);
+  dd.bias_exp.assign(100, 6);
+  q.dendrite = dd;
+  two.add_population(q);
+  write_network(two, s.dir / "two.yaml");
+  CHECK(fs::exists(s.dir / "two.h5"));
+  check_same(two, read_network(s.dir / "two.yaml"));
 
   // A small network needs no companion file.
   Network tiny;

@@ -45,16 +45,27 @@ Chip::Chip(const ChipConfig& cfg) {
   for (const auto& c : cores_) idle_.push_back(c.idle() ? 1 : 0);
 }
 
-void Chip::inject(int core, AxonSpike spike) {
+void Chip::check_host_spike(int core, int axon) const {
   if (core < 0 || core >= num_cores())
     throw std::out_of_range("host spike for core " + std::to_string(core) + " but the chip has " +
                             std::to_string(num_cores()) + " cores");
-  if (spike.axon < 0 || spike.axon >= cores_[static_cast<std::size_t>(core)].num_input_axons())
+  if (axon < 0 || axon >= cores_[static_cast<std::size_t>(core)].num_input_axons())
     throw std::out_of_range(
-        "host spike for input axon " + std::to_string(spike.axon) + " of core " +
-        std::to_string(core) + ", which has " +
-        std::to_string(cores_[static_cast<std::size_t>(core)].num_input_axons()) + " input axons");
+        "host spike for input axon " + std::to_string(axon) + " of core " + std::to_string(core) +
+        ", which has " + std::to_string(cores_[static_cast<std::size_t>(core)].num_input_axons()) +
+        " input axons");
+}
+
+void Chip::inject(int core, AxonSpike spike) {
+  check_host_spike(core, spike.axon);
   pending_host_.push_back({-1, core, spike.axon, spike.payload});
+  ++host_spikes_;
+}
+
+void Chip::inject_same_step(int core, AxonSpike spike) {
+  check_host_spike(core, spike.axon);
+  inbox_[static_cast<std::size_t>(core)].push_back(spike);
+  early_host_.push_back({-1, core, spike.axon, spike.payload});
   ++host_spikes_;
 }
 
@@ -67,6 +78,8 @@ void Chip::set_bias(int core, int compartment, int bias_mant, int bias_exp) {
 
 void Chip::step() {
   sent_.clear();
+  early_delivered_.swap(early_host_);  // in the inboxes already
+  early_host_.clear();
   for (std::size_t c = 0; c < cores_.size(); ++c) {
     if (idle_[c]) {  // no axons, so no inbox; no compartments, so nothing to update or send
       cores_[c].advance_idle();
@@ -91,6 +104,8 @@ void Chip::reset_state() {
   for (auto& c : cores_) c.reset_state();
   for (auto& b : inbox_) b.clear();
   pending_host_.clear();
+  early_host_.clear();
+  early_delivered_.clear();
   sent_.clear();
   t_ = 0;
 }

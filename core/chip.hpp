@@ -38,6 +38,12 @@ class Chip {
   // update in the next step. Throws std::out_of_range for an unknown core or axon.
   void inject(int core, AxonSpike spike);
 
+  // Queue a host spike for the coming step itself: the host wrote it before that step's
+  // barrier released (a host that works one step ahead of the chip), so it reaches its targets'
+  // update in the next call to step(), with no step of delay. Counted as host traffic of that
+  // step (last_early_host()). Throws std::out_of_range for an unknown core or axon.
+  void inject_same_step(int core, AxonSpike spike);
+
   // Sets one compartment's bias on one core (see Neurocore::set_bias); takes effect next step.
   void set_bias(int core, int compartment, int bias_mant, int bias_exp);
 
@@ -53,14 +59,20 @@ class Chip {
   // Messages sent during the last step (compartment spikes and host injections), in order of
   // source core then output axon; they are the inputs of the next step.
   std::span<const RoutedMessage> last_messages() const { return sent_; }
+  // Host spikes that inject_same_step() queued for the last step and that it delivered.
+  std::span<const RoutedMessage> last_early_host() const { return early_delivered_; }
   CoreCounts total_counts() const;
   std::uint64_t host_spikes_injected() const { return host_spikes_; }
 
  private:
+  void check_host_spike(int core, int axon) const;  // std::out_of_range for unknown ones
+
   std::vector<Neurocore> cores_;
   std::vector<std::uint8_t> idle_;  // per core: Neurocore::idle() (fixed at construction)
-  std::vector<std::vector<AxonSpike>> inbox_;  // per core: spikes to deliver this step
-  std::vector<RoutedMessage> pending_host_;    // host spikes injected during this step
+  std::vector<std::vector<AxonSpike>> inbox_;   // per core: spikes to deliver this step
+  std::vector<RoutedMessage> pending_host_;     // host spikes injected during this step
+  std::vector<RoutedMessage> early_host_;       // queued by inject_same_step() for the next step
+  std::vector<RoutedMessage> early_delivered_;  // ... and delivered in the last step
   std::vector<RoutedMessage> sent_;
   std::vector<SpikeMessage> scratch_;
   std::uint64_t host_spikes_ = 0;

@@ -157,6 +157,11 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
     message_source_.push_back(m.source_core);
     message_dest_.push_back(m.dest_core);
   }
+  // Host spikes written ahead of this step (Chip::inject_same_step) cross the host link for it.
+  for (const RoutedMessage& m : chip.last_early_host()) {
+    ++host_spikes;
+    ++totals_[static_cast<std::size_t>(m.dest_core)].host_spikes_received;
+  }
   network_.deliver(messages_, deliveries_);
   int last = -1;
   for (std::size_t j = 0; j < deliveries_.size(); ++j) {

@@ -20,7 +20,7 @@ namespace loihisim::mapper {
 struct BlockSite {
   std::int32_t first_neuron = 0;
   std::int32_t count = 0;
-  std::int32_t core = 0;               // global core id
+  std::int32_t core = 0;  // global core id
   // Compartment of first_neuron on that core: the one whose spikes are the neuron's. For
   // two-compartment neurons that is the soma, and the block's dendrites are the `count`
   // compartments before the first soma (soma k joins dendrite k).

@@ -65,6 +65,58 @@ void Network::check_name(const std::string& kind, const std::string& node_name) 
                      it->second));
 }
 
+Network::Network(const Network& other)
+    : name(other.name),
+      graph_(other.graph_),
+      by_name_(other.by_name_),
+      names_(other.names_),
+      projection_names_(other.projection_names_),
+      populations_(other.populations_),
+      input_ports_(other.input_ports_),
+      output_ports_(other.output_ports_),
+      host_nodes_(other.host_nodes_) {
+  relink_projections();
+}
+
+Network::Network(Network&& other) noexcept
+    : name(std::move(other.name)),
+      graph_(std::move(other.graph_)),
+      by_name_(std::move(other.by_name_)),
+      names_(std::move(other.names_)),
+      projection_names_(std::move(other.projection_names_)),
+      populations_(std::move(other.populations_)),
+      input_ports_(std::move(other.input_ports_)),
+      output_ports_(std::move(other.output_ports_)),
+      host_nodes_(std::move(other.host_nodes_)) {
+  relink_projections();
+}
+
+Network& Network::operator=(const Network& other) {
+  if (this != &other) *this = Network(other);
+  return *this;
+}
+
+Network& Network::operator=(Network&& other) noexcept {
+  if (this == &other) return *this;
+  name = std::move(other.name);
+  graph_ = std::move(other.graph_);
+  by_name_ = std::move(other.by_name_);
+  names_ = std::move(other.names_);
+  projection_names_ = std::move(other.projection_names_);
+  populations_ = std::move(other.populations_);
+  input_ports_ = std::move(other.input_ports_);
+  output_ports_ = std::move(other.output_ports_);
+  host_nodes_ = std::move(other.host_nodes_);
+  relink_projections();
+  return *this;
+}
+
+void Network::relink_projections() {
+  projections_.assign(projection_names_.size(), Edge{});
+  for (auto [it, end] = boost::edges(graph_); it != end; ++it)
+    projections_[static_cast<std::size_t>(projection_names_.at(graph_[*it].name))] = *it;
+}
+
 Network::Vertex Network::add_population(Population p) {
   const std::string what = fmt::format("population '{}'", p.name);
   check_name("population", p.name);
@@ -242,8 +294,7 @@ void Network::check_host_references() const {
                          h.name, o, it->second));
       const auto named = names_.find(o);
       // A host node drives input ports (spikes) or populations (their biases: direct current).
-      if (named != names_.end() && named->second != "input port" &&
-          named->second != "population")
+      if (named != names_.end() && named->second != "input port" && named->second != "population")
         fail(
             fmt::format("host node '{}': output '{}' names {} {}; outputs are input ports, "
                         "populations or new names",

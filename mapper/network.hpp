@@ -130,6 +130,15 @@ class Network {
 
   std::string name;
 
+  Network() = default;
+  // Copies and moves re-derive the edge descriptors kept in projections(): they point into the
+  // graph's own edge storage, so the copied ones would refer to the source network.
+  Network(const Network& other);
+  Network(Network&& other) noexcept;
+  Network& operator=(const Network& other);
+  Network& operator=(Network&& other) noexcept;
+  ~Network() = default;
+
   // Each add checks names (unique across populations, ports and host nodes; projections have
   // their own namespace), sizes, ranges and references, and throws InputError naming the object.
   Vertex add_population(Population p);
@@ -164,6 +173,7 @@ class Network {
 
  private:
   void check_name(const std::string& kind, const std::string& node_name) const;
+  void relink_projections();  // projections_ from graph_'s edges and projection_names_
 
   Graph graph_;
   std::map<std::string, Vertex> by_name_;

@@ -225,8 +225,8 @@ class NetworkReader {
   }
 
   void read_population(Network& net, const Field& n) {
-    r_.expect_map(n, {},
-                  {"name", "size", "profile", "neuron", "bias_mant", "bias_exp", "bias", "dendrite"});
+    r_.expect_map(
+        n, {}, {"name", "size", "profile", "neuron", "bias_mant", "bias_exp", "bias", "dendrite"});
     Population p;
     p.name = name_of(n, "population name");
     p.size = static_cast<std::int32_t>(
@@ -543,13 +543,13 @@ const char* sign_name(core::SignMode s) {
 // The profile as a flow map under the key "profile".
 void write_profile(YAML::Emitter& out, const core::CompartmentProfile& f) {
   out << YAML::Key << "profile" << YAML::Value << YAML::Flow << YAML::BeginMap;
-  out << YAML::Key << "decay_u" << YAML::Value << f.decay_u << YAML::Key << "decay_v"
-      << YAML::Value << f.decay_v << YAML::Key << "vth_mant" << YAML::Value << f.vth_mant
-      << YAML::Key << "refract_delay" << YAML::Value << f.refract_delay << YAML::Key << "vmin_exp"
-      << YAML::Value << f.vmin_exp << YAML::Key << "vmax_exp" << YAML::Value << f.vmax_exp
-      << YAML::Key << "reset" << YAML::Value << reset_name(f.reset) << YAML::Key << "spike"
-      << YAML::Value << spike_name(f.spike) << YAML::Key << "payload_shift" << YAML::Value
-      << f.payload_shift << YAML::EndMap;
+  out << YAML::Key << "decay_u" << YAML::Value << f.decay_u << YAML::Key << "decay_v" << YAML::Value
+      << f.decay_v << YAML::Key << "vth_mant" << YAML::Value << f.vth_mant << YAML::Key
+      << "refract_delay" << YAML::Value << f.refract_delay << YAML::Key << "vmin_exp" << YAML::Value
+      << f.vmin_exp << YAML::Key << "vmax_exp" << YAML::Value << f.vmax_exp << YAML::Key << "reset"
+      << YAML::Value << reset_name(f.reset) << YAML::Key << "spike" << YAML::Value
+      << spike_name(f.spike) << YAML::Key << "payload_shift" << YAML::Value << f.payload_shift
+      << YAML::EndMap;
 }
 
 bool needs_arrays(const Network& net) {
@@ -619,7 +619,6 @@ void write_network(const Network& net, const fs::path& yaml_file,
   out << YAML::Key << "populations" << YAML::Value << YAML::BeginSeq;
   for (auto v : net.populations()) {
     const auto& p = net.population(v);
-    const auto& f = p.profile;
     out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name << YAML::Key << "size"
         << YAML::Value << p.size;
     write_profile(out, p.profile);

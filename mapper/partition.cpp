@@ -364,11 +364,13 @@ void check_supported(const NetworkIndex& ix, const core::CoreLimits& limits) {
       throw InputError(
           fmt::format("{}: reset by subtraction is not available on this architecture", who));
     if (f.spike == core::SpikeKind::kGraded && !limits.allow_graded_spikes)
-      throw InputError(fmt::format("{}: graded spikes are not available on this architecture", who));
+      throw InputError(
+          fmt::format("{}: graded spikes are not available on this architecture", who));
   };
   for (const auto* p : ix.populations) {
     check(fmt::format("population '{}'", p->name), p->profile);
-    if (p->dendrite) check(fmt::format("population '{}' (dendrite)", p->name), p->dendrite->profile);
+    if (p->dendrite)
+      check(fmt::format("population '{}' (dendrite)", p->name), p->dendrite->profile);
     if (p->dendrite && limits.max_compartment_profiles < 2)
       throw InputError(fmt::format(
           "population '{}': two-compartment neurons need 2 compartment profiles per core, the "

@@ -358,6 +358,7 @@ LstmWeights read_lstm_weights(const std::string& path) {
   }
   w.dataset = optional_string_attribute(root, "dataset");
   w.sequence_layout = optional_string_attribute(root, "layout");
+  w.input_scaling = optional_string_attribute(root, "input_scaling");
   if (!w.dataset.empty() && w.dataset != "mnist" && w.dataset != "fashion")
     root.fail("@dataset", "'" + w.dataset + "' (expected \"mnist\" or \"fashion\")");
   if (!w.sequence_layout.empty() && w.sequence_layout != "row" && w.sequence_layout != "pixel")

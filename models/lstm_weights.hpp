@@ -40,6 +40,8 @@ struct LstmWeights {
   // Attributes 'dataset' ("mnist" / "fashion") and 'layout' ("row" / "pixel") when present,
   // else "".
   std::string dataset, sequence_layout;
+  // Attribute 'input_scaling' when present (tools/train_lstm.py: "x / 255, in [0, 1]"), else "".
+  std::string input_scaling;
   // Optional reference data written by tools/train_lstm.py (group /reference): inputs
   // [n x steps x I], labels [n], logits [n x C].
   int reference_count = 0, reference_steps = 0;

@@ -3,43 +3,13 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "runtime/atomic_output.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/h5_file.hpp"
+#include "runtime/text_output.hpp"
 
 namespace loihisim::models::nir {
-namespace {
-
-void write_text(const std::filesystem::path& file, const std::string& text) {
-  check_output_path(file, file.string());
-  AtomicOutput out(file);
-  {
-    std::ofstream f(out.temp_path());
-    f << text;
-    if (!f) throw InputError(file.string() + ": cannot write");
-  }
-  out.commit();
-}
-
-// A YAML double-quoted scalar.
-std::string yaml_quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string relative_to(const std::filesystem::path& target,
-                        const std::filesystem::path& from_file) {
-  const auto base = std::filesystem::absolute(from_file).parent_path();
-  return std::filesystem::absolute(target).lexically_normal().lexically_relative(base).string();
-}
-
-}  // namespace
 
 void write_input(const std::filesystem::path& file, const InputData& data, const Lowered& lowered,
                  const std::string& description) {
@@ -99,7 +69,7 @@ void write_model(const std::filesystem::path& file, const std::filesystem::path&
   text += "reset: sample\n";
   text += fmt::format("prediction: {}\n", yaml_quoted(lowered.prediction));
   text += "host: {format: float32, location: external}\n";
-  write_text(file, text);
+  write_text_file(file, text);
 }
 
 void write_report(const std::filesystem::path& file, const Lowered& lowered,
@@ -143,7 +113,7 @@ void write_report(const std::filesystem::path& file, const Lowered& lowered,
   for (const auto& w : lowered.warnings) t += "  - " + yaml_quoted(w) + "\n";
   t += lowered.notes.empty() ? "notes: []\n" : "notes:\n";
   for (const auto& n : lowered.notes) t += "  - " + yaml_quoted(n) + "\n";
-  write_text(file, t);
+  write_text_file(file, t);
 }
 
 }  // namespace loihisim::models::nir

@@ -45,8 +45,8 @@ void SpikeEncoder::start_symbol(std::span<const float> values, std::uint64_t sam
   symbol_ = symbol;
   step_ = 0;
   values_.assign(values.begin(), values.end());
-  const bool rate = cfg_.kind == EncoderKind::kSignedAccumulator ||
-                    cfg_.kind == EncoderKind::kPoisson;
+  const bool rate =
+      cfg_.kind == EncoderKind::kSignedAccumulator || cfg_.kind == EncoderKind::kPoisson;
   for (std::size_t i = 0; i < n; ++i) {
     const float a = values[i];
     if (!std::isfinite(a) || (rate && std::fabs(a) > 1.0f))
@@ -57,7 +57,7 @@ void SpikeEncoder::start_symbol(std::span<const float> values, std::uint64_t sam
   if (cfg_.kind == EncoderKind::kSignedAccumulator) {
     increment_.resize(n);
     sign_.resize(n);
-    acc_.assign(n, 0);
+    acc_.assign(n, cfg_.accumulator_start);
     for (std::size_t i = 0; i < n; ++i) {
       const double scaled = std::round(static_cast<double>(cfg_.accumulator_scale) * values[i]);
       increment_[i] = static_cast<std::int32_t>(std::fabs(scaled));
@@ -68,9 +68,9 @@ void SpikeEncoder::start_symbol(std::span<const float> values, std::uint64_t sam
     for (std::size_t i = 0; i < n; ++i) {
       const double p = std::round(static_cast<double>(values[i]) * cfg_.graded_scale);
       if (std::fabs(p) > 8388607.0)
-        throw InputError("input element " + std::to_string(i) + " = " +
-                         std::to_string(values[i]) + " gives graded payload " +
-                         std::to_string(p) + ", outside the 24-bit signed payload range");
+        throw InputError("input element " + std::to_string(i) + " = " + std::to_string(values[i]) +
+                         " gives graded payload " + std::to_string(p) +
+                         ", outside the 24-bit signed payload range");
     }
   }
 }

@@ -27,9 +27,13 @@ struct EncoderConfig {
   // Signed accumulator: the value scale (methods.md: 2048). An element adds
   // |round(scale * a)| per step and spikes when the accumulator reaches `scale`.
   int accumulator_scale = 2048;
-  std::uint64_t seed = 0;     // Poisson
-  int graded_scale = 256;     // Graded: payload = round(a * graded_scale), 24-bit signed
-  int bias_scale = 256;       // Bias: target bias = round(a * bias_scale)
+  // Signed accumulator: the value every accumulator restarts from at each symbol (0..scale-1).
+  // 0 (methods.md A: "restart") gives floor(T |a|) spikes in T steps; scale / 2 gives the
+  // rounded count.
+  int accumulator_start = 0;
+  std::uint64_t seed = 0;  // Poisson
+  int graded_scale = 256;  // Graded: payload = round(a * graded_scale), 24-bit signed
+  int bias_scale = 256;    // Bias: target bias = round(a * bias_scale)
 };
 
 // One encoded spike: which input element, and its value (+1/-1 for binary spikes, the payload

@@ -15,12 +15,12 @@ struct KindName {
   const char* name;
 };
 constexpr KindName kKinds[] = {
-    {HostNodeKind::kEncode, "encode"},   {HostNodeKind::kBias, "bias"},
-    {HostNodeKind::kRate, "rate"},       {HostNodeKind::kLstmCell, "lstm_cell"},
-    {HostNodeKind::kLinear, "linear"},   {HostNodeKind::kConcat, "concat"},
-    {HostNodeKind::kMul, "mul"},         {HostNodeKind::kAdd, "add"},
-    {HostNodeKind::kClamp, "clamp"},     {HostNodeKind::kPhi1, "phi1"},
-    {HostNodeKind::kPhi2, "phi2"},       {HostNodeKind::kSigmoid, "sigmoid"},
+    {HostNodeKind::kEncode, "encode"}, {HostNodeKind::kBias, "bias"},
+    {HostNodeKind::kRate, "rate"},     {HostNodeKind::kLstmCell, "lstm_cell"},
+    {HostNodeKind::kLinear, "linear"}, {HostNodeKind::kConcat, "concat"},
+    {HostNodeKind::kMul, "mul"},       {HostNodeKind::kAdd, "add"},
+    {HostNodeKind::kClamp, "clamp"},   {HostNodeKind::kPhi1, "phi1"},
+    {HostNodeKind::kPhi2, "phi2"},     {HostNodeKind::kSigmoid, "sigmoid"},
     {HostNodeKind::kTanh, "tanh"},
 };
 
@@ -50,7 +50,7 @@ long parse_int(const std::string& node, const std::string& key, const std::strin
 std::set<std::string> allowed_params(HostNodeKind k) {
   switch (k) {
     case HostNodeKind::kEncode:
-      return {"encoder", "scale", "seed", "graded_scale"};
+      return {"encoder", "scale", "start", "seed", "graded_scale"};
     case HostNodeKind::kBias:
       return {"scale"};
     case HostNodeKind::kLstmCell:
@@ -139,7 +139,8 @@ HostProgram::HostProgram(const mapper::MappedImage& image, std::size_t symbol_si
       const bool known = std::all_of(in.begin(), in.end(), [](auto& s) { return s.has_value(); });
       switch (k) {
         case HostNodeKind::kLinear:
-          if (auto it = n.arrays.find("weight"); it != n.arrays.end() && it->second.shape.size() == 2)
+          if (auto it = n.arrays.find("weight");
+              it != n.arrays.end() && it->second.shape.size() == 2)
             out = static_cast<std::size_t>(it->second.shape[0]);
           break;
         case HostNodeKind::kConcat:
@@ -223,7 +224,8 @@ HostProgram::HostProgram(const mapper::MappedImage& image, std::size_t symbol_si
         for (const auto& o : n.outputs) {
           const int p = input_port(o);
           if (p < 0) fail(n.name, "output '" + o + "' is not an input port of the network");
-          if (static_cast<std::size_t>(image.input_ports[static_cast<std::size_t>(p)].size) != total)
+          if (static_cast<std::size_t>(image.input_ports[static_cast<std::size_t>(p)].size) !=
+              total)
             fail(n.name, "input port '" + o + "' has " +
                              std::to_string(image.input_ports[static_cast<std::size_t>(p)].size) +
                              " neurons but the inputs have " + std::to_string(total) + " values");
@@ -233,7 +235,11 @@ HostProgram::HostProgram(const mapper::MappedImage& image, std::size_t symbol_si
         if (c.encoder.kind == EncoderKind::kBias)
           fail(n.name, "use kind bias for direct current injection");
         if (const auto* s = param("scale"))
-          c.encoder.accumulator_scale = static_cast<int>(parse_int(n.name, "scale", *s, 1, 1 << 24));
+          c.encoder.accumulator_scale =
+              static_cast<int>(parse_int(n.name, "scale", *s, 1, 1 << 24));
+        if (const auto* s = param("start"))
+          c.encoder.accumulator_start =
+              static_cast<int>(parse_int(n.name, "start", *s, 0, c.encoder.accumulator_scale - 1));
         if (const auto* s = param("seed"))
           c.encoder.seed = static_cast<std::uint64_t>(parse_int(n.name, "seed", *s, 0, 1L << 62));
         if (const auto* s = param("graded_scale"))
@@ -251,8 +257,8 @@ HostProgram::HostProgram(const mapper::MappedImage& image, std::size_t symbol_si
         if (c.population < 0) fail(n.name, "output '" + n.outputs[0] + "' is not a population");
         std::size_t total = 0;
         for (auto s : in_sizes) total += s;
-        const auto psize =
-            static_cast<std::size_t>(image.populations[static_cast<std::size_t>(c.population)].size);
+        const auto psize = static_cast<std::size_t>(
+            image.populations[static_cast<std::size_t>(c.population)].size);
         if (total != psize)
           fail(n.name, "population '" + n.outputs[0] + "' has " + std::to_string(psize) +
                            " neurons but the inputs have " + std::to_string(total) + " values");
@@ -297,8 +303,8 @@ HostProgram::HostProgram(const mapper::MappedImage& image, std::size_t symbol_si
         for (double v : w->second.values) c.weight.push_back(rep.represent(v));
         if (auto b = n.arrays.find("bias"); b != n.arrays.end()) {
           if (b->second.values.size() != c.rows)
-            fail(n.name, "bias has " + std::to_string(b->second.values.size()) +
-                             " values for " + std::to_string(c.rows) + " outputs");
+            fail(n.name, "bias has " + std::to_string(b->second.values.size()) + " values for " +
+                             std::to_string(c.rows) + " outputs");
           for (double v : b->second.values) c.bias.push_back(rep.represent(v));
         }
         out_size = c.rows;
@@ -401,8 +407,8 @@ void HostProgram::run_node(const CompiledHostNode& n, std::vector<std::vector<do
     case HostNodeKind::kAdd:
       out[0].resize(in(0).size());
       for (std::size_t i = 0; i < out[0].size(); ++i)
-        out[0][i] = n.kind == HostNodeKind::kMul ? h.mul(in(0)[i], in(1)[i])
-                                                 : h.add(in(0)[i], in(1)[i]);
+        out[0][i] =
+            n.kind == HostNodeKind::kMul ? h.mul(in(0)[i], in(1)[i]) : h.add(in(0)[i], in(1)[i]);
       break;
     case HostNodeKind::kClamp:
     case HostNodeKind::kPhi1:

@@ -82,6 +82,16 @@ ResetPolicy reset_policy_from_string(const std::string& s) {
   throw InputError("unknown reset policy '" + s + "' (symbol, sample)");
 }
 
+InputTiming input_timing_from_string(const std::string& s) {
+  if (s == "next_step") return InputTiming::kNextStep;
+  if (s == "same_step") return InputTiming::kSameStep;
+  throw InputError("unknown input timing '" + s + "' (next_step, same_step)");
+}
+
+std::string to_string(InputTiming t) {
+  return t == InputTiming::kNextStep ? "next_step" : "same_step";
+}
+
 std::string to_string(ResetPolicy p) {
   return p == ResetPolicy::kSymbol ? "symbol" : "sample";
 }
@@ -168,6 +178,7 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
     core::ChipAccountant acct(arch);
     acct.start(w.chip);
     const int T = options.steps_per_symbol;
+    const bool same_step = options.input_timing == InputTiming::kSameStep;
 
     for (int s = 0; s < data.num_symbols; ++s) {
       if (options.reset == ResetPolicy::kSymbol && s > 0) w.chip.reset_state();
@@ -222,7 +233,10 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
             const auto j = static_cast<std::size_t>(sp.element);
             for (auto a = port.offsets[j]; a < port.offsets[j + 1]; ++a) {
               const auto& site = port.axons[static_cast<std::size_t>(a)];
-              w.chip.inject(site.core, {site.axon, payload});
+              if (same_step)
+                w.chip.inject_same_step(site.core, {site.axon, payload});
+              else
+                w.chip.inject(site.core, {site.axon, payload});
             }
           }
         }

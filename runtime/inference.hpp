@@ -35,6 +35,19 @@ enum class ResetPolicy : std::uint8_t {
 ResetPolicy reset_policy_from_string(const std::string& s);
 std::string to_string(ResetPolicy p);
 
+// When the encoders' spikes of step t reach the chip (docs/running.md, "Input timing").
+enum class InputTiming : std::uint8_t {
+  // Sent during step t, integrated in step t + 1, like a spike crossing one synapse; the last
+  // step's spikes of a symbol arrive after it (the default; what NIR graphs assume).
+  kNextStep,
+  // Written before step t's barrier releases (a host one step ahead of the chip) and integrated
+  // in step t: every one of the T steps' spikes is integrated within the symbol
+  // (core::Chip::inject_same_step).
+  kSameStep,
+};
+InputTiming input_timing_from_string(const std::string& s);  // "next_step" | "same_step"
+std::string to_string(InputTiming t);
+
 // Where the host nodes run, and what each of their operations costs (architecture file,
 // `host_coprocessor:` section; docs/energy-model.md). Energies in fJ, times in ps.
 struct HostCosts {
@@ -46,7 +59,8 @@ struct HostCosts {
 struct InferenceOptions {
   int steps_per_symbol = 32;  // T
   ResetPolicy reset = ResetPolicy::kSymbol;
-  std::string prediction;     // value whose argmax is the predicted class
+  InputTiming input_timing = InputTiming::kNextStep;
+  std::string prediction;  // value whose argmax is the predicted class
   HostNumberFormat host_format;
   HostCosts host_costs;
   std::uint64_t samples = 0;  // 0 = all samples of the dataset
@@ -57,11 +71,11 @@ struct InferenceOptions {
 struct SampleResult {
   std::int32_t label = -1;
   std::int32_t prediction = -1;
-  std::vector<double> output;             // the prediction value at the end (e.g. logits)
+  std::vector<double> output;  // the prediction value at the end (e.g. logits)
   std::int64_t chip_steps = 0;
-  std::int64_t chip_ps = 0;               // sum of the step times
-  core::EnergyCounts chip_events;         // every chip event of the sample
-  HostOpCounts host;                      // host coprocessor operations
+  std::int64_t chip_ps = 0;                      // sum of the step times
+  core::EnergyCounts chip_events;                // every chip event of the sample
+  HostOpCounts host;                             // host coprocessor operations
   std::vector<std::uint64_t> population_spikes;  // per image population
   std::vector<core::CoreTotals> core_totals;     // per chip core
 };

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "runtime/h5_file.hpp"
+#include "runtime/host_costs.hpp"
 #include "runtime/yaml_reader.hpp"
 
 namespace loihisim {
@@ -12,7 +13,7 @@ ModelSpec read_model(const std::filesystem::path& file) {
   const yaml::Reader r(file.string());
   const yaml::Field top{root, ""};
   r.expect_map(top, {"name", "dataset", "steps_per_symbol", "prediction"},
-               {"network", "image", "placer", "reset", "host"});
+               {"network", "image", "placer", "reset", "input_timing", "host"});
   const auto dir = file.parent_path();
   ModelSpec m;
   m.source = file;
@@ -39,6 +40,9 @@ ModelSpec read_model(const std::filesystem::path& file) {
   m.steps_per_symbol = static_cast<int>(r.integer(r.get(top, "steps_per_symbol"), 1, 1 << 20));
   if (r.has(top, "reset"))
     m.reset = reset_policy_from_string(r.choice(r.get(top, "reset"), {"symbol", "sample"}));
+  if (r.has(top, "input_timing"))
+    m.input_timing =
+        input_timing_from_string(r.choice(r.get(top, "input_timing"), {"next_step", "same_step"}));
   m.prediction = r.text(r.get(top, "prediction"));
   if (r.has(top, "host")) {
     const yaml::Field h = r.get(top, "host");
@@ -51,6 +55,17 @@ ModelSpec read_model(const std::filesystem::path& file) {
       m.host_location = r.choice(r.get(h, "location"), {"external", "embedded"});
   }
   return m;
+}
+
+InferenceOptions inference_options(const ModelSpec& model, const core::Architecture& arch) {
+  InferenceOptions o;
+  o.steps_per_symbol = model.steps_per_symbol;
+  o.reset = model.reset;
+  o.input_timing = model.input_timing;
+  o.prediction = model.prediction;
+  o.host_format = model.host_format;
+  o.host_costs = host_costs(arch, model.host_location);
+  return o;
 }
 
 SequenceDataset read_sequence_h5(const std::filesystem::path& file) {

@@ -23,14 +23,15 @@ struct DatasetSpec {
 };
 
 struct ModelSpec {
-  std::filesystem::path source;         // the model file itself
+  std::filesystem::path source;  // the model file itself
   std::string name;
-  std::filesystem::path network;        // a network file, or
-  std::filesystem::path image;          // a mapped image file (exactly one of the two)
-  std::string placer = "metis";         // when mapping on the fly
+  std::filesystem::path network;  // a network file, or
+  std::filesystem::path image;    // a mapped image file (exactly one of the two)
+  std::string placer = "metis";   // when mapping on the fly
   DatasetSpec dataset;
   int steps_per_symbol = 32;
   ResetPolicy reset = ResetPolicy::kSymbol;
+  InputTiming input_timing = InputTiming::kNextStep;
   std::string prediction;
   HostNumberFormat host_format;
   std::string host_location = "external";  // "external" or "embedded" (arch host_coprocessor)
@@ -39,6 +40,10 @@ struct ModelSpec {
 // Reads and checks a model file; relative paths are resolved against its folder. Throws
 // InputError naming the file, line and key.
 ModelSpec read_model(const std::filesystem::path& file);
+
+// The run settings the model file fixes (T, reset, input timing, prediction, host format and
+// the host's costs on `arch`); the caller adds samples and threads.
+InferenceOptions inference_options(const ModelSpec& model, const core::Architecture& arch);
 
 // Loads the dataset a model names. `cache_dir` is used for named datasets.
 SequenceDataset load_model_dataset(const DatasetSpec& spec, const std::string& cache_dir);

@@ -64,7 +64,8 @@ void emit_yaml(YAML::Emitter& out, const nlohmann::json& j) {
     }
     out << YAML::EndMap;
   } else if (j.is_array()) {
-    const bool flat = std::all_of(j.begin(), j.end(), [](const auto& x) { return x.is_primitive(); });
+    const bool flat =
+        std::all_of(j.begin(), j.end(), [](const auto& x) { return x.is_primitive(); });
     out << (flat ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
     for (const auto& v : j) emit_yaml(out, v);
     out << YAML::EndSeq;
@@ -123,7 +124,8 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
   }
   r.accuracy = r.samples ? static_cast<double>(r.correct) / static_cast<double>(r.samples) : 0.0;
   r.chip = core::energy_breakdown(arch, events);
-  for (const auto& c : per_core) r.core_dynamic_fj.push_back(core::energy_breakdown(arch, c).dynamic_fj);
+  for (const auto& c : per_core)
+    r.core_dynamic_fj.push_back(core::energy_breakdown(arch, c).dynamic_fj);
   for (std::size_t p = 0; p < image.populations.size(); ++p) {
     const auto& pop = image.populations[p];
     PopulationActivity a;
@@ -153,6 +155,7 @@ nlohmann::json run_report_json(const RunReport& r) {
   j["samples"] = r.samples;
   j["steps_per_symbol"] = r.options.steps_per_symbol;
   j["reset"] = to_string(r.options.reset);
+  j["input_timing"] = to_string(r.options.input_timing);
   j["threads"] = r.info.threads;
   j["wall_seconds"] = r.wall_seconds;
   j["simulated_inferences_per_wall_second"] =
@@ -162,8 +165,8 @@ nlohmann::json run_report_json(const RunReport& r) {
   chip["active_energy_per_inference_pj"] = static_cast<double>(r.chip.dynamic_fj) / n / 1e3;
   chip["static_energy_per_inference_pj"] = static_cast<double>(r.chip.static_fj) / n / 1e3;
   chip["total_energy_per_inference_pj"] = static_cast<double>(r.chip.total_fj) / n / 1e3;
-  chip["run_totals_fj"] = {{"dynamic", r.chip.dynamic_fj}, {"static", r.chip.static_fj},
-                           {"total", r.chip.total_fj}};
+  chip["run_totals_fj"] = {
+      {"dynamic", r.chip.dynamic_fj}, {"static", r.chip.static_fj}, {"total", r.chip.total_fj}};
   chip["steps_per_inference"] = static_cast<double>(r.chip_steps) / n;
   chip["time_per_inference_ns"] = static_cast<double>(r.chip_ps) / n / 1e3;
   json lines = json::array();
@@ -180,9 +183,8 @@ nlohmann::json run_report_json(const RunReport& r) {
   json cores = json::array();
   for (std::size_t c = 0; c < r.core_dynamic_fj.size(); ++c)
     if (r.core_dynamic_fj[c] != 0)
-      cores.push_back({{"core", c},
-                       {"dynamic_fj", r.core_dynamic_fj[c]},
-                       {"syn_ops", r.core_syn_ops[c]}});
+      cores.push_back(
+          {{"core", c}, {"dynamic_fj", r.core_dynamic_fj[c]}, {"syn_ops", r.core_syn_ops[c]}});
   chip["by_core"] = cores;
   j["chip"] = chip;
   json host;
@@ -198,9 +200,10 @@ nlohmann::json run_report_json(const RunReport& r) {
                        {"bytes_written", r.host_ops.bytes_written},
                        {"saturations", r.host_ops.saturations}};
   const auto& hc = r.options.host_costs;
-  host["cost_table"] = {{"mul_fj", hc.mul_fj}, {"add_fj", hc.add_fj},   {"cmp_fj", hc.cmp_fj},
-                        {"nonlin_fj", hc.nonlin_fj}, {"byte_fj", hc.byte_fj},
-                        {"mul_ps", hc.mul_ps}, {"add_ps", hc.add_ps},   {"cmp_ps", hc.cmp_ps},
+  host["cost_table"] = {{"mul_fj", hc.mul_fj},       {"add_fj", hc.add_fj},
+                        {"cmp_fj", hc.cmp_fj},       {"nonlin_fj", hc.nonlin_fj},
+                        {"byte_fj", hc.byte_fj},     {"mul_ps", hc.mul_ps},
+                        {"add_ps", hc.add_ps},       {"cmp_ps", hc.cmp_ps},
                         {"nonlin_ps", hc.nonlin_ps}, {"byte_ps", hc.byte_ps}};
   j["host"] = host;
   j["per_inference"] = {
@@ -235,13 +238,16 @@ std::string run_report_yaml(const RunReport& r) {
 std::string run_report_text(const RunReport& r) {
   const double n = static_cast<double>(std::max<std::uint64_t>(r.samples, 1));
   std::string s;
-  s += fmt::format("model {} on {} ({}), {} inferences, T = {}, reset per {}\n", r.info.model,
-                   r.info.architecture, r.info.dataset, r.samples, r.options.steps_per_symbol,
-                   to_string(r.options.reset));
+  s += fmt::format("model {} on {} ({}), {} inferences, T = {}, reset per {}, inputs {}\n",
+                   r.info.model, r.info.architecture, r.info.dataset, r.samples,
+                   r.options.steps_per_symbol, to_string(r.options.reset),
+                   r.options.input_timing == InputTiming::kSameStep ? "integrated in their step"
+                                                                    : "one step later");
   s += fmt::format("accuracy            {:.2f} % ({} / {})\n", 100.0 * r.accuracy, r.correct,
                    r.samples);
   s += "per inference:\n";
-  s += fmt::format("  chip active energy  {}\n", energy(static_cast<double>(r.chip.dynamic_fj) / n));
+  s +=
+      fmt::format("  chip active energy  {}\n", energy(static_cast<double>(r.chip.dynamic_fj) / n));
   s += fmt::format("  chip total energy   {}  (static {})\n",
                    energy(static_cast<double>(r.chip.total_fj) / n),
                    energy(static_cast<double>(r.chip.static_fj) / n));
@@ -263,9 +269,9 @@ std::string run_report_text(const RunReport& r) {
                        duration(static_cast<double>(l.count) / n) + " chips", l.per_unit,
                        energy(static_cast<double>(l.energy_fj) / n));
     else
-      s += fmt::format("  {:<22} {:>16.1f} x {:>10} fJ  = {}\n",
-                       core::energy_event_name(l.event), static_cast<double>(l.count) / n,
-                       l.per_unit, energy(static_cast<double>(l.energy_fj) / n));
+      s += fmt::format("  {:<22} {:>16.1f} x {:>10} fJ  = {}\n", core::energy_event_name(l.event),
+                       static_cast<double>(l.count) / n, l.per_unit,
+                       energy(static_cast<double>(l.energy_fj) / n));
   }
   s += "populations (spikes per neuron per step):\n";
   for (const auto& p : r.populations)

@@ -22,6 +22,7 @@
 #include "runtime/errors.hpp"
 #include "runtime/h5_file.hpp"
 #include "runtime/rapl.hpp"
+#include "tests/cli.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;
@@ -140,13 +141,7 @@ int line_of(const std::string& text, const std::string& needle) {
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
 }
 
-int run_cli(const std::string& args, std::string* output = nullptr) {
-  const fs::path log = fs::path(LOIHISIM_BINARY_DIR) / "test_baseline_cli.log";
-  const std::string cmd = std::string(LOIHISIM_CLI) + " " + args + " > " + log.string() + " 2>&1";
-  const int status = std::system(cmd.c_str());
-  if (output) *output = slurp(log);
-  return WEXITSTATUS(status);
-}
+using loihisim::testing::run_cli;
 
 // A fake powercap tree with one package zone.
 void fake_zone(const fs::path& root, const std::string& zone, const std::string& name,

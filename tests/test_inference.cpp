@@ -17,6 +17,7 @@
 #include "runtime/inference.hpp"
 #include "runtime/model.hpp"
 #include "runtime/run_report.hpp"
+#include "tests/cli.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;
@@ -74,13 +75,7 @@ std::string slurp(const fs::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-int run_cli(const std::string& args, std::string* output = nullptr) {
-  const fs::path log = fs::temp_directory_path() / "loihisim_test_run.log";
-  const std::string cmd = std::string(LOIHISIM_CLI) + " " + args + " > " + log.string() + " 2>&1";
-  const int status = std::system(cmd.c_str());
-  if (output) *output = slurp(log);
-  return WEXITSTATUS(status);
-}
+using loihisim::testing::run_cli;
 
 }  // namespace
 
@@ -172,8 +167,7 @@ TEST_CASE("graded-spike encoders need an architecture with graded spikes") {
     if (h.name == "enc") h.params["encoder"] = "graded";
   const auto data = one_sample({1.0f, 0.5f}, 0);
   CHECK_THROWS_WITH_AS(run_inferences(image, arch, data, tiny_options(arch, 4)),
-                       doctest::Contains("graded spikes are not available on loihi1"),
-                       InputError);
+                       doctest::Contains("graded spikes are not available on loihi1"), InputError);
 }
 
 TEST_CASE("negative inputs need a negative input port") {
@@ -223,11 +217,7 @@ TEST_CASE("results and reports are bit-identical for 1, 2 and 8 threads") {
   const auto image = mapper::map_network(mapper::read_network(model.network), arch).image;
   const auto data = load_model_dataset(model.dataset, "");
   auto run_with = [&](int threads) {
-    InferenceOptions o;
-    o.steps_per_symbol = model.steps_per_symbol;
-    o.reset = model.reset;
-    o.prediction = model.prediction;
-    o.host_costs = host_costs(arch, model.host_location);
+    InferenceOptions o = inference_options(model, arch);
     o.threads = threads;
     const InferenceRun run = run_inferences(image, arch, data, o);
     RunReport r = make_run_report({"tiny", "loihi1", data.name, "metis", 1}, o, image, arch, run);

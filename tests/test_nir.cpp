@@ -25,6 +25,7 @@
 #include "runtime/arch_io.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/h5_file.hpp"
+#include "tests/cli.hpp"
 
 namespace fs = std::filesystem;
 namespace nir = loihisim::models::nir;
@@ -109,15 +110,7 @@ const loihisim::mapper::Population& population(const nir::Lowered& l, const std:
 }
 
 int run_cli(const std::string& args, std::string& output) {
-  const std::string cmd = std::string(LOIHISIM_CLI) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  std::size_t n = 0;
-  output.clear();
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
-  const int status = ::pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return loihisim::testing::run_cli(args, &output);
 }
 
 }  // namespace

@@ -65,12 +65,7 @@ void run(const RunCliOptions& opt) {
   const SequenceDataset data =
       load_model_dataset(model.dataset, opt.cache.empty() ? default_data_cache() : opt.cache);
 
-  InferenceOptions io;
-  io.steps_per_symbol = model.steps_per_symbol;
-  io.reset = model.reset;
-  io.prediction = model.prediction;
-  io.host_format = model.host_format;
-  io.host_costs = host_costs(arch, model.host_location);
+  InferenceOptions io = inference_options(model, arch);
   io.samples = opt.samples;
   io.threads = opt.threads;
 

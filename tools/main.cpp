@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   loihisim::tools::register_import_nir(app);
   loihisim::tools::register_baseline(app);
   loihisim::tools::register_compare(app);
+  loihisim::tools::register_convert(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

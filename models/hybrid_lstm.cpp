@@ -1,0 +1,345 @@
+#include "models/hybrid_lstm.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "runtime/errors.hpp"
+#include "runtime/text_output.hpp"
+
+namespace loihisim::models {
+namespace {
+
+// Hardware units per unit of the methods' integers: a synapse of mantissa W_int at weight_exp 0
+// adds 64 W_int; thresholds are vth_mant x 64; biases are mantissas at exponent 6.
+constexpr int kBiasExp = 6;
+constexpr int kThresholdSigmoid = 1024;  // i, f, o: rate = clip((z + 2) / 4, 0, 1)
+constexpr int kThresholdTanh = 512;      // g (each half of the signed neuron): rate = z / 2
+// The spike generator's accumulator scale (methods.md A.1).
+constexpr int kGeneratorScale = 2048;
+
+// Two-compartment soma (docs/hybrid-lstm.md): v_soma = trunc(v_prev / 4096) + v_dendrite - 32.
+// Every dendrite voltage is a multiple of 64, and trunc(v_prev / 4096) is in 0..16 because the
+// soma's v stays in [-4095, vth] between spikes (vmin_exp 12 gives vmin = -4095, whose
+// truncated 1/4096 is 0); so v_soma > vth exactly when v_dendrite > vth.
+constexpr int kSomaBias = -32;
+constexpr int kSomaVminExp = 12;
+// Dendrites and single-compartment gates clip v at -(2^23 - 1), the 24-bit register, so that
+// the soma's join input (wrapped to 23 bits + sign) never wraps.
+constexpr int kGateVminExp = 23;
+
+// The weight exponent that makes mantissa 128 worth `threshold` methods' units (x 64):
+// 128 x 2^(6 + e) = 64 threshold, i.e. 2^(e + 7) = threshold.
+int feedback_exp(int threshold) {
+  for (int e = -core::kMaxWeightExp; e <= core::kMaxWeightExp; ++e)
+    if ((1 << (e + 7)) == threshold) return e;
+  throw std::logic_error("no weight exponent for threshold " + std::to_string(threshold));
+}
+
+long round_half_away(double x) {
+  return std::lround(x);
+}  // lround rounds halves away from 0
+
+}  // namespace
+
+const char* to_string(GateNeuron n) {
+  switch (n) {
+    case GateNeuron::kNative:
+      return "native";
+    case GateNeuron::kTwoCompartment:
+      return "two-compartment";
+    case GateNeuron::kHardReset:
+      return "hard-reset";
+  }
+  return "?";
+}
+
+GateNeuron gate_neuron_from_string(const std::string& s) {
+  if (s == "native") return GateNeuron::kNative;
+  if (s == "two-compartment") return GateNeuron::kTwoCompartment;
+  if (s == "hard-reset") return GateNeuron::kHardReset;
+  throw InputError("unknown gate neuron '" + s + "' (native, two-compartment, hard-reset)");
+}
+
+int hybrid_weight(float w) {
+  const long k = 2 * round_half_away(128.0 * static_cast<double>(w));
+  return static_cast<int>(std::clamp(k, -254L, 254L));
+}
+
+int hybrid_bias_sigmoid(float b) {
+  return 512 + static_cast<int>(round_half_away(256.0 * static_cast<double>(b)));
+}
+
+int hybrid_bias_tanh(float b) {
+  return static_cast<int>(round_half_away(256.0 * static_cast<double>(b)));
+}
+
+namespace {
+
+struct Builder {
+  const LstmWeights& w;
+  const HybridLstmOptions& opt;
+  HybridLstm out;
+  HybridQuantisation weights{"weights (W_int vs 256 w)", 0, 0, 0};
+  HybridQuantisation biases{"gate biases (mantissa vs the methods' real bias)", 0, 0, 0};
+
+  const int H = w.hidden_size;
+  const int I = w.input_size;
+
+  // Gate k's rows of the stacked matrices (gate order i, f, g, o).
+  std::size_t row(int gate, int unit) const {
+    return static_cast<std::size_t>(gate) * static_cast<std::size_t>(H) +
+           static_cast<std::size_t>(unit);
+  }
+
+  mapper::Population population(const std::string& name, int threshold,
+                                const std::vector<std::int32_t>& bias) const {
+    mapper::Population p;
+    p.name = name;
+    p.size = H;
+    core::CompartmentProfile integrator;  // perfect integrator: u = this step's input
+    integrator.decay_u = core::kMaxDecay;
+    integrator.decay_v = 0;
+    integrator.vmin_exp = kGateVminExp;
+    const std::vector<std::int32_t> exp6(static_cast<std::size_t>(H), kBiasExp);
+    if (opt.neuron == GateNeuron::kTwoCompartment) {
+      mapper::Dendrite d;
+      d.profile = integrator;
+      d.profile.vth_mant = core::kMaxVthMant;  // never reached (docs/hybrid-lstm.md)
+      d.bias_mant = bias;
+      d.bias_exp = exp6;
+      p.dendrite = std::move(d);
+      p.profile.decay_u = core::kMaxDecay;
+      p.profile.decay_v = core::kMaxDecay;
+      p.profile.vth_mant = threshold;
+      p.profile.vmin_exp = kSomaVminExp;
+      p.bias_mant.assign(static_cast<std::size_t>(H), kSomaBias);
+    } else {
+      p.profile = integrator;
+      p.profile.vth_mant = threshold;
+      p.profile.reset =
+          opt.neuron == GateNeuron::kNative ? core::ResetMode::kSubtract : core::ResetMode::kZero;
+      p.bias_mant = bias;
+      p.bias_exp = exp6;
+    }
+    return p;
+  }
+
+  // Dense target x source mantissas: sign x W_int of the gate's rows of `m` (rows x cols).
+  mapper::Projection dense(const std::string& name, const std::string& source,
+                           const std::string& target, const std::vector<float>& m, int cols,
+                           int gate, int sign, bool count) {
+    mapper::Projection p;
+    p.name = name;
+    p.source = source;
+    p.target = target;
+    p.format.weight_bits = 8;
+    p.format.sign = core::SignMode::kMixed;
+    p.format.weight_exp = 0;
+    p.rate = 0.5;  // traffic estimate for placement only
+    p.weight.resize(static_cast<std::size_t>(H) * static_cast<std::size_t>(cols));
+    for (int u = 0; u < H; ++u)
+      for (int j = 0; j < cols; ++j) {
+        const float x =
+            m[row(gate, u) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(j)];
+        const int q = hybrid_weight(x);
+        p.weight[static_cast<std::size_t>(u) * static_cast<std::size_t>(cols) +
+                 static_cast<std::size_t>(j)] = static_cast<std::int16_t>(sign * q);
+        if (count) {
+          ++weights.count;
+          const double ideal = 256.0 * static_cast<double>(x);
+          if (std::fabs(ideal) > 254.0)
+            ++weights.clipped;
+          else
+            weights.max_abs_error = std::max(weights.max_abs_error, std::fabs(q - ideal));
+        }
+      }
+    return p;
+  }
+
+  // One-to-one synapses from `source` neuron k to `target` neuron k worth sign x threshold.
+  mapper::Projection one_to_one(const std::string& name, const std::string& source,
+                                const std::string& target, int threshold, int sign) const {
+    mapper::Projection p;
+    p.name = name;
+    p.source = source;
+    p.target = target;
+    p.dense = false;
+    p.format.weight_bits = 8;
+    p.format.sign = sign < 0 ? core::SignMode::kInhibitory : core::SignMode::kExcitatory;
+    p.format.weight_exp = feedback_exp(threshold);
+    p.rate = 0.25;
+    for (int k = 0; k < H; ++k) {
+      p.pre.push_back(k);
+      p.post.push_back(k);
+      p.weight.push_back(static_cast<std::int16_t>(sign * 128));
+    }
+    return p;
+  }
+
+  std::vector<std::int32_t> gate_biases(int gate, bool sigmoid, int sign) {
+    std::vector<std::int32_t> b(static_cast<std::size_t>(H));
+    for (int u = 0; u < H; ++u) {
+      const float x = w.bias[row(gate, u)];
+      const int shift =
+          sigmoid && opt.bias_shift
+              ? static_cast<int>(round_half_away(kThresholdSigmoid / (2.0 * opt.steps)))
+              : 0;
+      const int m = sign * (sigmoid ? hybrid_bias_sigmoid(x) + shift : hybrid_bias_tanh(x));
+      if (std::abs(m) > core::kMaxBiasMant)
+        throw InputError(fmt::format(
+            "{}: gate {} unit {}: bias {} gives the mantissa {}, outside -4095..4095 (|b| must "
+            "stay within about 14 for the i/f/o gates and 16 for g)",
+            w.file, "ifgo"[gate], u, x, m));
+      b[static_cast<std::size_t>(u)] = m;
+      if (sign > 0) {
+        ++biases.count;
+        const double ideal = (sigmoid ? 512.0 + shift : 0.0) + 256.0 * static_cast<double>(x);
+        biases.max_abs_error = std::max(biases.max_abs_error, std::fabs(m - ideal));
+      }
+    }
+    return b;
+  }
+
+  void build() {
+    if (w.cell != LstmCell::kModified)
+      throw InputError(fmt::format(
+          "{}: the hybrid conversion needs the modified cell (phi1/phi2 gates, clamped cell, "
+          "methods.md A), whose transfer functions the IF neurons reproduce; this file holds a "
+          "{} LSTM",
+          w.file, to_string(w.cell)));
+    if (opt.bias_shift && opt.steps < 1)
+      throw std::logic_error("the half-step bias shift needs T (HybridLstmOptions::steps)");
+    mapper::Network& net = out.network;
+    net.add_input_port({"x", I});
+    if (opt.signed_input) net.add_input_port({"x_neg", I});
+    net.add_input_port({"h_pos", H});
+    net.add_input_port({"h_neg", H});
+
+    struct Gate {
+      std::string name;
+      int gate;  // row block
+      int threshold;
+      bool sigmoid;
+      int sign;  // +1, or -1 for the negative half of g
+    };
+    const Gate gates[] = {{"gate_i", 0, kThresholdSigmoid, true, 1},
+                          {"gate_f", 1, kThresholdSigmoid, true, 1},
+                          {"gate_o", 3, kThresholdSigmoid, true, 1},
+                          {"gate_g_pos", 2, kThresholdTanh, false, 1},
+                          {"gate_g_neg", 2, kThresholdTanh, false, -1}};
+    for (const Gate& g : gates)
+      net.add_population(population(g.name, g.threshold, gate_biases(g.gate, g.sigmoid, g.sign)));
+    for (const Gate& g : gates) {
+      const bool count = g.sign > 0;  // count each weight once (g_neg repeats g_pos negated)
+      net.add_projection(dense("x_" + g.name, "x", g.name, w.w_ih, I, g.gate, g.sign, count));
+      if (opt.signed_input)
+        net.add_projection(
+            dense("xn_" + g.name, "x_neg", g.name, w.w_ih, I, g.gate, -g.sign, false));
+      net.add_projection(dense("h_" + g.name, "h_pos", g.name, w.w_hh, H, g.gate, g.sign, count));
+      net.add_projection(dense("hn_" + g.name, "h_neg", g.name, w.w_hh, H, g.gate, -g.sign, false));
+      if (opt.neuron == GateNeuron::kTwoCompartment)
+        net.add_projection(one_to_one("reset_" + g.name, g.name, g.name, g.threshold, -1));
+    }
+    // The signed g neuron: each half's spike lifts the other half by the threshold, so the
+    // negative half's voltage is always minus the positive half's: one membrane with thresholds
+    // +-512 (docs/hybrid-lstm.md). Hard reset cannot keep that mirror: left out there.
+    if (opt.neuron != GateNeuron::kHardReset) {
+      net.add_projection(one_to_one("mirror_g_pos", "gate_g_pos", "gate_g_neg", kThresholdTanh, 1));
+      net.add_projection(one_to_one("mirror_g_neg", "gate_g_neg", "gate_g_pos", kThresholdTanh, 1));
+    }
+    for (const Gate& g : gates) net.add_output_port({"counts_" + g.name.substr(5), g.name});
+
+    const auto node = [&](std::string name, std::string kind, std::vector<std::string> in,
+                          std::vector<std::string> outs) {
+      mapper::HostNode h;
+      h.name = std::move(name);
+      h.kind = std::move(kind);
+      h.inputs = std::move(in);
+      h.outputs = std::move(outs);
+      return h;
+    };
+    auto enc_x = node(
+        "encode_x", "encode", {mapper::kSymbolValue},
+        opt.signed_input ? std::vector<std::string>{"x", "x_neg"} : std::vector<std::string>{"x"});
+    auto enc_h = node("encode_h", "encode", {"hidden"}, {"h_pos", "h_neg"});
+    for (auto* e : {&enc_x, &enc_h}) {
+      e->params["encoder"] = "signed_accumulator";
+      e->params["scale"] = std::to_string(kGeneratorScale);
+      if (opt.generator_half_start) e->params["start"] = std::to_string(kGeneratorScale / 2);
+      net.add_host_node(*e);
+    }
+    net.add_host_node(node("rate_i", "rate", {"counts_i"}, {"i"}));
+    net.add_host_node(node("rate_f", "rate", {"counts_f"}, {"f"}));
+    net.add_host_node(node("rate_g", "rate", {"counts_g_pos", "counts_g_neg"}, {"g"}));
+    net.add_host_node(node("rate_o", "rate", {"counts_o"}, {"o"}));
+    auto cell = node("cell", "lstm_cell", {"i", "f", "g", "o", "c"}, {"hidden", "c"});
+    cell.params["cell"] = "hybrid";
+    net.add_host_node(cell);
+    auto fc = node("classifier", "linear", {"hidden"}, {"logits"});
+    fc.params["when"] = "sequence_end";
+    const auto C = static_cast<std::uint64_t>(w.classes);
+    fc.arrays["weight"] = {{C, static_cast<std::uint64_t>(H)},
+                           std::vector<double>(w.fc_weight.begin(), w.fc_weight.end())};
+    fc.arrays["bias"] = {{C}, std::vector<double>(w.fc_bias.begin(), w.fc_bias.end())};
+    net.add_host_node(fc);
+    net.check_host_references();
+
+    out.quantisation = {weights, biases};
+    switch (opt.neuron) {
+      case GateNeuron::kNative:
+        out.notes.push_back(
+            "gate neurons: one compartment each with reset by subtraction (native)");
+        break;
+      case GateNeuron::kTwoCompartment:
+        out.notes.push_back(
+            "gate neurons: two compartments each (Loihi 1): an integrating dendrite that the "
+            "soma's spike lowers by the threshold one step later, and a soma that reads it "
+            "through an ADD join; fires exactly when the ideal soft-reset IF neuron does");
+        break;
+      case GateNeuron::kHardReset:
+        out.notes.push_back(
+            "gate neurons: one compartment each with Loihi 1's reset to zero: the residual "
+            "above threshold is lost at every spike (rates below the ideal IF's)");
+        break;
+    }
+  }
+};
+
+}  // namespace
+
+HybridLstm convert_hybrid_lstm(const LstmWeights& w, const HybridLstmOptions& options) {
+  Builder b{w, options, {}};
+  b.out.network.name = "hybrid_lstm";
+  b.build();
+  return std::move(b.out);
+}
+
+void write_hybrid_model(const std::string& model_file, const std::string& network_file,
+                        const HybridModelFile& m) {
+  std::string t;
+  std::string line;
+  for (char c : m.comment) {
+    if (c == '\n') {
+      t += "# " + line + "\n";
+      line.clear();
+    } else {
+      line += c;
+    }
+  }
+  if (!line.empty()) t += "# " + line + "\n";
+  t += fmt::format("name: {}\n", yaml_quoted(m.name));
+  t += fmt::format("network: {}\n", yaml_quoted(relative_to(network_file, model_file)));
+  t += "placer: metis\n";
+  t += fmt::format("dataset: {{name: {}, split: test, layout: {}}}\n", m.dataset, m.layout);
+  t += fmt::format("steps_per_symbol: {}\n", m.steps_per_symbol);
+  t += "reset: symbol\n";
+  t += "input_timing: same_step   # the gates integrate all T steps of the generators' spikes\n";
+  t += "prediction: logits\n";
+  t += fmt::format("host: {{format: {}, location: {}}}\n", m.host_format, m.host_location);
+  write_text_file(model_file, t);
+}
+
+}  // namespace loihisim::models

@@ -45,9 +45,11 @@ struct HybridLstmOptions {
   // default: methods.md A does not use it. `steps` (T) is needed only with it.
   bool bias_shift = false;
   int steps = 0;
-  // The spike generators' accumulators restart at half the scale (1024) instead of 0, so that
-  // they emit round(T |a|) spikes rather than floor(T |a|). Off by default (methods.md A).
-  bool generator_half_start = false;
+  // Where the spike generators' accumulators restart at every symbol. methods.md A says they
+  // restart but not to what: half the scale (1024, our default) makes the generator emit
+  // round(T |a|) spikes, an unbiased quantiser; 0 gives floor(T |a|), half a spike short on
+  // average (docs/hybrid-lstm.md measures both).
+  bool generator_half_start = true;
 };
 
 // Per-parameter quantisation summary (methods' integer units).

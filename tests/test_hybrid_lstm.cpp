@@ -13,6 +13,7 @@
 
 #include "core/chip.hpp"
 #include "mapper/mapper.hpp"
+#include "mapper/network_io.hpp"
 #include "models/hybrid_lstm.hpp"
 #include "runtime/arch_io.hpp"
 #include "runtime/datasets.hpp"
@@ -376,4 +377,45 @@ TEST_CASE("loihisim convert: files, the report, and bad input") {
   CHECK(out.find("hybrid-lstm") != std::string::npos);
   CHECK_FALSE(fs::exists(bad));
   CHECK_FALSE(fs::exists(d.path / "bad.network.yaml"));
+}
+
+TEST_CASE("hybrid LSTM: the shipped demo model is what the converter makes of the weights") {
+  // examples/hybrid/ was written by `loihisim convert models/weights/mnist_row_modified.h5
+  // --method hybrid-lstm --steps 32 --arch loihi1 --out examples/hybrid/mnist_row_t32.model.yaml`;
+  // a converter change that alters the network must regenerate it.
+  const ModelSpec spec = read_model(kSource / "examples/hybrid/mnist_row_t32.model.yaml");
+  CHECK(spec.steps_per_symbol == 32);
+  CHECK(spec.input_timing == InputTiming::kSameStep);
+  const mapper::Network shipped = mapper::read_network(spec.network);
+  const mapper::Network fresh =
+      models::convert_hybrid_lstm(
+          models::read_lstm_weights((kSource / "models/weights/mnist_row_modified.h5").string()),
+          {})
+          .network;
+  REQUIRE(shipped.populations().size() == fresh.populations().size());
+  for (std::size_t i = 0; i < fresh.populations().size(); ++i) {
+    const auto& a = shipped.population(shipped.populations()[i]);
+    const auto& b = fresh.population(fresh.populations()[i]);
+    CAPTURE(b.name);
+    CHECK(a.name == b.name);
+    CHECK(a.size == b.size);
+    CHECK(a.profile == b.profile);
+    CHECK(static_cast<const mapper::NeuronBiases&>(a) ==
+          static_cast<const mapper::NeuronBiases&>(b));
+    CHECK(a.dendrite == b.dendrite);
+  }
+  REQUIRE(shipped.projections().size() == fresh.projections().size());
+  for (std::size_t i = 0; i < fresh.projections().size(); ++i) {
+    const auto& a = shipped.projection(shipped.projections()[i]);
+    const auto& b = fresh.projection(fresh.projections()[i]);
+    CAPTURE(b.name);
+    CHECK(a.name == b.name);
+    CHECK(a.source == b.source);
+    CHECK(a.target == b.target);
+    CHECK(a.format == b.format);
+    CHECK(a.weight == b.weight);
+    CHECK(a.pre == b.pre);
+    CHECK(a.post == b.post);
+  }
+  CHECK(shipped.host_nodes() == fresh.host_nodes());
 }

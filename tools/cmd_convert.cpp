@@ -33,7 +33,7 @@ struct ConvertOptions {
   std::string host_location = "external";
   std::string dataset, layout;
   bool bias_shift = false;
-  bool generator_half_start = false;
+  std::string generator_start = "half";
 };
 
 fs::path network_path_for(const fs::path& model) {
@@ -63,7 +63,7 @@ void run_convert(const ConvertOptions& o) {
   }
   // Inputs in [0, 1] (what tools/train_lstm.py records) need no negative port.
   opt.bias_shift = o.bias_shift;
-  opt.generator_half_start = o.generator_half_start;
+  opt.generator_half_start = o.generator_start == "half";
   opt.steps = o.steps;
   opt.signed_input = o.signed_input == "auto" ? w.input_scaling.find("[0, 1]") == std::string::npos
                                               : o.signed_input == "yes";
@@ -88,11 +88,12 @@ void run_convert(const ConvertOptions& o) {
   m.host_location = o.host_location;
   m.comment = fmt::format(
       "Written by: loihisim convert {} --method hybrid-lstm --steps {} --arch {} --neuron {} "
-      "--out {}\n"
+      "--generator-start {}{} --out {}\n"
       "The hybrid analog-spiking LSTM (docs/hybrid-lstm.md) of {} ({} cell, {} inputs, {} "
       "hidden, {} classes).\n"
       "{}",
-      o.weights, o.steps, o.arch, models::to_string(opt.neuron), o.out, o.weights,
+      o.weights, o.steps, o.arch, models::to_string(opt.neuron), o.generator_start,
+      o.bias_shift ? " --bias-shift" : "", o.out, o.weights,
       models::to_string(w.cell), w.input_size, w.hidden_size, w.classes, h.notes.front());
   mapper::write_network(h.network, network_file);
   models::write_hybrid_model(model_file.string(), network_file.string(), m);
@@ -151,9 +152,11 @@ void register_convert(CLI::App& app) {
   cmd->add_flag("--bias-shift", opt->bias_shift,
                 "add the half-step bias shift threshold / (2 T) to the i, f, o gates "
                 "(methods.md B; not part of methods.md A)");
-  cmd->add_flag("--generator-half-start", opt->generator_half_start,
-                "restart the spike generators' accumulators at half the scale each symbol, so "
-                "they round T |a| instead of flooring it (not part of methods.md A)");
+  cmd->add_option("--generator-start", opt->generator_start,
+                  "where the spike generators' accumulators restart each symbol: half (1024: "
+                  "they emit round(T |a|) spikes) or zero (floor(T |a|))")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"half", "zero"}));
   cmd->callback([opt] { run_convert(*opt); });
 }
 

@@ -201,9 +201,18 @@ void MeshNetwork::deliver(std::span<const NetworkMessage> messages,
 
   for (std::size_t i = 0; i < n; ++i) {
     const NetworkMessage& msg = messages[i];
-    const CachedRoute& r = cached_route(msg.src_core, msg.dst_core);
     MessageDelivery& d = out[i];
     d = MessageDelivery{};
+    if (msg.src_core == msg.dst_core && msg.src_core >= 0 && msg.src_core < mesh_.num_cores()) {
+      // Back into its own core (recurrence, or a two-compartment neuron's reset): a within-tile
+      // delivery, without looking the route up.
+      d.within_tile = true;
+      path_begin_[i] = 0;
+      path_len_[i] = 0;
+      d.arrival_ps = msg.depart_ps + costs_.within_tile.latency_ps;
+      continue;
+    }
+    const CachedRoute& r = cached_route(msg.src_core, msg.dst_core);
     d.within_tile = r.within_tile;
     d.east_west_hops = r.east_west_hops;
     d.north_south_hops = r.north_south_hops;

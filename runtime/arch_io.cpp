@@ -205,13 +205,6 @@ Architecture read_root(const Reader& r, const YAML::Node& root) {
   return a;
 }
 
-bool looks_like_path(const std::string& s) {
-  const auto ends = [&](const std::string& suffix) {
-    return s.size() >= suffix.size() &&
-           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  return s.find('/') != std::string::npos || ends(".yaml") || ends(".yml");
-}
 
 }  // namespace
 
@@ -223,31 +216,10 @@ core::Architecture read_architecture(const std::filesystem::path& path) {
   return read_root(Reader(path.string()), yaml::load_file(path, "architecture file"));
 }
 
-std::filesystem::path data_dir() {
-  if (const char* env = std::getenv("LOIHISIM_DATA_DIR"); env && *env) return env;
-  return LOIHISIM_DATA_DIR;
-}
-
-std::vector<std::string> architecture_profiles() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(data_dir() / "arch", ec))
-    if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> architecture_profiles() { return shipped_profiles("arch"); }
 
 core::Architecture load_architecture(const std::string& name_or_path) {
-  if (looks_like_path(name_or_path)) return read_architecture(name_or_path);
-  const auto file = data_dir() / "arch" / (name_or_path + ".yaml");
-  if (!std::filesystem::is_regular_file(file)) {
-    std::string available;
-    for (const auto& n : architecture_profiles()) available += (available.empty() ? "" : ", ") + n;
-    throw InputError("unknown architecture '" + name_or_path + "': give a .yaml file or one of: " +
-                     (available.empty() ? "(none found)" : available) + " (profiles in " +
-                     (data_dir() / "arch").string() + ")");
-  }
-  return read_architecture(file);
+  return read_architecture(shipped_profile_path("architecture", "arch", name_or_path));
 }
 
 }  // namespace loihisim

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/architecture.hpp"
+#include "runtime/shipped_files.hpp"  // data_dir()
 
 namespace loihisim {
 
@@ -22,9 +23,6 @@ core::Architecture read_architecture(const std::filesystem::path& path);
 // `name_or_path` is a file path when it contains a '/' or ends in .yaml/.yml, otherwise the name
 // of a shipped profile (arch/NAME.yaml under data_dir()). An unknown name lists the profiles.
 core::Architecture load_architecture(const std::string& name_or_path);
-
-// Where shipped data (arch/) lives: $LOIHISIM_DATA_DIR when set, else the source tree.
-std::filesystem::path data_dir();
 
 // Names of the shipped profiles (arch/*.yaml under data_dir()), sorted.
 std::vector<std::string> architecture_profiles();

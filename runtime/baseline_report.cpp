@@ -1,7 +1,6 @@
 #include "runtime/baseline_report.hpp"
 
 #include <fmt/core.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <chrono>
@@ -10,7 +9,6 @@
 #include <limits>
 #include <stdexcept>
 
-#include "runtime/atomic_output.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/version.hpp"
 #include "runtime/yaml_reader.hpp"
@@ -136,33 +134,6 @@ nlohmann::json counts_json(const CpuOpCounts& n) {
           {"activation_working_set_bytes", n.activation_working_set_bytes}};
 }
 
-void emit_yaml(YAML::Emitter& out, const nlohmann::json& j) {
-  if (j.is_object()) {
-    out << YAML::BeginMap;
-    for (const auto& [k, v] : j.items()) {
-      out << YAML::Key << k << YAML::Value;
-      emit_yaml(out, v);
-    }
-    out << YAML::EndMap;
-  } else if (j.is_array()) {
-    const bool flat = std::all_of(j.begin(), j.end(), [](const auto& x) { return x.is_number(); });
-    out << (flat ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
-    for (const auto& v : j) emit_yaml(out, v);
-    out << YAML::EndSeq;
-  } else if (j.is_string()) {
-    out << YAML::DoubleQuoted << j.get<std::string>();
-  } else if (j.is_boolean()) {
-    out << j.get<bool>();
-  } else if (j.is_number_integer()) {
-    out << j.get<std::int64_t>();
-  } else if (j.is_number_unsigned()) {
-    out << j.get<std::uint64_t>();
-  } else if (j.is_number_float()) {
-    out << fmt::format("{}", j.get<double>());
-  } else {
-    out << YAML::Null;
-  }
-}
 
 }  // namespace
 
@@ -359,26 +330,6 @@ std::string baseline_text(const BaselineResult& r) {
   return s;
 }
 
-void write_summary(const nlohmann::json& j, const std::filesystem::path& path) {
-  const auto ext = path.extension().string();
-  std::string text;
-  if (ext == ".json") {
-    text = j.dump(2) + "\n";
-  } else if (ext == ".yaml" || ext == ".yml") {
-    YAML::Emitter out;
-    emit_yaml(out, j);
-    text = std::string(out.c_str()) + "\n";
-  } else {
-    throw InputError(path.string() + ": unknown report format (use .json, .yaml or .yml)");
-  }
-  AtomicOutput out(path);
-  {
-    std::ofstream f(out.temp_path());
-    f << text;
-    if (!f) throw InputError("cannot write " + out.temp_path().string());
-  }
-  out.commit();
-}
 
 namespace {
 

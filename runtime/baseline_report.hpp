@@ -69,7 +69,7 @@ BaselineResult run_cpu_baseline(const models::LstmWeights& w, const SequenceData
 nlohmann::json baseline_json(const BaselineResult& r);
 std::string baseline_text(const BaselineResult& r);
 // By extension: .json, or .yaml/.yml; atomically.
-void write_summary(const nlohmann::json& j, const std::filesystem::path& path);
+
 
 // The figures `compare` needs from a run report (`loihisim run --report`) ...
 struct ChipSummary {

@@ -4,6 +4,7 @@
 
 #include "runtime/arch_io.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/shipped_files.hpp"
 #include "runtime/yaml_reader.hpp"
 
 namespace loihisim {
@@ -82,13 +83,6 @@ CpuProfile read_root(const Reader& r, const YAML::Node& root) {
   return p;
 }
 
-bool looks_like_path(const std::string& s) {
-  const auto ends = [&](const std::string& suffix) {
-    return s.size() >= suffix.size() &&
-           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  return s.find('/') != std::string::npos || ends(".yaml") || ends(".yml");
-}
 
 }  // namespace
 
@@ -100,26 +94,10 @@ CpuProfile read_cpu_profile(const std::filesystem::path& path) {
   return read_root(Reader(path.string()), yaml::load_file(path, "CPU profile"));
 }
 
-std::vector<std::string> cpu_profiles() {
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(data_dir() / "cpu", ec))
-    if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+std::vector<std::string> cpu_profiles() { return shipped_profiles("cpu"); }
 
 CpuProfile load_cpu_profile(const std::string& name_or_path) {
-  if (looks_like_path(name_or_path)) return read_cpu_profile(name_or_path);
-  const auto file = data_dir() / "cpu" / (name_or_path + ".yaml");
-  if (!std::filesystem::is_regular_file(file)) {
-    std::string available;
-    for (const auto& n : cpu_profiles()) available += (available.empty() ? "" : ", ") + n;
-    throw InputError("unknown CPU profile '" + name_or_path + "': give a .yaml file or one of: " +
-                     (available.empty() ? "(none found)" : available) + " (profiles in " +
-                     (data_dir() / "cpu").string() + ")");
-  }
-  return read_cpu_profile(file);
+  return read_cpu_profile(shipped_profile_path("CPU profile", "cpu", name_or_path));
 }
 
 }  // namespace loihisim

@@ -1,14 +1,13 @@
 #include "runtime/run_report.hpp"
 
 #include <fmt/core.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "runtime/atomic_output.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/h5_file.hpp"
+#include "runtime/summary_file.hpp"
 #include "runtime/version.hpp"
 
 namespace loihisim {
@@ -55,34 +54,6 @@ std::string duration(double ps) {
   return fmt::format("{:.3f} ns", ps / 1e3);
 }
 
-void emit_yaml(YAML::Emitter& out, const nlohmann::json& j) {
-  if (j.is_object()) {
-    out << YAML::BeginMap;
-    for (const auto& [k, v] : j.items()) {
-      out << YAML::Key << k << YAML::Value;
-      emit_yaml(out, v);
-    }
-    out << YAML::EndMap;
-  } else if (j.is_array()) {
-    const bool flat =
-        std::all_of(j.begin(), j.end(), [](const auto& x) { return x.is_primitive(); });
-    out << (flat ? YAML::Flow : YAML::Block) << YAML::BeginSeq;
-    for (const auto& v : j) emit_yaml(out, v);
-    out << YAML::EndSeq;
-  } else if (j.is_string()) {
-    out << j.get<std::string>();
-  } else if (j.is_boolean()) {
-    out << j.get<bool>();
-  } else if (j.is_number_integer()) {
-    out << j.get<std::int64_t>();
-  } else if (j.is_number_unsigned()) {
-    out << j.get<std::uint64_t>();
-  } else if (j.is_number_float()) {
-    out << fmt::format("{}", j.get<double>());
-  } else {
-    out << YAML::Null;
-  }
-}
 
 }  // namespace
 
@@ -229,11 +200,7 @@ nlohmann::json run_report_json(const RunReport& r) {
   return j;
 }
 
-std::string run_report_yaml(const RunReport& r) {
-  YAML::Emitter out;
-  emit_yaml(out, run_report_json(r));
-  return std::string(out.c_str()) + "\n";
-}
+std::string run_report_yaml(const RunReport& r) { return summary_yaml(run_report_json(r)); }
 
 std::string run_report_text(const RunReport& r) {
   const double n = static_cast<double>(std::max<std::uint64_t>(r.samples, 1));
@@ -286,21 +253,7 @@ std::string run_report_text(const RunReport& r) {
 }
 
 void write_run_summary(const RunReport& r, const std::filesystem::path& path) {
-  const auto ext = path.extension().string();
-  std::string text;
-  if (ext == ".json")
-    text = run_report_json(r).dump(2) + "\n";
-  else if (ext == ".yaml" || ext == ".yml")
-    text = run_report_yaml(r);
-  else
-    throw InputError(path.string() + ": unknown summary format (use .json, .yaml or .yml)");
-  AtomicOutput out(path);
-  {
-    std::ofstream f(out.temp_path());
-    f << text;
-    if (!f) throw InputError("cannot write " + out.temp_path().string());
-  }
-  out.commit();
+  write_summary(run_report_json(r), path);
 }
 
 void write_run_h5(const RunReport& r, const InferenceRun& run, const mapper::MappedImage& image,

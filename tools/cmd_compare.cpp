@@ -8,6 +8,7 @@
 
 #include "runtime/atomic_output.hpp"
 #include "runtime/baseline_report.hpp"
+#include "runtime/summary_file.hpp"
 #include "tools/commands.hpp"
 
 namespace loihisim::tools {

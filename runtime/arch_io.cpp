@@ -205,7 +205,6 @@ Architecture read_root(const Reader& r, const YAML::Node& root) {
   return a;
 }
 
-
 }  // namespace
 
 core::Architecture parse_architecture(const std::string& yaml_text, const std::string& file) {
@@ -216,7 +215,9 @@ core::Architecture read_architecture(const std::filesystem::path& path) {
   return read_root(Reader(path.string()), yaml::load_file(path, "architecture file"));
 }
 
-std::vector<std::string> architecture_profiles() { return shipped_profiles("arch"); }
+std::vector<std::string> architecture_profiles() {
+  return shipped_profiles("arch");
+}
 
 core::Architecture load_architecture(const std::string& name_or_path) {
   return read_architecture(shipped_profile_path("architecture", "arch", name_or_path));

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "runtime/errors.hpp"
+#include "runtime/readable_units.hpp"
 #include "runtime/version.hpp"
 #include "runtime/yaml_reader.hpp"
 
@@ -41,22 +42,6 @@ double median(const std::vector<double>& sorted) {
   if (sorted.empty()) return 0;
   const std::size_t n = sorted.size();
   return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-}
-
-// fJ -> readable energy.
-std::string energy(double fj) {
-  const double a = std::abs(fj);
-  if (a >= 1e12) return fmt::format("{:.3f} mJ", fj / 1e12);
-  if (a >= 1e9) return fmt::format("{:.3f} uJ", fj / 1e9);
-  if (a >= 1e6) return fmt::format("{:.3f} nJ", fj / 1e6);
-  return fmt::format("{:.3f} pJ", fj / 1e3);
-}
-
-std::string duration_ns(double ns) {
-  if (ns >= 1e9) return fmt::format("{:.3f} s", ns / 1e9);
-  if (ns >= 1e6) return fmt::format("{:.3f} ms", ns / 1e6);
-  if (ns >= 1e3) return fmt::format("{:.3f} us", ns / 1e3);
-  return fmt::format("{:.1f} ns", ns);
 }
 
 std::string bytes(std::uint64_t b) {
@@ -133,7 +118,6 @@ nlohmann::json counts_json(const CpuOpCounts& n) {
           {"weight_working_set_bytes", n.weight_working_set_bytes},
           {"activation_working_set_bytes", n.activation_working_set_bytes}};
 }
-
 
 }  // namespace
 
@@ -301,8 +285,9 @@ std::string baseline_text(const BaselineResult& r) {
   s += "implementations (wall time per inference over the samples, after warm-up):\n";
   for (const auto& i : r.implementations) {
     s += fmt::format("  {:<16} accuracy {:.2f} %  median {}  (p10 {}, p90 {})\n",
-                     to_string(i.implementation), 100.0 * i.accuracy, duration_ns(i.median_ns),
-                     duration_ns(i.p10_ns), duration_ns(i.p90_ns));
+                     to_string(i.implementation), 100.0 * i.accuracy,
+                     readable_time_ps(1e3 * i.median_ns), readable_time_ps(1e3 * (i.p10_ns)),
+                     readable_time_ps(1e3 * (i.p90_ns)));
     s += fmt::format("  {:<16} {}\n", "", i.description);
     if (i.reference_samples > 0)
       s += fmt::format("  {:<16} vs PyTorch's stored logits: {}/{} same class, max |diff| {:.2e}\n",
@@ -312,10 +297,11 @@ std::string baseline_text(const BaselineResult& r) {
                    r.implementations_agree, r.samples);
   s += "energy per inference, from the counts:\n";
   for (const auto& e : r.energies) {
-    s += fmt::format("  {:<14} ({:<10}) {}\n", e.profile, to_string(e.kind), energy(e.total_fj));
+    s += fmt::format("  {:<14} ({:<10}) {}\n", e.profile, to_string(e.kind),
+                     readable_energy_fj(e.total_fj));
     for (const auto& l : e.lines)
       s += fmt::format("      {:<58} {:>14.1f} x {:>10.3f} pJ = {}\n", l.item, l.count,
-                       l.unit_fj / 1e3, energy(l.energy_fj));
+                       l.unit_fj / 1e3, readable_energy_fj(l.energy_fj));
   }
   if (!r.rapl_attempted)
     s += "measured (RAPL): not attempted (--rapl off)\n";
@@ -325,11 +311,10 @@ std::string baseline_text(const BaselineResult& r) {
     s += fmt::format(
         "measured (RAPL, {} implementation): {} per inference (package {:.2f} W running, "
         "{:.2f} W idle, {} inferences in {:.2f} s)\n",
-        to_string(r.rapl_implementation), energy(r.rapl.joules_per_inference() * 1e15),
+        to_string(r.rapl_implementation), readable_energy_fj(r.rapl.joules_per_inference() * 1e15),
         r.rapl.run_watts(), r.rapl.idle_watts(), r.rapl.inferences, r.rapl.run_seconds);
   return s;
 }
-
 
 namespace {
 
@@ -515,7 +500,7 @@ std::string compare_text(const ChipSummary& chip, const CpuSummary& cpu) {
   const nlohmann::json j = compare_json(chip, cpu);
   const double active = chip.chip_active_pj + chip.host_pj;
   const double total = chip.chip_total_pj + chip.host_pj;
-  const auto pj = [](double v) { return energy(v * 1e3); };
+  const auto pj = [](double v) { return readable_energy_fj(v * 1e3); };
   const auto ratio = [](double a, double b) {
     return b > 0 ? fmt::format("{:.1f}x", a / b) : std::string("-");
   };
@@ -542,7 +527,8 @@ std::string compare_text(const ChipSummary& chip, const CpuSummary& cpu) {
   else
     s += fmt::format("  {:<44} {:>14}  [5]\n", "RAPL package, measured", "unavailable");
   s += fmt::format("latency per inference: chip + host {}, CPU {} (tuned, median)\n",
-                   duration_ns(chip.latency_ns), duration_ns(cpu.median_ns_tuned));
+                   readable_time_ps(1e3 * chip.latency_ns),
+                   readable_time_ps(1e3 * cpu.median_ns_tuned));
   s += "notes:\n";
   int k = 0;
   for (const auto& n : j["notes"]) s += fmt::format(" [{}] {}\n", ++k, n.get<std::string>());

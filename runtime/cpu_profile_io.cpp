@@ -83,7 +83,6 @@ CpuProfile read_root(const Reader& r, const YAML::Node& root) {
   return p;
 }
 
-
 }  // namespace
 
 CpuProfile parse_cpu_profile(const std::string& yaml_text, const std::string& file) {
@@ -94,7 +93,9 @@ CpuProfile read_cpu_profile(const std::filesystem::path& path) {
   return read_root(Reader(path.string()), yaml::load_file(path, "CPU profile"));
 }
 
-std::vector<std::string> cpu_profiles() { return shipped_profiles("cpu"); }
+std::vector<std::string> cpu_profiles() {
+  return shipped_profiles("cpu");
+}
 
 CpuProfile load_cpu_profile(const std::string& name_or_path) {
   return read_cpu_profile(shipped_profile_path("CPU profile", "cpu", name_or_path));

@@ -7,6 +7,7 @@
 #include "runtime/atomic_output.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/h5_file.hpp"
+#include "runtime/readable_units.hpp"
 #include "runtime/summary_file.hpp"
 #include "runtime/version.hpp"
 
@@ -36,24 +37,6 @@ std::string core_ranges(std::vector<int> cores) {
   }
   return s;
 }
-
-// fJ -> a readable energy with its unit.
-std::string energy(double fj) {
-  const double a = std::abs(fj);
-  if (a >= 1e12) return fmt::format("{:.3f} mJ", fj / 1e12);
-  if (a >= 1e9) return fmt::format("{:.3f} uJ", fj / 1e9);
-  if (a >= 1e6) return fmt::format("{:.3f} nJ", fj / 1e6);
-  return fmt::format("{:.3f} pJ", fj / 1e3);
-}
-
-std::string duration(double ps) {
-  const double a = std::abs(ps);
-  if (a >= 1e12) return fmt::format("{:.3f} s", ps / 1e12);
-  if (a >= 1e9) return fmt::format("{:.3f} ms", ps / 1e9);
-  if (a >= 1e6) return fmt::format("{:.3f} us", ps / 1e6);
-  return fmt::format("{:.3f} ns", ps / 1e3);
-}
-
 
 }  // namespace
 
@@ -200,7 +183,9 @@ nlohmann::json run_report_json(const RunReport& r) {
   return j;
 }
 
-std::string run_report_yaml(const RunReport& r) { return summary_yaml(run_report_json(r)); }
+std::string run_report_yaml(const RunReport& r) {
+  return summary_yaml(run_report_json(r));
+}
 
 std::string run_report_text(const RunReport& r) {
   const double n = static_cast<double>(std::max<std::uint64_t>(r.samples, 1));
@@ -213,19 +198,19 @@ std::string run_report_text(const RunReport& r) {
   s += fmt::format("accuracy            {:.2f} % ({} / {})\n", 100.0 * r.accuracy, r.correct,
                    r.samples);
   s += "per inference:\n";
-  s +=
-      fmt::format("  chip active energy  {}\n", energy(static_cast<double>(r.chip.dynamic_fj) / n));
+  s += fmt::format("  chip active energy  {}\n",
+                   readable_energy_fj(static_cast<double>(r.chip.dynamic_fj) / n));
   s += fmt::format("  chip total energy   {}  (static {})\n",
-                   energy(static_cast<double>(r.chip.total_fj) / n),
-                   energy(static_cast<double>(r.chip.static_fj) / n));
+                   readable_energy_fj(static_cast<double>(r.chip.total_fj) / n),
+                   readable_energy_fj(static_cast<double>(r.chip.static_fj) / n));
   s += fmt::format("  host energy         {}  ({} host, {})\n",
-                   energy(static_cast<double>(r.host_fj) / n), r.options.host_costs.location,
-                   r.options.host_format.name());
+                   readable_energy_fj(static_cast<double>(r.host_fj) / n),
+                   r.options.host_costs.location, r.options.host_format.name());
   s += fmt::format("  latency             {}  (chip {} in {:.0f} steps, host {})\n",
-                   duration(static_cast<double>(r.latency_ps()) / n),
-                   duration(static_cast<double>(r.chip_ps) / n),
+                   readable_time_ps(static_cast<double>(r.latency_ps()) / n),
+                   readable_time_ps(static_cast<double>(r.chip_ps) / n),
                    static_cast<double>(r.chip_steps) / n,
-                   duration(static_cast<double>(r.host_ps) / n));
+                   readable_time_ps(static_cast<double>(r.host_ps) / n));
   s += fmt::format("  throughput          {:.1f} inferences/s (one at a time)\n",
                    r.latency_ps() > 0 ? n / (static_cast<double>(r.latency_ps()) * 1e-12) : 0.0);
   s += "chip energy by event kind (per inference):\n";
@@ -233,12 +218,12 @@ std::string run_report_text(const RunReport& r) {
     if (l.count == 0) continue;
     if (core::is_static(l.event))
       s += fmt::format("  {:<22} {:>16} x {:>10} uW  = {}\n", core::energy_event_name(l.event),
-                       duration(static_cast<double>(l.count) / n) + " chips", l.per_unit,
-                       energy(static_cast<double>(l.energy_fj) / n));
+                       readable_time_ps(static_cast<double>(l.count) / n) + " chips", l.per_unit,
+                       readable_energy_fj(static_cast<double>(l.energy_fj) / n));
     else
       s += fmt::format("  {:<22} {:>16.1f} x {:>10} fJ  = {}\n", core::energy_event_name(l.event),
                        static_cast<double>(l.count) / n, l.per_unit,
-                       energy(static_cast<double>(l.energy_fj) / n));
+                       readable_energy_fj(static_cast<double>(l.energy_fj) / n));
   }
   s += "populations (spikes per neuron per step):\n";
   for (const auto& p : r.populations)

@@ -38,8 +38,7 @@ std::filesystem::path shipped_profile_path(const std::string& kind, const std::s
   const auto file = data_dir() / folder / (name_or_path + ".yaml");
   if (!std::filesystem::is_regular_file(file)) {
     std::string available;
-    for (const auto& n : shipped_profiles(folder))
-      available += (available.empty() ? "" : ", ") + n;
+    for (const auto& n : shipped_profiles(folder)) available += (available.empty() ? "" : ", ") + n;
     throw InputError("unknown " + kind + " '" + name_or_path + "': give a .yaml file or one of: " +
                      (available.empty() ? "(none found)" : available) + " (profiles in " +
                      (data_dir() / folder).string() + ")");

@@ -7,6 +7,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$here/build"
 [[ "${LOIHISIM_SANITIZE:-0}" == 1 ]] && build="$here/build-sanitize"
 bash "$here/tools/setup.sh" "$build"
-bash "$here/tools/fetch_data.sh"
+# The training smoke test needs Debian's PyTorch; this also fetches the datasets.
+bash "$here/tools/setup_training.sh"
 cd "$build"
 ctest --output-on-failure -j "$(nproc)"

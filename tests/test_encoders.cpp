@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "runtime/encoders.hpp"
@@ -58,6 +59,33 @@ TEST_CASE("signed accumulator restarts at every symbol") {
   enc.start_symbol(a, 0, 1);
   auto second = signed_counts(enc, 1, 3);  // restarted: still no spike after 3 steps
   CHECK(second[0] == 0);
+}
+
+TEST_CASE("signed accumulator: a restart at half the scale rounds the count instead of flooring") {
+  // a = 0.3 over 8 steps: 8 x 0.3 = 2.4. From 0 the accumulator (increment 614) fires at steps
+  // 4 and 7: 2 = floor(2.4 + 0.06). From 1024: 1638, 2252 (fire, 204), 818, 1432, 2046, 2660
+  // (fire, 612), 1226, 1840: 2 spikes, at steps 2 and 6. a = 0.45 (increment 922), 8 x 0.45 = 3.6:
+  // from 0, floor: 3; from 1024, round: 4.
+  EncoderConfig cfg;
+  cfg.accumulator_start = 1024;
+  SpikeEncoder half(cfg);
+  SpikeEncoder zero(EncoderConfig{});
+  const std::vector<float> a = {0.3f, 0.45f, -0.45f, 1.0f, 0.0f};
+  for (int symbol = 0; symbol < 2; ++symbol) {  // the start applies again at every symbol
+    half.start_symbol(a, 0, static_cast<std::uint64_t>(symbol));
+    zero.start_symbol(a, 0, static_cast<std::uint64_t>(symbol));
+    CHECK(signed_counts(half, a.size(), 8) == std::vector<int>{2, 4, -4, 8, 0});
+    CHECK(signed_counts(zero, a.size(), 8) == std::vector<int>{2, 3, -3, 8, 0});
+  }
+  std::vector<EncodedSpike> out;
+  half.start_symbol(std::vector<float>{0.3f}, 0, 0);
+  std::vector<int> steps;
+  for (int t = 1; t <= 8; ++t) {
+    out.clear();
+    half.step(out);
+    if (!out.empty()) steps.push_back(t);
+  }
+  CHECK(steps == std::vector<int>{2, 6});
 }
 
 TEST_CASE("rate encoders reject values they cannot represent") {

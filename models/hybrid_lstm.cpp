@@ -20,15 +20,18 @@ constexpr int kThresholdTanh = 512;      // g (each half of the signed neuron): 
 // The spike generator's accumulator scale (methods.md A.1).
 constexpr int kGeneratorScale = 2048;
 
-// Two-compartment soma (docs/hybrid-lstm.md): v_soma = trunc(v_prev / 4096) + v_dendrite - 32.
-// Every dendrite voltage is a multiple of 64, and trunc(v_prev / 4096) is in 0..16 because the
-// soma's v stays in [-4095, vth] between spikes (vmin_exp 12 gives vmin = -4095, whose
-// truncated 1/4096 is 0); so v_soma > vth exactly when v_dendrite > vth.
-constexpr int kSomaBias = -32;
-constexpr int kSomaVminExp = 12;
-// Dendrites and single-compartment gates clip v at -(2^23 - 1), the 24-bit register, so that
-// the soma's join input (wrapped to 23 bits + sign) never wraps.
-constexpr int kGateVminExp = 23;
+// Two-compartment soma (docs/hybrid-lstm.md): u = v_dendrite (the join; no synapses, decay_u
+// 4095), bias -64 vth, threshold 0, decay_v 4095, vmin -4095. Between spikes v is in [-4095, 0]
+// (it did not fire; the clip) and after one it is 0, so the decayed v, trunc(v / 4096), is
+// exactly 0 every step: v_soma = max(v_dendrite - 64 vth, -4095), and the soma fires (v > 0)
+// exactly when v_dendrite > 64 vth, whatever v_dendrite's value.
+constexpr int kSomaVminExp = 12;  // vmin = -(2^12 - 1) = -4095
+constexpr int kSomaBiasExp = 7;   // bias = -(vth / 2) x 2^7 = -64 vth
+// Dendrites and single-compartment gates clip v at -(2^22 - 1), so that the soma's
+// u + bias = v_dendrite - 64 vth stays inside 23 bits + sign (a dendrite at the register's own
+// floor -(2^23 - 1) would wrap it to a large positive value: a spurious spike). Native gates clip
+// at the same level, so both realisations are the same neuron.
+constexpr int kGateVminExp = 22;
 
 // The weight exponent that makes mantissa 128 worth `threshold` methods' units (x 64):
 // 128 x 2^(6 + e) = 64 threshold, i.e. 2^(e + 7) = threshold.
@@ -113,9 +116,10 @@ struct Builder {
       p.dendrite = std::move(d);
       p.profile.decay_u = core::kMaxDecay;
       p.profile.decay_v = core::kMaxDecay;
-      p.profile.vth_mant = threshold;
+      p.profile.vth_mant = 0;
       p.profile.vmin_exp = kSomaVminExp;
-      p.bias_mant.assign(static_cast<std::size_t>(H), kSomaBias);
+      p.bias_mant.assign(static_cast<std::size_t>(H), -threshold / 2);
+      p.bias_exp.assign(static_cast<std::size_t>(H), kSomaBiasExp);
     } else {
       p.profile = integrator;
       p.profile.vth_mant = threshold;

@@ -52,9 +52,10 @@ models::LstmWeights random_weights(int in, int hidden, std::uint32_t seed) {
 
 // The ideal neurons of methods.md A in hardware units (x 64), integer and plain: v += input; a
 // one-sided neuron fires when v > vth and subtracts it; the signed g neuron fires +1 above vth,
-// -1 below -vth and moves back by vth. v is clipped to the 24-bit register like the chip's.
+// -1 below -vth and moves back by vth. v is clipped to [-(2^22 - 1), 2^23 - 1] like the chip's
+// gates.
 struct IdealGates {
-  static constexpr std::int64_t kVmin = -((std::int64_t{1} << 23) - 1);
+  static constexpr std::int64_t kVmin = -((std::int64_t{1} << 22) - 1);  // the gates' vmin
   static constexpr std::int64_t kVmax = (std::int64_t{1} << 23) - 1;
   std::vector<std::int64_t> v;  // 4 gates x H, gate order i, f, g, o
   explicit IdealGates(int hidden) : v(4 * static_cast<std::size_t>(hidden), 0) {}
@@ -218,18 +219,19 @@ TEST_CASE(
 }
 
 TEST_CASE("hybrid LSTM: a dendrite deep below zero that jumps to just above threshold fires") {
-  // The soma reads v_dendrite - 32 + trunc(v_soma_prev / 4096); its vmin of -4095 keeps the
-  // last term in 0..16 (docs/hybrid-lstm.md). Gate i with 16 inputs of weight W_int 118 and a
-  // bias mantissa of 1495 (b = 3.84, beyond the trained range, to reach the corner in a few
-  // steps): 6 steps of all 16 negative spikes take the dendrite to 6 x 64 (1495 - 16 x 118) =
-  // -150912, where an unclipped soma would carry trunc(-150944 / 4096) = -36; one step of all
-  // 16 positive spikes then lands it on 64 (1495 + 16 x 118) - 150912 = 65600 = 64 x 1025, the
-  // smallest voltage above the threshold 65536, which must fire. (Found by a search over
-  // weights, biases and step counts; the arithmetic is checked here.)
+  // The soma computes trunc(v_soma_prev / 4096) + v_dendrite - 65536; its vmin of -4095 keeps
+  // the first term at 0 (docs/hybrid-lstm.md). Gate i with 16 inputs of weight W_int 184 and a
+  // bias mantissa of 1323 (b = 3.17, beyond the trained range, to reach the corner in few
+  // steps): 2 steps of all 16 negative spikes take the dendrite to 2 x 64 (1323 - 16 x 184) =
+  // -207488, where an unclipped soma (-273024) would carry trunc(-273024 / 4096) = -66; one
+  // step of all 16 positive spikes then lands the dendrite on 64 (1323 + 16 x 184) - 207488 =
+  // 65600 = 64 x 1025, just above the threshold 65536: it must fire (an unclipped soma would
+  // reach 64 - 66 = -2 and miss it). Found by a search over weights, biases and step counts;
+  // the arithmetic is checked here.
   const int I = 16;
-  const int found_w = 118, found_m = 1495, found_n = 6, found_k = 16;
+  const int found_w = 184, found_m = 1323, found_n = 2, found_k = 16;
   const std::int64_t low = found_n * (64 * found_m - I * 64 * found_w);
-  REQUIRE(low < -33 * 4096);
+  REQUIRE((low - 65536) / 4096 <= -65);
   REQUIRE(low + 64 * found_m + found_k * 64 * found_w == 64 * 1025);
   CAPTURE(found_w);
   CAPTURE(found_m);
@@ -269,6 +271,53 @@ TEST_CASE("hybrid LSTM: a dendrite deep below zero that jumps to just above thre
   spike_all(x, found_k);
   chip.step();
   CHECK(fired(chip, soma));
+}
+
+TEST_CASE("hybrid LSTM: a dendrite held at its floor never makes the soma fire") {
+  // 16 inputs of weight -1 (W_int -254) into gate i, all spiking every step: the dendrite goes
+  // down by 64 (16 x 254 - 512) per step to its floor -(2^22 - 1) and stays there. The soma's
+  // u + bias is v_dendrite - 32, which must not wrap; no gate neuron may fire, on loihi1 and
+  // loihi2 alike, and with the drive removed both climb back identically.
+  const int I = 16;
+  models::LstmWeights w = random_weights(I, 1, 4);
+  std::fill(w.w_ih.begin(), w.w_ih.end(), 0.0f);
+  std::fill(w.w_hh.begin(), w.w_hh.end(), 0.0f);
+  for (int j = 0; j < I; ++j) w.w_ih[static_cast<std::size_t>(j)] = -1.0f;  // gate i
+  w.bias[0] = 0.0f;
+  models::HybridLstmOptions two, native;
+  native.neuron = models::GateNeuron::kNative;
+  const auto img1 =
+      mapper::map_network(models::convert_hybrid_lstm(w, two).network, load_architecture("loihi1"))
+          .image;
+  const auto img2 = mapper::map_network(models::convert_hybrid_lstm(w, native).network,
+                                        load_architecture("loihi2"))
+                        .image;
+  core::Chip chip1(mapper::chip_config(img1)), chip2(mapper::chip_config(img2));
+  const auto drive = [](core::Chip& chip, const mapper::MappedImage& img) {
+    const auto& x = img.input_ports[0];
+    for (std::size_t a = 0; a < x.axons.size(); ++a)
+      chip.inject_same_step(x.axons[a].core, {x.axons[a].axon, 1});
+  };
+  IdealGates ideal(1);
+  int fired1 = 0, fired2 = 0, want = 0;
+  for (int t = 0; t < 500; ++t) {
+    const bool on = t < 300;  // 300 steps of drive: far beyond the floor (about 17 steps)
+    if (on) {
+      drive(chip1, img1);
+      drive(chip2, img2);
+    }
+    chip1.step();
+    chip2.step();
+    const std::int64_t in = 64 * 512 + (on ? 64 * I * -254 : 0);
+    want += ideal.step({in, 0, 0, 0}, 1)[0];
+    fired1 += fired(chip1, img1.output_ports[0].neurons[0]) ? 1 : 0;
+    fired2 += fired(chip2, img2.output_ports[0].neurons[0]) ? 1 : 0;
+    CAPTURE(t);
+    REQUIRE(fired1 == want);
+    REQUIRE(fired2 == want);
+  }
+  CHECK(ideal.v[0] != 0);
+  CHECK(want > 0);  // the 200 steps without drive (the bias alone) climb back above threshold
 }
 
 TEST_CASE("hybrid LSTM: the hard-reset gates are a different neuron (below the ideal rate)") {

@@ -32,6 +32,10 @@ constexpr int kSomaBiasExp = 7;   // bias = -(vth / 2) x 2^7 = -64 vth
 // floor -(2^23 - 1) would wrap it to a large positive value: a spurious spike). Native gates clip
 // at the same level, so both realisations are the same neuron.
 constexpr int kGateVminExp = 22;
+// ... and above at 2^21 - 1 (vmax_exp 6): a gate driven above one spike per step stores the
+// excess, and a dendrite reaching its own threshold (131071 x 64 = 8,388,544, the largest
+// there is) would fire and reset to zero. Below it, the dendrite never fires.
+constexpr int kGateVmaxExp = 6;
 
 // The weight exponent that makes mantissa 128 worth `threshold` methods' units (x 64):
 // 128 x 2^(6 + e) = 64 threshold, i.e. 2^(e + 7) = threshold.
@@ -106,11 +110,12 @@ struct Builder {
     integrator.decay_u = core::kMaxDecay;
     integrator.decay_v = 0;
     integrator.vmin_exp = kGateVminExp;
+    integrator.vmax_exp = kGateVmaxExp;
     const std::vector<std::int32_t> exp6(static_cast<std::size_t>(H), kBiasExp);
     if (opt.neuron == GateNeuron::kTwoCompartment) {
       mapper::Dendrite d;
       d.profile = integrator;
-      d.profile.vth_mant = core::kMaxVthMant;  // never reached (docs/hybrid-lstm.md)
+      d.profile.vth_mant = core::kMaxVthMant;  // above vmax: never reached
       d.bias_mant = bias;
       d.bias_exp = exp6;
       p.dendrite = std::move(d);

@@ -52,11 +52,11 @@ models::LstmWeights random_weights(int in, int hidden, std::uint32_t seed) {
 
 // The ideal neurons of methods.md A in hardware units (x 64), integer and plain: v += input; a
 // one-sided neuron fires when v > vth and subtracts it; the signed g neuron fires +1 above vth,
-// -1 below -vth and moves back by vth. v is clipped to [-(2^22 - 1), 2^23 - 1] like the chip's
+// -1 below -vth and moves back by vth. v is clipped to [-(2^22 - 1), 2^21 - 1] like the chip's
 // gates.
 struct IdealGates {
   static constexpr std::int64_t kVmin = -((std::int64_t{1} << 22) - 1);  // the gates' vmin
-  static constexpr std::int64_t kVmax = (std::int64_t{1} << 23) - 1;
+  static constexpr std::int64_t kVmax = (std::int64_t{1} << 21) - 1;
   std::vector<std::int64_t> v;  // 4 gates x H, gate order i, f, g, o
   explicit IdealGates(int hidden) : v(4 * static_cast<std::size_t>(hidden), 0) {}
   // Returns per gate neuron +1, -1 or 0.
@@ -318,6 +318,50 @@ TEST_CASE("hybrid LSTM: a dendrite held at its floor never makes the soma fire")
   }
   CHECK(ideal.v[0] != 0);
   CHECK(want > 0);  // the 200 steps without drive (the bias alone) climb back above threshold
+}
+
+TEST_CASE("hybrid LSTM: a gate driven far above one spike per step saturates, never resets") {
+  // 16 inputs of weight +1 (W_int 254) into gate i, all spiking every step: the ideal neuron
+  // fires every step and stores the excess (16 x 254 x 64 + 512 x 64 - 65536 per step) up to its
+  // ceiling 2^21 - 1. The dendrite must never reach its own threshold (it would fire and reset
+  // to zero); loihi1, loihi2 and the ideal fire alike, during the drive and after it (the
+  // stored excess keeps the neuron firing for a while).
+  const int I = 16;
+  models::LstmWeights w = random_weights(I, 1, 5);
+  std::fill(w.w_ih.begin(), w.w_ih.end(), 0.0f);
+  std::fill(w.w_hh.begin(), w.w_hh.end(), 0.0f);
+  for (int j = 0; j < I; ++j) w.w_ih[static_cast<std::size_t>(j)] = 1.0f;  // gate i
+  w.bias[0] = 0.0f;
+  models::HybridLstmOptions two, native;
+  native.neuron = models::GateNeuron::kNative;
+  const auto img1 =
+      mapper::map_network(models::convert_hybrid_lstm(w, two).network, load_architecture("loihi1"))
+          .image;
+  const auto img2 = mapper::map_network(models::convert_hybrid_lstm(w, native).network,
+                                        load_architecture("loihi2"))
+                        .image;
+  core::Chip chip1(mapper::chip_config(img1)), chip2(mapper::chip_config(img2));
+  IdealGates ideal(1);
+  int fired1 = 0, fired2 = 0, want = 0;
+  for (int t = 0; t < 1200; ++t) {
+    const bool on = t < 1000;  // 1000 steps of drive: the excess alone would pass 2^23 by far
+    if (on)
+      for (auto* c : {&chip1, &chip2}) {
+        const auto& img = c == &chip1 ? img1 : img2;
+        const auto& x = img.input_ports[0];
+        for (std::size_t a = 0; a < x.axons.size(); ++a)
+          c->inject_same_step(x.axons[a].core, {x.axons[a].axon, 1});
+      }
+    chip1.step();
+    chip2.step();
+    want += ideal.step({64 * 512 + (on ? 64 * I * 254 : 0), 0, 0, 0}, 1)[0];
+    fired1 += fired(chip1, img1.output_ports[0].neurons[0]) ? 1 : 0;
+    fired2 += fired(chip2, img2.output_ports[0].neurons[0]) ? 1 : 0;
+    CAPTURE(t);
+    REQUIRE(fired1 == want);
+    REQUIRE(fired2 == want);
+  }
+  CHECK(want > 1000);  // every step of the drive, and more after it
 }
 
 TEST_CASE("hybrid LSTM: the hard-reset gates are a different neuron (below the ideal rate)") {

@@ -244,6 +244,8 @@ def main():
     md("")
     md("### Accuracy")
     md("")
+    md("![accuracy against T](img/hybrid_accuracy.png)")
+    md("")
     md("| T | ANN standard | ANN modified | hybrid loihi1 | hybrid loihi2 | loihi1, generators from 0 | loihi1, + bias shift | paper hybrid (ANN 98.95) |")
     md("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for T in Ts:
@@ -301,6 +303,8 @@ def main():
     for arch in ("loihi1", "loihi2"):
         md("\n".join(cost_rows([(T, runs[(arch, T)][0]) for T in Ts],
                                {T: cmp[(arch, T)] for T in Ts}, arch)))
+    md("")
+    md("![energy against T](img/hybrid_energy.png)")
     md("")
     md("The paper reports 55.9x less active energy than an Intel i7-6700 at batch size 1, "
        "measured on Loihi (MNIST); its T and its chip/host split are not public, so only the "
@@ -372,6 +376,12 @@ def main():
     md("")
     md("```")
     md("\n".join(R.commands))
+    md("```")
+    # The plots (tools/plot_results.py, from the same files).
+    R.sh(["/usr/bin/python3", os.path.join(HERE, "tools", "plot_results.py"), "--work", args.work,
+          "--out", os.path.join(os.path.dirname(os.path.abspath(args.out)), "img")])
+    md("```")
+    md("\n".join(R.commands[-1:]))
     md("```")
     text = "\n".join(out) + "\n"
     tmp = args.out + ".tmp"

@@ -164,17 +164,27 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
   }
   network_.deliver(messages_, deliveries_);
   int last = -1;
-  for (std::size_t j = 0; j < deliveries_.size(); ++j) {
-    const MessageDelivery& d = deliveries_[j];
-    CoreTotals& t = totals_[static_cast<std::size_t>(message_source_[j])];
-    t.within_tile += d.within_tile ? 1 : 0;
-    t.east_west_hops += static_cast<std::uint64_t>(d.east_west_hops);
-    t.north_south_hops += static_cast<std::uint64_t>(d.north_south_hops);
-    t.chip_hops += static_cast<std::uint64_t>(d.chip_hops);
-    if (last < 0 || d.arrival_ps > rec.network_ps) {  // the first of equal arrivals wins
-      last = static_cast<int>(j);
-      rec.network_ps = d.arrival_ps;
+  // Messages come grouped by source core: sum each group's hops locally and add them to its
+  // core's totals once (adding into the totals per message made every add wait for the last).
+  for (std::size_t j = 0; j < deliveries_.size();) {
+    const int source = message_source_[j];
+    std::uint64_t within = 0, east_west = 0, north_south = 0, chip_to_chip = 0;
+    for (; j < deliveries_.size() && message_source_[j] == source; ++j) {
+      const MessageDelivery& d = deliveries_[j];
+      within += d.within_tile ? 1 : 0;
+      east_west += static_cast<std::uint64_t>(d.east_west_hops);
+      north_south += static_cast<std::uint64_t>(d.north_south_hops);
+      chip_to_chip += static_cast<std::uint64_t>(d.chip_hops);
+      if (last < 0 || d.arrival_ps > rec.network_ps) {  // the first of equal arrivals wins
+        last = static_cast<int>(j);
+        rec.network_ps = d.arrival_ps;
+      }
     }
+    CoreTotals& t = totals_[static_cast<std::size_t>(source)];
+    t.within_tile += within;
+    t.east_west_hops += east_west;
+    t.north_south_hops += north_south;
+    t.chip_hops += chip_to_chip;
   }
 
   rec.host_ps = checked_mul(host_spikes, arch_.host.spike_injected.latency_ps);

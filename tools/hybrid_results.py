@@ -369,8 +369,23 @@ def main():
         md("\n".join(COST_HEADER))
         md("\n".join(cost_rows([(T, pruns[T][0]) for T in pT], pcmp, "loihi1")))
     else:
-        md("Not produced: `models/weights/mnist_pixel_modified.h5` is missing.")
+        md("Not produced: the pixel-wise model is not trained yet "
+           "(`models/weights/mnist_pixel_modified.h5` is missing). One epoch takes about 40 "
+           "minutes on this machine and the first ones leave it at chance; the training command "
+           "is resumable across sessions ([models/weights/README.md](../models/weights/README.md)).")
     md("")
+
+    # The NIR results: written with their analysis in results-nir.md (numbers from
+    # tools/nir_results.sh), included here so that every result is in one file.
+    nir_doc = os.path.join(HERE, "docs", "results-nir.md")
+    if os.path.exists(nir_doc):
+        with open(nir_doc) as f:
+            body = f.read().splitlines()
+        md("## NIR graphs (included from [results-nir.md](results-nir.md))")
+        md("")
+        for line in body[1:]:  # its title is replaced by the heading above
+            md("#" + line if line.startswith("#") else line)
+        md("")
 
     md("## Commands")
     md("")

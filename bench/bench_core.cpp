@@ -79,18 +79,21 @@ int main(int argc, char** argv) {
   int steps = 200;
   std::uint64_t seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--steps") == 0) steps = std::atoi(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--seed") == 0) seed = std::strtoull(argv[i + 1], nullptr, 10);
+    if (std::strcmp(argv[i], "--steps") == 0)
+      steps = std::atoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--seed") == 0)
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
     else {
       std::fprintf(stderr, "usage: bench_core [--steps N] [--seed S]\n");
       return 2;
     }
   }
-  std::printf("one core: 1024 compartments, 4096 input axons, dense 8-bit lists, %d steps, "
-              "one thread\n(synapse memory limit lifted: this measures the engine)\n\n",
-              steps);
-  std::printf("%9s %6s %12s %12s %14s %14s %12s\n", "syn/axon", "rate", "syn ev/step",
-              "ms/step", "syn ev/s", "cx upd/s", "ns/step/cx");
+  std::printf(
+      "one core: 1024 compartments, 4096 input axons, dense 8-bit lists, %d steps, "
+      "one thread\n(synapse memory limit lifted: this measures the engine)\n\n",
+      steps);
+  std::printf("%9s %6s %12s %12s %14s %14s %12s\n", "syn/axon", "rate", "syn ev/step", "ms/step",
+              "syn ev/s", "cx upd/s", "ns/step/cx");
   for (int n : {64, 256, 1024}) {
     for (double rate : {0.0, 0.01, 0.05, 0.10, 0.50}) {
       const Result r = run(n, rate, steps, seed);

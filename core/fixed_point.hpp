@@ -10,13 +10,13 @@
 namespace loihisim::core {
 
 // Bits of magnitude (sign excluded) of the hardware registers.
-inline constexpr int kInputBits = 21;  // dendritic accumulator read-out q: 21 bits + sign
+inline constexpr int kInputBits = 21;    // dendritic accumulator read-out q: 21 bits + sign
 inline constexpr int kCurrentBits = 23;  // u and u + bias: 23 bits + sign
-inline constexpr int kDecayBits = 12;  // decays are in units of 1/4096
+inline constexpr int kDecayBits = 12;    // decays are in units of 1/4096
 inline constexpr int kDecayOne = 1 << kDecayBits;
 inline constexpr int kThresholdShift = 6;  // vth = mantissa * 2^6
-inline constexpr int kWeightShift = 6;  // w_eff = w8 * 2^(6 + weight_exp)
-inline constexpr int kPayloadBits = 23;  // graded-spike payload: 23 bits + sign (24-bit signed)
+inline constexpr int kWeightShift = 6;     // w_eff = w8 * 2^(6 + weight_exp)
+inline constexpr int kPayloadBits = 23;    // graded-spike payload: 23 bits + sign (24-bit signed)
 
 // Two's-complement wrap of x to `magnitude_bits` bits plus sign, i.e. into
 // [-2^magnitude_bits, 2^magnitude_bits - 1]. This is what a hardware register of that width
@@ -66,9 +66,13 @@ constexpr std::int32_t decay_trunc32(std::int32_t x, std::int32_t factor) {
 }
 
 // Current decay: u * (4096 - 1 - decay_u) / 4096 (note the implicit +1: decay_u = 4095 clears u).
-constexpr std::int64_t current_decay_factor(int decay_u) { return kDecayOne - 1 - decay_u; }
+constexpr std::int64_t current_decay_factor(int decay_u) {
+  return kDecayOne - 1 - decay_u;
+}
 // Voltage decay: v * (4096 - decay_v) / 4096 (no +1).
-constexpr std::int64_t voltage_decay_factor(int decay_v) { return kDecayOne - decay_v; }
+constexpr std::int64_t voltage_decay_factor(int decay_v) {
+  return kDecayOne - decay_v;
+}
 
 // x * 2^shift for shift >= 0, floor(x / 2^-shift) for shift < 0 (arithmetic shift: floors
 // negative values toward minus infinity, as nengo-loihi's per-synapse exponent does).
@@ -85,8 +89,8 @@ constexpr std::int64_t shift_floor(std::int64_t x, int shift) {
 // possible; the exact sum is then below -2^31 < vmin, so INT32_MIN stands in for it and the clip
 // to [vmin, vmax] gives exactly vmin, as the wide computation would.
 constexpr std::int32_t add_for_clip(std::int32_t dv, std::int32_t u2) {
-  const auto sum = static_cast<std::int32_t>(static_cast<std::uint32_t>(dv) +
-                                             static_cast<std::uint32_t>(u2));
+  const auto sum =
+      static_cast<std::int32_t>(static_cast<std::uint32_t>(dv) + static_cast<std::uint32_t>(u2));
   const bool negative_overflow = (dv < 0) & (u2 < 0) & (sum >= 0);
   return negative_overflow ? INT32_MIN : sum;
 }
@@ -96,7 +100,11 @@ constexpr std::int64_t clip(std::int64_t x, std::int64_t lo, std::int64_t hi) {
 }
 
 // vmin = -(2^n - 1), n in 0..31; vmax = 2^(9 + 2m) - 1, m in 0..7.
-constexpr std::int64_t vmin_from_exp(int n) { return -((std::int64_t{1} << n) - 1); }
-constexpr std::int64_t vmax_from_exp(int m) { return (std::int64_t{1} << (9 + 2 * m)) - 1; }
+constexpr std::int64_t vmin_from_exp(int n) {
+  return -((std::int64_t{1} << n) - 1);
+}
+constexpr std::int64_t vmax_from_exp(int m) {
+  return (std::int64_t{1} << (9 + 2 * m)) - 1;
+}
 
 }  // namespace loihisim::core

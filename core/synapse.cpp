@@ -6,7 +6,9 @@
 
 namespace loihisim::core {
 
-bool valid_weight_bits(int bits) { return (bits >= 0 && bits <= 6) || bits == 8; }
+bool valid_weight_bits(int bits) {
+  return (bits >= 0 && bits <= 6) || bits == 8;
+}
 
 int weight_lsb_bits(const SynapseFormat& fmt) {
   return 8 - fmt.weight_bits + (fmt.sign == SignMode::kMixed ? 1 : 0);
@@ -55,8 +57,8 @@ std::int32_t effective_weight(std::int32_t mantissa, int weight_exp) {
 }
 
 std::int64_t synapse_list_bits(const SynapseFormat& fmt, std::int64_t n_synapses) {
-  const std::int64_t per_synapse = fmt.weight_bits + fmt.delay_bits + fmt.tag_bits +
-                                   (fmt.dense() ? 0 : fmt.index_bits);
+  const std::int64_t per_synapse =
+      fmt.weight_bits + fmt.delay_bits + fmt.tag_bits + (fmt.dense() ? 0 : fmt.index_bits);
   std::int64_t bits = 0;
   for (std::int64_t first = 0; first < n_synapses; first += kSynapsesPerBlock) {
     const std::int64_t n = std::min<std::int64_t>(kSynapsesPerBlock, n_synapses - first);

@@ -17,12 +17,12 @@ enum class SignMode : std::uint8_t {
 // A synapse format: how the synapses of one synapse list are stored. Loihi 1 keeps up to 8 of
 // these per core.
 struct SynapseFormat {
-  int weight_bits = 8;      // one of {0,1,2,3,4,5,6,8} (bits stored per weight, sign included)
+  int weight_bits = 8;  // one of {0,1,2,3,4,5,6,8} (bits stored per weight, sign included)
   SignMode sign = SignMode::kMixed;
-  int weight_exp = 0;       // -7..7, applied to every synapse: w_eff = floor(w8 * 2^(6 + exp))
-  int delay_bits = 0;       // 0..6 bits of per-synapse delay
-  int index_bits = 0;       // 0 = dense list; sparse lists store 6..12 index bits per synapse
-  int tag_bits = 0;         // learning tag bits (not used for inference; they cost memory)
+  int weight_exp = 0;  // -7..7, applied to every synapse: w_eff = floor(w8 * 2^(6 + exp))
+  int delay_bits = 0;  // 0..6 bits of per-synapse delay
+  int index_bits = 0;  // 0 = dense list; sparse lists store 6..12 index bits per synapse
+  int tag_bits = 0;    // learning tag bits (not used for inference; they cost memory)
 
   bool dense() const { return index_bits == 0; }
   friend bool operator==(const SynapseFormat&, const SynapseFormat&) = default;
@@ -32,7 +32,7 @@ inline constexpr int kMaxWeightExp = 7;
 inline constexpr int kMaxDelayBits = 6;
 inline constexpr int kMaxSparseIndexBits = 12;
 inline constexpr int kMinSparseIndexBits = 6;
-inline constexpr int kSynapsesPerBlock = 64;   // nengo-loihi: at most 64 synapses per block
+inline constexpr int kSynapsesPerBlock = 64;        // nengo-loihi: at most 64 synapses per block
 inline constexpr int kSynapseBlockHeaderBits = 10;  // 4 index + 6 count bits per block
 inline constexpr std::int64_t kSynapseMemoryBits = 1'048'576;  // 128 KiB per core
 

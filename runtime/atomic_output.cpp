@@ -24,8 +24,7 @@ AtomicOutput::~AtomicOutput() {
 void AtomicOutput::commit() {
   std::error_code ec;
   std::filesystem::rename(temp_, target_, ec);
-  if (ec)
-    throw InputError("cannot write " + target_.string() + ": " + ec.message());
+  if (ec) throw InputError("cannot write " + target_.string() + ": " + ec.message());
   committed_ = true;
 }
 

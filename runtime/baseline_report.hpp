@@ -70,7 +70,6 @@ nlohmann::json baseline_json(const BaselineResult& r);
 std::string baseline_text(const BaselineResult& r);
 // By extension: .json, or .yaml/.yml; atomically.
 
-
 // The figures `compare` needs from a run report (`loihisim run --report`) ...
 struct ChipSummary {
   std::string file, model, architecture, dataset, host_location, host_format;

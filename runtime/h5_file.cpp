@@ -22,23 +22,41 @@ void silence_hdf5() {
 template <class T>
 hid_t native_type();
 template <>
-hid_t native_type<std::int8_t>() { return H5T_NATIVE_INT8; }
+hid_t native_type<std::int8_t>() {
+  return H5T_NATIVE_INT8;
+}
 template <>
-hid_t native_type<std::uint8_t>() { return H5T_NATIVE_UINT8; }
+hid_t native_type<std::uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
 template <>
-hid_t native_type<std::int16_t>() { return H5T_NATIVE_INT16; }
+hid_t native_type<std::int16_t>() {
+  return H5T_NATIVE_INT16;
+}
 template <>
-hid_t native_type<std::int32_t>() { return H5T_NATIVE_INT32; }
+hid_t native_type<std::int32_t>() {
+  return H5T_NATIVE_INT32;
+}
 template <>
-hid_t native_type<std::uint32_t>() { return H5T_NATIVE_UINT32; }
+hid_t native_type<std::uint32_t>() {
+  return H5T_NATIVE_UINT32;
+}
 template <>
-hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
+hid_t native_type<std::int64_t>() {
+  return H5T_NATIVE_INT64;
+}
 template <>
-hid_t native_type<std::uint64_t>() { return H5T_NATIVE_UINT64; }
+hid_t native_type<std::uint64_t>() {
+  return H5T_NATIVE_UINT64;
+}
 template <>
-hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
+hid_t native_type<float>() {
+  return H5T_NATIVE_FLOAT;
+}
 template <>
-hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
+hid_t native_type<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
 
 // Abort a type conversion that would change a value (out of range, fraction dropped, NaN),
 // instead of HDF5's default of clamping silently.
@@ -136,8 +154,8 @@ Group Group::open_group(const std::string& name) const {
 template <class T>
 void Group::write(const std::string& name, const std::vector<T>& data,
                   const std::vector<std::uint64_t>& dims, int gzip) {
-  const std::uint64_t n = std::accumulate(dims.begin(), dims.end(), std::uint64_t{1},
-                                          std::multiplies<std::uint64_t>());
+  const std::uint64_t n =
+      std::accumulate(dims.begin(), dims.end(), std::uint64_t{1}, std::multiplies<std::uint64_t>());
   if (n != data.size())
     fail(name, "internal error: " + std::to_string(data.size()) + " values for shape of " +
                    std::to_string(n));
@@ -154,8 +172,8 @@ void Group::write(const std::string& name, const std::vector<T>& data,
     H5Pset_chunk(plist.get(), static_cast<int>(chunk.size()), chunk.data());
     H5Pset_deflate(plist.get(), static_cast<unsigned>(gzip));
   }
-  Handle ds(H5Dcreate2(id(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,
-                       plist.get(), H5P_DEFAULT),
+  Handle ds(H5Dcreate2(id(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT, plist.get(),
+                       H5P_DEFAULT),
             H5Dclose);
   if (!ds) fail(name, "cannot create dataset");
   if (n > 0 && H5Dwrite(ds.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
@@ -195,14 +213,15 @@ std::vector<T> Group::read(const std::string& name, std::vector<std::uint64_t>* 
   Handle type(H5Dget_type(ds.get()), H5Tclose);
   const H5T_class_t cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) fail(name, "expected a numeric dataset");
-  const std::uint64_t n = std::accumulate(d.begin(), d.end(), std::uint64_t{1},
-                                          std::multiplies<std::uint64_t>());
+  const std::uint64_t n =
+      std::accumulate(d.begin(), d.end(), std::uint64_t{1}, std::multiplies<std::uint64_t>());
   std::vector<T> out(n);
   Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_type_conv_cb(xfer.get(), strict_conversion, nullptr);
   if (n > 0 && H5Dread(ds.get(), native_type<T>(), H5S_ALL, H5S_ALL, xfer.get(), out.data()) < 0)
-    fail(name, "cannot read dataset as the expected type (a value is out of range, not an "
-               "integer where one is required, or not finite)");
+    fail(name,
+         "cannot read dataset as the expected type (a value is out of range, not an "
+         "integer where one is required, or not finite)");
   if (dims) *dims = d;
   return out;
 }
@@ -213,8 +232,8 @@ std::vector<std::string> Group::read_strings(const std::string& name,
   Handle ds(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
   Handle type(H5Dget_type(ds.get()), H5Tclose);
   if (H5Tget_class(type.get()) != H5T_STRING) fail(name, "expected a string dataset");
-  const std::uint64_t n = std::accumulate(d.begin(), d.end(), std::uint64_t{1},
-                                          std::multiplies<std::uint64_t>());
+  const std::uint64_t n =
+      std::accumulate(d.begin(), d.end(), std::uint64_t{1}, std::multiplies<std::uint64_t>());
   std::vector<std::string> out;
   out.reserve(n);
   Handle space(H5Dget_space(ds.get()), H5Sclose);
@@ -337,11 +356,10 @@ Group open_file(const std::string& path) {
   return Group(file, std::move(root), path, "/");
 }
 
-#define LOIHISIM_H5_INSTANTIATE(T)                                                       \
-  template void Group::write<T>(const std::string&, const std::vector<T>&,               \
-                                const std::vector<std::uint64_t>&, int);                 \
-  template std::vector<T> Group::read<T>(const std::string&, std::vector<std::uint64_t>*) \
-      const;
+#define LOIHISIM_H5_INSTANTIATE(T)                                         \
+  template void Group::write<T>(const std::string&, const std::vector<T>&, \
+                                const std::vector<std::uint64_t>&, int);   \
+  template std::vector<T> Group::read<T>(const std::string&, std::vector<std::uint64_t>*) const;
 LOIHISIM_H5_INSTANTIATE(std::int8_t)
 LOIHISIM_H5_INSTANTIATE(std::uint8_t)
 LOIHISIM_H5_INSTANTIATE(std::int16_t)

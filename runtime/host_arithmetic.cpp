@@ -27,8 +27,8 @@ HostNumberFormat host_number_format_from_string(const std::string& name) {
   if (name == "float32") return {};
   int int_bits = 0, frac_bits = 0;
   char tail = 0;
-  if (std::sscanf(name.c_str(), "q%d.%d%c", &int_bits, &frac_bits, &tail) == 2 &&
-      int_bits >= 0 && frac_bits >= 1 && frac_bits <= 30 && int_bits + frac_bits == 31)
+  if (std::sscanf(name.c_str(), "q%d.%d%c", &int_bits, &frac_bits, &tail) == 2 && int_bits >= 0 &&
+      frac_bits >= 1 && frac_bits <= 30 && int_bits + frac_bits == 31)
     return {true, frac_bits};
   throw InputError("unknown host number format '" + name +
                    "': use float32 or qI.F with I + F = 31 and 1 <= F <= 30 (e.g. q15.16)");
@@ -93,8 +93,7 @@ double HostArithmetic::clamp(double x, double lo, double hi) {
 
 double HostArithmetic::sigmoid(double x) {
   ++counts_.nonlin;
-  if (!fmt_.fixed)
-    return static_cast<double>(1.0f / (1.0f + std::exp(-static_cast<float>(x))));
+  if (!fmt_.fixed) return static_cast<double>(1.0f / (1.0f + std::exp(-static_cast<float>(x))));
   return represent(1.0 / (1.0 + std::exp(-x)));
 }
 
@@ -108,7 +107,9 @@ double HostArithmetic::phi1(double z) {
   return clamp(mul(add(z, represent(2.0)), represent(0.25)), 0.0, 1.0);
 }
 
-double HostArithmetic::phi2(double z) { return clamp(mul(z, represent(0.5)), -1.0, 1.0); }
+double HostArithmetic::phi2(double z) {
+  return clamp(mul(z, represent(0.5)), -1.0, 1.0);
+}
 
 void HostArithmetic::linear(std::span<const double> w, std::span<const double> b,
                             std::span<const double> x, std::span<double> y) {

@@ -48,8 +48,8 @@ class HostArithmetic {
   double add(double a, double b);
   double sub(double a, double b);
   double clamp(double x, double lo, double hi);  // two comparisons
-  double sigmoid(double x);                       // one nonlinearity
-  double tanh(double x);                          // one nonlinearity
+  double sigmoid(double x);                      // one nonlinearity
+  double tanh(double x);                         // one nonlinearity
   // phi1(z) = clip((z + 2) / 4, 0, 1) and phi2(z) = clip(z / 2, -1, 1) of methods.md A: the
   // replacement nonlinearities, built from one add/multiply and a clamp.
   double phi1(double z);

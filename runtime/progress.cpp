@@ -15,7 +15,9 @@ ProgressBar::ProgressBar(std::string label, std::uint64_t total)
       last_draw_(start_),
       tty_(::isatty(STDERR_FILENO) != 0) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  finish();
+}
 
 void ProgressBar::update(std::uint64_t done) {
   const auto now = std::chrono::steady_clock::now();
@@ -47,9 +49,9 @@ void ProgressBar::draw(std::uint64_t done, bool final_line) {
   const int filled = static_cast<int>(frac * kWidth);
   const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
                           std::string(static_cast<std::size_t>(kWidth - filled), '.');
-  const std::string line = fmt::format("{} [{}] {}/{} {:5.1f}% {:.1f}/s {} {:.0f}s", label_, bar,
-                                       done, total_, 100.0 * frac, rate,
-                                       final_line ? "took" : "eta", final_line ? elapsed : eta);
+  const std::string line =
+      fmt::format("{} [{}] {}/{} {:5.1f}% {:.1f}/s {} {:.0f}s", label_, bar, done, total_,
+                  100.0 * frac, rate, final_line ? "took" : "eta", final_line ? elapsed : eta);
   if (tty_)
     fmt::print(stderr, "\r{}{}", line, final_line ? "\n" : "");
   else

@@ -7,10 +7,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/energy.hpp"
 #include "mapper/mapped_image.hpp"
@@ -42,12 +41,12 @@ struct RunReport {
   double accuracy = 0;
   double wall_seconds = 0;
 
-  core::EnergyBreakdown chip;     // summed over all samples
-  std::int64_t host_fj = 0;       // summed
-  HostOpCounts host_ops;          // summed
-  std::int64_t chip_steps = 0;    // summed
-  std::int64_t chip_ps = 0;       // summed step times
-  std::int64_t host_ps = 0;       // summed host busy time
+  core::EnergyBreakdown chip;   // summed over all samples
+  std::int64_t host_fj = 0;     // summed
+  HostOpCounts host_ops;        // summed
+  std::int64_t chip_steps = 0;  // summed
+  std::int64_t chip_ps = 0;     // summed step times
+  std::int64_t host_ps = 0;     // summed host busy time
   std::int64_t min_latency_ps = 0, max_latency_ps = 0;
 
   std::vector<PopulationActivity> populations;

@@ -2,6 +2,8 @@
 
 namespace loihisim {
 
-const char* version() { return LOIHISIM_VERSION; }
+const char* version() {
+  return LOIHISIM_VERSION;
+}
 
 }  // namespace loihisim

@@ -4,9 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "runtime/h5_file.hpp"
 
@@ -69,8 +68,8 @@ TEST_CASE("core-run --arch loihi1 rejects Loihi 2 behaviours; loihi2 accepts the
   CHECK_FALSE(fs::exists(h5));
   CHECK(run_cli("core-run " + spec.string() + " --arch loihi2 --out " + h5, &out) == 0);
   CHECK(fs::exists(h5));
-  CHECK(run_cli("core-run " + spec.string() + " --report " + (dir / "r.json").string() +
-                    " --out " + h5,
-                &out) == 2);
+  CHECK(run_cli(
+            "core-run " + spec.string() + " --report " + (dir / "r.json").string() + " --out " + h5,
+            &out) == 2);
   CHECK(out.find("needs --arch") != std::string::npos);
 }

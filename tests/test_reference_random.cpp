@@ -231,16 +231,15 @@ class Reference {
         const i64 q = plain::wrap(input[i], 21);
         cover_.q_wrap |= q != input[i];
         // Active: any input (the join's counted as the child's v in 23 bits + sign), u, v or bias.
-        const i64 join_in =
-            cx.join_source >= 0 ? plain::wrap(s.v[static_cast<std::size_t>(cx.join_source)], 23)
+        const i64 join_in = cx.join_source >= 0
+                                ? plain::wrap(s.v[static_cast<std::size_t>(cx.join_source)], 23)
                                 : 0;
         s.counts.cx_active +=
             (q != 0 || join_in != 0 || s.u[i] != 0 || s.v[i] != 0 || bias != 0) ? 1 : 0;
 
         // A join reads the child's v of this step: the child has a lower index, so the loop
         // has updated it already (Loihi updates a core's compartments in index order).
-        const i64 child_v =
-            cx.join_source >= 0 ? s.v[static_cast<std::size_t>(cx.join_source)] : 0;
+        const i64 child_v = cx.join_source >= 0 ? s.v[static_cast<std::size_t>(cx.join_source)] : 0;
         const i64 u_sum = plain::decay(s.u[i], 4096 - 1 - p.decay_u) + q + child_v;
         s.u[i] = plain::wrap(u_sum, 23);
         cover_.u_wrap |= s.u[i] != u_sum;

@@ -50,9 +50,9 @@ TEST_CASE("worked trace 1 (nengo-loihi and Lava agree)") {
   CHECK(tr.u == std::vector<std::int32_t>{0,     9600,  16797, 22193, 26239, 29272, 21946,
                                           16454, 12336, 9248,  6933,  5198,  3897,  2921,
                                           2190,  1641,  1230,  922,   691,   518});
-  CHECK(tr.v == std::vector<std::int32_t>{40,    9677,  0,     0,     0,     0,    0,
-                                          16494, 0,     9288,  15680, 0,     3937, 6651,
-                                          8465,  9616,  10285, 10604, 10672, 10563});
+  CHECK(tr.v == std::vector<std::int32_t>{40,    9677, 0,     0,     0,     0,    0,
+                                          16494, 0,    9288,  15680, 0,     3937, 6651,
+                                          8465,  9616, 10285, 10604, 10672, 10563});
   CHECK(tr.spikes == std::set<int>{3, 4, 5, 6, 7, 9, 12});
 }
 
@@ -78,11 +78,9 @@ TEST_CASE("worked trace 2 (refractory period and vmin)") {
   for (int t : {8, 9, 10}) raster[static_cast<std::size_t>(t - 1)].push_back(1);
 
   const Trace tr = run_single(cfg, raster, 16);
-  CHECK(tr.u == std::vector<std::int32_t>{0,     2368,  4498,   6415,   8140,  7325,
-                                          6591,  5931,  -1127,  -7478,  -13193, -9504,
-                                          -8552, -7695, -6924,  -6230});
-  CHECK(tr.v == std::vector<std::int32_t>{-6,    2357,  0,     0,     0,     0,     0,    0,
-                                          -1023, -1023, -1023, -1023, -1023, -1023, -1023,
-                                          -1023});
+  CHECK(tr.u == std::vector<std::int32_t>{0, 2368, 4498, 6415, 8140, 7325, 6591, 5931, -1127, -7478,
+                                          -13193, -9504, -8552, -7695, -6924, -6230});
+  CHECK(tr.v == std::vector<std::int32_t>{-6, 2357, 0, 0, 0, 0, 0, 0, -1023, -1023, -1023, -1023,
+                                          -1023, -1023, -1023, -1023});
   CHECK(tr.spikes == std::set<int>{3, 6});
 }

@@ -11,10 +11,10 @@
 #include "models/lstm_weights.hpp"
 #include "runtime/atomic_output.hpp"
 #include "runtime/baseline_report.hpp"
-#include "runtime/summary_file.hpp"
 #include "runtime/cpu_profile_io.hpp"
 #include "runtime/datasets.hpp"
 #include "runtime/errors.hpp"
+#include "runtime/summary_file.hpp"
 #include "tools/commands.hpp"
 
 namespace loihisim::tools {

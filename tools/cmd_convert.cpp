@@ -93,8 +93,8 @@ void run_convert(const ConvertOptions& o) {
       "hidden, {} classes).\n"
       "{}",
       o.weights, o.steps, o.arch, models::to_string(opt.neuron), o.generator_start,
-      o.bias_shift ? " --bias-shift" : "", o.out, o.weights,
-      models::to_string(w.cell), w.input_size, w.hidden_size, w.classes, h.notes.front());
+      o.bias_shift ? " --bias-shift" : "", o.out, o.weights, models::to_string(w.cell),
+      w.input_size, w.hidden_size, w.classes, h.notes.front());
   mapper::write_network(h.network, network_file);
   models::write_hybrid_model(model_file.string(), network_file.string(), m);
 

@@ -11,11 +11,11 @@
 #include "core/chip_accountant.hpp"
 #include "runtime/arch_io.hpp"
 #include "runtime/atomic_output.hpp"
-#include "runtime/report.hpp"
 #include "runtime/core_run.hpp"
 #include "runtime/core_spec_io.hpp"
 #include "runtime/errors.hpp"
 #include "runtime/h5_file.hpp"
+#include "runtime/report.hpp"
 #include "tools/commands.hpp"
 
 namespace loihisim::tools {

@@ -273,95 +273,69 @@ TEST_CASE("hybrid LSTM: a dendrite deep below zero that jumps to just above thre
   CHECK(fired(chip, soma));
 }
 
-TEST_CASE("hybrid LSTM: a dendrite held at its floor never makes the soma fire") {
-  // 16 inputs of weight -1 (W_int -254) into gate i, all spiking every step: the dendrite goes
-  // down by 64 (16 x 254 - 512) per step to its floor -(2^22 - 1) and stays there. The soma's
-  // u + bias is v_dendrite - 32, which must not wrap; no gate neuron may fire, on loihi1 and
-  // loihi2 alike, and with the drive removed both climb back identically.
+namespace {
+
+// Gate i of a one-unit hybrid whose 16 inputs all have weight `weight` (everything else 0, bias
+// 0), on loihi1 (two compartments) and loihi2 (native), against the ideal neuron: every input
+// spikes in each of the first `drive_steps` of `steps` steps. The three must fire alike at
+// every step; returns the ideal neuron's spikes, and leaves its state in `ideal`.
+int drive_gate_i(float weight, int steps, int drive_steps, IdealGates& ideal) {
   const int I = 16;
   models::LstmWeights w = random_weights(I, 1, 4);
   std::fill(w.w_ih.begin(), w.w_ih.end(), 0.0f);
   std::fill(w.w_hh.begin(), w.w_hh.end(), 0.0f);
-  for (int j = 0; j < I; ++j) w.w_ih[static_cast<std::size_t>(j)] = -1.0f;  // gate i
+  for (int j = 0; j < I; ++j) w.w_ih[static_cast<std::size_t>(j)] = weight;  // gate i's row
   w.bias[0] = 0.0f;
   models::HybridLstmOptions two, native;
   native.neuron = models::GateNeuron::kNative;
-  const auto img1 =
+  const mapper::MappedImage images[2] = {
       mapper::map_network(models::convert_hybrid_lstm(w, two).network, load_architecture("loihi1"))
-          .image;
-  const auto img2 = mapper::map_network(models::convert_hybrid_lstm(w, native).network,
-                                        load_architecture("loihi2"))
-                        .image;
-  core::Chip chip1(mapper::chip_config(img1)), chip2(mapper::chip_config(img2));
-  const auto drive = [](core::Chip& chip, const mapper::MappedImage& img) {
-    const auto& x = img.input_ports[0];
-    for (std::size_t a = 0; a < x.axons.size(); ++a)
-      chip.inject_same_step(x.axons[a].core, {x.axons[a].axon, 1});
-  };
-  IdealGates ideal(1);
-  int fired1 = 0, fired2 = 0, want = 0;
-  for (int t = 0; t < 500; ++t) {
-    const bool on = t < 300;  // 300 steps of drive: far beyond the floor (about 17 steps)
-    if (on) {
-      drive(chip1, img1);
-      drive(chip2, img2);
+          .image,
+      mapper::map_network(models::convert_hybrid_lstm(w, native).network,
+                          load_architecture("loihi2"))
+          .image};
+  core::Chip chips[2] = {core::Chip(mapper::chip_config(images[0])),
+                         core::Chip(mapper::chip_config(images[1]))};
+  const std::int64_t input = 64 * I * models::hybrid_weight(weight);
+  int want = 0, fired_count[2] = {0, 0};
+  for (int t = 0; t < steps; ++t) {
+    const bool on = t < drive_steps;
+    for (int k = 0; k < 2; ++k) {
+      const auto& x = images[k].input_ports[0];
+      for (std::size_t a = 0; on && a < x.axons.size(); ++a)
+        chips[k].inject_same_step(x.axons[a].core, {x.axons[a].axon, 1});
+      chips[k].step();
+      fired_count[k] += fired(chips[k], images[k].output_ports[0].neurons[0]) ? 1 : 0;
     }
-    chip1.step();
-    chip2.step();
-    const std::int64_t in = 64 * 512 + (on ? 64 * I * -254 : 0);
-    want += ideal.step({in, 0, 0, 0}, 1)[0];
-    fired1 += fired(chip1, img1.output_ports[0].neurons[0]) ? 1 : 0;
-    fired2 += fired(chip2, img2.output_ports[0].neurons[0]) ? 1 : 0;
+    want += ideal.step({64 * 512 + (on ? input : 0), 0, 0, 0}, 1)[0];
     CAPTURE(t);
-    REQUIRE(fired1 == want);
-    REQUIRE(fired2 == want);
+    REQUIRE(fired_count[0] == want);  // loihi1
+    REQUIRE(fired_count[1] == want);  // loihi2
   }
+  return want;
+}
+
+}  // namespace
+
+TEST_CASE("hybrid LSTM: a dendrite held at its floor never makes the soma fire") {
+  // 16 inputs of weight -1 (W_int -254) into gate i, all spiking every step: the dendrite goes
+  // down by 64 (16 x 254 - 512) per step to its floor -(2^22 - 1) and stays there. The soma's
+  // u + bias is v_dendrite - vth, which must not wrap: no spike while driven, and with the drive
+  // removed (the bias alone) loihi1, loihi2 and the ideal climb back and fire alike.
+  IdealGates ideal(1);
+  const int spikes = drive_gate_i(-1.0f, 500, 300, ideal);  // the floor is reached in ~17 steps
   CHECK(ideal.v[0] != 0);
-  CHECK(want > 0);  // the 200 steps without drive (the bias alone) climb back above threshold
+  CHECK(spikes > 0);
 }
 
 TEST_CASE("hybrid LSTM: a gate driven far above one spike per step saturates, never resets") {
   // 16 inputs of weight +1 (W_int 254) into gate i, all spiking every step: the ideal neuron
   // fires every step and stores the excess (16 x 254 x 64 + 512 x 64 - 65536 per step) up to its
   // ceiling 2^21 - 1. The dendrite must never reach its own threshold (it would fire and reset
-  // to zero); loihi1, loihi2 and the ideal fire alike, during the drive and after it (the
-  // stored excess keeps the neuron firing for a while).
-  const int I = 16;
-  models::LstmWeights w = random_weights(I, 1, 5);
-  std::fill(w.w_ih.begin(), w.w_ih.end(), 0.0f);
-  std::fill(w.w_hh.begin(), w.w_hh.end(), 0.0f);
-  for (int j = 0; j < I; ++j) w.w_ih[static_cast<std::size_t>(j)] = 1.0f;  // gate i
-  w.bias[0] = 0.0f;
-  models::HybridLstmOptions two, native;
-  native.neuron = models::GateNeuron::kNative;
-  const auto img1 =
-      mapper::map_network(models::convert_hybrid_lstm(w, two).network, load_architecture("loihi1"))
-          .image;
-  const auto img2 = mapper::map_network(models::convert_hybrid_lstm(w, native).network,
-                                        load_architecture("loihi2"))
-                        .image;
-  core::Chip chip1(mapper::chip_config(img1)), chip2(mapper::chip_config(img2));
+  // to zero); loihi1, loihi2 and the ideal fire alike, during the 1,000 steps of drive (whose
+  // excess alone would pass 2^23 by far) and after (the stored excess keeps it firing).
   IdealGates ideal(1);
-  int fired1 = 0, fired2 = 0, want = 0;
-  for (int t = 0; t < 1200; ++t) {
-    const bool on = t < 1000;  // 1000 steps of drive: the excess alone would pass 2^23 by far
-    if (on)
-      for (auto* c : {&chip1, &chip2}) {
-        const auto& img = c == &chip1 ? img1 : img2;
-        const auto& x = img.input_ports[0];
-        for (std::size_t a = 0; a < x.axons.size(); ++a)
-          c->inject_same_step(x.axons[a].core, {x.axons[a].axon, 1});
-      }
-    chip1.step();
-    chip2.step();
-    want += ideal.step({64 * 512 + (on ? 64 * I * 254 : 0), 0, 0, 0}, 1)[0];
-    fired1 += fired(chip1, img1.output_ports[0].neurons[0]) ? 1 : 0;
-    fired2 += fired(chip2, img2.output_ports[0].neurons[0]) ? 1 : 0;
-    CAPTURE(t);
-    REQUIRE(fired1 == want);
-    REQUIRE(fired2 == want);
-  }
-  CHECK(want > 1000);  // every step of the drive, and more after it
+  CHECK(drive_gate_i(1.0f, 1200, 1000, ideal) > 1000);
 }
 
 TEST_CASE("hybrid LSTM: the hard-reset gates are a different neuron (below the ideal rate)") {

@@ -15,6 +15,7 @@
 #include "runtime/atomic_output.hpp"
 #include "runtime/errors.hpp"
 #include "tools/commands.hpp"
+#include "tools/model_paths.hpp"
 
 namespace loihisim::tools {
 namespace {
@@ -36,20 +37,13 @@ struct ConvertOptions {
   std::string generator_start = "half";
 };
 
-fs::path network_path_for(const fs::path& model) {
-  fs::path b = model;
-  if (b.extension() == ".yaml" || b.extension() == ".yml") b.replace_extension();
-  if (b.extension() == ".model") b.replace_extension();
-  return b.string() + ".network.yaml";
-}
-
 void run_convert(const ConvertOptions& o) {
   if (o.method != "hybrid-lstm")
     throw InputError("--method '" + o.method + "': the converter knows hybrid-lstm");
   if (o.steps < 1 || o.steps > (1 << 20))
     throw InputError(fmt::format("--steps {}: T must be in 1..{}", o.steps, 1 << 20));
   const fs::path model_file = o.out;
-  const fs::path network_file = network_path_for(model_file);
+  const fs::path network_file = model_base(model_file).string() + ".network.yaml";
   check_output_path(model_file, "--out");
   const core::Architecture arch = load_architecture(o.arch);
   const models::LstmWeights w = models::read_lstm_weights(o.weights);
@@ -68,7 +62,7 @@ void run_convert(const ConvertOptions& o) {
   opt.signed_input = o.signed_input == "auto" ? w.input_scaling.find("[0, 1]") == std::string::npos
                                               : o.signed_input == "yes";
   models::HybridLstm h = models::convert_hybrid_lstm(w, opt);
-  const std::string stem = model_file.stem().replace_extension().string();
+  const std::string stem = model_base(model_file).filename().string();
   h.network.name = stem.empty() ? "hybrid_lstm" : stem;
 
   // Map once now: a network that does not fit fails here, naming the limit, before any file

@@ -19,6 +19,7 @@
 #include "runtime/atomic_output.hpp"
 #include "runtime/errors.hpp"
 #include "tools/commands.hpp"
+#include "tools/model_paths.hpp"
 
 namespace loihisim::tools {
 namespace {
@@ -44,14 +45,6 @@ struct ImportNirOptions {
   std::string placer = "metis";
   bool quiet = false;
 };
-
-// out/lif.model.yaml -> out/lif (the other files are named from it).
-fs::path base_of(const fs::path& out) {
-  fs::path b = out;
-  if (b.extension() == ".yaml" || b.extension() == ".yml") b.replace_extension();
-  if (b.extension() == ".model") b.replace_extension();
-  return b;
-}
 
 std::string command_line(const ImportNirOptions& o) {
   std::string c = fmt::format("loihisim import-nir {} --out {} --arch {} --dt {}", o.graph, o.out,
@@ -105,7 +98,7 @@ void run_import(const ImportNirOptions& opt) {
   if (opt.synthetic_steps > 0 && !opt.input.empty())
     throw InputError("give --synthetic-input or --input, not both");
   const fs::path model_file = opt.out;
-  const fs::path base = base_of(model_file);
+  const fs::path base = model_base(model_file);
   const fs::path network_file = base.string() + ".network.yaml";
   const fs::path report_file = base.string() + ".quant.yaml";
   const fs::path input_file =

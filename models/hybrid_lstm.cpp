@@ -342,7 +342,8 @@ void write_hybrid_model(const std::string& model_file, const std::string& networ
   t += fmt::format("name: {}\n", yaml_quoted(m.name));
   t += fmt::format("network: {}\n", yaml_quoted(relative_to(network_file, model_file)));
   t += "placer: metis\n";
-  t += fmt::format("dataset: {{name: {}, split: test, layout: {}}}\n", m.dataset, m.layout);
+  t += fmt::format("dataset: {{name: {}, split: test, layout: {}{}}}\n", m.dataset, m.layout,
+                   m.scaling == "unit" ? "" : ", scaling: " + m.scaling);
   t += fmt::format("steps_per_symbol: {}\n", m.steps_per_symbol);
   t += "reset: symbol\n";
   t += "input_timing: same_step   # the gates integrate all T steps of the generators' spikes\n";

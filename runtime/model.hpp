@@ -17,6 +17,7 @@ struct DatasetSpec {
   std::string name;
   std::string split = "test";
   std::string layout = "row";
+  std::string scaling = "unit";  // "unit" | "signed" (InputScaling)
   // ...or an HDF5 file with `values` (samples x symbols x symbol_size, float) and `labels`
   // (samples, integer) and an integer attribute `num_classes` (path relative to the model file).
   std::filesystem::path file;

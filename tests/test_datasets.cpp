@@ -2,6 +2,7 @@
 // below were printed by that Python implementation (see docs/datasets.md for the command).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "runtime/datasets.hpp"
@@ -62,4 +63,32 @@ TEST_CASE("dataset errors name the file") {
                   InputError);
   CHECK_THROWS_WITH_AS(read_idx("/nonexistent.gz"), doctest::Contains("/nonexistent.gz"),
                        InputError);
+}
+
+TEST_CASE("signed input scaling: 2 x - 1 of every value, named, read from weight attributes") {
+  const auto cache = default_data_cache();
+  const auto unit = load_dataset("mnist", cache, "test", SequenceLayout::kPixel);
+  const auto sgn = load_dataset("mnist", cache, "test", SequenceLayout::kPixel, InputScaling::kSigned);
+  REQUIRE(sgn.values.size() == unit.values.size());
+  CHECK(sgn.name == unit.name + "/signed");
+  CHECK(sgn.labels == unit.labels);
+  float lo = 1.0f, hi = -1.0f;
+  bool exact = true;
+  for (std::size_t i = 0; i < unit.values.size(); ++i) {
+    // float32 like numpy's 2.0 * x - 1.0 on a float32 array: 2 x exact, then one rounding.
+    exact = exact && sgn.values[i] == static_cast<float>(2.0 * double{unit.values[i]} - 1.0);
+    lo = std::min(lo, sgn.values[i]);
+    hi = std::max(hi, sgn.values[i]);
+  }
+  CHECK(exact);
+  CHECK(lo == -1.0f);  // background pixels
+  CHECK(hi == 1.0f);
+
+  CHECK(input_scaling_from_attribute("", "w.h5") == InputScaling::kUnit);
+  CHECK(input_scaling_from_attribute("x / 255, in [0, 1]", "w.h5") == InputScaling::kUnit);
+  CHECK(input_scaling_from_attribute("2 x / 255 - 1, in [-1, 1]", "w.h5") == InputScaling::kSigned);
+  CHECK_THROWS_WITH_AS(input_scaling_from_attribute("x / 127.5", "w.h5"),
+                       doctest::Contains("w.h5: attribute input_scaling 'x / 127.5'"), InputError);
+  CHECK(input_scaling_from_string("signed") == InputScaling::kSigned);
+  CHECK_THROWS_WITH_AS(input_scaling_from_string("log"), doctest::Contains("'log'"), InputError);
 }

@@ -369,7 +369,7 @@ TEST_CASE("hybrid LSTM: the committed MNIST weights give the same spikes on loih
   const auto img1 = mapper::map_network(models::convert_hybrid_lstm(w, two).network, loihi1).image;
   const auto img2 =
       mapper::map_network(models::convert_hybrid_lstm(w, native).network, loihi2).image;
-  const auto data = load_model_dataset({"mnist", "test", "row", {}}, default_data_cache());
+  const auto data = load_model_dataset({"mnist", "test", "row", "unit", {}}, default_data_cache());
   InferenceOptions o;
   o.steps_per_symbol = 16;
   o.input_timing = InputTiming::kSameStep;

@@ -297,6 +297,9 @@ TEST_CASE("loihisim run: bad input exits non-zero, names the problem, writes not
        "prediction: score\n",
        "has 8 neurons but the inputs have 28"},
       {good + "host: {format: q10.10}\n", "q10.10"},
+      {"name: t\nnetwork: tiny.network.yaml\ndataset: {name: mnist, scaling: log}\n"
+       "steps_per_symbol: 8\nprediction: score\n",
+       "dataset.scaling"},
       {"name: [t\n", "malformed YAML"},
   };
   for (const auto& c : cases) {

@@ -49,7 +49,8 @@ void run(const BaselineCliOptions& opt) {
     throw InputError(opt.weights + ": no 'layout' attribute: give --layout row|pixel");
   const SequenceDataset data =
       load_dataset(dataset, opt.cache.empty() ? default_data_cache() : opt.cache, opt.split,
-                   sequence_layout_from_string(layout));
+                   sequence_layout_from_string(layout),
+                   input_scaling_from_attribute(w.input_scaling, opt.weights));
 
   BaselineOptions bo;
   bo.samples = opt.samples;

@@ -13,6 +13,7 @@
 #include "models/lstm_weights.hpp"
 #include "runtime/arch_io.hpp"
 #include "runtime/atomic_output.hpp"
+#include "runtime/datasets.hpp"
 #include "runtime/errors.hpp"
 #include "tools/commands.hpp"
 #include "tools/model_paths.hpp"
@@ -55,12 +56,17 @@ void run_convert(const ConvertOptions& o) {
   } else {
     opt.neuron = models::gate_neuron_from_string(o.neuron);
   }
-  // Inputs in [0, 1] (what tools/train_lstm.py records) need no negative port.
+  // Inputs in [0, 1] (the default of tools/train_lstm.py) need no negative port.
+  const InputScaling scaling = input_scaling_from_attribute(w.input_scaling, o.weights);
   opt.bias_shift = o.bias_shift;
   opt.generator_half_start = o.generator_start == "half";
   opt.steps = o.steps;
-  opt.signed_input = o.signed_input == "auto" ? w.input_scaling.find("[0, 1]") == std::string::npos
-                                              : o.signed_input == "yes";
+  if (scaling == InputScaling::kSigned && o.signed_input == "no")
+    throw InputError(o.weights +
+                     ": the inputs are scaled into [-1, 1] (attribute input_scaling), so "
+                     "--signed-input no would drop every negative value");
+  opt.signed_input =
+      o.signed_input == "auto" ? scaling == InputScaling::kSigned : o.signed_input == "yes";
   models::HybridLstm h = models::convert_hybrid_lstm(w, opt);
   const std::string stem = model_base(model_file).filename().string();
   h.network.name = stem.empty() ? "hybrid_lstm" : stem;
@@ -73,6 +79,7 @@ void run_convert(const ConvertOptions& o) {
   m.name = h.network.name;
   m.dataset = !o.dataset.empty() ? o.dataset : w.dataset;
   m.layout = !o.layout.empty() ? o.layout : w.sequence_layout;
+  m.scaling = to_string(scaling);
   if (m.dataset.empty() || m.layout.empty())
     throw InputError(o.weights +
                      ": the file does not say which dataset and layout it was trained on "

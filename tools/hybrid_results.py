@@ -201,16 +201,21 @@ def main():
 
     # ---------------------------------------------------------------- pixel-wise MNIST
     pixel_w = W("mnist_pixel_modified.h5")
+    pixel_std_w = W("mnist_pixel_standard.h5")
     pT = [32] if q else [128, 512]
-    pruns, pcmp, pbase = {}, {}, None
-    pixel_epochs = "?"
+    pruns, pcmp, pbase, pbase_std = {}, {}, None, None
+    pixel_attrs = {}
     if os.path.exists(pixel_w):
         import h5py
         with h5py.File(pixel_w) as f:
-            pixel_epochs = int(f.attrs["epochs"])
+            pixel_attrs = {k: f.attrs[k] for k in ("epochs", "command")}
         pbase, pbase_path = R.baseline(pixel_w, n_pixel, "mnist-pixel-modified")
-        pruns = {T: R.hybrid(pixel_w, T, "loihi1", n_pixel, "mnist-pixel") for T in pT}
-        pcmp = {T: R.compare(v[1], pbase_path, "mnist-pixel-T%d-loihi1" % T) for T, v in pruns.items()}
+        if os.path.exists(pixel_std_w):
+            pbase_std, _ = R.baseline(pixel_std_w, n_pixel, "mnist-pixel-standard")
+        pruns = {(a, T): R.hybrid(pixel_w, T, a, n_pixel, "mnist-pixel")
+                 for a in ("loihi1", "loihi2") for T in pT}
+        pcmp = {k: R.compare(v[1], pbase_path, "mnist-pixel-T%d-%s" % (k[1], k[0]))
+                for k, v in pruns.items()}
 
     # ---------------------------------------------------------------- the document
     def tuned(b):
@@ -358,22 +363,35 @@ def main():
     md("## Pixel-wise MNIST (784 symbols of 1 pixel), first %d test digits" % n_pixel)
     md("")
     if pruns:
-        md("The pixel-wise LSTM was trained for only %s epochs on the 8,000 training digits "
-           "(about 30 min per epoch on this machine), so its ANN accuracy is far below the "
-           "paper's %.2f %%: the rows show the hybrid against its own ANN. A subset of %d test "
-           "digits, because one inference at T = 512 is 401,408 chip steps." % (
-               pixel_epochs, PAPER_PIXEL_ANN, n_pixel))
+        md("The pixel-wise modified LSTM was trained for %d epochs on the 8,000 training digits "
+           "(`%s`, about a minute per epoch with the hand-written back-propagation through time), "
+           "far less than the paper's training on MNIST's 60,000, so its ANN accuracy is below "
+           "the paper's %.2f %%: the rows show the hybrid against its own ANN. A subset of the "
+           "first %d test digits, because one inference at T = 512 is 401,408 chip steps." % (
+               int(pixel_attrs["epochs"]), pixel_attrs["command"], PAPER_PIXEL_ANN, n_pixel))
         md("")
-        md("ANN modified on the same digits: %.2f %%. Paper hybrid: %s." % (
-            base_acc(pbase), ", ".join("T = %d: %.2f" % kv for kv in PAPER_PIXEL.items())))
+        md("| T | ANN standard | ANN modified | hybrid loihi1 | hybrid loihi2 | paper hybrid (ANN %.2f) |" % PAPER_PIXEL_ANN)
+        md("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for T in pT:
+            md("| %d | %s | %.2f | **%.2f** | %.2f | %s |" % (
+                T, "%.2f" % base_acc(pbase_std) if pbase_std else "not trained", base_acc(pbase),
+                acc(pruns[("loihi1", T)][0]), acc(pruns[("loihi2", T)][0]),
+                "%.2f" % PAPER_PIXEL[T] if T in PAPER_PIXEL else "-"))
+        md("")
+        prow = []
+        for T in pT:
+            same, same_pred, n = same_spikes(pruns[("loihi1", T)][2], pruns[("loihi2", T)][2])
+            prow.append("T = %d: %d / %d samples with identical gate spike counts" % (T, same, n))
+        md("loihi1 (two-compartment gates) against loihi2 (native soft reset): " + "; ".join(prow) + ".")
         md("")
         md("\n".join(COST_HEADER))
-        md("\n".join(cost_rows([(T, pruns[T][0]) for T in pT], pcmp, "loihi1")))
+        for arch in ("loihi1", "loihi2"):
+            md("\n".join(cost_rows([(T, pruns[(arch, T)][0]) for T in pT],
+                                   {T: pcmp[(arch, T)] for T in pT}, arch)))
     else:
         md("Not produced: the pixel-wise model is not trained yet "
-           "(`models/weights/mnist_pixel_modified.h5` is missing). One epoch takes about 40 "
-           "minutes on this machine and the first ones leave it at chance; the training command "
-           "is resumable across sessions ([models/weights/README.md](../models/weights/README.md)).")
+           "(`models/weights/mnist_pixel_modified.h5` is missing); the training command is in "
+           "[models/weights/README.md](../models/weights/README.md).")
     md("")
 
     # The NIR results: written with their analysis in results-nir.md (numbers from

@@ -17,8 +17,8 @@ Linear(128, 10) classifier, RMSprop lr 1e-3, batch 128, gradient-norm clip 1.0, 
 
 Gradients: --engine autograd (PyTorch; the committed row-wise files) or manual, a hand-written
 back-propagation through time that forms the same gradients (checked against autograd by
---check-gradients, which the CI smoke test runs) about 40x faster on 784-step pixel-wise
-sequences.
+--check-gradients, which the CI smoke test runs), 64 s instead of about 40 minutes per epoch of
+pixel-wise MNIST at batch 32 on one core here.
 
 Output HDF5 (PyTorch nn.LSTM naming, documented in docs/weights-format.md):
   lstm/weight_ih_l0 (4H x in), lstm/weight_hh_l0 (4H x H), lstm/bias_ih_l0, lstm/bias_hh_l0 (4H),
@@ -331,6 +331,11 @@ def main():
                     help="unit: x / 255 in [0, 1] (the committed row-wise files); signed: "
                          "2 x / 255 - 1 in [-1, 1] (methods.md A), which lets a constant "
                          "background drive the gates")
+    ap.add_argument("--forget-input-init", type=float, default=None, metavar="W",
+                    help="set every input weight of the forget gate to W at the start (not part "
+                         "of methods.md A; for pixel-wise training with signed inputs: W = -1 "
+                         "makes f = phi1(1 + 1) = 1 on the -1 background, so memory lasts from "
+                         "the first update instead of fading by 3/4 per pixel)")
     ap.add_argument("--out")
     args = ap.parse_args()
     if args.check_gradients:
@@ -353,6 +358,9 @@ def main():
     opt = torch.optim.RMSprop(model.parameters(), lr=args.lr)
     loss_fn = torch.nn.CrossEntropyLoss()
     rng = np.random.default_rng(args.seed)
+    if args.forget_input_init is not None:
+        with torch.no_grad():
+            model.weight_ih[args.hidden:2 * args.hidden] = args.forget_input_init
     if args.cell == "modified":
         model.clip_parameters()
     first_epoch = 0

@@ -80,8 +80,8 @@ HybridLstm convert_hybrid_lstm(const LstmWeights& w, const HybridLstmOptions& op
 // What the model file for `loihisim run` needs besides the network.
 struct HybridModelFile {
   std::string name;
-  std::string dataset;  // "mnist" | "fashion"
-  std::string layout;   // "row" | "pixel"
+  std::string dataset;           // "mnist" | "fashion"
+  std::string layout;            // "row" | "pixel"
   std::string scaling = "unit";  // "unit" | "signed": the dataset's input scaling
   int steps_per_symbol = 32;
   std::string host_format = "float32";

@@ -50,7 +50,9 @@ InputScaling input_scaling_from_string(const std::string& name) {
   throw InputError("unknown input scaling '" + name + "' (unit, signed)");
 }
 
-const char* to_string(InputScaling s) { return s == InputScaling::kUnit ? "unit" : "signed"; }
+const char* to_string(InputScaling s) {
+  return s == InputScaling::kUnit ? "unit" : "signed";
+}
 
 InputScaling input_scaling_from_attribute(const std::string& text, const std::string& where) {
   if (text.empty() || text.find("in [0, 1]") != std::string::npos) return InputScaling::kUnit;

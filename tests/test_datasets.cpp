@@ -68,7 +68,8 @@ TEST_CASE("dataset errors name the file") {
 TEST_CASE("signed input scaling: 2 x - 1 of every value, named, read from weight attributes") {
   const auto cache = default_data_cache();
   const auto unit = load_dataset("mnist", cache, "test", SequenceLayout::kPixel);
-  const auto sgn = load_dataset("mnist", cache, "test", SequenceLayout::kPixel, InputScaling::kSigned);
+  const auto sgn =
+      load_dataset("mnist", cache, "test", SequenceLayout::kPixel, InputScaling::kSigned);
   REQUIRE(sgn.values.size() == unit.values.size());
   CHECK(sgn.name == unit.name + "/signed");
   CHECK(sgn.labels == unit.labels);

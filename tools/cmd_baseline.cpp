@@ -26,6 +26,7 @@ struct BaselineCliOptions {
   std::string layout;   // default: the weight file's attribute
   std::string split = "test";
   std::uint64_t samples = 2000;
+  std::uint64_t every = 1;
   std::uint64_t warmup = 50;
   std::vector<std::string> profiles{"horowitz45", "system_i7"};
   std::string rapl = "auto";
@@ -48,9 +49,10 @@ void run(const BaselineCliOptions& opt) {
   if (layout.empty())
     throw InputError(opt.weights + ": no 'layout' attribute: give --layout row|pixel");
   const SequenceDataset data =
-      load_dataset(dataset, opt.cache.empty() ? default_data_cache() : opt.cache, opt.split,
-                   sequence_layout_from_string(layout),
-                   input_scaling_from_attribute(w.input_scaling, opt.weights));
+      every_kth_sample(load_dataset(dataset, opt.cache.empty() ? default_data_cache() : opt.cache,
+                                    opt.split, sequence_layout_from_string(layout),
+                                    input_scaling_from_attribute(w.input_scaling, opt.weights)),
+                       opt.every);
 
   BaselineOptions bo;
   bo.samples = opt.samples;
@@ -87,6 +89,9 @@ void register_baseline(CLI::App& app) {
   cmd->add_option("--samples", opt->samples, "The first N samples (0: all)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_option("--every", opt->every,
+                  "Take every K-th sample of the dataset (before --samples), as `run --every`")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--warmup", opt->warmup, "Untimed inferences before timing")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

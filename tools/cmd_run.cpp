@@ -36,6 +36,7 @@ struct RunCliOptions {
   std::string model;
   std::string arch = "loihi1";
   std::uint64_t samples = 0;
+  std::uint64_t every = 1;
   int threads = 1;
   std::string out;
   std::string report;
@@ -62,8 +63,9 @@ void run(const RunCliOptions& opt) {
     mo.compare_placers = false;
     image = mapper::map_network(net, arch, mo).image;
   }
-  const SequenceDataset data =
-      load_model_dataset(model.dataset, opt.cache.empty() ? default_data_cache() : opt.cache);
+  const SequenceDataset data = every_kth_sample(
+      load_model_dataset(model.dataset, opt.cache.empty() ? default_data_cache() : opt.cache),
+      opt.every);
 
   InferenceOptions io = inference_options(model, arch);
   io.samples = opt.samples;
@@ -110,6 +112,10 @@ void register_run(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--samples", opt->samples, "Run only the first N samples (0: all)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--every", opt->every,
+                  "Take every K-th sample of the dataset (before --samples): subsets with the "
+                  "class mix, as the MNIST test split is in class order")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", opt->threads, "Worker threads (results do not depend on it)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();

@@ -69,22 +69,24 @@ class Runner:
         with open(path) as f:
             return json.load(f)
 
-    def baseline(self, weights, samples, tag):
-        name = "baseline-%s-%d.json" % (tag, samples)
+    def baseline(self, weights, samples, tag, every=1):
+        sub = ["--every", str(every)] if every > 1 else []
+        name = "baseline-%s-%d%s.json" % (tag, samples, "-every%d" % every if every > 1 else "")
         path = os.path.join(self.work, name)
-        return self.cached(name, [[self.cli, "baseline", weights, "--samples", str(samples),
-                                   "--rapl", "auto", "--report", path]]), path
+        return self.cached(name, [[self.cli, "baseline", weights, "--samples", str(samples)] + sub +
+                                  ["--rapl", "auto", "--report", path]]), path
 
-    def hybrid(self, weights, T, arch, samples, tag, extra=()):
-        name = "%s-T%d-%s%s-%d" % (tag, T, arch, "".join(e.replace("--", "-") for e in extra),
-                                    samples)
+    def hybrid(self, weights, T, arch, samples, tag, extra=(), every=1):
+        sub = ["--every", str(every)] if every > 1 else []
+        name = "%s-T%d-%s%s-%d%s" % (tag, T, arch, "".join(e.replace("--", "-") for e in extra),
+                                      samples, "-every%d" % every if every > 1 else "")
         model = os.path.join(self.work, name + ".model.yaml")
         report = os.path.join(self.work, name + ".run.json")
         h5 = os.path.join(self.work, name + ".h5")
         run = self.cached(name + ".run.json", [
             [self.cli, "convert", weights, "--method", "hybrid-lstm", "--steps", str(T), "--arch",
              arch, "--out", model] + list(extra),
-            [self.cli, "run", model, "--arch", arch, "--samples", str(samples), "--threads",
+            [self.cli, "run", model, "--arch", arch, "--samples", str(samples)] + sub + ["--threads",
              str(self.threads), "--quiet", "--report", report, "--out", h5]])
         return run, report, h5
 
@@ -106,7 +108,7 @@ def acc(r):
 
 
 def fmt_energy(pj):
-    for unit, scale in (("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3)):
+    for unit, scale in (("J", 1e12), ("mJ", 1e9), ("uJ", 1e6), ("nJ", 1e3)):
         if abs(pj) >= scale:
             return "%.3g %s" % (pj / scale, unit)
     return "%.3g pJ" % pj
@@ -169,6 +171,7 @@ def main():
     n_row = 40 if q else 2000
     n_fashion = 40 if q else 10000
     n_pixel = 4 if q else 100
+    p_every = 20  # every 20th test digit: the split is in class order (its first 100 are zeros)
     Ts = [16, 32] if q else [16, 32, 64, 128]
     out = []
     md = out.append
@@ -202,18 +205,19 @@ def main():
     # ---------------------------------------------------------------- pixel-wise MNIST
     pixel_w = W("mnist_pixel_modified.h5")
     pixel_std_w = W("mnist_pixel_standard.h5")
-    pT = [32] if q else [128, 512]
+    pT = [32] if q else [128, 512, 1024]
+    pT2 = pT[:2]  # loihi2 (spike for spike the same as loihi1 at every T checked) skips 1024
     pruns, pcmp, pbase, pbase_std = {}, {}, None, None
     pixel_attrs = {}
     if os.path.exists(pixel_w):
         import h5py
         with h5py.File(pixel_w) as f:
             pixel_attrs = {k: f.attrs[k] for k in ("epochs", "command")}
-        pbase, pbase_path = R.baseline(pixel_w, n_pixel, "mnist-pixel-modified")
+        pbase, pbase_path = R.baseline(pixel_w, n_pixel, "mnist-pixel-modified", every=p_every)
         if os.path.exists(pixel_std_w):
-            pbase_std, _ = R.baseline(pixel_std_w, n_pixel, "mnist-pixel-standard")
-        pruns = {(a, T): R.hybrid(pixel_w, T, a, n_pixel, "mnist-pixel")
-                 for a in ("loihi1", "loihi2") for T in pT}
+            pbase_std, _ = R.baseline(pixel_std_w, n_pixel, "mnist-pixel-standard", every=p_every)
+        pruns = {(a, T): R.hybrid(pixel_w, T, a, n_pixel, "mnist-pixel", every=p_every)
+                 for a in ("loihi1", "loihi2") for T in (pT if a == "loihi1" else pT2)}
         pcmp = {k: R.compare(v[1], pbase_path, "mnist-pixel-T%d-%s" % (k[1], k[0]))
                 for k, v in pruns.items()}
 
@@ -360,7 +364,7 @@ def main():
     md("")
 
     # Pixel
-    md("## Pixel-wise MNIST (784 symbols of 1 pixel), first %d test digits" % n_pixel)
+    md("## Pixel-wise MNIST (784 symbols of 1 pixel), %d test digits (every %dth)" % (n_pixel, p_every))
     md("")
     if pruns:
         md("The pixel-wise modified LSTM was trained for %d epochs on the 8,000 training digits "
@@ -373,29 +377,42 @@ def main():
            "f = phi1(1 + 1) = 1 on the background; with bias and weights clipped to [-1, 1] the "
            "forget gate cannot otherwise exceed phi1(1) = 0.75 on blank pixels, which erases "
            "the memory in a few pixels ([models/weights/README.md](../models/weights/README.md)). "
-           "A subset of the first %d test digits, because one inference at T = 512 is 401,408 "
-           "chip steps." % (
+           "A subset of %d test digits, every %dth of the 2,000 (the split is stored in class "
+           "order, so this keeps the class mix: 8 to 12 per class), because one inference at "
+           "T = 512 is 401,408 chip steps." % (
                int(pixel_attrs["epochs"]), int(pixel_attrs["epochs"]), pixel_attrs["command"],
-               PAPER_PIXEL_ANN, n_pixel))
+               PAPER_PIXEL_ANN, n_pixel, p_every))
         md("")
         md("| T | ANN standard | ANN modified | hybrid loihi1 | hybrid loihi2 | paper hybrid (ANN %.2f) |" % PAPER_PIXEL_ANN)
         md("| ---: | ---: | ---: | ---: | ---: | ---: |")
         for T in pT:
-            md("| %d | %s | %.2f | **%.2f** | %.2f | %s |" % (
+            md("| %d | %s | %.2f | **%.2f** | %s | %s |" % (
                 T, "%.2f" % base_acc(pbase_std) if pbase_std else "not trained", base_acc(pbase),
-                acc(pruns[("loihi1", T)][0]), acc(pruns[("loihi2", T)][0]),
+                acc(pruns[("loihi1", T)][0]),
+                "%.2f" % acc(pruns[("loihi2", T)][0]) if ("loihi2", T) in pruns else "-",
                 "%.2f" % PAPER_PIXEL[T] if T in PAPER_PIXEL else "-"))
         md("")
         prow = []
-        for T in pT:
+        for T in pT2:
             same, same_pred, n = same_spikes(pruns[("loihi1", T)][2], pruns[("loihi2", T)][2])
             prow.append("T = %d: %d / %d samples with identical gate spike counts" % (T, same, n))
         md("loihi1 (two-compartment gates) against loihi2 (native soft reset): " + "; ".join(prow) + ".")
         md("")
+        md("Why small T fails on pixels much harder than on rows: the network keeps its memory "
+           "over up to 784 symbols with forget gates at or just below 1 (input weights down to "
+           "-1, biases 0.85 to 1.0 in the trained file), and a spiking gate's rate is a count "
+           "out of T. A gate the ANN holds at 1 that counts T - 1 of T keeps (1 - 1/T)^700 of "
+           "the cell over 700 symbols: 0.4 %% at T = 128, 25 %% at T = 512, 50 %% at T = 1024; "
+           "the 8-bit weight range adds to it (the largest weight, 254, is 0.992 of a unit "
+           "weight, methods.md A). The paper shows the same collapse (33.28 %% at T = 128, "
+           "96.03 %% at T = 512); ours is sharper at T = 128, plausibly because this network "
+           "was made to rely on f = 1 on the background (the forget-gate initialisation above). "
+           "")
+        md("")
         md("\n".join(COST_HEADER))
-        for arch in ("loihi1", "loihi2"):
-            md("\n".join(cost_rows([(T, pruns[(arch, T)][0]) for T in pT],
-                                   {T: pcmp[(arch, T)] for T in pT}, arch)))
+        for arch, ts in (("loihi1", pT), ("loihi2", pT2)):
+            md("\n".join(cost_rows([(T, pruns[(arch, T)][0]) for T in ts],
+                                   {T: pcmp[(arch, T)] for T in ts}, arch)))
     else:
         md("Not produced: the pixel-wise model is not trained yet "
            "(`models/weights/mnist_pixel_modified.h5` is missing); the training command is in "

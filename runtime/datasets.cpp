@@ -68,7 +68,7 @@ void apply_input_scaling(SequenceDataset& d, InputScaling s) {
   d.name += "/signed";
 }
 
-SequenceDataset every_kth_sample(const SequenceDataset& d, std::uint64_t k) {
+SequenceDataset every_kth_sample(SequenceDataset d, std::uint64_t k) {
   if (k < 1) throw InputError("--every " + std::to_string(k) + ": must be at least 1");
   if (k == 1) return d;
   SequenceDataset out;

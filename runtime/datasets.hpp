@@ -51,8 +51,9 @@ struct SequenceDataset {
 void apply_input_scaling(SequenceDataset& d, InputScaling s);
 // Every k-th sample (0, k, 2k, ...), for subsets that keep the class mix: the MNIST test split
 // is in class order, so its first N digits are all zeros. k = 1 returns the dataset unchanged;
-// otherwise "/every<k>" is appended to the name. Throws InputError for k < 1.
-SequenceDataset every_kth_sample(const SequenceDataset& d, std::uint64_t k);
+// otherwise "/every<k>" is appended to the name. Throws InputError for k < 1. Takes the dataset
+// by value so that the usual k = 1 moves it through instead of copying every value.
+SequenceDataset every_kth_sample(SequenceDataset d, std::uint64_t k);
 
 inline constexpr std::uint64_t kMnistSplitSeed = 2021;
 

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "mapper/mapper.hpp"
-#include "runtime/arch_io.hpp"
+#include "formats/arch_io.hpp"
 
 namespace {
 

@@ -46,7 +46,7 @@
 #include "core/chip.hpp"
 #include "core/chip_accountant.hpp"
 #include "mapper/mapper.hpp"
-#include "runtime/arch_io.hpp"
+#include "formats/arch_io.hpp"
 #include "runtime/encoders.hpp"
 #include "runtime/host_costs.hpp"
 #include "runtime/inference.hpp"
@@ -277,7 +277,7 @@ Measure measure_runtime(const Case& c, const mapper::MappedImage& image,
                         const core::Architecture& arch, int threads) {
   InferenceOptions o = c.options;
   o.threads = threads;
-  o.host_costs = host_costs(arch, "external");
+  o.host_costs = host_costs(arch, HostLocation::kExternal);
   const double cpu0 = cpu_seconds();
   const InferenceRun run = run_inferences(image, arch, c.data, o);
   Measure m;

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "runtime/atomic_output.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
+#include "io/atomic_output.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
 
 namespace loihisim::mapper {
 namespace {

@@ -10,7 +10,7 @@
 #include "mapper/network_index.hpp"
 #include "mapper/packing.hpp"
 #include "mapper/partition.hpp"
-#include "runtime/errors.hpp"
+#include "io/errors.hpp"
 
 namespace loihisim::mapper {
 namespace {

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "core/fixed_point.hpp"
-#include "runtime/errors.hpp"
+#include "io/errors.hpp"
 
 namespace loihisim::mapper {
 namespace {

@@ -12,10 +12,10 @@
 #include <type_traits>
 
 #include "mapper/quantize.hpp"
-#include "runtime/atomic_output.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
-#include "runtime/yaml_reader.hpp"
+#include "io/atomic_output.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
+#include "io/yaml_reader.hpp"
 
 namespace loihisim::mapper {
 namespace fs = std::filesystem;

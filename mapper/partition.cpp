@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <bit>
 
-#include "runtime/errors.hpp"
+#include "io/errors.hpp"
 
 namespace loihisim::mapper {
 

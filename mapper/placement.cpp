@@ -9,7 +9,7 @@
 #include <numeric>
 #include <set>
 
-#include "runtime/errors.hpp"
+#include "io/errors.hpp"
 
 namespace loihisim::mapper {
 

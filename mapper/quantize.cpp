@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "core/fixed_point.hpp"
-#include "runtime/errors.hpp"
+#include "io/errors.hpp"
 
 namespace loihisim::mapper {
 namespace {

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "runtime/errors.hpp"
-#include "runtime/text_output.hpp"
+#include "io/errors.hpp"
+#include "io/text_output.hpp"
 
 namespace loihisim::models {
 namespace {
@@ -324,32 +324,6 @@ HybridLstm convert_hybrid_lstm(const LstmWeights& w, const HybridLstmOptions& op
   b.out.network.name = "hybrid_lstm";
   b.build();
   return std::move(b.out);
-}
-
-void write_hybrid_model(const std::string& model_file, const std::string& network_file,
-                        const HybridModelFile& m) {
-  std::string t;
-  std::string line;
-  for (char c : m.comment) {
-    if (c == '\n') {
-      t += "# " + line + "\n";
-      line.clear();
-    } else {
-      line += c;
-    }
-  }
-  if (!line.empty()) t += "# " + line + "\n";
-  t += fmt::format("name: {}\n", yaml_quoted(m.name));
-  t += fmt::format("network: {}\n", yaml_quoted(relative_to(network_file, model_file)));
-  t += "placer: metis\n";
-  t += fmt::format("dataset: {{name: {}, split: test, layout: {}{}}}\n", m.dataset, m.layout,
-                   m.scaling == "unit" ? "" : ", scaling: " + m.scaling);
-  t += fmt::format("steps_per_symbol: {}\n", m.steps_per_symbol);
-  t += "reset: symbol\n";
-  t += "input_timing: same_step   # the gates integrate all T steps of the generators' spikes\n";
-  t += "prediction: logits\n";
-  t += fmt::format("host: {{format: {}, location: {}}}\n", m.host_format, m.host_location);
-  write_text_file(model_file, t);
 }
 
 }  // namespace loihisim::models

@@ -77,18 +77,4 @@ int hybrid_bias_tanh(float b);
 // cell (the conversion relies on phi1/phi2) or a bias is outside the representable range.
 HybridLstm convert_hybrid_lstm(const LstmWeights& w, const HybridLstmOptions& options);
 
-// What the model file for `loihisim run` needs besides the network.
-struct HybridModelFile {
-  std::string name;
-  std::string dataset;           // "mnist" | "fashion"
-  std::string layout;            // "row" | "pixel"
-  std::string scaling = "unit";  // "unit" | "signed": the dataset's input scaling
-  int steps_per_symbol = 32;
-  std::string host_format = "float32";
-  std::string host_location = "external";
-  std::string comment;  // written as comment lines at the top
-};
-void write_hybrid_model(const std::string& model_file, const std::string& network_file,
-                        const HybridModelFile& m);
-
 }  // namespace loihisim::models

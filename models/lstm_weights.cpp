@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
 
 namespace loihisim::models {
 namespace {

@@ -4,116 +4,149 @@
 
 #include <algorithm>
 
-#include "runtime/atomic_output.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
-#include "runtime/text_output.hpp"
+#include "core/splitmix.hpp"
+#include "io/errors.hpp"
+#include "io/summary_file.hpp"
 
 namespace loihisim::models::nir {
+namespace {
 
-void write_input(const std::filesystem::path& file, const InputData& data, const Lowered& lowered,
-                 const std::string& description) {
-  check_output_path(file, "input dataset");
-  AtomicOutput out(file);
-  {
-    h5::Group root = h5::create_file(out.temp_path().string());
-    const std::vector<std::uint64_t> dims = {static_cast<std::uint64_t>(data.samples),
-                                             static_cast<std::uint64_t>(data.steps),
-                                             static_cast<std::uint64_t>(data.size)};
-    root.write("values", data.values, dims, 4);
-    root.write("labels", std::vector<std::int32_t>(static_cast<std::size_t>(data.samples), 0));
-    const std::int64_t classes =
-        lowered.outputs.empty() ? 2 : std::max<std::int64_t>(2, lowered.outputs[0].size);
-    root.set_attribute("num_classes", classes);
-    root.set_attribute("flush_steps", data.flush_steps);
-    root.set_attribute("source", description);
-  }
-  out.commit();
+std::int64_t total_input_size(const Lowered& l) {
+  std::int64_t n = 0;
+  for (const auto& in : l.inputs) n += in.size;
+  return n;
 }
 
-InputData read_input(const std::filesystem::path& file) {
-  const h5::Group root = h5::open_file(file.string());
-  InputData d;
-  d.name = file.string();
-  std::vector<std::uint64_t> dims;
-  d.values = root.read<float>("values", &dims);
-  if (dims.size() != 3 || dims[0] == 0 || dims[1] == 0 || dims[2] == 0)
-    root.fail("values", "expected a samples x steps x input-size array");
-  d.samples = static_cast<std::int64_t>(dims[0]);
-  d.steps = static_cast<std::int64_t>(dims[1]);
-  d.size = static_cast<std::int64_t>(dims[2]);
-  if (root.has_attribute("flush_steps")) d.flush_steps = root.int_attribute("flush_steps");
+}  // namespace
+
+SequenceDataset synthetic_input(const Lowered& lowered, std::int64_t samples, std::int64_t steps,
+                                double rate, std::uint64_t seed) {
+  if (samples < 1 || steps < 1)
+    throw InputError(fmt::format("synthetic input: {} samples of {} steps: need at least 1 of each",
+                                 samples, steps));
+  if (!(rate >= 0 && rate <= 1))
+    throw InputError(fmt::format("synthetic input: spike probability {} is outside 0..1", rate));
+  SequenceDataset d;
+  d.name = "synthetic input";
+  d.flush_steps = lowered.max_depth;
+  const std::int64_t all_steps = steps + d.flush_steps;
+  const std::int64_t size = total_input_size(lowered);
+  d.num_symbols = static_cast<int>(all_steps);
+  d.symbol_size = static_cast<int>(size);
+  d.num_classes =
+      lowered.outputs.empty() ? 2 : static_cast<int>(std::max<std::int64_t>(2, lowered.outputs[0].size));
+  d.labels.assign(static_cast<std::size_t>(samples), 0);
+  d.values.assign(static_cast<std::size_t>(samples * all_steps * size), 0.0f);
+  for (std::int64_t s = 0; s < samples; ++s)
+    for (std::int64_t t = 0; t < steps; ++t)
+      for (std::int64_t i = 0; i < size; ++i) {
+        // A counter-based draw: the same (seed, sample, step, element) always gives the same bit.
+        std::uint64_t h = splitmix64(seed ^ splitmix64(static_cast<std::uint64_t>(s)));
+        h = splitmix64(h ^ static_cast<std::uint64_t>(t));
+        h = splitmix64(h ^ static_cast<std::uint64_t>(i));
+        const double u = static_cast<double>(h >> 11) * 0x1.0p-53;
+        if (u < rate) d.values[static_cast<std::size_t>((s * all_steps + t) * size + i)] = 1.0f;
+      }
   return d;
 }
 
-void write_model(const std::filesystem::path& file, const std::filesystem::path& network,
-                 const std::filesystem::path& dataset, const Lowered& lowered,
-                 const std::string& command) {
+void check_input(const Lowered& lowered, const SequenceDataset& data) {
+  const std::int64_t want = total_input_size(lowered);
+  if (data.symbol_size != want) {
+    std::string parts;
+    for (const auto& in : lowered.inputs)
+      parts += fmt::format("{}{} ({})", parts.empty() ? "" : " + ", in.size, in.nir_node);
+    throw InputError(fmt::format("{}: {} values per step, but the graph's Input nodes take {} = {}",
+                                 data.name, data.symbol_size, want, parts));
+  }
+  if (data.flush_steps < 0 || data.flush_steps >= data.num_symbols)
+    throw InputError(fmt::format("{}: flush_steps = {} must lie in 0..{}", data.name,
+                                 data.flush_steps, data.num_symbols - 1));
+  const auto size = static_cast<std::size_t>(data.symbol_size);
+  const auto per_sample = static_cast<std::size_t>(data.num_symbols) * size;
+  for (std::size_t k = 0; k < data.values.size(); ++k) {
+    const float v = data.values[k];
+    if (v != 0.0f && v != 1.0f)
+      throw InputError(fmt::format(
+          "{}: sample {}, step {}, element {} is {}: NIR inputs are spikes, each value must be "
+          "0 or 1",
+          data.name, k / per_sample, (k % per_sample) / size, k % size, v));
+  }
+}
+
+ModelSpec nir_model(const Lowered& lowered, const std::filesystem::path& network,
+                    const std::filesystem::path& dataset, const std::string& command) {
   if (lowered.prediction.empty())
     throw InputError(fmt::format(
         "{}: a model file for `loihisim run` needs exactly one Input node and at least one "
         "Output node (this graph has {} and {}); the network file is written, run it with "
         "--record instead",
         lowered.file, lowered.inputs.size(), lowered.outputs.size()));
-  std::string text = fmt::format(
-      "# Written by: {}\n"
-      "# One NIR step per symbol (steps_per_symbol 1), chip state kept over the whole sample,\n"
-      "# the spike counts of output '{}' summed over the sample as the prediction. The last\n"
-      "# {} symbol(s) of the dataset are the pipeline's flush (its attribute flush_steps).\n",
+  ModelSpec m;
+  m.comment = fmt::format(
+      "Written by: {}\n"
+      "One NIR step per symbol (steps_per_symbol 1), chip state kept over the whole sample,\n"
+      "the spike counts of output '{}' summed over the sample as the prediction. The last\n"
+      "{} symbol(s) of the dataset are the pipeline's flush (its attribute flush_steps).",
       command, lowered.outputs[0].nir_node, lowered.max_depth);
-  text += fmt::format("name: {}\n", yaml_quoted(lowered.network->name));
-  text += fmt::format("network: {}\n", yaml_quoted(relative_to(network, file)));
-  text += "placer: metis\n";
-  text += fmt::format("dataset: {{file: {}}}\n", yaml_quoted(relative_to(dataset, file)));
-  text += "steps_per_symbol: 1\n";
-  text += "reset: sample\n";
-  text += fmt::format("prediction: {}\n", yaml_quoted(lowered.prediction));
-  text += "host: {format: float32, location: external}\n";
-  write_text_file(file, text);
+  m.name = lowered.network->name;
+  m.network = network;
+  m.placer = "metis";
+  m.dataset.file = dataset;
+  m.steps_per_symbol = 1;
+  m.reset = ResetPolicy::kSample;
+  m.input_timing = InputTiming::kNextStep;
+  m.prediction = lowered.prediction;
+  return m;
 }
 
-void write_report(const std::filesystem::path& file, const Lowered& lowered,
-                  const std::string& command) {
-  std::string t = fmt::format("# Written by: {}\n", command);
-  t += fmt::format("source: {}\n", yaml_quoted(lowered.file));
-  t += fmt::format("dt: {}\n", lowered.options.dt);
-  t += fmt::format("approximate: {}\n", lowered.options.approximate ? "true" : "false");
-  t += fmt::format("reset: {}\n",
-                   lowered.options.reset == core::ResetMode::kZero ? "zero" : "subtract");
-  t += fmt::format("pipeline_depth: {}\n", lowered.max_depth);
-  t += lowered.populations.empty() ? "populations: []\n" : "populations:\n";
+void write_quantisation_report(const std::filesystem::path& file, const Lowered& lowered,
+                               const std::string& command) {
+  Summary t;
+  t["command"] = command;
+  t["source"] = lowered.file;
+  t["dt_s"] = lowered.options.dt;
+  t["approximate"] = lowered.options.approximate;
+  t["reset"] = lowered.options.reset == core::ResetMode::kZero ? "zero" : "subtract";
+  t["pipeline_depth"] = lowered.max_depth;
+  t["populations"] = Summary::array();
   for (const auto& p : lowered.populations) {
     const auto [lo, hi] = std::minmax_element(p.scale.begin(), p.scale.end());
-    t += fmt::format(
-        "  - {{nir_node: {}, type: {}, population: {}, neurons: {}, depth: {}, spiking: {}, "
-        "scale: {:.10g}, scale_max: {:.10g}, scale_limit: {}}}\n",
-        yaml_quoted(p.nir_node), p.type, yaml_quoted(p.population), p.size, p.depth,
-        p.spiking ? "true" : "false", *lo, *hi, yaml_quoted(p.scale_limit));
+    t["populations"].push_back({{"nir_node", p.nir_node},
+                                {"type", p.type},
+                                {"population", p.population},
+                                {"neurons", p.size},
+                                {"depth", p.depth},
+                                {"spiking", p.spiking},
+                                {"scale", *lo},
+                                {"scale_max", *hi},
+                                {"scale_limit", p.scale_limit}});
   }
-  t += lowered.inputs.empty() ? "inputs: []\n" : "inputs:\n";
+  t["inputs"] = Summary::array();
   for (const auto& i : lowered.inputs)
-    t += fmt::format("  - {{nir_node: {}, port: {}, size: {}}}\n", yaml_quoted(i.nir_node),
-                     yaml_quoted(i.port), i.size);
-  t += lowered.outputs.empty() ? "outputs: []\n" : "outputs:\n";
+    t["inputs"].push_back({{"nir_node", i.nir_node}, {"port", i.port}, {"size", i.size}});
+  t["outputs"] = Summary::array();
   for (const auto& o : lowered.outputs)
-    t += fmt::format(
-        "  - {{nir_node: {}, port: {}, population: {}, size: {}}}\n", yaml_quoted(o.nir_node),
-        yaml_quoted(o.port),
-        yaml_quoted(lowered.populations[static_cast<std::size_t>(o.population)].population),
-        o.size);
-  t += lowered.quantisation.empty() ? "quantisation: []\n" : "quantisation:\n";
+    t["outputs"].push_back(
+        {{"nir_node", o.nir_node},
+         {"port", o.port},
+         {"population", lowered.populations[static_cast<std::size_t>(o.population)].population},
+         {"size", o.size}});
+  t["quantisation"] = Summary::array();
   for (const auto& q : lowered.quantisation)
-    t += fmt::format(
-        "  - {{node: {}, parameter: {}, hardware: {}, values: {}, max_value: {:.10g}, "
-        "max_abs_error: {:.6g}, max_rel_error: {:.6g}, error_rel_to_max: {:.6g}, zeroed: {}, "
-        "unit: {}}}\n",
-        yaml_quoted(q.node), yaml_quoted(q.parameter), yaml_quoted(q.hardware), q.count,
-        q.max_value, q.max_abs_error, q.max_rel_error, q.rel_to_max, q.zeroed, yaml_quoted(q.unit));
-  t += lowered.warnings.empty() ? "warnings: []\n" : "warnings:\n";
-  for (const auto& w : lowered.warnings) t += "  - " + yaml_quoted(w) + "\n";
-  t += lowered.notes.empty() ? "notes: []\n" : "notes:\n";
-  for (const auto& n : lowered.notes) t += "  - " + yaml_quoted(n) + "\n";
-  write_text_file(file, t);
+    t["quantisation"].push_back({{"node", q.node},
+                                 {"parameter", q.parameter},
+                                 {"hardware", q.hardware},
+                                 {"values", q.count},
+                                 {"max_value", q.max_value},
+                                 {"max_abs_error", q.max_abs_error},
+                                 {"max_rel_error", q.max_rel_error},
+                                 {"error_rel_to_max", q.rel_to_max},
+                                 {"zeroed", q.zeroed},
+                                 {"unit", q.unit}});
+  t["warnings"] = lowered.warnings;
+  t["notes"] = lowered.notes;
+  write_summary(t, file);
 }
 
 }  // namespace loihisim::models::nir

@@ -7,8 +7,8 @@
 #include <functional>
 #include <set>
 
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
 
 namespace loihisim::models::nir {
 namespace {

@@ -13,7 +13,7 @@
 #include "core/fixed_point.hpp"
 #include "core/synapse.hpp"
 #include "mapper/quantize.hpp"
-#include "runtime/errors.hpp"
+#include "io/errors.hpp"
 
 namespace loihisim::models::nir {
 namespace {

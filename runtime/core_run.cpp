@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <array>
 
-#include "runtime/errors.hpp"
-#include "runtime/version.hpp"
+#include "io/errors.hpp"
+#include "io/version.hpp"
 
 namespace loihisim {
 namespace {

@@ -11,8 +11,8 @@
 
 #include "core/chip.hpp"
 #include "core/event_counts.hpp"
-#include "runtime/core_spec.hpp"
-#include "runtime/h5_file.hpp"
+#include "formats/core_spec.hpp"
+#include "io/h5_file.hpp"
 
 namespace loihisim {
 

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "runtime/errors.hpp"
-#include "runtime/splitmix.hpp"
+#include "io/errors.hpp"
+#include "core/splitmix.hpp"
 
 namespace loihisim {
 std::string to_string(EncoderKind kind) {

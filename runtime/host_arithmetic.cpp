@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "runtime/errors.hpp"
+#include "io/errors.hpp"
 
 namespace loihisim {
 
@@ -16,22 +16,6 @@ HostOpCounts& HostOpCounts::operator+=(const HostOpCounts& o) {
   bytes_written += o.bytes_written;
   saturations += o.saturations;
   return *this;
-}
-
-std::string HostNumberFormat::name() const {
-  if (!fixed) return "float32";
-  return "q" + std::to_string(31 - frac_bits) + "." + std::to_string(frac_bits);
-}
-
-HostNumberFormat host_number_format_from_string(const std::string& name) {
-  if (name == "float32") return {};
-  int int_bits = 0, frac_bits = 0;
-  char tail = 0;
-  if (std::sscanf(name.c_str(), "q%d.%d%c", &int_bits, &frac_bits, &tail) == 2 && int_bits >= 0 &&
-      frac_bits >= 1 && frac_bits <= 30 && int_bits + frac_bits == 31)
-    return {true, frac_bits};
-  throw InputError("unknown host number format '" + name +
-                   "': use float32 or qI.F with I + F = 31 and 1 <= F <= 30 (e.g. q15.16)");
 }
 
 HostArithmetic::HostArithmetic(HostNumberFormat fmt) : fmt_(fmt) {

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "models/model_spec.hpp"
+
 namespace loihisim {
 
 struct HostOpCounts {
@@ -28,15 +30,6 @@ struct HostOpCounts {
   HostOpCounts& operator+=(const HostOpCounts& o);
   friend bool operator==(const HostOpCounts&, const HostOpCounts&) = default;
 };
-
-struct HostNumberFormat {
-  bool fixed = false;  // false: float32
-  int frac_bits = 16;  // fixed only: 1..30
-  int bytes_per_value() const { return 4; }
-  std::string name() const;  // "float32" or "fixed Q15.16"
-};
-// "float32", or "q<int>.<frac>" such as "q15.16" (int + frac = 31); throws InputError.
-HostNumberFormat host_number_format_from_string(const std::string& name);
 
 class HostArithmetic {
  public:

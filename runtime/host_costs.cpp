@@ -1,17 +1,12 @@
 #include "runtime/host_costs.hpp"
 
-#include "runtime/errors.hpp"
 
 namespace loihisim {
 
-HostCosts host_costs(const core::Architecture& arch, const std::string& location) {
-  const core::HostOpCosts* ops = nullptr;
-  if (location == "external")
-    ops = &arch.host_coprocessor.external;
-  else if (location == "embedded")
-    ops = &arch.host_coprocessor.embedded;
-  else
-    throw InputError("unknown host location '" + location + "' (external, embedded)");
+HostCosts host_costs(const core::Architecture& arch, HostLocation location) {
+  const core::HostOpCosts* ops = location == HostLocation::kExternal
+                                     ? &arch.host_coprocessor.external
+                                     : &arch.host_coprocessor.embedded;
   HostCosts c;
   c.location = location;
   c.mul_fj = ops->mul.energy_fj;

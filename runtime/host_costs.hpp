@@ -9,7 +9,6 @@
 
 namespace loihisim {
 
-// `location`: "external" or "embedded"; anything else is an InputError.
-HostCosts host_costs(const core::Architecture& arch, const std::string& location);
+HostCosts host_costs(const core::Architecture& arch, HostLocation location);
 
 }  // namespace loihisim

@@ -5,7 +5,7 @@
 #include <optional>
 #include <set>
 
-#include "runtime/errors.hpp"
+#include "io/errors.hpp"
 
 namespace loihisim {
 namespace {

@@ -6,7 +6,8 @@
 
 #include "core/chip.hpp"
 #include "runtime/encoders.hpp"
-#include "runtime/errors.hpp"
+#include "runtime/host_costs.hpp"
+#include "io/errors.hpp"
 #include "runtime/parallel.hpp"
 
 namespace loihisim {
@@ -76,24 +77,15 @@ struct Worker {
 
 }  // namespace
 
-ResetPolicy reset_policy_from_string(const std::string& s) {
-  if (s == "symbol") return ResetPolicy::kSymbol;
-  if (s == "sample") return ResetPolicy::kSample;
-  throw InputError("unknown reset policy '" + s + "' (symbol, sample)");
-}
-
-InputTiming input_timing_from_string(const std::string& s) {
-  if (s == "next_step") return InputTiming::kNextStep;
-  if (s == "same_step") return InputTiming::kSameStep;
-  throw InputError("unknown input timing '" + s + "' (next_step, same_step)");
-}
-
-std::string to_string(InputTiming t) {
-  return t == InputTiming::kNextStep ? "next_step" : "same_step";
-}
-
-std::string to_string(ResetPolicy p) {
-  return p == ResetPolicy::kSymbol ? "symbol" : "sample";
+InferenceOptions inference_options(const ModelSpec& model, const core::Architecture& arch) {
+  InferenceOptions o;
+  o.steps_per_symbol = model.steps_per_symbol;
+  o.reset = model.reset;
+  o.input_timing = model.input_timing;
+  o.prediction = model.prediction;
+  o.host_format = model.host_format;
+  o.host_costs = host_costs(arch, model.host_location);
+  return o;
 }
 
 std::int64_t host_energy_fj(const HostCosts& c, const HostOpCounts& ops) {

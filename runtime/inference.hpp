@@ -22,36 +22,17 @@
 #include "core/chip_accountant.hpp"
 #include "core/energy.hpp"
 #include "mapper/mapped_image.hpp"
-#include "runtime/datasets.hpp"
+#include "formats/datasets.hpp"
+#include "models/model_spec.hpp"
 #include "runtime/host_arithmetic.hpp"
 #include "runtime/host_program.hpp"
 
 namespace loihisim {
 
-enum class ResetPolicy : std::uint8_t {
-  kSymbol,  // chip state restarts at every input symbol (methods.md A.4)
-  kSample,  // chip state restarts at every sample only
-};
-ResetPolicy reset_policy_from_string(const std::string& s);
-std::string to_string(ResetPolicy p);
-
-// When the encoders' spikes of step t reach the chip (docs/running.md, "Input timing").
-enum class InputTiming : std::uint8_t {
-  // Sent during step t, integrated in step t + 1, like a spike crossing one synapse; the last
-  // step's spikes of a symbol arrive after it (the default; what NIR graphs assume).
-  kNextStep,
-  // Written before step t's barrier releases (a host one step ahead of the chip) and integrated
-  // in step t: every one of the T steps' spikes is integrated within the symbol
-  // (core::Chip::inject_same_step).
-  kSameStep,
-};
-InputTiming input_timing_from_string(const std::string& s);  // "next_step" | "same_step"
-std::string to_string(InputTiming t);
-
 // Where the host nodes run, and what each of their operations costs (architecture file,
 // `host_coprocessor:` section; docs/energy-model.md). Energies in fJ, times in ps.
 struct HostCosts {
-  std::string location;  // "external" or "embedded"
+  HostLocation location = HostLocation::kExternal;
   std::int64_t mul_fj = 0, add_fj = 0, cmp_fj = 0, nonlin_fj = 0, byte_fj = 0;
   std::int64_t mul_ps = 0, add_ps = 0, cmp_ps = 0, nonlin_ps = 0, byte_ps = 0;
 };
@@ -92,6 +73,10 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
                             const SequenceDataset& data, const InferenceOptions& options,
                             const std::atomic<bool>* cancel = nullptr,
                             const std::function<void(std::uint64_t)>& progress = {});
+
+// The run settings a model fixes (T, reset, input timing, prediction, host format and the host's
+// costs on `arch`); the caller adds samples and threads.
+InferenceOptions inference_options(const ModelSpec& model, const core::Architecture& arch);
 
 // Host time and energy of a count of host operations under a cost table.
 std::int64_t host_energy_fj(const HostCosts& c, const HostOpCounts& ops);

@@ -10,8 +10,8 @@
 
 #include "core/energy.hpp"
 #include "core/mesh_router.hpp"
-#include "runtime/atomic_output.hpp"
-#include "runtime/errors.hpp"
+#include "io/atomic_output.hpp"
+#include "io/errors.hpp"
 
 namespace loihisim {
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/chip_accountant.hpp"
-#include "runtime/h5_file.hpp"
+#include "io/h5_file.hpp"
 
 namespace loihisim {
 

@@ -4,12 +4,12 @@
 
 #include <algorithm>
 
-#include "runtime/atomic_output.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
-#include "runtime/readable_units.hpp"
-#include "runtime/summary_file.hpp"
-#include "runtime/version.hpp"
+#include "io/atomic_output.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
+#include "io/readable_units.hpp"
+#include "io/summary_file.hpp"
+#include "io/version.hpp"
 
 namespace loihisim {
 namespace {
@@ -98,8 +98,8 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
   return r;
 }
 
-nlohmann::json run_report_json(const RunReport& r) {
-  using nlohmann::json;
+Summary run_report_json(const RunReport& r) {
+  using json = Summary;
   const double n = static_cast<double>(std::max<std::uint64_t>(r.samples, 1));
   json j;
   j["loihisim_version"] = version();
@@ -142,7 +142,7 @@ nlohmann::json run_report_json(const RunReport& r) {
   chip["by_core"] = cores;
   j["chip"] = chip;
   json host;
-  host["location"] = r.options.host_costs.location;
+  host["location"] = to_string(r.options.host_costs.location);
   host["number_format"] = r.options.host_format.name();
   host["energy_per_inference_pj"] = static_cast<double>(r.host_fj) / n / 1e3;
   host["time_per_inference_ns"] = static_cast<double>(r.host_ps) / n / 1e3;
@@ -205,7 +205,7 @@ std::string run_report_text(const RunReport& r) {
                    readable_energy_fj(static_cast<double>(r.chip.static_fj) / n));
   s += fmt::format("  host energy         {}  ({} host, {})\n",
                    readable_energy_fj(static_cast<double>(r.host_fj) / n),
-                   r.options.host_costs.location, r.options.host_format.name());
+                   to_string(r.options.host_costs.location), r.options.host_format.name());
   s += fmt::format("  latency             {}  (chip {} in {:.0f} steps, host {})\n",
                    readable_time_ps(static_cast<double>(r.latency_ps()) / n),
                    readable_time_ps(static_cast<double>(r.chip_ps) / n),

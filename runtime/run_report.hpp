@@ -7,7 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <nlohmann/json.hpp>
+#include "io/summary_file.hpp"
 #include <string>
 #include <vector>
 
@@ -67,7 +67,7 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
                           const InferenceRun& run);
 
 // The summary as JSON (also the source of the YAML form).
-nlohmann::json run_report_json(const RunReport& r);
+Summary run_report_json(const RunReport& r);
 std::string run_report_yaml(const RunReport& r);
 // The terminal table.
 std::string run_report_text(const RunReport& r);

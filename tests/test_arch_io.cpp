@@ -8,8 +8,8 @@
 #include <sstream>
 #include <string>
 
-#include "runtime/arch_io.hpp"
-#include "runtime/errors.hpp"
+#include "formats/arch_io.hpp"
+#include "io/errors.hpp"
 
 using namespace loihisim;
 

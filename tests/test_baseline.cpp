@@ -14,14 +14,14 @@
 #include <string>
 
 #include "models/lstm_weights.hpp"
-#include "runtime/baseline_report.hpp"
-#include "runtime/cpu_baseline.hpp"
-#include "runtime/cpu_profile.hpp"
-#include "runtime/cpu_profile_io.hpp"
-#include "runtime/datasets.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
-#include "runtime/rapl.hpp"
+#include "baseline/baseline_report.hpp"
+#include "baseline/cpu_baseline.hpp"
+#include "baseline/cpu_profile.hpp"
+#include "baseline/cpu_profile_io.hpp"
+#include "formats/datasets.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
+#include "baseline/rapl.hpp"
 #include "tests/cli.hpp"
 
 namespace fs = std::filesystem;

@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "runtime/core_run.hpp"
-#include "runtime/core_spec_io.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
+#include "formats/core_spec_io.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
 
 namespace fs = std::filesystem;
 using loihisim::CoreRunResult;

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "runtime/h5_file.hpp"
+#include "io/h5_file.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;

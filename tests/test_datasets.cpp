@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <numeric>
 
-#include "runtime/datasets.hpp"
-#include "runtime/errors.hpp"
+#include "formats/datasets.hpp"
+#include "io/enum_parse.hpp"
+#include "io/errors.hpp"
 
 using namespace loihisim;
 
@@ -90,8 +91,9 @@ TEST_CASE("signed input scaling: 2 x - 1 of every value, named, read from weight
   CHECK(input_scaling_from_attribute("2 x / 255 - 1, in [-1, 1]", "w.h5") == InputScaling::kSigned);
   CHECK_THROWS_WITH_AS(input_scaling_from_attribute("x / 127.5", "w.h5"),
                        doctest::Contains("w.h5: attribute input_scaling 'x / 127.5'"), InputError);
-  CHECK(input_scaling_from_string("signed") == InputScaling::kSigned);
-  CHECK_THROWS_WITH_AS(input_scaling_from_string("log"), doctest::Contains("'log'"), InputError);
+  CHECK(parse_enum(kInputScalingNames, "signed", "input scaling") == InputScaling::kSigned);
+  CHECK_THROWS_WITH_AS(parse_enum(kInputScalingNames, "log", "input scaling"),
+                       doctest::Contains("'log' (allowed: unit, signed)"), InputError);
 }
 
 TEST_CASE("every k-th sample keeps the class mix of the class-ordered test split") {

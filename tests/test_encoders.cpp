@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "runtime/encoders.hpp"
-#include "runtime/errors.hpp"
+#include "io/errors.hpp"
 
 using namespace loihisim;
 

@@ -12,8 +12,8 @@
 
 #include "core/chip_accountant.hpp"
 #include "core/mesh_router.hpp"
-#include "runtime/arch_io.hpp"
-#include "runtime/errors.hpp"
+#include "formats/arch_io.hpp"
+#include "io/errors.hpp"
 #include "runtime/report.hpp"
 
 using namespace loihisim;

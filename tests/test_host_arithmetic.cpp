@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "runtime/errors.hpp"
+#include "io/errors.hpp"
 #include "runtime/host_arithmetic.hpp"
 
 using namespace loihisim;

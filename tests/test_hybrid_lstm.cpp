@@ -15,11 +15,11 @@
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
 #include "models/hybrid_lstm.hpp"
-#include "runtime/arch_io.hpp"
-#include "runtime/datasets.hpp"
-#include "runtime/errors.hpp"
+#include "formats/arch_io.hpp"
+#include "formats/datasets.hpp"
+#include "io/errors.hpp"
 #include "runtime/inference.hpp"
-#include "runtime/model.hpp"
+#include "models/model_file.hpp"
 #include "tests/cli.hpp"
 
 namespace fs = std::filesystem;
@@ -369,7 +369,8 @@ TEST_CASE("hybrid LSTM: the committed MNIST weights give the same spikes on loih
   const auto img1 = mapper::map_network(models::convert_hybrid_lstm(w, two).network, loihi1).image;
   const auto img2 =
       mapper::map_network(models::convert_hybrid_lstm(w, native).network, loihi2).image;
-  const auto data = load_model_dataset({"mnist", "test", "row", "unit", {}}, default_data_cache());
+  const auto data = load_dataset(DatasetSpec{"mnist", "test", SequenceLayout::kRow, InputScaling::kUnit, {}},
+                                 default_data_cache());
   InferenceOptions o;
   o.steps_per_symbol = 16;
   o.input_timing = InputTiming::kSameStep;
@@ -426,7 +427,7 @@ TEST_CASE("loihisim convert: files, the report, and bad input") {
   CHECK(spec.steps_per_symbol == 8);
   CHECK(spec.input_timing == InputTiming::kSameStep);
   CHECK(spec.dataset.name == "mnist");
-  CHECK(spec.dataset.layout == "row");
+  CHECK(spec.dataset.layout == SequenceLayout::kRow);
   REQUIRE(run_cli("run " + model.string() + " --arch loihi1 --samples 3 --quiet", &out) == 0);
   CHECK(out.find("3 inferences, T = 8") != std::string::npos);
 

@@ -10,12 +10,12 @@
 
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
-#include "runtime/arch_io.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
+#include "formats/arch_io.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
 #include "runtime/host_costs.hpp"
 #include "runtime/inference.hpp"
-#include "runtime/model.hpp"
+#include "models/model_file.hpp"
 #include "runtime/run_report.hpp"
 #include "tests/cli.hpp"
 
@@ -66,7 +66,7 @@ InferenceOptions tiny_options(const core::Architecture& arch, int steps) {
   InferenceOptions o;
   o.steps_per_symbol = steps;
   o.prediction = "y";
-  o.host_costs = host_costs(arch, "external");
+  o.host_costs = host_costs(arch, HostLocation::kExternal);
   return o;
 }
 
@@ -121,7 +121,7 @@ TEST_CASE("a tiny two-layer network: spike counts, host operations and chip even
   CHECK(s.host.cmp == 1);
   CHECK(s.host.bytes_read == (2 + 2) * 4);
   CHECK(s.host.bytes_written == 2 * 4);
-  const auto costs = host_costs(arch, "external");
+  const auto costs = host_costs(arch, HostLocation::kExternal);
   CHECK(host_energy_fj(costs, s.host) == 2 * 3700 + 1 * 900 + 24 * 2500);
 }
 
@@ -215,7 +215,7 @@ TEST_CASE("results and reports are bit-identical for 1, 2 and 8 threads") {
   const ModelSpec model = read_model(model_file);
   const auto arch = load_architecture("loihi1");
   const auto image = mapper::map_network(mapper::read_network(model.network), arch).image;
-  const auto data = load_model_dataset(model.dataset, "");
+  const auto data = load_dataset(model.dataset, "");
   auto run_with = [&](int threads) {
     InferenceOptions o = inference_options(model, arch);
     o.threads = threads;

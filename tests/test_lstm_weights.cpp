@@ -11,8 +11,8 @@
 #include <string>
 
 #include "models/lstm_weights.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;

@@ -15,8 +15,8 @@
 #include "mapper/network_index.hpp"
 #include "mapper/network_io.hpp"
 #include "mapper/partition.hpp"
-#include "runtime/arch_io.hpp"
-#include "runtime/errors.hpp"
+#include "formats/arch_io.hpp"
+#include "io/errors.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;

@@ -8,7 +8,7 @@
 #include "core/mesh_network.hpp"
 #include "core/mesh_router.hpp"
 #include "core/step_timing.hpp"
-#include "runtime/arch_io.hpp"
+#include "formats/arch_io.hpp"
 
 using namespace loihisim::core;
 

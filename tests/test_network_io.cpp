@@ -8,8 +8,8 @@
 
 #include "mapper/network_io.hpp"
 #include "mapper/quantize.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;

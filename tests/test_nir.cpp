@@ -22,10 +22,10 @@
 #include "models/nir_files.hpp"
 #include "models/nir_graph.hpp"
 #include "models/nir_lower.hpp"
-#include "models/nir_run.hpp"
-#include "runtime/arch_io.hpp"
-#include "runtime/errors.hpp"
-#include "runtime/h5_file.hpp"
+#include "runtime/nir_run.hpp"
+#include "formats/arch_io.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
 #include "tests/cli.hpp"
 
 namespace fs = std::filesystem;
@@ -145,11 +145,11 @@ TEST_CASE("NIR LIF graph: spike times within 1 step of the exact solution and of
   REQUIRE(l.populations.size() == 1);
   REQUIRE(l.populations[0].depth == 1);
   const auto image = map(l);
-  nir::InputData in;
+  loihisim::SequenceDataset in;
   in.name = "lif_exact.csv column 0";
-  in.samples = 1;
-  in.steps = 1000;
-  in.size = 1;
+  in.labels = {0};
+  in.num_symbols = 1000;
+  in.symbol_size = 1;
   for (const auto& row : exact) in.values.push_back(static_cast<float>(row[0]));
   for (std::size_t t = 0; t < 1000; ++t) REQUIRE(loihi[t][0] == exact[t][0]);  // same input
 
@@ -218,7 +218,7 @@ TEST_CASE("NIR Braille RNN: flat and nested graphs give identical spikes") {
   CHECK(rec->uniform_delay == 0);
   CHECK(rec->delay.empty());
 
-  const nir::InputData in = nir::synthetic_input(flat, 2, 256, 0.1, 7);
+  const loihisim::SequenceDataset in = nir::synthetic_input(flat, 2, 256, 0.1, 7);
   const auto rf = nir::run(flat, map(flat), loihi1(), in, {});
   const auto rn = nir::run(nested, map(nested), loihi1(), in, {});
   REQUIRE(rf.spikes[0] > 0);  // the comparison means something
@@ -337,8 +337,8 @@ TEST_CASE("NIR lowering: convolution, pooling, scale, delay and bias against the
 
 TEST_CASE("NIR run: NIRData layout, nested groups, times in NIR steps") {
   const nir::Lowered l = lower_file(kData / "features.nir");
-  const nir::InputData in = nir::synthetic_input(l, 2, 30, 0.3, 3);
-  CHECK(in.steps == 32);  // 30 + flush of depth 2
+  const loihisim::SequenceDataset in = nir::synthetic_input(l, 2, 30, 0.3, 3);
+  CHECK(in.num_symbols == 32);  // 30 + flush of depth 2
   CHECK(in.flush_steps == 2);
   nir::RunOptions ro;
   ro.trace_voltage = true;
@@ -437,11 +437,11 @@ TEST_CASE("NIR --approximate turns what cannot be lowered into warnings") {
 
 TEST_CASE("NIR input data: values must be spikes and sizes must match") {
   const nir::Lowered l = lower_file(kData / "features.nir");
-  nir::InputData d = nir::synthetic_input(l, 1, 4, 0.5, 1);
+  loihisim::SequenceDataset d = nir::synthetic_input(l, 1, 4, 0.5, 1);
   d.values[5] = 0.5f;
   CHECK(error_of([&] { nir::check_input(l, d); }).find("sample 0, step 0, element 5 is 0.5") !=
         std::string::npos);
-  d.size = 3;
+  d.symbol_size = 3;
   CHECK(error_of([&] { nir::check_input(l, d); }).find("the graph's Input nodes take 72") !=
         std::string::npos);
 }

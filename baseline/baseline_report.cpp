@@ -1,0 +1,538 @@
+#include "baseline/baseline_report.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+
+#include "io/errors.hpp"
+#include "io/readable_units.hpp"
+#include "io/version.hpp"
+#include "io/yaml_reader.hpp"
+
+namespace loihisim {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+std::string cpu_model_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown";
+}
+
+// The q-quantile (0..1) of sorted values, nearest rank.
+double quantile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const auto i = static_cast<std::size_t>(std::lround(q * static_cast<double>(sorted.size() - 1)));
+  return sorted[i];
+}
+
+double median(const std::vector<double>& sorted) {
+  if (sorted.empty()) return 0;
+  const std::size_t n = sorted.size();
+  return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+}
+
+std::string bytes(std::uint64_t b) {
+  const auto d = static_cast<double>(b);
+  if (b >= (1u << 20)) return fmt::format("{:.2f} MiB", d / (1 << 20));
+  if (b >= (1u << 10)) return fmt::format("{:.2f} KiB", d / (1 << 10));
+  return fmt::format("{} B", b);
+}
+
+ImplementationResult time_implementation(const models::LstmWeights& w, const SequenceDataset& data,
+                                         std::uint64_t n, std::uint64_t warmup,
+                                         CpuImplementation impl) {
+  CpuLstm net(w, impl);
+  ImplementationResult res;
+  res.implementation = impl;
+  res.description = impl == CpuImplementation::kTuned
+                        ? tuned_implementation_description()
+                        : "plain loops, one float32 dot product per gate row (-O3, no BLAS)";
+  const auto per_sample =
+      static_cast<std::size_t>(data.num_symbols) * static_cast<std::size_t>(data.symbol_size);
+  std::vector<float> logits(static_cast<std::size_t>(w.classes));
+  auto sample = [&](std::uint64_t i) { return data.values.data() + i * per_sample; };
+  // Warm-up: caches, branch predictors, page faults and the CPU's clock ramp.
+  for (std::uint64_t k = 0; k < warmup; ++k) net.infer(sample(k % n), data.num_symbols, logits);
+  std::vector<double> ns(n);
+  res.predictions.resize(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto t0 = clock_type::now();
+    const int p = net.infer(sample(i), data.num_symbols, logits);
+    const auto t1 = clock_type::now();
+    ns[i] = std::chrono::duration<double, std::nano>(t1 - t0).count();
+    res.predictions[i] = p;
+    res.correct += p == data.labels[i] ? 1 : 0;
+  }
+  res.accuracy = n ? static_cast<double>(res.correct) / static_cast<double>(n) : 0.0;
+  double sum = 0;
+  for (double v : ns) sum += v;
+  res.mean_ns = n ? sum / static_cast<double>(n) : 0.0;
+  std::sort(ns.begin(), ns.end());
+  res.median_ns = median(ns);
+  res.p10_ns = quantile(ns, 0.1);
+  res.p90_ns = quantile(ns, 0.9);
+  // The stored PyTorch logits, when the file has them.
+  const auto ref_per =
+      static_cast<std::size_t>(w.reference_steps) * static_cast<std::size_t>(w.input_size);
+  for (int s = 0; s < w.reference_count; ++s) {
+    const int p = net.infer(w.reference_inputs.data() + static_cast<std::size_t>(s) * ref_per,
+                            w.reference_steps, logits);
+    const float* ref = w.reference_logits.data() +
+                       static_cast<std::size_t>(s) * static_cast<std::size_t>(w.classes);
+    const int ref_best = static_cast<int>(std::max_element(ref, ref + w.classes) - ref);
+    res.reference_argmax_agree += p == ref_best ? 1 : 0;
+    for (int k = 0; k < w.classes; ++k)
+      res.reference_max_abs_diff =
+          std::max(res.reference_max_abs_diff,
+                   std::abs(static_cast<double>(logits[static_cast<std::size_t>(k)]) - ref[k]));
+  }
+  res.reference_samples = w.reference_count;
+  return res;
+}
+
+Summary counts_json(const CpuOpCounts& n) {
+  return {{"multiply_accumulates", n.mac},
+          {"synops", n.synops()},
+          {"adds", n.add},
+          {"multiplies", n.mul},
+          {"compares", n.cmp},
+          {"nonlinearity_evaluations", n.nonlinearity},
+          {"sigmoid_tanh_evaluations", n.transcendental},
+          {"neuron_updates", n.neuron_updates},
+          {"weight_bytes_read", n.weight_bytes_read},
+          {"activation_bytes_read", n.activation_bytes_read},
+          {"activation_bytes_written", n.activation_bytes_written},
+          {"weight_working_set_bytes", n.weight_working_set_bytes},
+          {"activation_working_set_bytes", n.activation_working_set_bytes}};
+}
+
+}  // namespace
+
+BaselineResult run_cpu_baseline(const models::LstmWeights& w, const SequenceDataset& data,
+                                const BaselineOptions& options) {
+  if (data.symbol_size != w.input_size)
+    throw InputError(
+        fmt::format("{}: the network's input size is {}, but dataset {} has symbols "
+                    "of {} values (choose the layout the network was trained on)",
+                    w.file, w.input_size, data.name, data.symbol_size));
+  if (data.num_classes > w.classes)
+    throw InputError(fmt::format("{}: the network has {} outputs, dataset {} has {} classes",
+                                 w.file, w.classes, data.name, data.num_classes));
+  if (data.size() == 0) throw InputError("dataset " + data.name + " has no samples");
+  const auto start = clock_type::now();
+  BaselineResult r;
+  r.weights_file = w.file;
+  r.layout = w.layout;
+  r.cell = w.cell;
+  r.input_size = w.input_size;
+  r.hidden_size = w.hidden_size;
+  r.classes = w.classes;
+  r.dataset = data.name;
+  r.steps = data.num_symbols;
+  r.samples = options.samples ? std::min<std::uint64_t>(options.samples, data.size()) : data.size();
+  r.warmup = options.warmup;
+  r.cpu_model = cpu_model_name();
+
+  // The counts: closed form, cross-checked against the instrumented implementation on the first
+  // sample (they describe every sample: the work does not depend on the values).
+  r.counts = count_lstm_ops(w, r.steps);
+  {
+    CpuLstm counted(w, CpuImplementation::kStraightforward);
+    std::vector<float> logits(static_cast<std::size_t>(w.classes));
+    CpuOpCounts executed;
+    counted.infer_counted(data.values.data(), r.steps, logits, executed);
+    if (!(executed == r.counts))
+      throw std::logic_error("CPU baseline: executed operation counts differ from the closed form");
+  }
+  for (const auto impl : {CpuImplementation::kStraightforward, CpuImplementation::kTuned})
+    r.implementations.push_back(time_implementation(w, data, r.samples, options.warmup, impl));
+  for (std::uint64_t i = 0; i < r.samples; ++i)
+    r.implementations_agree +=
+        r.implementations[0].predictions[i] == r.implementations[1].predictions[i] ? 1 : 0;
+  for (const auto& p : options.profiles) {
+    r.energies.push_back(cpu_energy(p, r.counts));
+    r.profile_files.push_back(p.file);
+  }
+
+  r.rapl_attempted = options.rapl;
+  r.rapl_implementation = options.rapl_implementation;
+  if (options.rapl) {
+    CpuLstm net(w, options.rapl_implementation);
+    std::vector<float> logits(static_cast<std::size_t>(w.classes));
+    const auto per_sample =
+        static_cast<std::size_t>(data.num_symbols) * static_cast<std::size_t>(data.symbol_size);
+    std::uint64_t next = 0;
+    r.rapl = measure_rapl(probe_rapl(options.powercap), options.rapl_idle_seconds,
+                          options.rapl_run_seconds, r.samples, [&] {
+                            net.infer(data.values.data() + (next % r.samples) * per_sample,
+                                      data.num_symbols, logits);
+                            ++next;
+                          });
+  }
+  r.wall_seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  return r;
+}
+
+Summary baseline_json(const BaselineResult& r) {
+  using json = Summary;
+  json j;
+  j["loihisim_version"] = version();
+  j["report"] = "cpu_baseline";
+  j["weights"] = {{"file", r.weights_file},
+                  {"layout", models::to_string(r.layout)},
+                  {"cell", models::to_string(r.cell)},
+                  {"input_size", r.input_size},
+                  {"hidden_size", r.hidden_size},
+                  {"classes", r.classes}};
+  j["dataset"] = r.dataset;
+  j["samples"] = r.samples;
+  j["steps_per_inference"] = r.steps;
+  j["batch_size"] = 1;
+  j["threads"] = 1;
+  j["cpu"] = r.cpu_model;
+  j["counts_per_inference"] = counts_json(r.counts);
+  json impls = json::array();
+  for (const auto& i : r.implementations)
+    impls.push_back(
+        {{"name", to_string(i.implementation)},
+         {"description", i.description},
+         {"accuracy", {{"correct", i.correct}, {"samples", r.samples}, {"fraction", i.accuracy}}},
+         {"time_per_inference_ns",
+          {{"median", i.median_ns}, {"p10", i.p10_ns}, {"p90", i.p90_ns}, {"mean", i.mean_ns}}},
+         {"warmup_inferences", r.warmup},
+         {"reference_check",
+          {{"samples", i.reference_samples},
+           {"argmax_agree", i.reference_argmax_agree},
+           {"max_abs_logit_diff", i.reference_max_abs_diff}}}});
+  j["implementations"] = impls;
+  j["implementations_agree"] = r.implementations_agree;
+  json energies = json::array();
+  for (std::size_t k = 0; k < r.energies.size(); ++k) {
+    const auto& e = r.energies[k];
+    json lines = json::array();
+    for (const auto& l : e.lines)
+      lines.push_back({{"item", l.item},
+                       {"count", l.count},
+                       {"unit_pj", l.unit_fj / 1e3},
+                       {"energy_pj", l.energy_fj / 1e3}});
+    energies.push_back({{"profile", e.profile},
+                        {"kind", to_string(e.kind)},
+                        {"file", r.profile_files[k]},
+                        {"energy_pj", e.total_fj / 1e3},
+                        {"breakdown", lines}});
+  }
+  j["energy_per_inference"] = energies;
+  json rapl;
+  rapl["implementation"] = to_string(r.rapl_implementation);
+  if (!r.rapl_attempted) {
+    rapl["available"] = false;
+    rapl["reason"] = "not attempted (--rapl off)";
+  } else if (!r.rapl.available) {
+    rapl["available"] = false;
+    rapl["reason"] = r.rapl.unavailable;
+  } else {
+    rapl["available"] = true;
+    rapl["zones"] = r.rapl.zones;
+    rapl["idle_seconds"] = r.rapl.idle_seconds;
+    rapl["idle_joules"] = r.rapl.idle_joules;
+    rapl["idle_watts"] = r.rapl.idle_watts();
+    rapl["run_seconds"] = r.rapl.run_seconds;
+    rapl["run_joules"] = r.rapl.run_joules;
+    rapl["run_watts"] = r.rapl.run_watts();
+    rapl["inferences"] = r.rapl.inferences;
+    rapl["energy_per_inference_pj"] = r.rapl.joules_per_inference() * 1e12;
+  }
+  j["rapl"] = rapl;
+  j["wall_seconds"] = r.wall_seconds;
+  return j;
+}
+
+std::string baseline_text(const BaselineResult& r) {
+  const CpuOpCounts& n = r.counts;
+  std::string s;
+  s += fmt::format("CPU baseline: {} ({} layout, {} cell, input {}, hidden {}, classes {})\n",
+                   r.weights_file, models::to_string(r.layout), models::to_string(r.cell),
+                   r.input_size, r.hidden_size, r.classes);
+  s += fmt::format("dataset {}, {} inferences of {} steps, batch size 1, 1 thread, on {}\n",
+                   r.dataset, r.samples, r.steps, r.cpu_model);
+  s += "operations per inference:\n";
+  s += fmt::format("  multiply-accumulates (= synops)  {:>12}\n", n.mac);
+  s += fmt::format("  adds / multiplies / compares     {:>12} / {} / {}\n", n.add, n.mul, n.cmp);
+  s += fmt::format("  nonlinearity evaluations         {:>12}  ({} sigmoid/tanh{})\n",
+                   n.nonlinearity, n.transcendental,
+                   r.cell == models::LstmCell::kModified
+                       ? "; phi1/phi2 counted as their add, multiply, compares"
+                       : "");
+  s += fmt::format("  neuron updates                   {:>12}\n", n.neuron_updates);
+  s += fmt::format("  weights read                     {:>12}  (working set {})\n",
+                   bytes(n.weight_bytes_read), bytes(n.weight_working_set_bytes));
+  s += fmt::format("  activations read / written       {:>12} / {}  (working set {})\n",
+                   bytes(n.activation_bytes_read), bytes(n.activation_bytes_written),
+                   bytes(n.activation_working_set_bytes));
+  s += "implementations (wall time per inference over the samples, after warm-up):\n";
+  for (const auto& i : r.implementations) {
+    s += fmt::format("  {:<16} accuracy {:.2f} %  median {}  (p10 {}, p90 {})\n",
+                     to_string(i.implementation), 100.0 * i.accuracy,
+                     readable_time_ps(1e3 * i.median_ns), readable_time_ps(1e3 * (i.p10_ns)),
+                     readable_time_ps(1e3 * (i.p90_ns)));
+    s += fmt::format("  {:<16} {}\n", "", i.description);
+    if (i.reference_samples > 0)
+      s += fmt::format("  {:<16} vs PyTorch's stored logits: {}/{} same class, max |diff| {:.2e}\n",
+                       "", i.reference_argmax_agree, i.reference_samples, i.reference_max_abs_diff);
+  }
+  s += fmt::format("  the two implementations predict the same class on {} of {} samples\n",
+                   r.implementations_agree, r.samples);
+  s += "energy per inference, from the counts:\n";
+  for (const auto& e : r.energies) {
+    s += fmt::format("  {:<14} ({:<10}) {}\n", e.profile, to_string(e.kind),
+                     readable_energy_fj(e.total_fj));
+    for (const auto& l : e.lines)
+      s += fmt::format("      {:<58} {:>14.1f} x {:>10.3f} pJ = {}\n", l.item, l.count,
+                       l.unit_fj / 1e3, readable_energy_fj(l.energy_fj));
+  }
+  if (!r.rapl_attempted)
+    s += "measured (RAPL): not attempted (--rapl off)\n";
+  else if (!r.rapl.available)
+    s += fmt::format("measured (RAPL): unavailable ({})\n", r.rapl.unavailable);
+  else
+    s += fmt::format(
+        "measured (RAPL, {} implementation): {} per inference (package {:.2f} W running, "
+        "{:.2f} W idle, {} inferences in {:.2f} s)\n",
+        to_string(r.rapl_implementation), readable_energy_fj(r.rapl.joules_per_inference() * 1e15),
+        r.rapl.run_watts(), r.rapl.idle_watts(), r.rapl.inferences, r.rapl.run_seconds);
+  return s;
+}
+
+namespace {
+
+using yaml::Field;
+using yaml::Reader;
+
+Field at(const Reader& r, const Field& map, const char* key, const std::string& what) {
+  if (!map.node.IsMap()) r.fail(map, "expected a mapping, found " + yaml::describe(map.node));
+  return r.require(map, key, what);
+}
+
+double number(const Reader& r, const Field& map, const char* key, const std::string& what) {
+  return r.real(at(r, map, key, what), -1e300, 1e300);
+}
+
+std::uint64_t count(const Reader& r, const Field& map, const char* key, const std::string& what) {
+  return static_cast<std::uint64_t>(
+      r.integer(at(r, map, key, what), 0, std::numeric_limits<std::int64_t>::max()));
+}
+
+}  // namespace
+
+ChipSummary read_run_summary(const std::filesystem::path& path) {
+  const Reader r(path.string());
+  const Field top{yaml::load_file(path, "run report"), ""};
+  ChipSummary c;
+  c.file = path.string();
+  c.model =
+      r.string(at(r, top, "model", "the model's name: expected a `loihisim run --report` file"));
+  c.architecture = r.string(at(r, top, "architecture", "the architecture"));
+  c.dataset = r.string(at(r, top, "dataset", "the dataset"));
+  c.samples = count(r, top, "samples", "the number of inferences");
+  c.steps_per_symbol = static_cast<std::int64_t>(count(r, top, "steps_per_symbol", "T"));
+  c.accuracy = number(r, at(r, top, "accuracy", "the accuracy"), "fraction", "0..1");
+  const Field host = at(r, top, "host", "the host coprocessor");
+  c.host_location = r.string(at(r, host, "location", "external or embedded"));
+  c.host_format = r.string(at(r, host, "number_format", "the host's number format"));
+  const Field per = at(r, top, "per_inference", "the per-inference figures");
+  c.chip_active_pj = number(r, per, "chip_active_energy_pj", "pJ");
+  c.chip_total_pj = number(r, per, "chip_total_energy_pj", "pJ");
+  c.host_pj = number(r, per, "host_energy_pj", "pJ");
+  c.latency_ns = number(r, per, "latency_ns", "ns");
+  return c;
+}
+
+CpuSummary read_baseline_summary(const std::filesystem::path& path) {
+  const Reader r(path.string());
+  const Field top{yaml::load_file(path, "baseline report"), ""};
+  CpuSummary c;
+  c.file = path.string();
+  const Field kind =
+      at(r, top, "report", "cpu_baseline: expected a `loihisim baseline --report` file");
+  if (r.string(kind) != "cpu_baseline")
+    r.fail(kind, "'" + r.string(kind) + "' (expected cpu_baseline: a `loihisim baseline` report)");
+  const Field w = at(r, top, "weights", "the weight file");
+  c.weights = r.string(at(r, w, "file", "the weight file"));
+  c.cell = r.string(at(r, w, "cell", "the cell"));
+  c.dataset = r.string(at(r, top, "dataset", "the dataset"));
+  c.cpu_model = r.string(at(r, top, "cpu", "the CPU"));
+  c.samples = count(r, top, "samples", "the number of inferences");
+  c.synops = count(r, at(r, top, "counts_per_inference", "the counts"), "synops", "synops");
+  const auto impls = r.items(at(r, top, "implementations", "the implementations"));
+  for (const Field& i : impls) {
+    const std::string name = r.string(at(r, i, "name", "straightforward or tuned"));
+    const double med = number(r, at(r, i, "time_per_inference_ns", "the timings"), "median", "ns");
+    if (name == "tuned") {
+      c.median_ns_tuned = med;
+      c.accuracy = number(r, at(r, i, "accuracy", "the accuracy"), "fraction", "0..1");
+      c.tuned_description = r.string(at(r, i, "description", "the implementation"));
+    } else if (name == "straightforward") {
+      c.median_ns_straightforward = med;
+    }
+  }
+  for (const Field& e : r.items(at(r, top, "energy_per_inference", "the energies"))) {
+    CpuSummary::Profile p;
+    p.name = r.string(at(r, e, "profile", "the profile's name"));
+    p.kind = r.string(at(r, e, "kind", "operations or system"));
+    p.energy_pj = number(r, e, "energy_pj", "pJ");
+    c.profiles.push_back(std::move(p));
+  }
+  const Field rapl = at(r, top, "rapl", "the RAPL measurement");
+  c.rapl_available = r.boolean(at(r, rapl, "available", "true or false"));
+  if (c.rapl_available) {
+    c.rapl_energy_pj = number(r, rapl, "energy_per_inference_pj", "pJ");
+    c.rapl_note = "measured, " + r.string(at(r, rapl, "implementation", "")) + " implementation";
+  } else {
+    c.rapl_note = r.string(at(r, rapl, "reason", "why RAPL is unavailable"));
+  }
+  return c;
+}
+
+Summary compare_json(const ChipSummary& chip, const CpuSummary& cpu) {
+  using json = Summary;
+  const double active = chip.chip_active_pj + chip.host_pj;
+  const double total = chip.chip_total_pj + chip.host_pj;
+  const auto ratio = [](double a, double b) { return b > 0 ? json(a / b) : json(nullptr); };
+  json j;
+  j["report"] = "comparison";
+  j["batch_size"] = 1;
+  j["neuromorphic"] = {
+      {"run_report", chip.file},
+      {"model", chip.model},
+      {"architecture", chip.architecture},
+      {"dataset", chip.dataset},
+      {"samples", chip.samples},
+      {"accuracy", chip.accuracy},
+      {"chip_active_pj", chip.chip_active_pj},
+      {"chip_total_pj", chip.chip_total_pj},
+      {"host_pj", chip.host_pj},
+      {"host_location", chip.host_location},
+      {"active_pj", active},
+      {"total_pj", total},
+      {"host_share_of_active", active > 0 ? json(chip.host_pj / active) : json(nullptr)},
+      {"latency_ns", chip.latency_ns}};
+  json rows = json::array();
+  for (const auto& p : cpu.profiles)
+    rows.push_back({{"profile", p.name},
+                    {"kind", p.kind},
+                    {"energy_pj", p.energy_pj},
+                    {"ratio_to_active", ratio(p.energy_pj, active)},
+                    {"ratio_to_total", ratio(p.energy_pj, total)}});
+  if (cpu.rapl_available)
+    rows.push_back({{"profile", "rapl"},
+                    {"kind", "measured"},
+                    {"energy_pj", cpu.rapl_energy_pj},
+                    {"ratio_to_active", ratio(cpu.rapl_energy_pj, active)},
+                    {"ratio_to_total", ratio(cpu.rapl_energy_pj, total)}});
+  j["cpu"] = {
+      {"baseline_report", cpu.file},
+      {"weights", cpu.weights},
+      {"cell", cpu.cell},
+      {"dataset", cpu.dataset},
+      {"samples", cpu.samples},
+      {"accuracy", cpu.accuracy},
+      {"cpu", cpu.cpu_model},
+      {"median_time_ns",
+       {{"straightforward", cpu.median_ns_straightforward}, {"tuned", cpu.median_ns_tuned}}},
+      {"rapl",
+       cpu.rapl_available ? json(cpu.rapl_note) : json("unavailable (" + cpu.rapl_note + ")")},
+      {"rows", rows}};
+  json notes = json::array();
+  notes.push_back(
+      "Batch size 1 on both sides: the chip runs one inference at a time (loihisim run), the CPU "
+      "runs one sequence at a time on one thread.");
+  notes.push_back(fmt::format(
+      "Chip energies: counted events x the {} architecture table; active = dynamic energy of "
+      "every chip event, total = active + static power x elapsed chip time for the chips in use. "
+      "Host: the host coprocessor's operations ({}, {}), added to both.",
+      chip.architecture, chip.host_location, chip.host_format));
+  notes.push_back(
+      "Ratio = CPU energy / neuromorphic energy (chip + host) per inference; above 1 the "
+      "neuromorphic side uses less.");
+  notes.push_back(
+      "CPU 'operations' profiles: the counted operations and memory accesses x a 45 nm "
+      "operation-level table (Horowitz 2014): a lower bound (no instruction overhead, no static "
+      "power). 'system' profiles: synops (= multiply-accumulates) and neuron updates x a "
+      "whole-CPU figure (KerasSpiking's 8.6 nJ, i7-4960X).");
+  notes.push_back(cpu.rapl_available
+                      ? "RAPL: package energy while running minus idle power over the same "
+                        "time, per inference (" +
+                            cpu.rapl_note + ")."
+                      : "RAPL: unavailable (" + cpu.rapl_note + "); no measured CPU energy.");
+  notes.push_back(fmt::format(
+      "CPU: {}; median wall time per inference {:.1f} us straightforward, {:.1f} us tuned ({}).",
+      cpu.cpu_model, cpu.median_ns_straightforward / 1e3, cpu.median_ns_tuned / 1e3,
+      cpu.tuned_description));
+  notes.push_back(fmt::format(
+      "Accuracy: neuromorphic {:.2f} % ({}, {} samples), CPU {:.2f} % ({}, {} samples, {} cell, "
+      "{}).",
+      100.0 * chip.accuracy, chip.dataset, chip.samples, 100.0 * cpu.accuracy, cpu.dataset,
+      cpu.samples, cpu.cell, cpu.weights));
+  if (chip.dataset != cpu.dataset)
+    notes.push_back("WARNING: the two reports use different datasets (" + chip.dataset + " vs " +
+                    cpu.dataset + "): the ratios compare different workloads.");
+  notes.push_back(
+      "The paper's 55.9x (Ponghiran and Roy 2021: Loihi vs an i7-6700, measured) splits chip and "
+      "host in a way that is not public; these ratios come from the simulator's energy models.");
+  j["notes"] = notes;
+  return j;
+}
+
+std::string compare_text(const ChipSummary& chip, const CpuSummary& cpu) {
+  const Summary j = compare_json(chip, cpu);
+  const double active = chip.chip_active_pj + chip.host_pj;
+  const double total = chip.chip_total_pj + chip.host_pj;
+  const auto pj = [](double v) { return readable_energy_fj(v * 1e3); };
+  const auto ratio = [](double a, double b) {
+    return b > 0 ? fmt::format("{:.1f}x", a / b) : std::string("-");
+  };
+  std::string s;
+  s += fmt::format("Energy per inference, batch size 1 [1]\n");
+  s += fmt::format("{:<46} {:>14}  {:>12}  {:>12}\n", "", "energy", "CPU/active [3]", "CPU/total");
+  s += fmt::format("neuromorphic: {} on {}, T = {} [2]\n", chip.model, chip.architecture,
+                   chip.steps_per_symbol);
+  s += fmt::format("  {:<44} {:>14}\n", "chip active (dynamic)", pj(chip.chip_active_pj));
+  s += fmt::format("  {:<44} {:>14}\n", "chip total (active + static)", pj(chip.chip_total_pj));
+  s += fmt::format("  {:<44} {:>14}  ({:.1f} % of active)\n",
+                   "host coprocessor (" + chip.host_location + ")", pj(chip.host_pj),
+                   active > 0 ? 100.0 * chip.host_pj / active : 0.0);
+  s += fmt::format("  {:<44} {:>14}\n", "active = chip active + host", pj(active));
+  s += fmt::format("  {:<44} {:>14}\n", "total = chip total + host", pj(total));
+  s += fmt::format("CPU: original network, {} [6] [7]\n", cpu.weights);
+  for (const auto& p : cpu.profiles)
+    s += fmt::format("  {:<44} {:>14}  {:>12}  {:>12}\n", p.name + " (" + p.kind + ") [4]",
+                     pj(p.energy_pj), ratio(p.energy_pj, active), ratio(p.energy_pj, total));
+  if (cpu.rapl_available)
+    s += fmt::format("  {:<44} {:>14}  {:>12}  {:>12}\n", "RAPL package, measured [5]",
+                     pj(cpu.rapl_energy_pj), ratio(cpu.rapl_energy_pj, active),
+                     ratio(cpu.rapl_energy_pj, total));
+  else
+    s += fmt::format("  {:<44} {:>14}  [5]\n", "RAPL package, measured", "unavailable");
+  s += fmt::format("latency per inference: chip + host {}, CPU {} (tuned, median)\n",
+                   readable_time_ps(1e3 * chip.latency_ns),
+                   readable_time_ps(1e3 * cpu.median_ns_tuned));
+  s += "notes:\n";
+  int k = 0;
+  for (const auto& n : j["notes"]) s += fmt::format(" [{}] {}\n", ++k, n.get<std::string>());
+  return s;
+}
+
+}  // namespace loihisim

@@ -1,0 +1,105 @@
+// `loihisim baseline` and `loihisim compare`: the CPU baseline's run (timing, accuracy, counts,
+// energy under each CPU profile, RAPL), its report, and the table that sets it beside a chip run
+// (docs/baseline.md).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include "io/summary_file.hpp"
+#include <string>
+#include <vector>
+
+#include "models/lstm_weights.hpp"
+#include "baseline/cpu_baseline.hpp"
+#include "baseline/cpu_profile.hpp"
+#include "formats/datasets.hpp"
+#include "baseline/rapl.hpp"
+
+namespace loihisim {
+
+struct BaselineOptions {
+  std::uint64_t samples = 0;  // the first N samples of the dataset (0: all)
+  std::uint64_t warmup = 50;  // untimed inferences before timing each implementation
+  std::vector<CpuProfile> profiles;
+  bool rapl = true;  // false: do not try (the report says "not attempted")
+  std::filesystem::path powercap = kPowercapRoot;
+  double rapl_idle_seconds = 2.0, rapl_run_seconds = 3.0;
+  CpuImplementation rapl_implementation = CpuImplementation::kTuned;
+};
+
+struct ImplementationResult {
+  CpuImplementation implementation = CpuImplementation::kStraightforward;
+  std::string description;
+  std::uint64_t correct = 0;
+  double accuracy = 0;
+  std::vector<std::int32_t> predictions;  // per sample
+  // Wall time of one inference over the timed samples (each timed on its own), ns.
+  double median_ns = 0, p10_ns = 0, p90_ns = 0, mean_ns = 0;
+  // Against the logits PyTorch stored in the weight file (group /reference), when present.
+  int reference_samples = 0, reference_argmax_agree = 0;
+  double reference_max_abs_diff = 0;
+};
+
+struct BaselineResult {
+  std::string weights_file;
+  models::WeightLayout layout = models::WeightLayout::kPyTorch;
+  models::LstmCell cell = models::LstmCell::kStandard;
+  int input_size = 0, hidden_size = 0, classes = 0;
+  std::string dataset;  // e.g. "mnist/test/row"
+  std::uint64_t samples = 0;
+  int steps = 0;  // symbols per sequence
+  std::uint64_t warmup = 0;
+  std::string cpu_model;
+  CpuOpCounts counts;  // per inference
+  std::vector<ImplementationResult> implementations;
+  std::uint64_t implementations_agree = 0;  // samples on which both predict the same class
+  std::vector<CpuEnergy> energies;          // per profile, per inference
+  std::vector<std::string> profile_files;
+  bool rapl_attempted = false;
+  RaplMeasurement rapl;
+  CpuImplementation rapl_implementation = CpuImplementation::kTuned;
+  double wall_seconds = 0;
+};
+
+// Runs both implementations over the samples (batch size 1, one thread) and everything else the
+// report needs. The dataset's symbols must have the network's input size.
+BaselineResult run_cpu_baseline(const models::LstmWeights& w, const SequenceDataset& data,
+                                const BaselineOptions& options);
+
+Summary baseline_json(const BaselineResult& r);
+std::string baseline_text(const BaselineResult& r);
+// By extension: .json, or .yaml/.yml; atomically.
+
+// The figures `compare` needs from a run report (`loihisim run --report`) ...
+struct ChipSummary {
+  std::string file, model, architecture, dataset, host_location, host_format;
+  std::uint64_t samples = 0;
+  std::int64_t steps_per_symbol = 0;
+  double accuracy = 0;
+  double chip_active_pj = 0, chip_total_pj = 0, host_pj = 0, latency_ns = 0;
+};
+// ... and from a baseline report (`loihisim baseline --report`). YAML or JSON; a missing key or
+// a value of the wrong type is an InputError naming the file, the line and the key.
+struct CpuSummary {
+  struct Profile {
+    std::string name, kind;
+    double energy_pj = 0;
+  };
+  std::string file, weights, cell, dataset, cpu_model;
+  std::uint64_t samples = 0;
+  double accuracy = 0;  // of the tuned implementation
+  double median_ns_straightforward = 0, median_ns_tuned = 0;
+  std::string tuned_description;
+  std::uint64_t synops = 0;
+  std::vector<Profile> profiles;
+  bool rapl_available = false;
+  std::string rapl_note;  // the reason it is unavailable, or the implementation measured
+  double rapl_energy_pj = 0;
+};
+ChipSummary read_run_summary(const std::filesystem::path& path);
+CpuSummary read_baseline_summary(const std::filesystem::path& path);
+
+Summary compare_json(const ChipSummary& chip, const CpuSummary& cpu);
+std::string compare_text(const ChipSummary& chip, const CpuSummary& cpu);
+
+}  // namespace loihisim

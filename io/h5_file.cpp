@@ -1,0 +1,374 @@
+#include "io/h5_file.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "io/errors.hpp"
+
+namespace loihisim::h5 {
+namespace {
+
+// HDF5 prints an error stack to stderr on every failed call unless told not to; we report
+// failures ourselves, once, with the file and object name.
+void silence_hdf5() {
+  static const bool done = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)done;
+}
+
+template <class T>
+hid_t native_type();
+template <>
+hid_t native_type<std::int8_t>() {
+  return H5T_NATIVE_INT8;
+}
+template <>
+hid_t native_type<std::uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
+template <>
+hid_t native_type<std::int16_t>() {
+  return H5T_NATIVE_INT16;
+}
+template <>
+hid_t native_type<std::int32_t>() {
+  return H5T_NATIVE_INT32;
+}
+template <>
+hid_t native_type<std::uint32_t>() {
+  return H5T_NATIVE_UINT32;
+}
+template <>
+hid_t native_type<std::int64_t>() {
+  return H5T_NATIVE_INT64;
+}
+template <>
+hid_t native_type<std::uint64_t>() {
+  return H5T_NATIVE_UINT64;
+}
+template <>
+hid_t native_type<float>() {
+  return H5T_NATIVE_FLOAT;
+}
+template <>
+hid_t native_type<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
+
+// Abort a type conversion that would change a value (out of range, fraction dropped, NaN),
+// instead of HDF5's default of clamping silently.
+H5T_conv_ret_t strict_conversion(H5T_conv_except_t except, hid_t, hid_t, void*, void*, void*) {
+  switch (except) {
+    case H5T_CONV_EXCEPT_RANGE_HI:
+    case H5T_CONV_EXCEPT_RANGE_LOW:
+    case H5T_CONV_EXCEPT_TRUNCATE:
+    case H5T_CONV_EXCEPT_NAN:
+    case H5T_CONV_EXCEPT_PINF:
+    case H5T_CONV_EXCEPT_NINF:
+      return H5T_CONV_ABORT;
+    default:
+      return H5T_CONV_UNHANDLED;
+  }
+}
+
+std::string join_path(const std::string& path, const std::string& name) {
+  if (path.empty() || path == "/") return "/" + name;
+  return path + "/" + name;
+}
+
+}  // namespace
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+  if (this != &o) {
+    reset();
+    id_ = o.id_;
+    closer_ = o.closer_;
+    o.id_ = H5I_INVALID_HID;
+  }
+  return *this;
+}
+
+void Handle::reset() {
+  if (id_ >= 0 && closer_) closer_(id_);
+  id_ = H5I_INVALID_HID;
+}
+
+Group::Group(std::shared_ptr<Handle> file, Handle group, std::string file_name, std::string path)
+    : file_(std::move(file)),
+      group_(std::move(group)),
+      file_name_(std::move(file_name)),
+      path_(std::move(path)) {}
+
+std::string Group::where(const std::string& name) const {
+  return file_name_ + ":" + join_path(path_, name);
+}
+
+void Group::fail(const std::string& object, const std::string& what) const {
+  throw InputError(where(object) + ": " + what);
+}
+
+bool Group::has(const std::string& name) const {
+  return H5Lexists(id(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+bool Group::has_attribute(const std::string& name) const {
+  return H5Aexists(id(), name.c_str()) > 0;
+}
+
+std::vector<std::string> Group::children() const {
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  hsize_t idx = 0;
+  if (H5Literate(id(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect, &names) < 0)
+    fail("", "cannot list the group's members");
+  return names;
+}
+
+bool Group::is_group(const std::string& name) const {
+  if (!has(name)) return false;
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(id(), name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0)
+    return false;
+  return info.type == H5O_TYPE_GROUP;
+}
+
+Group Group::create_group(const std::string& name) {
+  Handle g(H5Gcreate2(id(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  if (!g) fail(name, "cannot create group");
+  return Group(file_, std::move(g), file_name_, join_path(path_, name));
+}
+
+Group Group::open_group(const std::string& name) const {
+  if (!is_group(name)) fail(name, "missing group");
+  Handle g(H5Gopen2(id(), name.c_str(), H5P_DEFAULT), H5Gclose);
+  if (!g) fail(name, "cannot open group");
+  return Group(file_, std::move(g), file_name_, join_path(path_, name));
+}
+
+template <class T>
+void Group::write(const std::string& name, const std::vector<T>& data,
+                  const std::vector<std::uint64_t>& dims, int gzip) {
+  const std::uint64_t n =
+      std::accumulate(dims.begin(), dims.end(), std::uint64_t{1}, std::multiplies<std::uint64_t>());
+  if (n != data.size())
+    fail(name, "internal error: " + std::to_string(data.size()) + " values for shape of " +
+                   std::to_string(n));
+  std::vector<hsize_t> hd(dims.begin(), dims.end());
+  Handle space(H5Screate_simple(static_cast<int>(hd.size()), hd.data(), nullptr), H5Sclose);
+  Handle plist(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (gzip > 0 && n > 0) {
+    std::vector<hsize_t> chunk = hd;
+    // Chunks of at most ~1 Mi elements, cut along the first dimension.
+    hsize_t rest = 1;
+    for (std::size_t i = 1; i < chunk.size(); ++i) rest *= std::max<hsize_t>(chunk[i], 1);
+    if (!chunk.empty())
+      chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(chunk[0], (1u << 20) / rest));
+    H5Pset_chunk(plist.get(), static_cast<int>(chunk.size()), chunk.data());
+    H5Pset_deflate(plist.get(), static_cast<unsigned>(gzip));
+  }
+  Handle ds(H5Dcreate2(id(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT, plist.get(),
+                       H5P_DEFAULT),
+            H5Dclose);
+  if (!ds) fail(name, "cannot create dataset");
+  if (n > 0 && H5Dwrite(ds.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0)
+    fail(name, "cannot write dataset");
+}
+
+void Group::write_string(const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), std::max<std::size_t>(value.size(), 1));
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle ds(H5Dcreate2(id(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                       H5P_DEFAULT),
+            H5Dclose);
+  if (!ds) fail(name, "cannot create string dataset");
+  std::string padded = value.empty() ? std::string(1, '\0') : value;
+  if (H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, padded.data()) < 0)
+    fail(name, "cannot write string dataset");
+}
+
+std::vector<std::uint64_t> Group::shape(const std::string& name) const {
+  if (!has(name)) fail(name, "missing dataset");
+  Handle ds(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds) fail(name, "not a dataset");
+  Handle space(H5Dget_space(ds.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) fail(name, "cannot read the dataset's shape");
+  std::vector<hsize_t> hd(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), hd.data(), nullptr);
+  return {hd.begin(), hd.end()};
+}
+
+template <class T>
+std::vector<T> Group::read(const std::string& name, std::vector<std::uint64_t>* dims) const {
+  const auto d = shape(name);
+  Handle ds(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle type(H5Dget_type(ds.get()), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) fail(name, "expected a numeric dataset");
+  const std::uint64_t n =
+      std::accumulate(d.begin(), d.end(), std::uint64_t{1}, std::multiplies<std::uint64_t>());
+  std::vector<T> out(n);
+  Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+  H5Pset_type_conv_cb(xfer.get(), strict_conversion, nullptr);
+  if (n > 0 && H5Dread(ds.get(), native_type<T>(), H5S_ALL, H5S_ALL, xfer.get(), out.data()) < 0)
+    fail(name,
+         "cannot read dataset as the expected type (a value is out of range, not an "
+         "integer where one is required, or not finite)");
+  if (dims) *dims = d;
+  return out;
+}
+
+std::vector<std::string> Group::read_strings(const std::string& name,
+                                             std::vector<std::uint64_t>* dims) const {
+  const auto d = shape(name);
+  Handle ds(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle type(H5Dget_type(ds.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING) fail(name, "expected a string dataset");
+  const std::uint64_t n =
+      std::accumulate(d.begin(), d.end(), std::uint64_t{1}, std::multiplies<std::uint64_t>());
+  std::vector<std::string> out;
+  out.reserve(n);
+  Handle space(H5Dget_space(ds.get()), H5Sclose);
+  if (H5Tis_variable_str(type.get()) > 0) {
+    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+    std::vector<char*> buf(n, nullptr);
+    if (n > 0 && H5Dread(ds.get(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
+      fail(name, "cannot read string dataset");
+    for (char* s : buf) out.emplace_back(s ? s : "");
+    if (n > 0) H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, buf.data());
+  } else {
+    const std::size_t size = H5Tget_size(type.get());
+    std::vector<char> buf(n * size);
+    if (n > 0 && H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
+      fail(name, "cannot read string dataset");
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const char* s = buf.data() + i * size;
+      out.emplace_back(s, strnlen(s, size));
+    }
+  }
+  if (dims) *dims = d;
+  return out;
+}
+
+std::string Group::read_string(const std::string& name) const {
+  auto all = read_strings(name);
+  if (all.size() != 1) fail(name, "expected a single string");
+  return all[0];
+}
+
+namespace {
+
+Handle open_or_create_attribute(hid_t obj, const std::string& name, hid_t type, hid_t space) {
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  return Handle(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+}
+
+}  // namespace
+
+void Group::set_attribute(const std::string& name, const std::string& value) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), std::max<std::size_t>(value.size(), 1));
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a = open_or_create_attribute(id(), name, type.get(), space.get());
+  std::string padded = value.empty() ? std::string(1, '\0') : value;
+  if (!a || H5Awrite(a.get(), type.get(), padded.data()) < 0)
+    fail("@" + name, "cannot write attribute");
+}
+
+void Group::set_attribute(const std::string& name, std::int64_t value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a = open_or_create_attribute(id(), name, H5T_NATIVE_INT64, space.get());
+  if (!a || H5Awrite(a.get(), H5T_NATIVE_INT64, &value) < 0)
+    fail("@" + name, "cannot write attribute");
+}
+
+void Group::set_attribute(const std::string& name, double value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a = open_or_create_attribute(id(), name, H5T_NATIVE_DOUBLE, space.get());
+  if (!a || H5Awrite(a.get(), H5T_NATIVE_DOUBLE, &value) < 0)
+    fail("@" + name, "cannot write attribute");
+}
+
+std::string Group::string_attribute(const std::string& name) const {
+  if (!has_attribute(name)) fail("@" + name, "missing attribute");
+  Handle a(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle type(H5Aget_type(a.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING) fail("@" + name, "expected a string attribute");
+  if (H5Tis_variable_str(type.get()) > 0) {
+    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    char* s = nullptr;
+    if (H5Aread(a.get(), mem.get(), &s) < 0) fail("@" + name, "cannot read attribute");
+    std::string out = s ? s : "";
+    H5free_memory(s);
+    return out;
+  }
+  const std::size_t size = H5Tget_size(type.get());
+  std::vector<char> buf(size);
+  if (H5Aread(a.get(), type.get(), buf.data()) < 0) fail("@" + name, "cannot read attribute");
+  return std::string(buf.data(), strnlen(buf.data(), size));
+}
+
+std::int64_t Group::int_attribute(const std::string& name) const {
+  if (!has_attribute(name)) fail("@" + name, "missing attribute");
+  Handle a(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  std::int64_t v = 0;
+  if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0) fail("@" + name, "cannot read attribute");
+  return v;
+}
+
+double Group::double_attribute(const std::string& name) const {
+  if (!has_attribute(name)) fail("@" + name, "missing attribute");
+  Handle a(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  double v = 0;
+  if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) fail("@" + name, "cannot read attribute");
+  return v;
+}
+
+Group create_file(const std::string& path) {
+  silence_hdf5();
+  auto file = std::make_shared<Handle>(
+      H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+  if (!*file) throw InputError(path + ": cannot create HDF5 file");
+  Handle root(H5Gopen2(file->get(), "/", H5P_DEFAULT), H5Gclose);
+  return Group(file, std::move(root), path, "/");
+}
+
+Group open_file(const std::string& path) {
+  silence_hdf5();
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    throw InputError(path + ": missing, unreadable, or not an HDF5 file");
+  auto file =
+      std::make_shared<Handle>(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!*file) throw InputError(path + ": cannot open HDF5 file");
+  Handle root(H5Gopen2(file->get(), "/", H5P_DEFAULT), H5Gclose);
+  return Group(file, std::move(root), path, "/");
+}
+
+#define LOIHISIM_H5_INSTANTIATE(T)                                         \
+  template void Group::write<T>(const std::string&, const std::vector<T>&, \
+                                const std::vector<std::uint64_t>&, int);   \
+  template std::vector<T> Group::read<T>(const std::string&, std::vector<std::uint64_t>*) const;
+LOIHISIM_H5_INSTANTIATE(std::int8_t)
+LOIHISIM_H5_INSTANTIATE(std::uint8_t)
+LOIHISIM_H5_INSTANTIATE(std::int16_t)
+LOIHISIM_H5_INSTANTIATE(std::int32_t)
+LOIHISIM_H5_INSTANTIATE(std::uint32_t)
+LOIHISIM_H5_INSTANTIATE(std::int64_t)
+LOIHISIM_H5_INSTANTIATE(std::uint64_t)
+LOIHISIM_H5_INSTANTIATE(float)
+LOIHISIM_H5_INSTANTIATE(double)
+#undef LOIHISIM_H5_INSTANTIATE
+
+}  // namespace loihisim::h5

@@ -1,0 +1,9 @@
+#include "io/version.hpp"
+
+namespace loihisim {
+
+const char* version() {
+  return LOIHISIM_VERSION;
+}
+
+}  // namespace loihisim

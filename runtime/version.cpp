@@ -1,9 +1,0 @@
-#include "runtime/version.hpp"
-
-namespace loihisim {
-
-const char* version() {
-  return LOIHISIM_VERSION;
-}
-
-}  // namespace loihisim

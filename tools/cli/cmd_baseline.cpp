@@ -1,0 +1,117 @@
+// `loihisim baseline WEIGHTS.h5 [--dataset mnist|fashion] [--layout row|pixel] [--samples N]`:
+// run the original (non-spiking) LSTM on this CPU at batch size 1, straightforward and tuned
+// (OpenBLAS), and report operation counts, wall time, accuracy, energy under each CPU profile
+// and, where the machine exposes it, RAPL package energy (docs/baseline.md).
+#include <fmt/core.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/lstm_weights.hpp"
+#include "io/atomic_output.hpp"
+#include "baseline/baseline_report.hpp"
+#include "baseline/cpu_profile_io.hpp"
+#include "formats/datasets.hpp"
+#include "io/enum_parse.hpp"
+#include "io/errors.hpp"
+#include "io/summary_file.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace loihisim::tools {
+namespace {
+
+struct BaselineCliOptions {
+  std::string weights;
+  std::string dataset;  // default: the weight file's attribute
+  std::string layout;   // default: the weight file's attribute
+  std::string split = "test";
+  std::uint64_t samples = 2000;
+  std::uint64_t every = 1;
+  std::uint64_t warmup = 50;
+  std::vector<std::string> profiles{"horowitz45", "system_i7"};
+  std::string rapl = "auto";
+  double rapl_idle = 2.0, rapl_run = 3.0;
+  std::string powercap = kPowercapRoot;
+  std::string report;
+  bool json = false;
+  std::string cache;
+};
+
+void run(const BaselineCliOptions& opt) {
+  const models::LstmWeights w = models::read_lstm_weights(opt.weights);
+  std::vector<CpuProfile> profiles;
+  for (const auto& p : opt.profiles) profiles.push_back(load_cpu_profile(p));
+  if (!opt.report.empty()) check_output_path(opt.report, "--report");
+  const std::string dataset = opt.dataset.empty() ? w.dataset : opt.dataset;
+  const std::string layout = opt.layout.empty() ? w.sequence_layout : opt.layout;
+  if (dataset.empty())
+    throw InputError(opt.weights + ": no 'dataset' attribute: give --dataset mnist|fashion");
+  if (layout.empty())
+    throw InputError(opt.weights + ": no 'layout' attribute: give --layout row|pixel");
+  const SequenceDataset data =
+      every_kth_sample(load_dataset(dataset, opt.cache.empty() ? default_data_cache() : opt.cache,
+                                    opt.split, parse_enum(kSequenceLayoutNames, layout, "sequence layout"),
+                                    input_scaling_from_attribute(w.input_scaling, opt.weights)),
+                       opt.every);
+
+  BaselineOptions bo;
+  bo.samples = opt.samples;
+  bo.warmup = opt.warmup;
+  bo.profiles = std::move(profiles);
+  bo.rapl = opt.rapl != "off";
+  bo.powercap = opt.powercap;
+  bo.rapl_idle_seconds = opt.rapl_idle;
+  bo.rapl_run_seconds = opt.rapl_run;
+  const BaselineResult r = run_cpu_baseline(w, data, bo);
+  const auto j = baseline_json(r);
+  if (!opt.report.empty()) write_summary(j, opt.report);
+  if (opt.json)
+    fmt::print("{}\n", j.dump(2));
+  else
+    fmt::print("{}", baseline_text(r));
+}
+
+}  // namespace
+
+void register_baseline(CLI::App& app) {
+  auto opt = std::make_shared<BaselineCliOptions>();
+  auto* cmd = app.add_subcommand(
+      "baseline", "Run the original network on this CPU (batch 1): counts, time, energy");
+  cmd->add_option("weights", opt->weights, "LSTM weight file (HDF5, PyTorch or Keras layout)")
+      ->required();
+  cmd->add_option("--dataset", opt->dataset, "mnist or fashion (default: the file's attribute)")
+      ->check(CLI::IsMember({"mnist", "fashion"}));
+  cmd->add_option("--layout", opt->layout, "row or pixel (default: the file's attribute)")
+      ->check(CLI::IsMember({"row", "pixel"}));
+  cmd->add_option("--split", opt->split, "train or test")
+      ->check(CLI::IsMember({"train", "test"}))
+      ->capture_default_str();
+  cmd->add_option("--samples", opt->samples, "The first N samples (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--every", opt->every,
+                  "Take every K-th sample of the dataset (before --samples), as `run --every`")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--warmup", opt->warmup, "Untimed inferences before timing")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--profile", opt->profiles, "CPU energy profiles: names (cpu/NAME.yaml) or files")
+      ->capture_default_str();
+  cmd->add_option("--rapl", opt->rapl, "auto: measure when RAPL is readable; off: do not try")
+      ->check(CLI::IsMember({"auto", "off"}))
+      ->capture_default_str();
+  cmd->add_option("--rapl-idle", opt->rapl_idle, "Idle window (s)")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+  cmd->add_option("--rapl-run", opt->rapl_run, "Running window (s, at least one pass)")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+  cmd->add_option("--powercap", opt->powercap, "powercap folder")->capture_default_str();
+  cmd->add_option("--report", opt->report, "Summary file (.yaml or .json)");
+  cmd->add_flag("--json", opt->json, "Print the summary as JSON instead of the table");
+  cmd->add_option("--data-cache", opt->cache, "Dataset cache folder (default data/cache)");
+  cmd->callback([opt] { run(*opt); });
+}
+
+}  // namespace loihisim::tools

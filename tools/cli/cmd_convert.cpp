@@ -1,0 +1,173 @@
+// `loihisim convert weights.h5 --method hybrid-lstm --steps T --arch loihi1 --out model.yaml`:
+// trained LSTM weights (PyTorch or Keras layout) -> the hybrid analog-spiking LSTM's network
+// (docs/hybrid-lstm.md) and a model file for `loihisim run`; maps it once to report the fit.
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "mapper/mapper.hpp"
+#include "mapper/network_io.hpp"
+#include "models/hybrid_lstm.hpp"
+#include "models/lstm_weights.hpp"
+#include "models/model_file.hpp"
+#include "io/enum_parse.hpp"
+#include "formats/arch_io.hpp"
+#include "io/atomic_output.hpp"
+#include "formats/datasets.hpp"
+#include "io/errors.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/cli/model_paths.hpp"
+
+namespace loihisim::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ConvertOptions {
+  std::string weights;
+  std::string method;
+  int steps = 32;
+  std::string arch = "loihi1";
+  std::string out;
+  std::string neuron = "auto";
+  std::string signed_input = "auto";
+  std::string host_format = "float32";
+  std::string host_location = "external";
+  std::string dataset, layout;
+  bool bias_shift = false;
+  std::string generator_start = "half";
+};
+
+void run_convert(const ConvertOptions& o) {
+  if (o.method != "hybrid-lstm")
+    throw InputError("--method '" + o.method + "': the converter knows hybrid-lstm");
+  if (o.steps < 1 || o.steps > (1 << 20))
+    throw InputError(fmt::format("--steps {}: T must be in 1..{}", o.steps, 1 << 20));
+  const fs::path model_file = o.out;
+  const fs::path network_file = model_base(model_file).string() + ".network.yaml";
+  check_output_path(model_file, "--out");
+  const core::Architecture arch = load_architecture(o.arch);
+  const models::LstmWeights w = models::read_lstm_weights(o.weights);
+
+  models::HybridLstmOptions opt;
+  if (o.neuron == "auto") {
+    opt.neuron = arch.core.allow_reset_subtract ? models::GateNeuron::kNative
+                                                : models::GateNeuron::kTwoCompartment;
+  } else {
+    opt.neuron = models::gate_neuron_from_string(o.neuron);
+  }
+  // Inputs in [0, 1] (the default of tools/train_lstm.py) need no negative port.
+  const InputScaling scaling = input_scaling_from_attribute(w.input_scaling, o.weights);
+  opt.bias_shift = o.bias_shift;
+  opt.generator_half_start = o.generator_start == "half";
+  opt.steps = o.steps;
+  if (scaling == InputScaling::kSigned && o.signed_input == "no")
+    throw InputError(o.weights +
+                     ": the inputs are scaled into [-1, 1] (attribute input_scaling), so "
+                     "--signed-input no would drop every negative value");
+  opt.signed_input =
+      o.signed_input == "auto" ? scaling == InputScaling::kSigned : o.signed_input == "yes";
+  models::HybridLstm h = models::convert_hybrid_lstm(w, opt);
+  const std::string stem = model_base(model_file).filename().string();
+  h.network.name = stem.empty() ? "hybrid_lstm" : stem;
+
+  // Map once now: a network that does not fit fails here, naming the limit, before any file
+  // is written.
+  const mapper::MapResult mapped = mapper::map_network(h.network, arch, {});
+
+  ModelSpec m;
+  m.name = h.network.name;
+  m.network = network_file;
+  const std::string dataset = !o.dataset.empty() ? o.dataset : w.dataset;
+  const std::string layout = !o.layout.empty() ? o.layout : w.sequence_layout;
+  if (dataset.empty() || layout.empty())
+    throw InputError(o.weights +
+                     ": the file does not say which dataset and layout it was trained on "
+                     "(attributes 'dataset', 'layout'): pass --dataset and --layout");
+  m.dataset.name = dataset;
+  m.dataset.layout = parse_enum(kSequenceLayoutNames, layout, "sequence layout");
+  m.dataset.scaling = scaling;
+  m.steps_per_symbol = o.steps;
+  m.reset = ResetPolicy::kSymbol;
+  // The gates integrate all T steps of the generators' spikes within the symbol.
+  m.input_timing = InputTiming::kSameStep;
+  m.prediction = "logits";
+  m.host_format = host_number_format_from_string(o.host_format);
+  m.host_location = parse_enum(kHostLocationNames, o.host_location, "host location");
+  m.comment = fmt::format(
+      "Written by: loihisim convert {} --method hybrid-lstm --steps {} --arch {} --neuron {} "
+      "--generator-start {}{} --out {}\n"
+      "The hybrid analog-spiking LSTM (docs/hybrid-lstm.md) of {} ({} cell, {} inputs, {} "
+      "hidden, {} classes).\n"
+      "{}",
+      o.weights, o.steps, o.arch, models::to_string(opt.neuron), o.generator_start,
+      o.bias_shift ? " --bias-shift" : "", o.out, o.weights, models::to_string(w.cell),
+      w.input_size, w.hidden_size, w.classes, h.notes.front());
+  mapper::write_network(h.network, network_file);
+  write_model(model_file, m);
+
+  fmt::print("{} ({} cell, {} x {} -> {} hidden -> {} classes), T = {}, gate neurons: {}\n",
+             o.weights, models::to_string(w.cell), w.input_size,
+             w.sequence_layout.empty() ? "?" : w.sequence_layout, w.hidden_size, w.classes, o.steps,
+             models::to_string(opt.neuron));
+  for (const auto& note : h.notes) fmt::print("  {}\n", note);
+  for (const auto& q : h.quantisation)
+    fmt::print("  {}: {} values, max |error| {:.3g} (methods' integer units), {} clipped\n",
+               q.parameter, q.count, q.max_abs_error, q.clipped);
+  const auto& r = mapped.report;
+  fmt::print("  fits {}: {} cores on {} chip(s) (lower bound {}), {} neurons, {} synapses\n",
+             arch.name, r.cores_used, r.chips_used, r.lower_bound, r.neurons, r.synapses);
+  fmt::print("wrote {} and {}\n", model_file.string(), network_file.string());
+}
+
+}  // namespace
+
+void register_convert(CLI::App& app) {
+  auto opt = std::make_shared<ConvertOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "convert",
+      "Convert trained LSTM weights (HDF5, PyTorch or Keras layout) into the hybrid "
+      "analog-spiking LSTM (docs/hybrid-lstm.md): a network file and a model file for "
+      "`loihisim run`");
+  cmd->add_option("weights", opt->weights, "trained weights (HDF5)")->required();
+  cmd->add_option("--method", opt->method, "conversion method: hybrid-lstm")->required();
+  cmd->add_option("--steps,-T", opt->steps, "SNN steps per input symbol (T)")
+      ->capture_default_str();
+  cmd->add_option("--arch", opt->arch, "architecture: a shipped name (loihi1, ...) or a YAML file")
+      ->capture_default_str();
+  cmd->add_option("--out,-o", opt->out,
+                  "model file to write (the network goes beside it as NAME.network.yaml)")
+      ->required();
+  cmd->add_option("--neuron", opt->neuron,
+                  "gate neurons: auto (native where the architecture has reset by subtraction, "
+                  "else two-compartment), native, two-compartment, hard-reset")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "native", "two-compartment", "hard-reset"}));
+  cmd->add_option("--signed-input", opt->signed_input,
+                  "encode negative inputs too: auto (from the file's input_scaling), yes, no")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "yes", "no"}));
+  cmd->add_option("--host-format", opt->host_format,
+                  "host coprocessor arithmetic: float32 or qI.F (I + F = 31)")
+      ->capture_default_str();
+  cmd->add_option("--host-location", opt->host_location, "host coprocessor: external or embedded")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"external", "embedded"}));
+  cmd->add_option("--dataset", opt->dataset, "dataset the model file names (default: the file's)")
+      ->check(CLI::IsMember({"mnist", "fashion"}));
+  cmd->add_option("--layout", opt->layout, "sequence layout (default: the file's)")
+      ->check(CLI::IsMember({"row", "pixel"}));
+  cmd->add_flag("--bias-shift", opt->bias_shift,
+                "add the half-step bias shift threshold / (2 T) to the i, f, o gates "
+                "(methods.md B; not part of methods.md A)");
+  cmd->add_option("--generator-start", opt->generator_start,
+                  "where the spike generators' accumulators restart each symbol: half (1024: "
+                  "they emit round(T |a|) spikes) or zero (floor(T |a|))")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"half", "zero"}));
+  cmd->callback([opt] { run_convert(*opt); });
+}
+
+}  // namespace loihisim::tools

@@ -1,0 +1,130 @@
+// `loihisim run MODEL.yaml --arch loihi1 [--samples N] [--threads K] [--out results.h5]`: run
+// inferences of a model on the simulated chip with its host coprocessor and report accuracy,
+// energy and latency (docs/running.md).
+#include <fmt/core.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "mapper/mapped_image_io.hpp"
+#include "mapper/mapper.hpp"
+#include "mapper/network_io.hpp"
+#include "formats/arch_io.hpp"
+#include "io/atomic_output.hpp"
+#include "io/errors.hpp"
+#include "runtime/host_costs.hpp"
+#include "runtime/inference.hpp"
+#include "models/model_file.hpp"
+#include "io/progress.hpp"
+#include "runtime/run_report.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace loihisim::tools {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) {
+  g_interrupted.store(true);
+}
+
+struct RunCliOptions {
+  std::string model;
+  std::string arch = "loihi1";
+  std::uint64_t samples = 0;
+  std::uint64_t every = 1;
+  int threads = 1;
+  std::string out;
+  std::string report;
+  bool json = false;
+  bool quiet = false;
+  std::string cache;
+};
+
+void run(const RunCliOptions& opt) {
+  const ModelSpec model = read_model(opt.model);
+  const core::Architecture arch = load_architecture(opt.arch);
+  if (!opt.out.empty()) check_output_path(opt.out, "--out");
+  if (!opt.report.empty()) check_output_path(opt.report, "--report");
+
+  mapper::MappedImage image;
+  std::string placer = model.placer;
+  if (!model.image.empty()) {
+    image = mapper::read_mapped_image(model.image);
+    placer = image.placer;
+  } else {
+    const mapper::Network net = mapper::read_network(model.network);
+    mapper::MapOptions mo;
+    mo.placer = mapper::parse_placer(model.placer);
+    mo.compare_placers = false;
+    image = mapper::map_network(net, arch, mo).image;
+  }
+  const SequenceDataset data = every_kth_sample(
+      load_dataset(model.dataset, opt.cache.empty() ? default_data_cache() : opt.cache),
+      opt.every);
+
+  InferenceOptions io = inference_options(model, arch);
+  io.samples = opt.samples;
+  io.threads = opt.threads;
+
+  const std::uint64_t n =
+      opt.samples ? std::min<std::uint64_t>(opt.samples, data.size()) : data.size();
+  g_interrupted = false;
+  auto previous = std::signal(SIGINT, on_sigint);
+  std::unique_ptr<ProgressBar> bar;
+  if (!opt.quiet) bar = std::make_unique<ProgressBar>("run " + model.name, n);
+  InferenceRun result;
+  try {
+    result = run_inferences(image, arch, data, io, &g_interrupted, [&](std::uint64_t done) {
+      if (bar) bar->update(done);
+    });
+  } catch (...) {
+    std::signal(SIGINT, previous);
+    throw;
+  }
+  std::signal(SIGINT, previous);
+  if (bar) bar->finish();
+  if (g_interrupted.load() || result.completed < n)
+    throw InputError(fmt::format("interrupted after {} of {} inferences: no results written",
+                                 result.completed, n));
+
+  RunInfo info{model.name, arch.name, data.name, placer, opt.threads};
+  const RunReport report = make_run_report(info, io, image, arch, result);
+  if (!opt.out.empty()) write_run_h5(report, result, image, arch, opt.out);
+  if (!opt.report.empty()) write_run_summary(report, opt.report);
+  if (opt.json)
+    fmt::print("{}\n", run_report_json(report).dump(2));
+  else
+    fmt::print("{}", run_report_text(report));
+}
+
+}  // namespace
+
+void register_run(CLI::App& app) {
+  auto opt = std::make_shared<RunCliOptions>();
+  auto* cmd = app.add_subcommand("run", "Run inferences of a model on the simulated chip");
+  cmd->add_option("model", opt->model, "Model file (YAML, docs/model-format.md)")->required();
+  cmd->add_option("--arch", opt->arch, "Architecture profile name or YAML file")
+      ->capture_default_str();
+  cmd->add_option("--samples", opt->samples, "Run only the first N samples (0: all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--every", opt->every,
+                  "Take every K-th sample of the dataset (before --samples): subsets with the "
+                  "class mix, as the MNIST test split is in class order")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", opt->threads, "Worker threads (results do not depend on it)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  cmd->add_option("--out", opt->out, "Per-sample results (HDF5)");
+  cmd->add_option("--report", opt->report, "Summary file (.yaml or .json)");
+  cmd->add_flag("--json", opt->json, "Print the summary as JSON instead of the table");
+  cmd->add_flag("--quiet", opt->quiet, "No progress bar");
+  cmd->add_option("--data-cache", opt->cache, "Dataset cache folder (default data/cache)");
+  cmd->callback([opt] { run(*opt); });
+}
+
+}  // namespace loihisim::tools

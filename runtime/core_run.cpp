@@ -6,6 +6,7 @@
 #include <array>
 
 #include "io/errors.hpp"
+#include "runtime/chip_session.hpp"
 #include "io/version.hpp"
 
 namespace loihisim {
@@ -60,8 +61,29 @@ std::uint64_t core_count_value(const core::CoreCounts& c, std::size_t name_index
   return values.at(name_index);
 }
 
+namespace {
+
+// The session's recording of one core as that core's trace.
+void fill_trace(CoreTrace& tr, const PopulationRecord& rec, const Recording& all, std::size_t core,
+                std::size_t num_cores) {
+  const auto n = static_cast<std::size_t>(tr.compartments);
+  tr.u = rec.u;
+  tr.v = rec.v;
+  tr.spikes.assign(static_cast<std::size_t>(all.steps) * n, 0);
+  for (std::size_t k = 0; k < rec.step.size(); ++k)
+    tr.spikes[static_cast<std::size_t>(rec.step[k] - 1) * n +
+              static_cast<std::size_t>(rec.neuron[k])] = 1;
+  tr.step_counts.clear();
+  for (std::int64_t s = 0; s < all.steps; ++s) {
+    tr.step_counts.push_back(all.core_step_counts[static_cast<std::size_t>(s) * num_cores + core]);
+    tr.counts += tr.step_counts.back();
+  }
+}
+
+}  // namespace
+
 CoreRunResult run_core_spec(const CoreSpec& spec, std::optional<int> steps_override,
-                            const StepObserver& after_step) {
+                            const core::Architecture* arch) {
   const int steps = steps_override.value_or(spec.steps);
   std::int64_t total_compartments = 0;
   for (const auto& c : spec.chip.cores)
@@ -69,10 +91,26 @@ CoreRunResult run_core_spec(const CoreSpec& spec, std::optional<int> steps_overr
   if (auto why = run_size_problem(steps, total_compartments))
     throw InputError(fmt::format("{}: steps = {}: {}", spec.source, steps, *why));
 
-  core::Chip chip(spec.chip);
+  ChipSession session(spec.chip, arch, core::AccountantOptions{true},
+                      RecordOptions{true, true, true, true});
+  session.begin_sample();
   CoreRunResult result;
   result.steps = steps;
-  const auto n_steps = static_cast<std::size_t>(steps);
+  // The raster in step order (read_core_spec sorts it; a spec built in code need not be).
+  std::vector<HostSpike> raster = spec.inputs;
+  std::stable_sort(raster.begin(), raster.end(),
+                   [](const HostSpike& a, const HostSpike& b) { return a.step < b.step; });
+  auto next = raster.begin();
+  for (int s = 1; s <= steps; ++s) {
+    // Raster spikes at steps before 1 cannot be sent; the reader rejects them.
+    while (next != raster.end() && next->step < s) ++next;
+    for (; next != raster.end() && next->step == s; ++next) {
+      session.send_axon(next->core, next->axon, next->payload);
+      ++result.host_spikes;
+    }
+    session.step();
+  }
+  result.host_spikes_skipped = static_cast<std::uint64_t>(raster.end() - next);
   result.cores.resize(spec.chip.cores.size());
   for (std::size_t c = 0; c < result.cores.size(); ++c) {
     const auto& cfg = spec.chip.cores[c];
@@ -82,44 +120,11 @@ CoreRunResult run_core_spec(const CoreSpec& spec, std::optional<int> steps_overr
     tr.output_axons = static_cast<int>(cfg.output_axons.size());
     tr.accumulator_depth = cfg.accumulator_depth;
     tr.synapse_memory_bits = core::synapse_memory_bits(cfg);
-    const std::size_t cells = n_steps * static_cast<std::size_t>(tr.compartments);
-    tr.u.resize(cells);
-    tr.v.resize(cells);
-    tr.spikes.assign(cells, 0);
-    tr.step_counts.resize(n_steps);
+    fill_trace(tr, session.recording().populations[c], session.recording(), c,
+               result.cores.size());
   }
-
-  // The raster in step order (read_core_spec sorts it; a spec built in code need not be).
-  std::vector<HostSpike> raster = spec.inputs;
-  std::stable_sort(raster.begin(), raster.end(),
-                   [](const HostSpike& a, const HostSpike& b) { return a.step < b.step; });
-  auto next = raster.begin();
-
-  std::vector<core::CoreCounts> before(result.cores.size());
-  for (int s = 1; s <= steps; ++s) {
-    // Raster spikes at steps before 1 cannot be sent; the reader rejects them.
-    while (next != raster.end() && next->step < s) ++next;
-    for (; next != raster.end() && next->step == s; ++next) {
-      chip.inject(next->core, {next->axon, next->payload});
-      ++result.host_spikes;
-    }
-    chip.step();
-    const auto row = static_cast<std::size_t>(s - 1);
-    for (std::size_t c = 0; c < result.cores.size(); ++c) {
-      const core::Neurocore& nc = chip.core(static_cast<int>(c));
-      auto& tr = result.cores[c];
-      const auto n = static_cast<std::size_t>(tr.compartments);
-      std::copy(nc.u().begin(), nc.u().end(), tr.u.begin() + static_cast<std::ptrdiff_t>(row * n));
-      std::copy(nc.v().begin(), nc.v().end(), tr.v.begin() + static_cast<std::ptrdiff_t>(row * n));
-      for (const std::int32_t i : nc.fired()) tr.spikes[row * n + static_cast<std::size_t>(i)] = 1;
-      tr.step_counts[row] = nc.counts() - before[c];
-      before[c] = nc.counts();
-    }
-    if (after_step) after_step(chip);
-  }
-  result.host_spikes_skipped = static_cast<std::uint64_t>(raster.end() - next);
-  for (std::size_t c = 0; c < result.cores.size(); ++c)
-    result.cores[c].counts = chip.core(static_cast<int>(c)).counts();
+  if (session.accountant())
+    result.report = make_report(*session.accountant(), ReportOptions{1, {}, true});
   return result;
 }
 

@@ -4,15 +4,16 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/architecture.hpp"
 #include "core/chip.hpp"
 #include "core/event_counts.hpp"
 #include "formats/core_spec.hpp"
 #include "io/h5_file.hpp"
+#include "runtime/report.hpp"
 
 namespace loihisim {
 
@@ -47,20 +48,19 @@ struct CoreRunResult {
   std::vector<CoreTrace> cores;
   std::uint64_t host_spikes = 0;          // raster spikes injected
   std::uint64_t host_spikes_skipped = 0;  // raster spikes at steps after the last step run
+  std::optional<Report> report;           // with an architecture
 };
 
-// Called after every step with the chip in its post-step state (chip.time() steps done), so
-// energy or timing accounting can follow the run without changing it.
-using StepObserver = std::function<void(const core::Chip&)>;
-
-// Builds a chip from spec.chip, then for each step s = 1..steps injects the raster spikes of
-// step s, steps the chip, records every core and calls `after_step`. `steps` overrides
-// spec.steps when given; raster spikes after the last step are not injected (counted in
-// host_spikes_skipped). Throws InputError if the run is too large to record, core::
-// InvalidCoreConfig for a configuration that core::validate() rejects, std::out_of_range for a
-// raster spike naming a core or axon that does not exist (read_core_spec rejects both first).
+// Runs spec.chip in a chip session (core i on physical core i of `arch`'s mesh): for each step
+// s = 1..steps injects the raster spikes of step s, steps the chip and records every core.
+// `steps` overrides spec.steps when given; raster spikes after the last step are not injected
+// (counted in host_spikes_skipped). With an architecture the result carries the energy and time
+// report (per-step and per-core-per-step arrays included). Throws InputError if the run is too
+// large to record, core::InvalidCoreConfig for a configuration that core::validate() rejects,
+// std::out_of_range for a raster spike naming a core or axon that does not exist
+// (read_core_spec rejects both first).
 CoreRunResult run_core_spec(const CoreSpec& spec, std::optional<int> steps = std::nullopt,
-                            const StepObserver& after_step = {});
+                            const core::Architecture* arch = nullptr);
 
 // Writes the run into an open HDF5 file (root group), layout in docs/core-run.md. Callers use
 // AtomicOutput so a failed run leaves no file.

@@ -13,134 +13,106 @@
 #include "core/chip.hpp"
 #include "core/chip_accountant.hpp"
 #include "io/atomic_output.hpp"
+#include "runtime/chip_session.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
 
 namespace loihisim::models::nir {
+namespace {
+
+// The image population of each lowered population.
+std::vector<std::size_t> image_populations(const Lowered& lowered,
+                                           const mapper::MappedImage& image) {
+  std::vector<std::size_t> index;
+  for (const auto& p : lowered.populations) {
+    const auto* sites = image.find_population(p.population);
+    if (!sites) throw InputError("the mapped image has no population '" + p.population + "'");
+    index.push_back(static_cast<std::size_t>(sites - image.populations.data()));
+  }
+  return index;
+}
+
+// The session's ports of the graph's Input nodes, in the data's order.
+std::vector<std::size_t> input_ports(const Lowered& lowered, const ChipSession& session) {
+  std::vector<std::size_t> ports;
+  for (const auto& in : lowered.inputs) {
+    const int k = session.input_port(in.port);
+    if (k < 0) throw InputError("the mapped image has no input port '" + in.port + "'");
+    ports.push_back(static_cast<std::size_t>(k));
+  }
+  return ports;
+}
+
+// A sample's recording in NIR time: chip step s of a population at depth d is NIR step
+// s - 1 - d; spikes ordered by step, then neuron.
+PopulationRecord in_nir_time(const PopulationRecord& chip, std::int64_t depth,
+                             std::int64_t nir_steps, std::size_t neurons) {
+  PopulationRecord out;
+  std::vector<std::pair<std::int32_t, std::int32_t>> events;
+  for (std::size_t k = 0; k < chip.step.size(); ++k) {
+    const std::int64_t t = chip.step[k] - 1 - depth;
+    if (t >= 0 && t < nir_steps) events.emplace_back(static_cast<std::int32_t>(t), chip.neuron[k]);
+  }
+  std::sort(events.begin(), events.end());
+  for (const auto& [t, n] : events) {
+    out.step.push_back(t);
+    out.neuron.push_back(n);
+  }
+  if (!chip.v.empty())
+    out.v.assign(chip.v.begin() + static_cast<std::ptrdiff_t>(depth * static_cast<std::int64_t>(neurons)),
+                 chip.v.begin() + static_cast<std::ptrdiff_t>((depth + nir_steps) *
+                                                              static_cast<std::int64_t>(neurons)));
+  return out;
+}
+
+}  // namespace
+
 RunResult run(const Lowered& lowered, const mapper::MappedImage& image,
-              const core::Architecture& arch, const SequenceDataset& data, const RunOptions& options) {
+              const core::Architecture& arch, const SequenceDataset& data,
+              const RunOptions& options) {
   check_input(lowered, data);
   RunResult r;
   const auto samples = static_cast<std::int64_t>(data.size());
-  const std::int64_t steps = data.num_symbols, size = data.symbol_size;
+  const std::int64_t steps = data.num_symbols;
+  const auto size = static_cast<std::size_t>(data.symbol_size);
   r.samples = samples;
   r.nir_steps = steps - data.flush_steps;
   r.chip_steps = std::max<std::int64_t>(steps, r.nir_steps + lowered.max_depth);
   const std::size_t n_pop = lowered.populations.size();
   r.spikes.assign(n_pop, 0);
+  const std::vector<std::size_t> pops = image_populations(lowered, image);
+  ChipSession session(image, &arch, {}, RecordOptions{true, options.trace_voltage, false, false});
+  const std::vector<std::size_t> ports = input_ports(lowered, session);
+  core::HostTraffic traffic;  // the host reads the output populations' spikes every step
+  for (const auto& o : lowered.outputs) traffic.readbacks += static_cast<std::uint64_t>(o.size);
 
-  // Per core and compartment: which population and neuron it is (-1: none).
-  std::vector<std::vector<std::pair<std::int32_t, std::int32_t>>> where(image.cores.size());
-  for (std::size_t c = 0; c < image.cores.size(); ++c)
-    where[c].assign(image.cores[c].compartments.size(), {-1, -1});
-  for (std::size_t p = 0; p < n_pop; ++p) {
-    const auto* sites = image.find_population(lowered.populations[p].population);
-    if (!sites)
-      throw InputError("the mapped image has no population '" + lowered.populations[p].population +
-                       "'");
-    for (const auto& b : sites->blocks)
-      for (std::int32_t k = 0; k < b.count; ++k)
-        where[static_cast<std::size_t>(b.core)][static_cast<std::size_t>(b.first_compartment + k)] =
-            {static_cast<std::int32_t>(p), b.first_neuron + k};
-  }
-  std::vector<const mapper::InputPortSites*> ports;
-  for (const auto& in : lowered.inputs) {
-    const mapper::InputPortSites* found = nullptr;
-    for (const auto& s : image.input_ports)
-      if (s.name == in.port) found = &s;
-    if (!found) throw InputError("the mapped image has no input port '" + in.port + "'");
-    ports.push_back(found);
-  }
-  std::uint64_t readbacks = 0;  // the host reads the output populations' spikes every step
-  for (const auto& o : lowered.outputs) readbacks += static_cast<std::uint64_t>(o.size);
-  std::vector<std::pair<std::int32_t, std::int32_t>> trace_sites;  // (core, compartment)
-  std::vector<std::size_t> trace_begin(n_pop + 1, 0);
-  if (options.trace_voltage)
-    for (std::size_t p = 0; p < n_pop; ++p) {
-      const auto* sites = image.find_population(lowered.populations[p].population);
-      for (std::int32_t j = 0; j < lowered.populations[p].size; ++j) {
-        const auto s = sites->site(j);
-        trace_sites.emplace_back(s.core, s.compartment);
-      }
-      trace_begin[p + 1] = trace_sites.size();
-    }
-
-  core::Chip chip(mapper::chip_config(image));
   r.records.resize(static_cast<std::size_t>(samples));
   for (std::int64_t s = 0; s < samples; ++s) {
-    auto& rec = r.records[static_cast<std::size_t>(s)];
-    rec.resize(n_pop);
-    if (options.trace_voltage)
-      for (std::size_t p = 0; p < n_pop; ++p)
-        rec[p].v.assign(static_cast<std::size_t>(r.nir_steps * lowered.populations[p].size), 0);
-    chip.reset_state();
-    core::ChipAccountant acct(arch);
-    acct.start(chip);
+    session.begin_sample();
     for (std::int64_t step = 1; step <= r.chip_steps; ++step) {
       // The input of NIR step t is sent during chip step t + 1.
       const std::int64_t t_in = step - 1;
       if (t_in < steps) {
-        const float* x = data.values.data() + (s * steps + t_in) * size;
-        std::int64_t offset = 0;
-        for (std::size_t k = 0; k < ports.size(); ++k) {
-          const auto& port = *ports[k];
-          for (std::int32_t j = 0; j < port.size; ++j) {
-            if (x[offset + j] == 0.0f) continue;
-            const auto ju = static_cast<std::size_t>(j);
-            for (auto a = port.offsets[ju]; a < port.offsets[ju + 1]; ++a) {
-              const auto& site = port.axons[static_cast<std::size_t>(a)];
-              chip.inject(site.core, {site.axon, 1});
-            }
-          }
-          offset += port.size;
+        const float* x = data.values.data() + (static_cast<std::size_t>(s * steps + t_in)) * size;
+        std::size_t offset = 0;
+        for (const std::size_t k : ports) {
+          const auto port_size = static_cast<std::size_t>(session.input_ports()[k].size);
+          for (std::size_t j = 0; j < port_size; ++j)
+            if (x[offset + j] != 0.0f) session.send(k, j);
+          offset += port_size;
         }
       }
-      chip.step();
-      core::HostTraffic traffic;
-      traffic.readbacks = readbacks;
-      acct.observe(chip, traffic);
-      for (std::size_t c = 0; c < where.size(); ++c) {
-        if (where[c].empty()) continue;
-        for (std::int32_t cx : chip.core(static_cast<int>(c)).fired()) {
-          const auto [p, neuron] = where[c][static_cast<std::size_t>(cx)];
-          if (p < 0) continue;
-          const std::int64_t t = step - 1 - lowered.populations[static_cast<std::size_t>(p)].depth;
-          if (t < 0 || t >= r.nir_steps) continue;
-          auto& pr = rec[static_cast<std::size_t>(p)];
-          pr.step.push_back(static_cast<std::int32_t>(t));
-          pr.neuron.push_back(neuron);
-          ++r.spikes[static_cast<std::size_t>(p)];
-        }
-      }
-      if (options.trace_voltage)
-        for (std::size_t p = 0; p < n_pop; ++p) {
-          const std::int64_t t = step - 1 - lowered.populations[p].depth;
-          if (t < 0 || t >= r.nir_steps) continue;
-          const auto n = static_cast<std::size_t>(lowered.populations[p].size);
-          for (std::size_t j = 0; j < n; ++j) {
-            const auto [core, cx] = trace_sites[trace_begin[p] + j];
-            rec[p].v[static_cast<std::size_t>(t) * n + j] =
-                chip.core(core).v()[static_cast<std::size_t>(cx)];
-          }
-        }
+      session.step(traffic);
     }
-    // Spikes within a step arrive by core; order them by time, then neuron.
-    for (auto& pr : rec) {
-      std::vector<std::size_t> order(pr.step.size());
-      for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-      std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return pr.step[a] != pr.step[b] ? pr.step[a] < pr.step[b] : pr.neuron[a] < pr.neuron[b];
-      });
-      std::vector<std::int32_t> st(order.size()), ne(order.size());
-      for (std::size_t k = 0; k < order.size(); ++k) {
-        st[k] = pr.step[order[k]];
-        ne[k] = pr.neuron[order[k]];
-      }
-      pr.step = std::move(st);
-      pr.neuron = std::move(ne);
+    auto& rec = r.records[static_cast<std::size_t>(s)];
+    for (std::size_t p = 0; p < n_pop; ++p) {
+      rec.push_back(in_nir_time(session.recording().populations[pops[p]],
+                                lowered.populations[p].depth, r.nir_steps,
+                                static_cast<std::size_t>(lowered.populations[p].size)));
+      r.spikes[p] += rec.back().step.size();
     }
-    r.events += acct.energy_counts();
-    r.elapsed_ps += acct.elapsed_ps();
+    r.events += session.accountant()->energy_counts();
+    r.elapsed_ps += session.accountant()->elapsed_ps();
   }
   return r;
 }

@@ -18,19 +18,17 @@
 #include "mapper/mapped_image.hpp"
 #include "formats/datasets.hpp"
 #include "models/nir_lower.hpp"
+#include "runtime/chip_session.hpp"
 
 namespace loihisim::models::nir {
 
-struct PopulationRecord {
-  std::vector<std::int32_t> step, neuron;  // spikes in NIR steps (0-based), in time order
-  std::vector<std::int32_t> v;             // with trace: NIR steps x neurons, hardware units
-};
 
 struct RunResult {
   std::int64_t samples = 0;
   std::int64_t nir_steps = 0;   // per sample
   std::int64_t chip_steps = 0;  // per sample
-  // samples x populations (Lowered::populations order).
+  // samples x populations (Lowered::populations order), in NIR steps (0-based): spikes in
+  // time order, then by neuron; with trace, v as NIR steps x neurons in hardware units.
   std::vector<std::vector<PopulationRecord>> records;
   std::vector<std::uint64_t> spikes;  // per population, over the run's NIR steps
   core::EnergyCounts events;          // every chip event of every sample

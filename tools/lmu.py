@@ -230,7 +230,9 @@ def run_forward(model, x, omega, keep=True):
     z += model.b.detach()
     h = z.new_zeros(steps + 1, b, H)  # h[t + 1] = h_t
     w_hh_t = model.W_h.detach().t()
-    v = z.new_full((b, H), 0.5) if omega is not None else None
+    # the quantiser's state in float64: with float32, v + omega f can round up to the next
+    # integer (e.g. 0.99999 + 64 -> 65.0) and emit n = omega + 1
+    v = z.new_full((b, H), 0.5, dtype=torch.float64) if omega is not None else None
     n_all = z.new_empty(steps, b, H) if (omega is not None and keep) else None
     for t in range(steps):
         zt = z[t]
@@ -239,7 +241,7 @@ def run_forward(model, x, omega, keep=True):
         if omega is None:
             h[t + 1] = y
         else:
-            n, v = sigma_delta(y, v, omega)
+            n, v = sigma_delta(y.double(), v, omega)
             if n_all is not None:
                 n_all[t] = n
             h[t + 1] = n / omega

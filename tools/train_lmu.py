@@ -56,6 +56,7 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import datasets  # noqa: E402
 import lmu  # noqa: E402
+import lmu_chip  # noqa: E402
 
 REF_N = 8
 PARAMS = ("e_x", "W_x", "W_m", "W_h", "b", "W_o", "b_o")
@@ -247,6 +248,66 @@ def model_from_file(path):
         info = {k: a[k] for k in a}
     load_params(model, path)
     return model, info
+
+
+# ----------------------------------------------------------------------------- chip model
+
+def chip_model_for(model, path, omega, xte):
+    """The integer model (tools/lmu_chip.py) of the file's weights at this omega, with the
+    scales chosen from the float quantised network on the first 250 test inputs."""
+    _, out = model(torch.from_numpy(xte[:250]), omega, record=True)
+    max_m = float(out["m"].abs().max())
+    max_zq = float((out["z"] - model.b.detach()).abs().max())
+    with h5py.File(path, "r") as f:
+        w = lmu_chip.weights_from_file(f)
+    k, f_mem, f_x = lmu_chip.choose_scales(w, max_m, max_zq, omega)
+    return lmu_chip.ChipLMU(w, omega, model.activation, k, f_mem, f_x), max_m, max_zq
+
+
+def evaluate_chip(model, chip, omega, x, y, batch=250):
+    """Accuracy of the integer model, and how often its payloads n equal the float quantised
+    network's."""
+    correct = correct_f = same_n = total_n = same_class = 0
+    counters = {}
+    stats = lmu.BitStats()
+    for s in range(0, len(x), batch):
+        xb = x[s:s + batch]
+        logits, ns, c = chip.forward(xb, keep_n=True)
+        lf, out = model(torch.from_numpy(xb), omega, record=True)
+        nf = out["n"].numpy().astype(np.int64)
+        same_n += int((nf == ns).sum())
+        total_n += nf.size
+        correct += int((logits.argmax(1) == y[s:s + batch]).sum())
+        correct_f += int((lf.argmax(1).numpy() == y[s:s + batch]).sum())
+        same_class += int((logits.argmax(1) == lf.argmax(1).numpy()).sum())
+        stats.add(torch.from_numpy(ns))
+        for k_, v_ in c.items():
+            counters[k_] = max(counters.get(k_, 0), v_) if k_.startswith("max") else counters.get(k_, 0) + v_
+    return {"acc": correct / len(x), "acc_float": correct_f / len(x), "same_n": same_n / total_n,
+            "same_class": same_class / len(x), "counters": counters, "stats": stats.summary()}
+
+
+def write_chip_reference(path, chip, res, xte):
+    ref_logits, ref_n, _ = chip.forward(xte[:REF_N], keep_n=True)
+    with h5py.File(path, "a") as f:
+        if "chip_reference" in f:
+            del f["chip_reference"]
+        g = f.create_group("chip_reference")
+        for name, val in (("A_int", chip.A_int), ("Bx_int", chip.Bx_int), ("wx8", chip.wx8),
+                          ("wm8", chip.wm8), ("wh8", chip.wh8), ("bias_mant", chip.bias_mant),
+                          ("bias_exp", chip.bias_exp)):
+            g[name] = val
+        g["logits"] = ref_logits
+        g["n_first"] = ref_n[:, 0].astype(np.int32)
+        for name, val in (("omega", float(chip.omega)), ("K", chip.K), ("Fm", chip.Fm), ("Fa", chip.Fa),
+                          ("S_in", float(chip.s_in)), ("Fx", chip.Fx), ("exp_W_x", chip.ex), ("exp_W_m", chip.em),
+                          ("exp_W_h", chip.eh), ("s_max", -1 if chip.s_max is None else chip.s_max),
+                          ("v0", 2 ** (chip.K - 1)), ("test_accuracy", res["acc"]),
+                          ("same_n_as_float", res["same_n"]), ("max_abs_q", res["counters"]["max_abs_q"]),
+                          ("max_abs_M", res["counters"]["max_abs_M"]),
+                          ("mean_bits", res["stats"]["mean_bits"]),
+                          ("mean_sig_bits", res["stats"]["mean_sig_bits"])):
+            g.attrs[name] = val
 
 
 # ----------------------------------------------------------------------------- the check
@@ -452,6 +513,11 @@ def main():
     ap.add_argument("--eval", metavar="FILE", help="evaluate FILE at every --omegas value and exit")
     ap.add_argument("--omegas", default="0,64,32,16,12,8,4,2,1",
                     help="--eval: comma-separated omega values (0: float)")
+    ap.add_argument("--chip", action="store_true",
+                    help="--eval: run the integer chip model (tools/lmu_chip.py) instead")
+    ap.add_argument("--chip-reference", action="store_true",
+                    help="--eval --chip: store the integer model's parameters and payloads in FILE "
+                         "(/chip_reference; one --omegas value)")
     ap.add_argument("--time-batches", type=int, default=0,
                     help="time this many training batches (and a test forward pass) and exit")
     ap.add_argument("--out")
@@ -468,6 +534,20 @@ def main():
         for w in args.omegas.split(","):
             omega = float(w) if float(w) > 0 else None
             t0 = time.time()
+            if args.chip:
+                if omega is None:
+                    continue
+                chip, max_m, max_zq = chip_model_for(model, args.eval, omega, xte)
+                res = evaluate_chip(model, chip, omega, xte, yte)
+                log("%s omega %g, integer chip model (%s; max |m| %.3g, max |z - b| %.3g): test "
+                    "accuracy %.4f (float quantised %.4f), same class %.4f, same n %.6f; counters %s; %s (%.0f s)" % (
+                        os.path.basename(args.eval), omega, chip.describe(), max_m, max_zq, res["acc"],
+                        res["acc_float"], res["same_class"], res["same_n"], res["counters"],
+                        lmu.format_stats(res["stats"]), time.time() - t0))
+                if args.chip_reference:
+                    write_chip_reference(args.eval, chip, res, xte)
+                    log("wrote /chip_reference into %s" % args.eval)
+                continue
             acc, st = evaluate(model, xte, yte, omega, stats=True)
             log("%s omega %s: test accuracy %.4f%s (%.0f s)" % (
                 os.path.basename(args.eval), "none" if omega is None else "%g" % omega, acc,

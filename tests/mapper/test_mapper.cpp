@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 
+#include "tests/support/temp_dir.hpp"
 #include "core/chip.hpp"
 #include "core/mesh_router.hpp"
 #include "mapper/mapped_image_io.hpp"
@@ -23,6 +24,8 @@ using namespace loihisim;
 using namespace loihisim::mapper;
 
 namespace {
+
+using loihisim::testing::TempDir;
 
 core::Architecture test_arch(int chips_x = 1, int chips_y = 1) {
   core::Architecture a;
@@ -457,8 +460,8 @@ TEST_CASE("mapper: mapping is deterministic and the image round-trips through HD
   CHECK(same_image(a.image, b.image));
   CHECK(a.report.cores_used == b.report.cores_used);
 
-  const fs::path dir = fs::temp_directory_path() / "loihisim_test_mapper_roundtrip";
-  fs::create_directories(dir);
+  TempDir tmp("mapper_roundtrip");
+  const fs::path& dir = tmp.path;
   const fs::path file = dir / "image.h5";
   write_mapped_image(a.image, file);
   const MappedImage back = read_mapped_image(file);
@@ -466,7 +469,6 @@ TEST_CASE("mapper: mapping is deterministic and the image round-trips through HD
   REQUIRE(back.cores.size() == a.image.cores.size());
   for (std::size_t c = 0; c < back.cores.size(); ++c)
     CHECK(same_core_config(back.cores[c], a.image.cores[c]));
-  fs::remove_all(dir);
 }
 
 TEST_CASE("mapper: host nodes are carried through to the image") {
@@ -486,11 +488,10 @@ TEST_CASE("mapper: host nodes are carried through to the image") {
   const auto r = map_network(net, test_arch());
   REQUIRE(r.image.host_nodes.size() == 1);
   CHECK(r.image.host_nodes[0] == h);
-  const fs::path dir = fs::temp_directory_path() / "loihisim_test_mapper_host";
-  fs::create_directories(dir);
+  TempDir tmp("mapper_host");
+  const fs::path& dir = tmp.path;
   write_mapped_image(r.image, dir / "img.h5");
   CHECK(read_mapped_image(dir / "img.h5").host_nodes[0] == h);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("mapper: METIS placement beats greedy on a shuffled recurrent ring") {
@@ -660,11 +661,10 @@ TEST_CASE("mapper: two-compartment neurons: dendrites then somas, joined, two pe
   CHECK(source_of(s599) == 1);
   CHECK(img.output_ports[0].neurons[599] == s599);
   // The image round-trips through HDF5 with its joins.
-  const fs::path dir = fs::temp_directory_path() / "loihisim_test_mapper_two_cx";
-  fs::create_directories(dir);
+  TempDir tmp("mapper_two_cx");
+  const fs::path& dir = tmp.path;
   write_mapped_image(img, dir / "image.h5");
   CHECK(same_image(img, read_mapped_image(dir / "image.h5")));
-  fs::remove_all(dir);
 }
 
 TEST_CASE("mapper: every example network maps to an image the core accepts") {

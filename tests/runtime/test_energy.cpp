@@ -10,6 +10,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "tests/support/temp_dir.hpp"
 #include "core/chip_accountant.hpp"
 #include "core/mesh_router.hpp"
 #include "formats/arch_io.hpp"
@@ -416,8 +417,8 @@ TEST_CASE("report files: atomic, by extension, HDF5 per-step arrays") {
     acct.observe(chip);
   }
   const Report r = make_report(acct, {.per_step = true});
-  const auto dir = std::filesystem::path(LOIHISIM_BINARY_DIR) / "test_energy_out";
-  std::filesystem::create_directories(dir);
+  const loihisim::testing::TempDir tmp("energy_out");
+  const auto& dir = tmp.path;
 
   write_report(r, dir / "r.h5");
   h5::Group root = h5::open_file((dir / "r.h5").string());

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "tests/support/temp_dir.hpp"
 #include "models/lstm_weights.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
@@ -24,10 +25,10 @@ namespace {
 
 const fs::path kSource = LOIHISIM_SOURCE_DIR;
 
+// Files written by the tests of this suite, removed when it ends.
 fs::path scratch_dir() {
-  const fs::path d = fs::path(LOIHISIM_BINARY_DIR) / "test_lstm_weights";
-  fs::create_directories(d);
-  return d;
+  static const loihisim::testing::TempDir dir("lstm_weights");
+  return dir.path;
 }
 
 std::string weights(const std::string& cell) {

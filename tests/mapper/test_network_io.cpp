@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "tests/support/temp_dir.hpp"
 #include "mapper/network_io.hpp"
 #include "mapper/quantize.hpp"
 #include "io/errors.hpp"
@@ -17,18 +18,7 @@ using namespace loihisim::mapper;
 
 namespace {
 
-// A scratch folder removed at the end of the test.
-struct Scratch {
-  fs::path dir;
-  explicit Scratch(const std::string& name) : dir(fs::temp_directory_path() / name) {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
+using loihisim::testing::TempDir;
 
 std::string error_of(const std::string& yaml, const fs::path& base = ".") {
   try {
@@ -145,7 +135,7 @@ TEST_CASE("network io: quantisation of real neurons, biases and weights") {
 }
 
 TEST_CASE("network io: write and read back, inline and through HDF5") {
-  Scratch s("loihisim_test_network_io");
+  TempDir s("network_io");
   Network net;
   net.name = "roundtrip";
   net.add_input_port({"in", 40});
@@ -192,14 +182,14 @@ TEST_CASE("network io: write and read back, inline and through HDF5") {
   h.arrays["b"] = HostArray{{10}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10.5}};
   net.add_host_node(h);
 
-  const fs::path yaml = s.dir / "net.yaml";
+  const fs::path yaml = s.path / "net.yaml";
   write_network(net, yaml);
-  CHECK(fs::exists(s.dir / "net.h5"));
+  CHECK(fs::exists(s.path / "net.h5"));
   const Network back = read_network(yaml);
   check_same(net, back);
   // And again from the re-read network: the canonical form is stable.
-  write_network(back, s.dir / "again.yaml");
-  check_same(net, read_network(s.dir / "again.yaml"));
+  write_network(back, s.path / "again.yaml");
+  check_same(net, read_network(s.path / "again.yaml"));
 
   // Two-compartment neurons: the dendrite's profile and biases (through HDF5 when large).
   Network two;
@@ -216,23 +206,23 @@ TEST_CASE("network io: write and read back, inline and through HDF5") {
   dd.bias_exp.assign(100, 6);
   q.dendrite = dd;
   two.add_population(q);
-  write_network(two, s.dir / "two.yaml");
-  CHECK(fs::exists(s.dir / "two.h5"));
-  check_same(two, read_network(s.dir / "two.yaml"));
+  write_network(two, s.path / "two.yaml");
+  CHECK(fs::exists(s.path / "two.h5"));
+  check_same(two, read_network(s.path / "two.yaml"));
 
   // A small network needs no companion file.
   Network tiny;
   tiny.name = "t";
   tiny.add_population(p);
-  write_network(tiny, s.dir / "tiny.yaml");
-  CHECK_FALSE(fs::exists(s.dir / "tiny.h5"));
-  check_same(tiny, read_network(s.dir / "tiny.yaml"));
+  write_network(tiny, s.path / "tiny.yaml");
+  CHECK_FALSE(fs::exists(s.path / "tiny.h5"));
+  check_same(tiny, read_network(s.path / "tiny.yaml"));
 }
 
 TEST_CASE("network io: datasets are read from the arrays file with checked shapes") {
-  Scratch s("loihisim_test_network_io_ds");
+  TempDir s("network_io_ds");
   {
-    auto root = h5::create_file((s.dir / "arr.h5").string());
+    auto root = h5::create_file((s.path / "arr.h5").string());
     root.write<std::int32_t>("w", {2, 4, 6, 8, 10, 12}, {2, 3});
     root.write<double>("wr", {0.5, 1.0, 1.5, 2.0, 2.5, 3.0}, {2, 3});
     root.write<std::int32_t>("flat", {2, 4}, {2});
@@ -246,28 +236,28 @@ projections:
     target: p
     format: {weight_bits: 8}
 )";
-  const Network net = parse_network(base + "    dense: {dataset: /w}\n", "net.yaml", s.dir);
+  const Network net = parse_network(base + "    dense: {dataset: /w}\n", "net.yaml", s.path);
   CHECK(net.projection(net.projections()[0]).weight ==
         std::vector<std::int16_t>{2, 4, 6, 8, 10, 12});
   const Network real =
       parse_network(base + "    weight_unit: real\n    scale: 4.0\n    dense: {dataset: /wr}\n",
-                    "net.yaml", s.dir);
+                    "net.yaml", s.path);
   CHECK(real.projection(real.projections()[0]).weight ==
         std::vector<std::int16_t>{2, 4, 6, 8, 10, 12});
 
-  auto msg = error_of(base + "    dense: {dataset: /flat}\n", s.dir);
+  auto msg = error_of(base + "    dense: {dataset: /flat}\n", s.path);
   CHECK(contains(msg, "net.yaml:"));
   CHECK(contains(msg, "projections[0].dense"));
   CHECK(contains(msg, "shape [2] does not match the expected [2, 3]"));
-  msg = error_of(base + "    dense: {dataset: /nope}\n", s.dir);
+  msg = error_of(base + "    dense: {dataset: /nope}\n", s.path);
   CHECK(contains(msg, "projections[0].dense"));
   CHECK(contains(msg, "/nope"));
   // Fractional values cannot be integer mantissas.
-  msg = error_of(base + "    dense: {dataset: /wr}\n", s.dir);
+  msg = error_of(base + "    dense: {dataset: /wr}\n", s.path);
   CHECK(contains(msg, "projections[0].dense"));
   msg = error_of(std::string("loihisim_network: 1\narrays: missing.h5\n") +
                      "populations: [{name: p, size: 2, profile: {}, bias_mant: {dataset: /b}}]\n",
-                 s.dir);
+                 s.path);
   CHECK(contains(msg, "missing.h5"));
   msg = error_of(
       "loihisim_network: 1\npopulations: [{name: p, size: 2, profile: {}, bias_mant: "

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/temp_dir.hpp"
 #include "formats/arch_io.hpp"
 #include "io/errors.hpp"
 
@@ -176,7 +177,8 @@ TEST_CASE("an unknown profile name lists the available ones") {
 }
 
 TEST_CASE("LOIHISIM_DATA_DIR overrides where profiles are found") {
-  const auto dir = std::filesystem::path(LOIHISIM_BINARY_DIR) / "test_arch_data";
+  const loihisim::testing::TempDir tmp("arch_data");
+  const auto& dir = tmp.path;
   std::filesystem::create_directories(dir / "arch");
   {
     std::ofstream out(dir / "arch" / "custom.yaml");

@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "runtime/core_run.hpp"
+#include "tests/support/cli.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "formats/core_spec_io.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
@@ -25,6 +27,9 @@ using loihisim::CoreRunResult;
 using loihisim::CoreSpec;
 
 namespace {
+
+using loihisim::testing::run_cli;
+using loihisim::testing::TempDir;
 
 const fs::path kSource = LOIHISIM_SOURCE_DIR;
 const fs::path kExamples = kSource / "examples" / "core";
@@ -44,55 +49,6 @@ const std::vector<std::int32_t> kTrace2U = {0,     2368,  4498,  6415,  8140,   
 const std::vector<std::int32_t> kTrace2V = {-6,    2357,  0,     0,     0,     0,     0,     0,
                                             -1023, -1023, -1023, -1023, -1023, -1023, -1023, -1023};
 const std::set<int> kTrace2Spikes = {3, 6};
-
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("loihisim_core_run_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  bool empty() const { return fs::is_empty(path_); }
-
- private:
-  fs::path path_;
-};
-
-struct CliResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-std::string quoted(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-CliResult run_cli(const std::vector<std::string>& args) {
-  std::string cmd = quoted(LOIHISIM_CLI);
-  for (const auto& a : args) cmd += " " + quoted(a);
-  cmd += " 2>&1";
-  CliResult r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -148,7 +104,7 @@ std::string one_core(const std::string& extra_core_keys, const std::string& tail
 
 TEST_CASE("core-run CLI reproduces worked trace 1 of loihi.md from examples/core/trace1.yaml") {
   TempDir dir;
-  const fs::path out = dir.path() / "trace1.h5";
+  const fs::path out = dir.path / "trace1.h5";
   const auto r = run_cli({"core-run", (kExamples / "trace1.yaml").string(), "--out", out.string()});
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
@@ -159,7 +115,7 @@ TEST_CASE("core-run CLI reproduces worked trace 1 of loihi.md from examples/core
 
 TEST_CASE("core-run CLI reproduces worked trace 2 of loihi.md from examples/core/trace2.yaml") {
   TempDir dir;
-  const fs::path out = dir.path() / "trace2.h5";
+  const fs::path out = dir.path / "trace2.h5";
   const auto r = run_cli({"core-run", (kExamples / "trace2.yaml").string(), "--out", out.string()});
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
@@ -196,7 +152,7 @@ TEST_CASE("read_core_spec + run_core_spec reproduce both worked traces without t
 
 TEST_CASE("core-run --steps overrides the spec, raster spikes after the last step are skipped") {
   TempDir dir;
-  const fs::path out = dir.path() / "short.h5";
+  const fs::path out = dir.path / "short.h5";
   // trace 1's raster: axons 0 and 1 at steps 1..5; running 3 steps leaves steps 4 and 5 out.
   const auto r = run_cli(
       {"core-run", (kExamples / "trace1.yaml").string(), "--out", out.string(), "--steps", "3"});
@@ -212,16 +168,16 @@ TEST_CASE("core-run --steps overrides the spec, raster spikes after the last ste
   CHECK(dims == std::vector<std::uint64_t>{3, 1});
 
   const auto bad = run_cli({"core-run", (kExamples / "trace1.yaml").string(), "--out",
-                            (dir.path() / "zero.h5").string(), "--steps", "0"});
+                            (dir.path / "zero.h5").string(), "--steps", "0"});
   CHECK(bad.exit_code == 2);
   CHECK(contains(bad.output, "--steps = 0"));
   CHECK(contains(bad.output, "1..1000000"));
-  CHECK_FALSE(fs::exists(dir.path() / "zero.h5"));
+  CHECK_FALSE(fs::exists(dir.path / "zero.h5"));
 }
 
 TEST_CASE("the demo spec runs two cores and its file agrees with its own counters") {
   TempDir dir;
-  const fs::path out = dir.path() / "demo.h5";
+  const fs::path out = dir.path / "demo.h5";
   const auto r = run_cli({"core-run", (kExamples / "demo.yaml").string(), "--out", out.string()});
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
@@ -295,7 +251,7 @@ TEST_CASE("core-run refuses each invalid spec: file, key, value and range named,
     CAPTURE(c.file);
     TempDir dir;
     const fs::path spec = kBadSpecs / c.file;
-    const fs::path out = dir.path() / "trace.h5";
+    const fs::path out = dir.path / "trace.h5";
     const auto r = run_cli({"core-run", spec.string(), "--out", out.string()});
     INFO(r.output);
     CHECK(r.exit_code == 2);
@@ -425,13 +381,13 @@ TEST_CASE("spec reader: raster, grouping and type errors name the key path and t
 
 TEST_CASE("core-run with an --out in a missing directory fails before running, writes nothing") {
   TempDir dir;
-  const fs::path out = dir.path() / "no" / "such" / "dir" / "trace.h5";
+  const fs::path out = dir.path / "no" / "such" / "dir" / "trace.h5";
   const auto r = run_cli({"core-run", (kExamples / "trace1.yaml").string(), "--out", out.string()});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.output, "does not exist"));
   CHECK(dir.empty());
   const auto missing = run_cli(
-      {"core-run", (dir.path() / "nope.yaml").string(), "--out", (dir.path() / "x.h5").string()});
+      {"core-run", (dir.path / "nope.yaml").string(), "--out", (dir.path / "x.h5").string()});
   CHECK(missing.exit_code == 2);
   CHECK(contains(missing.output, "nope.yaml: cannot open"));
   CHECK(dir.empty());

@@ -20,7 +20,8 @@
 #include "io/errors.hpp"
 #include "runtime/inference.hpp"
 #include "models/model_file.hpp"
-#include "tests/cli.hpp"
+#include "tests/support/cli.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;
@@ -412,7 +413,7 @@ TEST_CASE("hybrid LSTM: a standard cell cannot be converted") {
 }
 
 TEST_CASE("loihisim convert: files, the report, and bad input") {
-  TempDir d("loihisim_test_convert");
+  TempDir d("convert");
   const std::string weights = (kSource / "models/weights/mnist_row_modified.h5").string();
   const fs::path model = d.path / "m.model.yaml";
   std::string out;

@@ -8,27 +8,22 @@
 #include <string>
 
 #include "io/h5_file.hpp"
+#include "tests/support/cli.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;
 
 namespace {
 
-int run_cli(const std::string& args, std::string* output) {
-  const fs::path log = fs::temp_directory_path() / "loihisim_test_core_run_arch.log";
-  const std::string cmd = std::string(LOIHISIM_CLI) + " " + args + " > " + log.string() + " 2>&1";
-  const int status = std::system(cmd.c_str());
-  std::ifstream in(log);
-  *output = std::string(std::istreambuf_iterator<char>(in), {});
-  return WEXITSTATUS(status);
-}
+using loihisim::testing::run_cli;
+using loihisim::testing::TempDir;
 
 }  // namespace
 
 TEST_CASE("core-run --arch loihi1 on trace 1: energy recomputed from the counts by hand") {
-  const fs::path dir = fs::temp_directory_path() / "loihisim_core_run_arch";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  TempDir tmp("core_run_arch");
+  const fs::path& dir = tmp.path;
   const std::string spec = std::string(LOIHISIM_SOURCE_DIR) + "/examples/core/trace1.yaml";
   std::string out;
   REQUIRE(run_cli("core-run " + spec + " --arch loihi1 --out " + (dir / "t.h5").string() +
@@ -49,9 +44,8 @@ TEST_CASE("core-run --arch loihi1 on trace 1: energy recomputed from the counts 
 }
 
 TEST_CASE("core-run --arch loihi1 rejects Loihi 2 behaviours; loihi2 accepts them") {
-  const fs::path dir = fs::temp_directory_path() / "loihisim_core_run_arch_l2";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  TempDir tmp("core_run_arch_l2");
+  const fs::path& dir = tmp.path;
   const fs::path spec = dir / "subtract.yaml";
   std::ofstream(spec) << "steps: 4\n"
                          "cores:\n"

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "tests/support/temp_dir.hpp"
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
 #include "formats/arch_io.hpp"
@@ -17,12 +18,14 @@
 #include "runtime/inference.hpp"
 #include "models/model_file.hpp"
 #include "runtime/run_report.hpp"
-#include "tests/cli.hpp"
+#include "tests/support/cli.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;
 
 namespace {
+
+using loihisim::testing::TempDir;
 
 // Two host inputs x0, x1 -> two integrate-and-fire neurons a0, a1 (one each, weight 254 x 64 =
 // 16256 > vth 6400: every input spike fires its neuron on arrival), read back as counts; the
@@ -245,9 +248,8 @@ TEST_CASE("results and reports are bit-identical for 1, 2 and 8 threads") {
 }
 
 TEST_CASE("loihisim run: the shipped example end to end, with result files") {
-  const fs::path dir = fs::temp_directory_path() / "loihisim_test_run_cli";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  TempDir tmp("run_cli");
+  const fs::path& dir = tmp.path;
   const std::string model = std::string(LOIHISIM_SOURCE_DIR) + "/examples/run/tiny.model.yaml";
   std::string out;
   REQUIRE(run_cli("run " + model + " --arch loihi1 --threads 2 --out " + (dir / "r.h5").string() +
@@ -269,9 +271,8 @@ TEST_CASE("loihisim run: the shipped example end to end, with result files") {
 }
 
 TEST_CASE("loihisim run: bad input exits non-zero, names the problem, writes nothing") {
-  const fs::path dir = fs::temp_directory_path() / "loihisim_test_run_bad";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  TempDir tmp("run_bad");
+  const fs::path& dir = tmp.path;
   const fs::path src = fs::path(LOIHISIM_SOURCE_DIR) / "examples/run";
   for (const char* f : {"tiny.network.yaml", "patterns.h5"}) fs::copy(src / f, dir / f);
   auto write_model = [&](const std::string& text) {

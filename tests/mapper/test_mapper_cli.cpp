@@ -10,11 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/cli.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "mapper/mapped_image_io.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
+
+using loihisim::testing::TempDir;
 
 struct MapCli {
   int exit_code = -1;
@@ -22,31 +26,13 @@ struct MapCli {
   std::string all;  // stdout and stderr
 };
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string capture(const std::string& cmd, int& code) {
-  std::string text;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) text.append(buf, n);
-  const int status = ::pclose(pipe);
-  code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return text;
-}
-
-MapCli run_map(const std::vector<std::string>& args) {
-  std::string cmd = shell_quote(LOIHISIM_CLI) + " map";
-  for (const auto& a : args) cmd += " " + shell_quote(a);
+MapCli run_map(std::vector<std::string> args) {
+  args.insert(args.begin(), "map");
+  const auto c = loihisim::testing::run_cli(args);
   MapCli r;
-  int code2 = 0;
-  r.out = capture(cmd + " 2>/dev/null", r.exit_code);
-  r.all = capture(cmd + " 2>&1", code2);
+  r.exit_code = c.exit_code;
+  r.out = c.out;
+  r.all = c.output;
   return r;
 }
 
@@ -54,24 +40,12 @@ bool has(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
-struct Dir {
-  fs::path path;
-  explicit Dir(const std::string& name) : path(fs::temp_directory_path() / name) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~Dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 const fs::path kExamples = fs::path(LOIHISIM_SOURCE_DIR) / "examples/networks";
 
 }  // namespace
 
 TEST_CASE("mapper cli: map the tiny example, print the table and write the image") {
-  Dir d("loihisim_test_map_cli");
+  TempDir d("map_cli");
   const fs::path out = d.path / "tiny.h5";
   const auto r =
       run_map({(kExamples / "tiny.yaml").string(), "--arch", "loihi1", "--out", out.string()});
@@ -109,7 +83,7 @@ TEST_CASE("mapper cli: --json prints the same report as JSON") {
 }
 
 TEST_CASE("mapper cli: bad input fails with a message and writes nothing") {
-  Dir d("loihisim_test_map_cli_bad");
+  TempDir d("map_cli_bad");
   const fs::path out = d.path / "img.h5";
   const fs::path net = d.path / "bad.yaml";
   {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
 #include "core/fixed_point.hpp"
 #include "core/synapse.hpp"
 #include "mapper/mapper.hpp"
@@ -26,7 +27,7 @@
 #include "formats/arch_io.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
-#include "tests/cli.hpp"
+#include "tests/support/cli.hpp"
 
 namespace fs = std::filesystem;
 namespace nir = loihisim::models::nir;
@@ -345,9 +346,8 @@ TEST_CASE("NIR run: NIRData layout, nested groups, times in NIR steps") {
   const auto r = nir::run(l, map(l), loihi1(), in, ro);
   CHECK(r.nir_steps == 30);
   REQUIRE(r.spikes[0] > 0);
-  const fs::path out = fs::path(LOIHISIM_BINARY_DIR) / "test_nir_out" / "features.nirdata.h5";
-  fs::create_directories(out.parent_path());
-  fs::remove(out);
+  const loihisim::testing::TempDir tmp("nir_out");
+  const fs::path out = tmp / "features.nirdata.h5";
   nir::write_nirdata(out, l, r);
   const auto root = loihisim::h5::open_file(out.string());
   CHECK(root.string_attribute("__type__") == "NIRGraphData");
@@ -447,9 +447,8 @@ TEST_CASE("NIR input data: values must be spikes and sizes must match") {
 }
 
 TEST_CASE("loihisim import-nir: files, exit status, no output on error") {
-  const fs::path dir = fs::path(LOIHISIM_BINARY_DIR) / "test_nir_cli";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const loihisim::testing::TempDir tmp("nir_cli");
+  const fs::path& dir = tmp.path;
   std::string out;
   int code = run_cli("import-nir " + (kData / "dangling_edge.nir").string() + " --out " +
                          (dir / "bad.model.yaml").string() + " --synthetic-input 10",

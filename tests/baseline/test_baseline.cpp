@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/temp_dir.hpp"
 #include "models/lstm_weights.hpp"
 #include "baseline/baseline_report.hpp"
 #include "baseline/cpu_baseline.hpp"
@@ -22,7 +23,7 @@
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
 #include "baseline/rapl.hpp"
-#include "tests/cli.hpp"
+#include "tests/support/cli.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;
@@ -33,12 +34,7 @@ namespace {
 
 const fs::path kSource = LOIHISIM_SOURCE_DIR;
 
-fs::path scratch(const std::string& name) {
-  const fs::path d = fs::path(LOIHISIM_BINARY_DIR) / "test_baseline" / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+using loihisim::testing::TempDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);
@@ -360,8 +356,8 @@ TEST_CASE("CPU energy from the counts, by hand (tiny LSTM)") {
 }
 
 TEST_CASE("RAPL: unavailable counters say why; wraparound; the idle-then-run protocol") {
-  const fs::path none = fs::path(LOIHISIM_BINARY_DIR) / "test_baseline" / "no-powercap";
-  fs::remove_all(none);
+  const TempDir tmp("rapl");
+  const fs::path none = tmp / "no-powercap";
   const RaplProbe missing = probe_rapl(none);
   CHECK_FALSE(missing.available());
   CHECK(missing.unavailable.find(none.string()) != std::string::npos);
@@ -370,7 +366,8 @@ TEST_CASE("RAPL: unavailable counters say why; wraparound; the idle-then-run pro
   CHECK(m.unavailable == missing.unavailable);
 
   // Only psys and sub-zones: no package.
-  const fs::path other = scratch("psys");
+  const TempDir other_dir("psys");
+  const fs::path& other = other_dir.path;
   fake_zone(other, "intel-rapl:0", "psys", 5, 100);
   fake_zone(other, "intel-rapl:1:0", "package-0", 5, 100);
   CHECK(probe_rapl(other).unavailable.find("no RAPL package zone") != std::string::npos);
@@ -381,7 +378,8 @@ TEST_CASE("RAPL: unavailable counters say why; wraparound; the idle-then-run pro
   // A counter that advances by 1000 uJ per inference and not at all while idle (a fake, so the
   // numbers are exact): 1000 uJ = 1 mJ per inference whatever the timing. It starts near the top
   // of its range so that the run window wraps.
-  const fs::path root = scratch("powercap");
+  const TempDir root_dir("powercap");
+  const fs::path& root = root_dir.path;
   const std::uint64_t max_range = 262'143'328'850;
   fake_zone(root, "intel-rapl:0", "package-0", max_range - 2'500, max_range);
   fake_zone(root, "intel-rapl:0:0", "core", 0, max_range);  // a sub-zone: ignored
@@ -406,7 +404,8 @@ TEST_CASE("RAPL: unavailable counters say why; wraparound; the idle-then-run pro
 }
 
 TEST_CASE("loihisim baseline and compare: reports, the table and bad input") {
-  const fs::path dir = scratch("cli");
+  const TempDir tmp("baseline_cli");
+  const fs::path& dir = tmp.path;
   const std::string weights = (kSource / "models/weights/mnist_row_modified.h5").string();
   const std::string base = (dir / "base.yaml").string();
   std::string out;

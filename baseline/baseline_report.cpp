@@ -6,13 +6,11 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
-#include <limits>
 #include <stdexcept>
 
 #include "io/errors.hpp"
 #include "io/readable_units.hpp"
 #include "io/version.hpp"
-#include "io/yaml_reader.hpp"
 
 namespace loihisim {
 namespace {
@@ -186,11 +184,11 @@ BaselineResult run_cpu_baseline(const models::LstmWeights& w, const SequenceData
   return r;
 }
 
-Summary baseline_json(const BaselineResult& r) {
+Summary baseline_summary(const BaselineResult& r) {
   using json = Summary;
   json j;
-  j["loihisim_version"] = version();
   j["report"] = "cpu_baseline";
+  j["loihisim_version"] = version();
   j["weights"] = {{"file", r.weights_file},
                   {"layout", models::to_string(r.layout)},
                   {"cell", models::to_string(r.cell)},
@@ -210,8 +208,11 @@ Summary baseline_json(const BaselineResult& r) {
         {{"name", to_string(i.implementation)},
          {"description", i.description},
          {"accuracy", {{"correct", i.correct}, {"samples", r.samples}, {"fraction", i.accuracy}}},
-         {"time_per_inference_ns",
-          {{"median", i.median_ns}, {"p10", i.p10_ns}, {"p90", i.p90_ns}, {"mean", i.mean_ns}}},
+         {"time_per_inference",
+          {{"median_ns", i.median_ns},
+           {"p10_ns", i.p10_ns},
+           {"p90_ns", i.p90_ns},
+           {"mean_ns", i.mean_ns}}},
          {"warmup_inferences", r.warmup},
          {"reference_check",
           {{"samples", i.reference_samples},
@@ -226,12 +227,12 @@ Summary baseline_json(const BaselineResult& r) {
     for (const auto& l : e.lines)
       lines.push_back({{"item", l.item},
                        {"count", l.count},
-                       {"unit_pj", l.unit_fj / 1e3},
-                       {"energy_pj", l.energy_fj / 1e3}});
+                       {"energy_per_unit_pJ", l.unit_fj / 1e3},
+                       {"energy_pJ", l.energy_fj / 1e3}});
     energies.push_back({{"profile", e.profile},
                         {"kind", to_string(e.kind)},
                         {"file", r.profile_files[k]},
-                        {"energy_pj", e.total_fj / 1e3},
+                        {"energy_pJ", e.total_fj / 1e3},
                         {"breakdown", lines}});
   }
   j["energy_per_inference"] = energies;
@@ -246,17 +247,17 @@ Summary baseline_json(const BaselineResult& r) {
   } else {
     rapl["available"] = true;
     rapl["zones"] = r.rapl.zones;
-    rapl["idle_seconds"] = r.rapl.idle_seconds;
-    rapl["idle_joules"] = r.rapl.idle_joules;
-    rapl["idle_watts"] = r.rapl.idle_watts();
-    rapl["run_seconds"] = r.rapl.run_seconds;
-    rapl["run_joules"] = r.rapl.run_joules;
-    rapl["run_watts"] = r.rapl.run_watts();
+    rapl["idle_s"] = r.rapl.idle_seconds;
+    rapl["idle_J"] = r.rapl.idle_joules;
+    rapl["idle_W"] = r.rapl.idle_watts();
+    rapl["run_s"] = r.rapl.run_seconds;
+    rapl["run_J"] = r.rapl.run_joules;
+    rapl["run_W"] = r.rapl.run_watts();
     rapl["inferences"] = r.rapl.inferences;
-    rapl["energy_per_inference_pj"] = r.rapl.joules_per_inference() * 1e12;
+    rapl["energy_per_inference_pJ"] = r.rapl.joules_per_inference() * 1e12;
   }
   j["rapl"] = rapl;
-  j["wall_seconds"] = r.wall_seconds;
+  j["wall_s"] = r.wall_seconds;
   return j;
 }
 
@@ -316,145 +317,82 @@ std::string baseline_text(const BaselineResult& r) {
   return s;
 }
 
-namespace {
-
-using yaml::Field;
-using yaml::Reader;
-
-Field at(const Reader& r, const Field& map, const char* key, const std::string& what) {
-  if (!map.node.IsMap()) r.fail(map, "expected a mapping, found " + yaml::describe(map.node));
-  return r.require(map, key, what);
-}
-
-double number(const Reader& r, const Field& map, const char* key, const std::string& what) {
-  return r.real(at(r, map, key, what), -1e300, 1e300);
-}
-
-std::uint64_t count(const Reader& r, const Field& map, const char* key, const std::string& what) {
-  return static_cast<std::uint64_t>(
-      r.integer(at(r, map, key, what), 0, std::numeric_limits<std::int64_t>::max()));
-}
-
-}  // namespace
-
 ChipSummary read_run_summary(const std::filesystem::path& path) {
-  const Reader r(path.string());
-  const Field top{yaml::load_file(path, "run report"), ""};
+  const Summary doc = read_summary(path);
+  const SummaryField top(doc, path.string());
+  const SummaryField kind = top.at("report", "run: expected a `loihisim run --report` file");
+  if (kind.string() != "run")
+    kind.fail("'" + kind.string() +
+              "' is not a run report (expected run: a `loihisim run` report)");
   ChipSummary c;
   c.file = path.string();
-  c.model =
-      r.string(at(r, top, "model", "the model's name: expected a `loihisim run --report` file"));
-  c.architecture = r.string(at(r, top, "architecture", "the architecture"));
-  c.dataset = r.string(at(r, top, "dataset", "the dataset"));
-  c.samples = count(r, top, "samples", "the number of inferences");
-  c.steps_per_symbol = static_cast<std::int64_t>(count(r, top, "steps_per_symbol", "T"));
-  c.accuracy = number(r, at(r, top, "accuracy", "the accuracy"), "fraction", "0..1");
-  const Field host = at(r, top, "host", "the host coprocessor");
-  c.host_location = r.string(at(r, host, "location", "external or embedded"));
-  c.host_format = r.string(at(r, host, "number_format", "the host's number format"));
-  const Field per = at(r, top, "per_inference", "the per-inference figures");
-  c.chip_active_pj = number(r, per, "chip_active_energy_pj", "pJ");
-  c.chip_total_pj = number(r, per, "chip_total_energy_pj", "pJ");
-  c.host_pj = number(r, per, "host_energy_pj", "pJ");
-  c.latency_ns = number(r, per, "latency_ns", "ns");
+  c.model = top.at("model", "the model's name").string();
+  c.architecture = top.at("architecture", "the architecture").string();
+  c.dataset = top.at("dataset", "the dataset").string();
+  c.samples = top.at("samples", "the number of inferences").count();
+  c.steps_per_symbol = top.at("steps_per_symbol", "T").integer();
+  c.accuracy = top.at("accuracy", "the accuracy").at("fraction", "0..1").number();
+  const SummaryField host = top.at("host", "the host coprocessor");
+  c.host_location = host.at("location", "external or embedded").string();
+  c.host_format = host.at("number_format", "the host's number format").string();
+  const SummaryField per = top.at("per_inference", "the per-inference figures");
+  c.chip_active_pj = per.at("chip_active_energy_pJ", "pJ").number();
+  c.chip_total_pj = per.at("chip_total_energy_pJ", "pJ").number();
+  c.host_pj = per.at("host_energy_pJ", "pJ").number();
+  c.latency_ns = per.at("latency_ns", "ns").number();
   return c;
 }
 
 CpuSummary read_baseline_summary(const std::filesystem::path& path) {
-  const Reader r(path.string());
-  const Field top{yaml::load_file(path, "baseline report"), ""};
+  const Summary doc = read_summary(path);
+  const SummaryField top(doc, path.string());
   CpuSummary c;
   c.file = path.string();
-  const Field kind =
-      at(r, top, "report", "cpu_baseline: expected a `loihisim baseline --report` file");
-  if (r.string(kind) != "cpu_baseline")
-    r.fail(kind, "'" + r.string(kind) + "' (expected cpu_baseline: a `loihisim baseline` report)");
-  const Field w = at(r, top, "weights", "the weight file");
-  c.weights = r.string(at(r, w, "file", "the weight file"));
-  c.cell = r.string(at(r, w, "cell", "the cell"));
-  c.dataset = r.string(at(r, top, "dataset", "the dataset"));
-  c.cpu_model = r.string(at(r, top, "cpu", "the CPU"));
-  c.samples = count(r, top, "samples", "the number of inferences");
-  c.synops = count(r, at(r, top, "counts_per_inference", "the counts"), "synops", "synops");
-  const auto impls = r.items(at(r, top, "implementations", "the implementations"));
-  for (const Field& i : impls) {
-    const std::string name = r.string(at(r, i, "name", "straightforward or tuned"));
-    const double med = number(r, at(r, i, "time_per_inference_ns", "the timings"), "median", "ns");
+  const SummaryField kind =
+      top.at("report", "cpu_baseline: expected a `loihisim baseline --report` file");
+  if (kind.string() != "cpu_baseline")
+    kind.fail("'" + kind.string() + "' (expected cpu_baseline: a `loihisim baseline` report)");
+  const SummaryField w = top.at("weights", "the weight file");
+  c.weights = w.at("file", "the weight file").string();
+  c.cell = w.at("cell", "the cell").string();
+  c.dataset = top.at("dataset", "the dataset").string();
+  c.cpu_model = top.at("cpu", "the CPU").string();
+  c.samples = top.at("samples", "the number of inferences").count();
+  c.synops = top.at("counts_per_inference", "the counts").at("synops", "synops").count();
+  for (const SummaryField& i : top.at("implementations", "the implementations").items()) {
+    const std::string name = i.at("name", "straightforward or tuned").string();
+    const double med = i.at("time_per_inference", "the timings").at("median_ns", "ns").number();
     if (name == "tuned") {
       c.median_ns_tuned = med;
-      c.accuracy = number(r, at(r, i, "accuracy", "the accuracy"), "fraction", "0..1");
-      c.tuned_description = r.string(at(r, i, "description", "the implementation"));
+      c.accuracy = i.at("accuracy", "the accuracy").at("fraction", "0..1").number();
+      c.tuned_description = i.at("description", "the implementation").string();
     } else if (name == "straightforward") {
       c.median_ns_straightforward = med;
     }
   }
-  for (const Field& e : r.items(at(r, top, "energy_per_inference", "the energies"))) {
+  for (const SummaryField& e : top.at("energy_per_inference", "the energies").items()) {
     CpuSummary::Profile p;
-    p.name = r.string(at(r, e, "profile", "the profile's name"));
-    p.kind = r.string(at(r, e, "kind", "operations or system"));
-    p.energy_pj = number(r, e, "energy_pj", "pJ");
+    p.name = e.at("profile", "the profile's name").string();
+    p.kind = e.at("kind", "operations or system").string();
+    p.energy_pj = e.at("energy_pJ", "pJ").number();
     c.profiles.push_back(std::move(p));
   }
-  const Field rapl = at(r, top, "rapl", "the RAPL measurement");
-  c.rapl_available = r.boolean(at(r, rapl, "available", "true or false"));
+  const SummaryField rapl = top.at("rapl", "the RAPL measurement");
+  c.rapl_available = rapl.at("available", "true or false").boolean();
   if (c.rapl_available) {
-    c.rapl_energy_pj = number(r, rapl, "energy_per_inference_pj", "pJ");
-    c.rapl_note = "measured, " + r.string(at(r, rapl, "implementation", "")) + " implementation";
+    c.rapl_energy_pj = rapl.at("energy_per_inference_pJ", "pJ").number();
+    c.rapl_note = "measured, " + rapl.at("implementation").string() + " implementation";
   } else {
-    c.rapl_note = r.string(at(r, rapl, "reason", "why RAPL is unavailable"));
+    c.rapl_note = rapl.at("reason", "why RAPL is unavailable").string();
   }
   return c;
 }
 
-Summary compare_json(const ChipSummary& chip, const CpuSummary& cpu) {
+namespace {
+
+// The footnotes of the comparison: every assumption behind its figures.
+Summary compare_notes(const ChipSummary& chip, const CpuSummary& cpu) {
   using json = Summary;
-  const double active = chip.chip_active_pj + chip.host_pj;
-  const double total = chip.chip_total_pj + chip.host_pj;
-  const auto ratio = [](double a, double b) { return b > 0 ? json(a / b) : json(nullptr); };
-  json j;
-  j["report"] = "comparison";
-  j["batch_size"] = 1;
-  j["neuromorphic"] = {
-      {"run_report", chip.file},
-      {"model", chip.model},
-      {"architecture", chip.architecture},
-      {"dataset", chip.dataset},
-      {"samples", chip.samples},
-      {"accuracy", chip.accuracy},
-      {"chip_active_pj", chip.chip_active_pj},
-      {"chip_total_pj", chip.chip_total_pj},
-      {"host_pj", chip.host_pj},
-      {"host_location", chip.host_location},
-      {"active_pj", active},
-      {"total_pj", total},
-      {"host_share_of_active", active > 0 ? json(chip.host_pj / active) : json(nullptr)},
-      {"latency_ns", chip.latency_ns}};
-  json rows = json::array();
-  for (const auto& p : cpu.profiles)
-    rows.push_back({{"profile", p.name},
-                    {"kind", p.kind},
-                    {"energy_pj", p.energy_pj},
-                    {"ratio_to_active", ratio(p.energy_pj, active)},
-                    {"ratio_to_total", ratio(p.energy_pj, total)}});
-  if (cpu.rapl_available)
-    rows.push_back({{"profile", "rapl"},
-                    {"kind", "measured"},
-                    {"energy_pj", cpu.rapl_energy_pj},
-                    {"ratio_to_active", ratio(cpu.rapl_energy_pj, active)},
-                    {"ratio_to_total", ratio(cpu.rapl_energy_pj, total)}});
-  j["cpu"] = {
-      {"baseline_report", cpu.file},
-      {"weights", cpu.weights},
-      {"cell", cpu.cell},
-      {"dataset", cpu.dataset},
-      {"samples", cpu.samples},
-      {"accuracy", cpu.accuracy},
-      {"cpu", cpu.cpu_model},
-      {"median_time_ns",
-       {{"straightforward", cpu.median_ns_straightforward}, {"tuned", cpu.median_ns_tuned}}},
-      {"rapl",
-       cpu.rapl_available ? json(cpu.rapl_note) : json("unavailable (" + cpu.rapl_note + ")")},
-      {"rows", rows}};
   json notes = json::array();
   notes.push_back(
       "Batch size 1 on both sides: the chip runs one inference at a time (loihisim run), the CPU "
@@ -492,12 +430,67 @@ Summary compare_json(const ChipSummary& chip, const CpuSummary& cpu) {
   notes.push_back(
       "The paper's 55.9x (Ponghiran and Roy 2021: Loihi vs an i7-6700, measured) splits chip and "
       "host in a way that is not public; these ratios come from the simulator's energy models.");
-  j["notes"] = notes;
+  return notes;
+}
+
+}  // namespace
+
+Summary compare_summary(const ChipSummary& chip, const CpuSummary& cpu) {
+  using json = Summary;
+  const double active = chip.chip_active_pj + chip.host_pj;
+  const double total = chip.chip_total_pj + chip.host_pj;
+  const auto ratio = [](double a, double b) { return b > 0 ? json(a / b) : json(nullptr); };
+  json j;
+  j["report"] = "comparison";
+  j["loihisim_version"] = version();
+  j["batch_size"] = 1;
+  j["neuromorphic"] = {
+      {"run_report", chip.file},
+      {"model", chip.model},
+      {"architecture", chip.architecture},
+      {"dataset", chip.dataset},
+      {"samples", chip.samples},
+      {"accuracy", chip.accuracy},
+      {"chip_active_energy_pJ", chip.chip_active_pj},
+      {"chip_total_energy_pJ", chip.chip_total_pj},
+      {"host_energy_pJ", chip.host_pj},
+      {"host_location", chip.host_location},
+      {"active_energy_pJ", active},
+      {"total_energy_pJ", total},
+      {"host_share_of_active", active > 0 ? json(chip.host_pj / active) : json(nullptr)},
+      {"latency_ns", chip.latency_ns}};
+  json rows = json::array();
+  for (const auto& p : cpu.profiles)
+    rows.push_back({{"profile", p.name},
+                    {"kind", p.kind},
+                    {"energy_pJ", p.energy_pj},
+                    {"ratio_to_active", ratio(p.energy_pj, active)},
+                    {"ratio_to_total", ratio(p.energy_pj, total)}});
+  if (cpu.rapl_available)
+    rows.push_back({{"profile", "rapl"},
+                    {"kind", "measured"},
+                    {"energy_pJ", cpu.rapl_energy_pj},
+                    {"ratio_to_active", ratio(cpu.rapl_energy_pj, active)},
+                    {"ratio_to_total", ratio(cpu.rapl_energy_pj, total)}});
+  j["cpu"] = {
+      {"baseline_report", cpu.file},
+      {"weights", cpu.weights},
+      {"cell", cpu.cell},
+      {"dataset", cpu.dataset},
+      {"samples", cpu.samples},
+      {"accuracy", cpu.accuracy},
+      {"cpu", cpu.cpu_model},
+      {"median_time",
+       {{"straightforward_ns", cpu.median_ns_straightforward}, {"tuned_ns", cpu.median_ns_tuned}}},
+      {"rapl",
+       cpu.rapl_available ? json(cpu.rapl_note) : json("unavailable (" + cpu.rapl_note + ")")},
+      {"rows", rows}};
+  j["notes"] = compare_notes(chip, cpu);
   return j;
 }
 
 std::string compare_text(const ChipSummary& chip, const CpuSummary& cpu) {
-  const Summary j = compare_json(chip, cpu);
+  const Summary j = compare_summary(chip, cpu);
   const double active = chip.chip_active_pj + chip.host_pj;
   const double total = chip.chip_total_pj + chip.host_pj;
   const auto pj = [](double v) { return readable_energy_fj(v * 1e3); };

@@ -5,15 +5,15 @@
 
 #include <cstdint>
 #include <filesystem>
-#include "io/summary_file.hpp"
 #include <string>
 #include <vector>
 
-#include "models/lstm_weights.hpp"
 #include "baseline/cpu_baseline.hpp"
 #include "baseline/cpu_profile.hpp"
-#include "formats/datasets.hpp"
 #include "baseline/rapl.hpp"
+#include "formats/datasets.hpp"
+#include "io/summary_file.hpp"
+#include "models/lstm_weights.hpp"
 
 namespace loihisim {
 
@@ -66,9 +66,9 @@ struct BaselineResult {
 BaselineResult run_cpu_baseline(const models::LstmWeights& w, const SequenceDataset& data,
                                 const BaselineOptions& options);
 
-Summary baseline_json(const BaselineResult& r);
+// The report (docs/reports.md, "baseline"), for write_summary.
+Summary baseline_summary(const BaselineResult& r);
 std::string baseline_text(const BaselineResult& r);
-// By extension: .json, or .yaml/.yml; atomically.
 
 // The figures `compare` needs from a run report (`loihisim run --report`) ...
 struct ChipSummary {
@@ -78,8 +78,9 @@ struct ChipSummary {
   double accuracy = 0;
   double chip_active_pj = 0, chip_total_pj = 0, host_pj = 0, latency_ns = 0;
 };
-// ... and from a baseline report (`loihisim baseline --report`). YAML or JSON; a missing key or
-// a value of the wrong type is an InputError naming the file, the line and the key.
+// ... and from a baseline report (`loihisim baseline --report`). Both read through read_summary
+// (YAML or JSON); a missing key, a value of the wrong type or a report of another kind is an
+// InputError naming the file and the key path.
 struct CpuSummary {
   struct Profile {
     std::string name, kind;
@@ -99,7 +100,7 @@ struct CpuSummary {
 ChipSummary read_run_summary(const std::filesystem::path& path);
 CpuSummary read_baseline_summary(const std::filesystem::path& path);
 
-Summary compare_json(const ChipSummary& chip, const CpuSummary& cpu);
+Summary compare_summary(const ChipSummary& chip, const CpuSummary& cpu);
 std::string compare_text(const ChipSummary& chip, const CpuSummary& cpu);
 
 }  // namespace loihisim

@@ -4,13 +4,36 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
 
 #include "io/errors.hpp"
 #include "io/text_output.hpp"
+#include "io/yaml_reader.hpp"
 
 namespace loihisim {
 namespace {
+
+// ---- writing YAML ----------------------------------------------------------------------------
+
+// The shortest form that reads back exactly, always with a decimal point (or YAML's .inf/.nan)
+// so that a fraction reads back as a fraction, also in YAML 1.1 readers such as PyYAML.
+std::string yaml_double(double v) {
+  if (std::isnan(v)) return ".nan";
+  if (std::isinf(v)) return v > 0 ? ".inf" : "-.inf";
+  std::string s = fmt::format("{}", v);
+  if (s.find('.') == std::string::npos) {
+    const auto e = s.find('e');
+    s.insert(e == std::string::npos ? s.size() : e, ".0");
+  }
+  return s;
+}
 
 void emit_yaml(YAML::Emitter& out, const Summary& j) {
   if (j.is_object()) {
@@ -30,14 +53,91 @@ void emit_yaml(YAML::Emitter& out, const Summary& j) {
     out << YAML::DoubleQuoted << j.get<std::string>();
   } else if (j.is_boolean()) {
     out << j.get<bool>();
+  } else if (j.is_number_unsigned()) {  // before is_number_integer(), which is true for both
+    out << j.get<std::uint64_t>();
   } else if (j.is_number_integer()) {
     out << j.get<std::int64_t>();
-  } else if (j.is_number_unsigned()) {
-    out << j.get<std::uint64_t>();
   } else if (j.is_number_float()) {
-    out << fmt::format("{}", j.get<double>());  // shortest form that reads back exactly
+    out << yaml_double(j.get<double>());
   } else {
     out << YAML::Null;
+  }
+}
+
+// ---- reading YAML ----------------------------------------------------------------------------
+
+template <class T>
+std::optional<T> parse_whole(const std::string& s) {
+  T v{};
+  const char* end = s.data() + s.size();
+  const auto [p, ec] = std::from_chars(s.data(), end, v);
+  if (ec != std::errc() || p != end) return std::nullopt;
+  return v;
+}
+
+// A plain (unquoted) scalar: null, a boolean, an integer, a fraction, or else a string.
+Summary plain_scalar(const std::string& text) {
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL")
+    return nullptr;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  const std::string s = text[0] == '+' ? text.substr(1) : text;
+  if (s.empty()) return text;
+  const bool integral = std::all_of(s.begin() + (s[0] == '-' ? 1 : 0), s.end(),
+                                    [](char c) { return c >= '0' && c <= '9'; });
+  if (integral) {
+    if (const auto i = parse_whole<std::int64_t>(s)) return *i;
+    if (const auto u = parse_whole<std::uint64_t>(s)) return *u;
+  }
+  std::string lower = s;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == ".inf") return std::numeric_limits<double>::infinity();
+  if (lower == "-.inf") return -std::numeric_limits<double>::infinity();
+  if (lower == ".nan") return std::numeric_limits<double>::quiet_NaN();
+  if (const auto d = parse_whole<double>(s)) return *d;
+  return text;
+}
+
+Summary from_yaml(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      Summary j = Summary::object();
+      for (const auto& kv : n) j[kv.first.Scalar()] = from_yaml(kv.second);
+      return j;
+    }
+    case YAML::NodeType::Sequence: {
+      Summary j = Summary::array();
+      for (const auto& v : n) j.push_back(from_yaml(v));
+      return j;
+    }
+    case YAML::NodeType::Scalar:
+      // yaml-cpp tags quoted scalars "!": they are strings whatever they look like.
+      return n.Tag() == "!" ? Summary(n.Scalar()) : plain_scalar(n.Scalar());
+    default:
+      return nullptr;
+  }
+}
+
+// ---- checked access --------------------------------------------------------------------------
+
+std::string describe(const Summary& v) {
+  switch (v.type()) {
+    case Summary::value_t::object:
+      return "an object";
+    case Summary::value_t::array:
+      return "a list";
+    case Summary::value_t::string:
+      return "the string " + v.dump();
+    case Summary::value_t::boolean:
+      return v.get<bool>() ? "true" : "false";
+    case Summary::value_t::number_integer:
+    case Summary::value_t::number_unsigned:
+      return "the integer " + v.dump();
+    case Summary::value_t::number_float:
+      return "the number " + v.dump();
+    default:
+      return "nothing (null)";
   }
 }
 
@@ -59,6 +159,90 @@ void write_summary(const Summary& j, const std::filesystem::path& path) {
   else
     throw InputError(path.string() + ": unknown summary format (use .json, .yaml or .yml)");
   write_text_file(path, text);
+}
+
+Summary read_summary(const std::filesystem::path& path) {
+  const auto ext = path.extension().string();
+  if (ext == ".yaml" || ext == ".yml") return from_yaml(yaml::load_file(path, "summary"));
+  if (ext != ".json")
+    throw InputError(path.string() + ": unknown summary format '" + ext +
+                     "' (use .json, .yaml or .yml)");
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path.string() + ": cannot read the summary: it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path.string() + ": cannot open the summary");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError(path.string() + ": cannot read the summary");
+  try {
+    return Summary::parse(text.str());
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path.string() + ": not valid JSON: " + e.what());
+  }
+}
+
+// ---- SummaryField ----------------------------------------------------------------------------
+
+void SummaryField::fail(const std::string& what) const {
+  throw InputError(file_ + ": " + (path_.empty() ? "(top level)" : path_) + ": " + what);
+}
+
+void SummaryField::wrong_type(const char* expected) const {
+  fail(std::string("expected ") + expected + ", found " + describe(*value_));
+}
+
+bool SummaryField::has(const std::string& key) const {
+  return value_->is_object() && value_->contains(key);
+}
+
+SummaryField SummaryField::at(const std::string& key, const std::string& what) const {
+  if (!value_->is_object()) wrong_type("an object");
+  const auto it = value_->find(key);
+  if (it == value_->end())
+    fail("missing key '" + key + "'" + (what.empty() ? "" : " (" + what + ")"));
+  return {*it, file_, path_.empty() ? key : path_ + "." + key};
+}
+
+std::vector<SummaryField> SummaryField::items() const {
+  if (!value_->is_array()) wrong_type("a list");
+  std::vector<SummaryField> out;
+  out.reserve(value_->size());
+  for (std::size_t i = 0; i < value_->size(); ++i)
+    out.push_back({(*value_)[i], file_, path_ + "[" + std::to_string(i) + "]"});
+  return out;
+}
+
+std::string SummaryField::string() const {
+  if (!value_->is_string()) wrong_type("a string");
+  return value_->get<std::string>();
+}
+
+double SummaryField::number() const {
+  if (!value_->is_number()) wrong_type("a number");
+  return value_->get<double>();
+}
+
+std::int64_t SummaryField::integer() const {
+  if (value_->is_number_integer() && !value_->is_number_unsigned())
+    return value_->get<std::int64_t>();
+  if (value_->is_number_unsigned() &&
+      value_->get<std::uint64_t>() <=
+          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return static_cast<std::int64_t>(value_->get<std::uint64_t>());
+  wrong_type("an integer");
+}
+
+std::uint64_t SummaryField::count() const {
+  if (value_->is_number_unsigned()) return value_->get<std::uint64_t>();
+  if (value_->is_number_integer() && value_->get<std::int64_t>() >= 0)
+    return static_cast<std::uint64_t>(value_->get<std::int64_t>());
+  wrong_type("a non-negative integer");
+}
+
+bool SummaryField::boolean() const {
+  if (!value_->is_boolean()) wrong_type("true or false");
+  return value_->get<bool>();
 }
 
 }  // namespace loihisim

@@ -2,7 +2,7 @@
 
 #include <fmt/core.h>
 
-#include <cmath>
+#include "io/version.hpp"
 
 namespace loihisim::mapper {
 namespace {
@@ -15,49 +15,19 @@ std::string use(std::int64_t used, std::int64_t limit) {
   return fmt::format("{}/{} ({:.0f}%)", used, limit, percent(used, limit));
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        else
-          out += c;
-    }
-  }
-  return out + "\"";
+// Rates per step (JSON has no inf or nan: a non-finite figure is printed as null).
+Summary traffic_summary(const TrafficStats& t) {
+  return {{"messages_per_step", t.messages},
+          {"inter_core_messages_per_step", t.inter_core_messages},
+          {"traffic_x_hops", t.hops},
+          {"mean_hops", t.mean_hops()},
+          {"hops_ew", t.hops_ew},
+          {"hops_ns", t.hops_ns},
+          {"chip_crossings", t.chip_crossings}};
 }
 
-// Finite numbers with enough digits to round-trip; JSON has no inf/nan.
-std::string json_number(double x) {
-  return std::isfinite(x) ? fmt::format("{}", x) : "null";
-}
-
-std::string traffic_json(const TrafficStats& t) {
-  return fmt::format(
-      "{{\"messages_per_step\": {}, \"inter_core_messages_per_step\": {}, \"traffic_x_hops\": {}, "
-      "\"mean_hops\": {}, \"hops_ew\": {}, \"hops_ns\": {}, \"chip_crossings\": {}}}",
-      json_number(t.messages), json_number(t.inter_core_messages), json_number(t.hops),
-      json_number(t.mean_hops()), json_number(t.hops_ew), json_number(t.hops_ns),
-      json_number(t.chip_crossings));
-}
-
-std::string use_json(std::int64_t used, std::int64_t limit) {
-  return fmt::format("{{\"used\": {}, \"limit\": {}, \"percent\": {}}}", used, limit,
-                     json_number(percent(used, limit)));
+Summary use_summary(std::int64_t used, std::int64_t limit) {
+  return {{"used", used}, {"limit", limit}, {"percent", percent(used, limit)}};
 }
 
 }  // namespace
@@ -111,62 +81,69 @@ std::string format_report(const MapReport& r) {
   return s;
 }
 
-std::string report_json(const MapReport& r) {
-  std::string s = "{\n";
-  s += fmt::format("  \"network\": {},\n  \"architecture\": {},\n  \"placer\": {},\n",
-                   json_string(r.network), json_string(r.architecture), json_string(r.placer));
-  s += fmt::format(
-      "  \"populations\": {}, \"neurons\": {}, \"projections\": {}, \"synapses\": {}, "
-      "\"input_ports\": {}, \"output_ports\": {}, \"host_nodes\": {},\n",
-      r.populations, r.neurons, r.projections, r.synapses, r.input_ports, r.output_ports,
-      r.host_nodes);
-  s += fmt::format("  \"blocks\": {}, \"partition_passes\": {},\n", r.blocks, r.partition_passes);
-  s += fmt::format("  \"cores_used\": {},\n  \"lower_bound\": {},\n", r.cores_used, r.lower_bound);
-  s += "  \"lower_bound_by_resource\": [";
-  for (std::size_t k = 0; k < r.bounds.size(); ++k) {
-    const auto& b = r.bounds[k];
-    s +=
-        fmt::format("{}\n    {{\"resource\": {}, \"demand\": {}, \"capacity\": {}, \"cores\": {}}}",
-                    k ? "," : "", json_string(b.resource), b.demand, b.capacity, b.cores);
-  }
-  s += "\n  ],\n";
-  s += fmt::format(
-      "  \"chips_used\": {},\n  \"mesh\": {{\"chips_x\": {}, \"chips_y\": {}, \"tiles_x\": {}, "
-      "\"tiles_y\": {}, \"cores_per_tile\": {}}},\n",
-      r.chips_used, r.mesh.chips_x, r.mesh.chips_y, r.mesh.tiles_x, r.mesh.tiles_y,
-      r.mesh.cores_per_tile);
-  s += "  \"traffic\": {";
-  bool first = true;
-  if (r.greedy) {
-    s += "\n    \"greedy\": " + traffic_json(*r.greedy);
-    first = false;
-  }
-  if (r.metis) s += std::string(first ? "" : ",") + "\n    \"metis\": " + traffic_json(*r.metis);
-  s += "\n  },\n";
-  s += fmt::format(
-      "  \"timings_seconds\": {{\"index\": {}, \"partition\": {}, \"pack\": {}, \"build\": {}, "
-      "\"place_greedy\": {}, \"place_metis\": {}, \"assemble\": {}, \"validate\": {}, "
-      "\"total\": {}}},\n",
-      json_number(r.timings.index), json_number(r.timings.partition), json_number(r.timings.pack),
-      json_number(r.timings.build), json_number(r.timings.place_greedy),
-      json_number(r.timings.place_metis), json_number(r.timings.assemble),
-      json_number(r.timings.validate), json_number(r.timings.total));
-  s += "  \"cores\": [";
-  for (std::size_t k = 0; k < r.cores.size(); ++k) {
-    const auto& c = r.cores[k];
-    s += fmt::format(
-        "{}\n    {{\"core\": {}, \"chip\": {}, \"tile_x\": {}, \"tile_y\": {}, \"core_in_tile\": "
-        "{}, \"blocks\": {}, \"accumulator_depth\": {}, \"compartments\": {}, \"input_axons\": {}, "
-        "\"output_axons\": {}, \"synapse_bits\": {}, \"profiles\": {}, \"thresholds\": {}, "
-        "\"formats\": {}}}",
-        k ? "," : "", c.core, c.chip, c.tile_x, c.tile_y, c.core_in_tile, json_string(c.blocks),
-        c.accumulator_depth, use_json(c.compartments, c.compartment_limit),
-        use_json(c.input_axons, c.input_axon_limit), use_json(c.output_axons, c.output_axon_limit),
-        use_json(c.synapse_bits, c.synapse_bit_limit), use_json(c.profiles, c.profile_limit),
-        use_json(c.thresholds, c.threshold_limit), use_json(c.formats, c.format_limit));
-  }
-  s += "\n  ]\n}\n";
-  return s;
+Summary report_summary(const MapReport& r) {
+  Summary j;
+  j["report"] = "map";
+  j["loihisim_version"] = version();
+  j["network"] = r.network;
+  j["architecture"] = r.architecture;
+  j["placer"] = r.placer;
+  j["populations"] = r.populations;
+  j["neurons"] = r.neurons;
+  j["projections"] = r.projections;
+  j["synapses"] = r.synapses;
+  j["input_ports"] = r.input_ports;
+  j["output_ports"] = r.output_ports;
+  j["host_nodes"] = r.host_nodes;
+  j["blocks"] = r.blocks;
+  j["partition_passes"] = r.partition_passes;
+  j["cores_used"] = r.cores_used;
+  j["lower_bound"] = r.lower_bound;
+  Summary bounds = Summary::array();
+  for (const auto& b : r.bounds)
+    bounds.push_back({{"resource", b.resource},
+                      {"demand", b.demand},
+                      {"capacity", b.capacity},
+                      {"cores", b.cores}});
+  j["lower_bound_by_resource"] = bounds;
+  j["chips_used"] = r.chips_used;
+  j["mesh"] = {{"chips_x", r.mesh.chips_x},
+               {"chips_y", r.mesh.chips_y},
+               {"tiles_x", r.mesh.tiles_x},
+               {"tiles_y", r.mesh.tiles_y},
+               {"cores_per_tile", r.mesh.cores_per_tile}};
+  Summary traffic = Summary::object();
+  if (r.greedy) traffic["greedy"] = traffic_summary(*r.greedy);
+  if (r.metis) traffic["metis"] = traffic_summary(*r.metis);
+  j["traffic"] = traffic;
+  const MapTimings& t = r.timings;
+  j["timings"] = {{"index_s", t.index},
+                  {"partition_s", t.partition},
+                  {"pack_s", t.pack},
+                  {"build_s", t.build},
+                  {"place_greedy_s", t.place_greedy},
+                  {"place_metis_s", t.place_metis},
+                  {"assemble_s", t.assemble},
+                  {"validate_s", t.validate},
+                  {"total_s", t.total}};
+  Summary cores = Summary::array();
+  for (const auto& c : r.cores)
+    cores.push_back({{"core", c.core},
+                     {"chip", c.chip},
+                     {"tile_x", c.tile_x},
+                     {"tile_y", c.tile_y},
+                     {"core_in_tile", c.core_in_tile},
+                     {"blocks", c.blocks},
+                     {"accumulator_depth", c.accumulator_depth},
+                     {"compartments", use_summary(c.compartments, c.compartment_limit)},
+                     {"input_axons", use_summary(c.input_axons, c.input_axon_limit)},
+                     {"output_axons", use_summary(c.output_axons, c.output_axon_limit)},
+                     {"synapse_bits", use_summary(c.synapse_bits, c.synapse_bit_limit)},
+                     {"profiles", use_summary(c.profiles, c.profile_limit)},
+                     {"thresholds", use_summary(c.thresholds, c.threshold_limit)},
+                     {"formats", use_summary(c.formats, c.format_limit)}});
+  j["cores"] = cores;
+  return j;
 }
 
 }  // namespace loihisim::mapper

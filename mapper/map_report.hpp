@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/architecture.hpp"
+#include "io/summary_file.hpp"
 #include "mapper/placement.hpp"
 
 namespace loihisim::mapper {
@@ -59,7 +60,7 @@ struct MapReport {
 
 // A human-readable report: summary lines and the per-core table.
 std::string format_report(const MapReport& r);
-// The same content as one JSON object.
-std::string report_json(const MapReport& r);
+// The same content as a summary (`map --json`; keys in docs/reports.md).
+Summary report_summary(const MapReport& r);
 
 }  // namespace loihisim::mapper

@@ -1,10 +1,8 @@
 #include "runtime/report.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <stdexcept>
 
@@ -12,12 +10,12 @@
 #include "core/mesh_router.hpp"
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
+#include "io/version.hpp"
+#include "runtime/report_parts.hpp"
 
 namespace loihisim {
 
 namespace {
-
-using core::CoreCounts;
 
 // ---- numbers -------------------------------------------------------------------------------
 
@@ -34,238 +32,59 @@ std::string milli_per(std::int64_t v, std::int64_t n) {
   return fmt::format("{:.3f}", static_cast<double>(q / 1000.0L));
 }
 
-std::string count(std::uint64_t v) {
-  return std::to_string(v);
+// ---- the report as a summary ---------------------------------------------------------------
+
+Summary by_group_summary(const std::vector<ReportGroup>& groups, std::uint64_t n) {
+  Summary out = Summary::array();
+  for (const auto& g : groups)
+    out.push_back({{"group", g.group},
+                   {"cores", g.cores},
+                   {"dynamic_fJ", g.dynamic_fj},
+                   {"dynamic_per_inference_pJ", per_inference_milli(g.dynamic_fj, n)},
+                   {"counts", counts_summary(g.counts)}});
+  return out;
 }
 
-// ---- a tiny ordered document tree, emitted as YAML or JSON ---------------------------------
-
-struct Value {
-  enum class Kind { kNumber, kString, kBool, kMap, kList };
-  Kind kind = Kind::kMap;
-  std::string text;  // number literal, string, or "true"/"false"
-  std::vector<std::pair<std::string, Value>> map;
-  std::vector<Value> list;
-
-  static Value number(std::string t) { return {Kind::kNumber, std::move(t), {}, {}}; }
-  static Value string(std::string t) { return {Kind::kString, std::move(t), {}, {}}; }
-  static Value boolean(bool b) { return {Kind::kBool, b ? "true" : "false", {}, {}}; }
-  static Value object() { return {Kind::kMap, {}, {}, {}}; }
-  static Value array() { return {Kind::kList, {}, {}, {}}; }
-
-  Value& add(const std::string& key, Value v) {
-    map.emplace_back(key, std::move(v));
-    return map.back().second;
-  }
-  Value& num(const std::string& key, std::string literal) {
-    return add(key, number(std::move(literal)));
-  }
-  Value& str(const std::string& key, std::string s) { return add(key, string(std::move(s))); }
-  Value& push(Value v) {
-    list.push_back(std::move(v));
-    return list.back();
-  }
-};
-
-void emit_yaml(YAML::Emitter& e, const Value& v) {
-  switch (v.kind) {
-    case Value::Kind::kNumber:
-    case Value::Kind::kBool:
-      e << v.text;
-      break;
-    case Value::Kind::kString:
-      e << YAML::DoubleQuoted << v.text;
-      break;
-    case Value::Kind::kMap:
-      e << YAML::BeginMap;
-      for (const auto& [k, c] : v.map) {
-        e << YAML::Key << k << YAML::Value;
-        emit_yaml(e, c);
-      }
-      e << YAML::EndMap;
-      break;
-    case Value::Kind::kList:
-      e << YAML::BeginSeq;
-      for (const auto& c : v.list) emit_yaml(e, c);
-      e << YAML::EndSeq;
-      break;
-  }
-}
-
-std::string json_escape(const std::string& s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20)
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        else
-          out += ch;
-    }
-  }
-  return out + "\"";
-}
-
-void emit_json(std::string& out, const Value& v, int indent) {
-  const std::string pad(static_cast<std::size_t>(indent + 2), ' ');
-  const std::string end_pad(static_cast<std::size_t>(indent), ' ');
-  switch (v.kind) {
-    case Value::Kind::kNumber:
-    case Value::Kind::kBool:
-      out += v.text;
-      break;
-    case Value::Kind::kString:
-      out += json_escape(v.text);
-      break;
-    case Value::Kind::kMap:
-      if (v.map.empty()) {
-        out += "{}";
-        break;
-      }
-      out += "{\n";
-      for (std::size_t i = 0; i < v.map.size(); ++i) {
-        out += pad + json_escape(v.map[i].first) + ": ";
-        emit_json(out, v.map[i].second, indent + 2);
-        out += i + 1 < v.map.size() ? ",\n" : "\n";
-      }
-      out += end_pad + "}";
-      break;
-    case Value::Kind::kList:
-      if (v.list.empty()) {
-        out += "[]";
-        break;
-      }
-      out += "[\n";
-      for (std::size_t i = 0; i < v.list.size(); ++i) {
-        out += pad;
-        emit_json(out, v.list[i], indent + 2);
-        out += i + 1 < v.list.size() ? ",\n" : "\n";
-      }
-      out += end_pad + "]";
-      break;
-  }
-}
-
-// ---- the report as a document --------------------------------------------------------------
-
-struct CountField {
-  const char* name;
-  std::uint64_t CoreCounts::*field;
-};
-constexpr CountField kCountFields[] = {
-    {"spikes_in", &CoreCounts::spikes_in},
-    {"syn_ops_dense", &CoreCounts::syn_ops_dense},
-    {"syn_ops_sparse", &CoreCounts::syn_ops_sparse},
-    {"cx_updates", &CoreCounts::cx_updates},
-    {"cx_updates_active", &CoreCounts::cx_updates_active},
-    {"spikes", &CoreCounts::spikes},
-    {"spikes_out", &CoreCounts::spikes_out},
-};
-
-Value counts_value(const CoreCounts& c) {
-  Value v = Value::object();
-  for (const auto& f : kCountFields) v.num(f.name, count(c.*f.field));
-  return v;
-}
-
-Value document(const Report& r) {
-  const std::int64_t n = r.inferences;
-  Value doc = Value::object();
-  doc.str("architecture", r.architecture);
-  doc.num("steps", std::to_string(r.steps));
-  doc.num("inferences", std::to_string(r.inferences));
-  Value& use = doc.add("in_use", Value::object());
-  use.num("chips", std::to_string(r.chips_in_use));
-  use.num("tiles", std::to_string(r.tiles_in_use));
-  use.num("cores", std::to_string(r.cores_in_use));
-  use.num("cores_configured", std::to_string(r.cores));
-
-  Value& energy = doc.add("energy", Value::object());
-  energy.num("dynamic_pJ", milli(r.dynamic_fj));
-  energy.num("static_pJ", milli(r.static_fj));
-  energy.num("total_pJ", milli(r.total_fj));
-  Value& per = energy.add("per_inference", Value::object());
-  per.num("dynamic_pJ", milli_per(r.dynamic_fj, n));
-  per.num("static_pJ", milli_per(r.static_fj, n));
-  per.num("total_pJ", milli_per(r.total_fj, n));
-  Value& lines = energy.add("breakdown", Value::array());
-  for (const auto& l : r.breakdown) {
-    Value& e = lines.push(Value::object());
-    e.str("event", l.event);
-    e.str("kind", l.is_static ? "static" : "dynamic");
-    e.num("count", count(l.count));
-    e.str("count_unit", l.is_static ? "chip_ps" : "events");
-    e.num("per_unit", milli(l.per_unit));
-    e.str("per_unit_unit", l.is_static ? "mW_per_chip" : "pJ_per_event");
-    e.num("energy_pJ", milli(l.energy_fj));
-    e.num("per_inference_pJ", milli_per(l.energy_fj, n));
-  }
-  Value& groups = energy.add("by_group", Value::array());
-  for (const auto& g : r.by_group) {
-    Value& e = groups.push(Value::object());
-    e.str("group", g.group);
-    e.num("cores", std::to_string(g.cores));
-    e.num("dynamic_pJ", milli(g.dynamic_fj));
-    e.num("per_inference_pJ", milli_per(g.dynamic_fj, n));
-    e.add("counts", counts_value(g.counts));
-  }
-  energy.num("unattributed_dynamic_pJ", milli(r.unattributed_dynamic_fj));
-  Value& cores = energy.add("by_core", Value::array());
-  for (const auto& c : r.by_core) {
+Summary by_core_summary(const std::vector<ReportCore>& cores) {
+  Summary out = Summary::array();
+  for (const auto& c : cores) {
     if (!c.in_use) continue;
-    Value& e = cores.push(Value::object());
-    e.num("core", std::to_string(c.core));
-    e.str("location", c.location);
-    e.str("group", c.group);
-    e.num("dynamic_pJ", milli(c.dynamic_fj));
-    e.num("busy_ns", milli(c.totals.busy_ps));
-    e.num("critical_steps", count(c.totals.critical_steps));
-    e.add("counts", counts_value(c.totals.counts));
-    Value& net = e.add("messages_sent", Value::object());
-    net.num("within_tile", count(c.totals.within_tile));
-    net.num("east_west_hops", count(c.totals.east_west_hops));
-    net.num("north_south_hops", count(c.totals.north_south_hops));
-    net.num("chip_to_chip_hops", count(c.totals.chip_hops));
-    e.num("host_spikes_received", count(c.totals.host_spikes_received));
+    const core::CoreTotals& t = c.totals;
+    out.push_back({{"core", c.core},
+                   {"location", c.location},
+                   {"group", c.group},
+                   {"dynamic_fJ", c.dynamic_fj},
+                   {"busy_ps", t.busy_ps},
+                   {"critical_steps", t.critical_steps},
+                   {"counts", counts_summary(t.counts)},
+                   {"messages_sent",
+                    {{"within_tile", t.within_tile},
+                     {"east_west_hops", t.east_west_hops},
+                     {"north_south_hops", t.north_south_hops},
+                     {"chip_to_chip_hops", t.chip_hops}}},
+                   {"host_spikes_received", t.host_spikes_received}});
   }
+  return out;
+}
 
-  Value& time = doc.add("time", Value::object());
-  time.num("latency_ns", milli(r.latency_ps));
-  time.num("per_inference_ns", milli_per(r.latency_ps, n));
-  Value& step = time.add("step_ns", Value::object());
-  step.num("min", milli(r.step_min_ps));
-  step.num("median", milli(r.step_median_ps));
-  step.num("mean", milli_per(r.latency_ps, std::max<std::int64_t>(r.steps, 1)));
-  step.num("max", milli(r.step_max_ps));
-  Value& parts = time.add("summed_parts_ns", Value::object());
-  parts.num("compute", milli(r.compute_ps));
-  parts.num("network", milli(r.network_ps));
-  parts.num("host_link", milli(r.host_ps));
-  parts.num("barrier", milli(r.barrier_ps));
-  parts.num("readback", milli(r.readback_ps));
-  Value& crit = time.add("critical", Value::array());
-  for (const auto& c : r.critical) {
-    Value& e = crit.push(Value::object());
-    e.str("component", c.component);
-    e.num("steps", count(c.steps));
-  }
-  return doc;
+Summary time_summary(const Report& r, std::uint64_t n) {
+  Summary time;
+  time["latency_ps"] = r.latency_ps;
+  time["per_inference"] = {{"latency_ns", per_inference_milli(r.latency_ps, n)}};
+  time["step"] = {{"min_ps", r.step_min_ps},
+                  {"median_ps", r.step_median_ps},
+                  {"mean_ps", static_cast<double>(r.latency_ps) /
+                                  static_cast<double>(std::max<std::int64_t>(r.steps, 1))},
+                  {"max_ps", r.step_max_ps}};
+  time["summed_parts"] = {{"compute_ps", r.compute_ps},
+                          {"network_ps", r.network_ps},
+                          {"host_link_ps", r.host_ps},
+                          {"barrier_ps", r.barrier_ps},
+                          {"readback_ps", r.readback_ps}};
+  Summary crit = Summary::array();
+  for (const auto& c : r.critical) crit.push_back({{"component", c.component}, {"steps", c.steps}});
+  time["critical"] = crit;
+  return time;
 }
 
 // Variable-length string dataset (h5::Group writes numbers and scalar strings only).
@@ -290,35 +109,14 @@ void write_strings(h5::Group& g, const std::string& name, const std::vector<std:
 
 }  // namespace
 
-Report make_report(const core::ChipAccountant& acct, const ReportOptions& options) {
-  if (options.inferences < 1)
-    throw std::invalid_argument("inferences = " + std::to_string(options.inferences) +
-                                " must be at least 1");
-  const int n = acct.num_cores();
-  if (!options.core_groups.empty() && static_cast<int>(options.core_groups.size()) != n)
-    throw std::invalid_argument("core_groups names " + std::to_string(options.core_groups.size()) +
-                                " cores but the chip has " + std::to_string(n));
+namespace {
+
+// Every chip core with its own dynamic energy, and the groups of the cores in use.
+void add_cores(Report& r, const core::ChipAccountant& acct, const ReportOptions& options) {
   const core::Architecture& arch = acct.architecture();
-  Report r;
-  r.architecture = arch.name;
-  r.steps = acct.steps();
-  r.inferences = options.inferences;
-  r.cores = n;
-  r.cores_in_use = acct.cores_in_use();
-  r.tiles_in_use = acct.tiles_in_use();
-  r.chips_in_use = acct.chips_in_use();
-
-  const core::EnergyBreakdown total = core::energy_breakdown(arch, acct.energy_counts());
-  r.dynamic_fj = total.dynamic_fj;
-  r.static_fj = total.static_fj;
-  r.total_fj = total.total_fj;
-  for (const auto& l : total.lines)
-    r.breakdown.push_back({std::string(core::energy_event_name(l.event)), core::is_static(l.event),
-                           l.count, l.per_unit, l.energy_fj});
-
   std::map<std::string, std::size_t> group_index;
   std::int64_t attributed = 0;
-  for (int i = 0; i < n; ++i) {
+  for (int i = 0; i < r.cores; ++i) {
     ReportCore c;
     c.core = i;
     c.physical = acct.placement()[static_cast<std::size_t>(i)];
@@ -340,8 +138,12 @@ Report make_report(const core::ChipAccountant& acct, const ReportOptions& option
     r.by_core.push_back(std::move(c));
   }
   // Cores not in use have no events, so leaving them out of the groups loses nothing.
-  r.unattributed_dynamic_fj = r.dynamic_fj - attributed;
+  r.unattributed_dynamic_fj = r.energy.dynamic_fj - attributed;
+}
 
+// Latency, step-time statistics, summed parts and critical components (and, with per_step, the
+// per-step arrays).
+void add_times(Report& r, const core::ChipAccountant& acct, bool per_step) {
   std::vector<std::int64_t> times;
   times.reserve(acct.step_records().size());
   for (const auto& s : acct.step_records()) {
@@ -363,33 +165,65 @@ Report make_report(const core::ChipAccountant& acct, const ReportOptions& option
   for (const auto& [component, steps] : crit)
     r.critical.push_back({acct.describe(component), steps});
 
-  if (options.per_step) {
-    r.step_records = acct.step_records();
-    for (const auto& s : r.step_records) {
-      const auto it = std::find_if(crit.begin(), crit.end(),
-                                   [&](const auto& c) { return c.first == s.critical; });
-      r.step_critical.push_back(static_cast<std::int32_t>(it - crit.begin()));
-    }
-    if (r.steps > 0 && acct.per_core_step_counts().empty())
-      throw std::invalid_argument(
-          "per-step core arrays were asked for but the accountant did not keep them "
-          "(AccountantOptions::keep_per_core_steps)");
-    r.core_step_counts = acct.per_core_step_counts();
-    r.core_step_busy_ps = acct.per_core_step_busy_ps();
+  if (!per_step) return;
+  r.step_records = acct.step_records();
+  for (const auto& s : r.step_records) {
+    const auto it = std::find_if(crit.begin(), crit.end(),
+                                 [&](const auto& c) { return c.first == s.critical; });
+    r.step_critical.push_back(static_cast<std::int32_t>(it - crit.begin()));
   }
+  if (r.steps > 0 && acct.per_core_step_counts().empty())
+    throw std::invalid_argument(
+        "per-step core arrays were asked for but the accountant did not keep them "
+        "(AccountantOptions::keep_per_core_steps)");
+  r.core_step_counts = acct.per_core_step_counts();
+  r.core_step_busy_ps = acct.per_core_step_busy_ps();
+}
+
+}  // namespace
+
+Report make_report(const core::ChipAccountant& acct, const ReportOptions& options) {
+  if (options.inferences < 1)
+    throw std::invalid_argument("inferences = " + std::to_string(options.inferences) +
+                                " must be at least 1");
+  const int n = acct.num_cores();
+  if (!options.core_groups.empty() && static_cast<int>(options.core_groups.size()) != n)
+    throw std::invalid_argument("core_groups names " + std::to_string(options.core_groups.size()) +
+                                " cores but the chip has " + std::to_string(n));
+  const core::Architecture& arch = acct.architecture();
+  Report r;
+  r.architecture = arch.name;
+  r.steps = acct.steps();
+  r.inferences = options.inferences;
+  r.cores = n;
+  r.cores_in_use = acct.cores_in_use();
+  r.tiles_in_use = acct.tiles_in_use();
+  r.chips_in_use = acct.chips_in_use();
+  r.energy = core::energy_breakdown(arch, acct.energy_counts());
+  add_cores(r, acct, options);
+  add_times(r, acct, options.per_step);
   return r;
 }
 
-std::string report_yaml(const Report& r) {
-  YAML::Emitter e;
-  emit_yaml(e, document(r));
-  return std::string(e.c_str()) + "\n";
-}
-
-std::string report_json(const Report& r) {
-  std::string out;
-  emit_json(out, document(r), 0);
-  return out + "\n";
+Summary report_summary(const Report& r) {
+  const auto n = static_cast<std::uint64_t>(r.inferences);
+  Summary doc;
+  doc["report"] = "core_run";
+  doc["loihisim_version"] = version();
+  doc["architecture"] = r.architecture;
+  doc["steps"] = r.steps;
+  doc["inferences"] = r.inferences;
+  doc["in_use"] = {{"chips", r.chips_in_use},
+                   {"tiles", r.tiles_in_use},
+                   {"cores", r.cores_in_use},
+                   {"cores_configured", r.cores}};
+  Summary energy = energy_summary(r.energy, n);
+  energy["unattributed_dynamic_fJ"] = r.unattributed_dynamic_fj;
+  energy["by_group"] = by_group_summary(r.by_group, n);
+  energy["by_core"] = by_core_summary(r.by_core);
+  doc["energy"] = std::move(energy);
+  doc["time"] = time_summary(r, n);
+  return doc;
 }
 
 std::string report_text(const Report& r) {
@@ -411,15 +245,16 @@ std::string report_text(const Report& r) {
   s += fmt::format(
       "energy: dynamic {} pJ, static {} pJ, total {} pJ; per inference: dynamic {} "
       "pJ, total {} pJ\n",
-      milli(r.dynamic_fj), milli(r.static_fj), milli(r.total_fj),
-      milli_per(r.dynamic_fj, r.inferences), milli_per(r.total_fj, r.inferences));
-  for (const auto& l : r.breakdown) {
+      milli(r.energy.dynamic_fj), milli(r.energy.static_fj), milli(r.energy.total_fj),
+      milli_per(r.energy.dynamic_fj, r.inferences), milli_per(r.energy.total_fj, r.inferences));
+  for (const auto& l : r.energy.lines) {
     if (l.count == 0) continue;
-    if (l.is_static)
-      s += fmt::format("  {:<22} {:>14} chip-ps x {} mW / 1000 = {} pJ\n", l.event, l.count,
+    const auto event = core::energy_event_name(l.event);
+    if (core::is_static(l.event))
+      s += fmt::format("  {:<22} {:>14} chip-ps x {} mW / 1000 = {} pJ\n", event, l.count,
                        milli(l.per_unit), milli(l.energy_fj));
     else
-      s += fmt::format("  {:<22} {:>14} x {} pJ = {} pJ\n", l.event, l.count, milli(l.per_unit),
+      s += fmt::format("  {:<22} {:>14} x {} pJ = {} pJ\n", event, l.count, milli(l.per_unit),
                        milli(l.energy_fj));
   }
   return s;
@@ -429,9 +264,9 @@ void write_report_h5(h5::Group& root, const Report& r) {
   root.set_attribute("architecture", r.architecture);
   root.set_attribute("steps", r.steps);
   root.set_attribute("inferences", r.inferences);
-  root.set_attribute("dynamic_fJ", r.dynamic_fj);
-  root.set_attribute("static_fJ", r.static_fj);
-  root.set_attribute("total_fJ", r.total_fj);
+  root.set_attribute("dynamic_fJ", r.energy.dynamic_fj);
+  root.set_attribute("static_fJ", r.energy.static_fj);
+  root.set_attribute("total_fJ", r.energy.total_fj);
   root.set_attribute("latency_ps", r.latency_ps);
 
   h5::Group energy = root.create_group("energy");
@@ -439,12 +274,12 @@ void write_report_h5(h5::Group& root, const Report& r) {
   std::vector<std::uint64_t> counts;
   std::vector<std::int64_t> per_unit, fj;
   std::vector<std::uint8_t> is_static;
-  for (const auto& l : r.breakdown) {
-    names.push_back(l.event);
+  for (const auto& l : r.energy.lines) {
+    names.emplace_back(core::energy_event_name(l.event));
     counts.push_back(l.count);
     per_unit.push_back(l.per_unit);
     fj.push_back(l.energy_fj);
-    is_static.push_back(l.is_static ? 1 : 0);
+    is_static.push_back(core::is_static(l.event) ? 1 : 0);
   }
   write_strings(energy, "event", names);
   energy.write("count", counts);
@@ -494,29 +329,26 @@ void write_report_h5(h5::Group& root, const Report& r) {
                                            static_cast<std::uint64_t>(r.cores)};
   h5::Group per = root.create_group("core_steps");
   per.write("busy_ps", r.core_step_busy_ps, dims, 4);
-  for (const auto& f : kCountFields) {
+  for (const auto& f : core::kCountFields) {
     std::vector<std::uint64_t> v;
     v.reserve(r.core_step_counts.size());
     for (const auto& c : r.core_step_counts) v.push_back(c.*f.field);
-    per.write(f.name, v, dims, 4);
+    per.write(std::string(f.name), v, dims, 4);
   }
 }
 
 void write_report(const Report& r, const std::filesystem::path& path) {
   const std::string ext = path.extension().string();
-  if (ext != ".yaml" && ext != ".yml" && ext != ".json" && ext != ".h5" && ext != ".hdf5")
+  if (ext == ".yaml" || ext == ".yml" || ext == ".json")
+    return write_summary(report_summary(r), path);
+  if (ext != ".h5" && ext != ".hdf5")
     throw InputError(path.string() + ": unknown report format '" + ext +
                      "' (allowed .yaml, .yml, .json, .h5, .hdf5)");
   AtomicOutput out(path);
-  if (ext == ".h5" || ext == ".hdf5") {
+  {
     h5::Group root = h5::create_file(out.temp_path().string());
     write_report_h5(root, r);
-  } else {
-    std::ofstream f(out.temp_path(), std::ios::binary);
-    f << (ext == ".json" ? report_json(r) : report_yaml(r));
-    f.close();
-    if (!f) throw InputError(path.string() + ": cannot write the report");
-  }
+  }  // closed (flushed) before it is renamed into place
   out.commit();
 }
 

@@ -1,13 +1,13 @@
 // The energy and time report of a run, assembled from a core::ChipAccountant: energy per run and
 // per inference (dynamic, static, total), a breakdown by event kind with the count and the table
 // entry behind every line, by core and by group (population or layer), latency and time per
-// step, the critical components, and what was in use. Written as YAML or JSON (summary) and HDF5
-// (summary plus per-step and per-core-per-step arrays). docs/energy-model.md explains each number.
+// step, the critical components, and what was in use. Written as a summary (YAML or JSON, keys in
+// docs/reports.md) and as HDF5 (summary plus per-step and per-core-per-step arrays).
+// docs/energy-model.md explains each number.
 //
-// Exactness: energies are integer femtojoules and times integer picoseconds; the writers print
-// them as pJ and ns with three decimals, which is exact. The breakdown lines add up to the total
-// exactly; per-inference figures are the run figures divided by the number of inferences and
-// rounded to 0.001 pJ / ns.
+// Exactness: energies are integer femtojoules and times integer picoseconds, and the summary
+// writes run totals as such. The breakdown lines add up to the total exactly; per-inference
+// figures are the run figures divided by the number of inferences.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "core/chip_accountant.hpp"
+#include "core/energy.hpp"
 #include "io/h5_file.hpp"
+#include "io/summary_file.hpp"
 
 namespace loihisim {
 
@@ -28,14 +30,6 @@ struct ReportOptions {
   // Copy per-step arrays into the report (for HDF5). Per-core arrays need the accountant to have
   // been built with AccountantOptions::keep_per_core_steps.
   bool per_step = false;
-};
-
-struct ReportEnergyLine {
-  std::string event;          // core::energy_event_name
-  bool is_static = false;     // static lines count chip-picoseconds and are priced in uW per chip
-  std::uint64_t count = 0;    // events (static: chips in use x elapsed ps)
-  std::int64_t per_unit = 0;  // fJ per event (static: uW per chip)
-  std::int64_t energy_fj = 0;
 };
 
 struct ReportCore {
@@ -66,13 +60,11 @@ struct Report {
   std::int64_t inferences = 1;
   int cores = 0, cores_in_use = 0, tiles_in_use = 0, chips_in_use = 0;
 
-  std::int64_t dynamic_fj = 0;
-  std::int64_t static_fj = 0;
-  std::int64_t total_fj = 0;
+  // Every event kind (lines sum to total_fj exactly), with the dynamic, static and total energy.
+  core::EnergyBreakdown energy;
   // Dynamic energy no core owns: barriers and host-link traffic. Sum of core dynamic energies
-  // + this = dynamic_fj, exactly.
+  // + this = energy.dynamic_fj, exactly.
   std::int64_t unattributed_dynamic_fj = 0;
-  std::vector<ReportEnergyLine> breakdown;  // every event kind; sums to total_fj exactly
   std::vector<ReportCore> by_core;
   std::vector<ReportGroup> by_group;  // in order of first appearance
 
@@ -94,15 +86,15 @@ struct Report {
 // per-core arrays the accountant did not keep.
 Report make_report(const core::ChipAccountant& acct, const ReportOptions& options);
 
-std::string report_yaml(const Report& r);
-std::string report_json(const Report& r);
+// The summary (docs/reports.md, "core-run"), for write_summary.
+Summary report_summary(const Report& r);
 // A short human-readable summary for the terminal.
 std::string report_text(const Report& r);
 // Summary (attributes and /energy) plus /steps and /cores per-step arrays when present.
 void write_report_h5(h5::Group& root, const Report& r);
 
-// Writes by extension (.yaml/.yml, .json, .h5/.hdf5) through AtomicOutput: the file appears whole
-// or not at all. Throws InputError for another extension or a write failure.
+// Writes by extension (.yaml/.yml, .json: the summary; .h5/.hdf5) through AtomicOutput: the file
+// appears whole or not at all. Throws InputError for another extension or a write failure.
 void write_report(const Report& r, const std::filesystem::path& path);
 
 }  // namespace loihisim

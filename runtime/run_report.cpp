@@ -10,6 +10,7 @@
 #include "io/readable_units.hpp"
 #include "io/summary_file.hpp"
 #include "io/version.hpp"
+#include "runtime/report_parts.hpp"
 
 namespace loihisim {
 namespace {
@@ -98,10 +99,12 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
   return r;
 }
 
-Summary run_report_json(const RunReport& r) {
+Summary run_report_summary(const RunReport& r) {
   using json = Summary;
-  const double n = static_cast<double>(std::max<std::uint64_t>(r.samples, 1));
+  const std::uint64_t n = r.samples;
+  const auto per = [&](std::int64_t total) { return per_inference_milli(total, n); };
   json j;
+  j["report"] = "run";
   j["loihisim_version"] = version();
   j["model"] = r.info.model;
   j["architecture"] = r.info.architecture;
@@ -111,41 +114,30 @@ Summary run_report_json(const RunReport& r) {
   j["reset"] = to_string(r.options.reset);
   j["input_timing"] = to_string(r.options.input_timing);
   j["threads"] = r.info.threads;
-  j["wall_seconds"] = r.wall_seconds;
-  j["simulated_inferences_per_wall_second"] =
+  j["wall_s"] = r.wall_seconds;
+  j["simulated_inferences_per_wall_s"] =
       r.wall_seconds > 0 ? static_cast<double>(r.samples) / r.wall_seconds : 0.0;
   j["accuracy"] = {{"correct", r.correct}, {"samples", r.samples}, {"fraction", r.accuracy}};
+  const double samples = static_cast<double>(std::max<std::uint64_t>(n, 1));
   json chip;
-  chip["active_energy_per_inference_pj"] = static_cast<double>(r.chip.dynamic_fj) / n / 1e3;
-  chip["static_energy_per_inference_pj"] = static_cast<double>(r.chip.static_fj) / n / 1e3;
-  chip["total_energy_per_inference_pj"] = static_cast<double>(r.chip.total_fj) / n / 1e3;
-  chip["run_totals_fj"] = {
-      {"dynamic", r.chip.dynamic_fj}, {"static", r.chip.static_fj}, {"total", r.chip.total_fj}};
-  chip["steps_per_inference"] = static_cast<double>(r.chip_steps) / n;
-  chip["time_per_inference_ns"] = static_cast<double>(r.chip_ps) / n / 1e3;
-  json lines = json::array();
-  for (const auto& l : r.chip.lines) {
-    const std::string name(core::energy_event_name(l.event));
-    lines.push_back({{"event", name},
-                     {"static", core::is_static(l.event)},
-                     {"count", l.count},
-                     {core::is_static(l.event) ? "uw_per_chip" : "fj_per_event", l.per_unit},
-                     {"energy_fj", l.energy_fj},
-                     {"per_inference_pj", static_cast<double>(l.energy_fj) / n / 1e3}});
-  }
-  chip["breakdown"] = lines;
+  chip["steps"] = r.chip_steps;
+  chip["time_ps"] = r.chip_ps;
+  chip["per_inference"] = {{"steps", static_cast<double>(r.chip_steps) / samples},
+                           {"time_ns", per(r.chip_ps)}};
+  chip["energy"] = energy_summary(r.chip, n);
   json cores = json::array();
   for (std::size_t c = 0; c < r.core_dynamic_fj.size(); ++c)
     if (r.core_dynamic_fj[c] != 0)
       cores.push_back(
-          {{"core", c}, {"dynamic_fj", r.core_dynamic_fj[c]}, {"syn_ops", r.core_syn_ops[c]}});
+          {{"core", c}, {"dynamic_fJ", r.core_dynamic_fj[c]}, {"syn_ops", r.core_syn_ops[c]}});
   chip["by_core"] = cores;
   j["chip"] = chip;
   json host;
   host["location"] = to_string(r.options.host_costs.location);
   host["number_format"] = r.options.host_format.name();
-  host["energy_per_inference_pj"] = static_cast<double>(r.host_fj) / n / 1e3;
-  host["time_per_inference_ns"] = static_cast<double>(r.host_ps) / n / 1e3;
+  host["energy_fJ"] = r.host_fj;
+  host["time_ps"] = r.host_ps;
+  host["per_inference"] = {{"energy_pJ", per(r.host_fj)}, {"time_ns", per(r.host_ps)}};
   host["ops_total"] = {{"mul", r.host_ops.mul},
                        {"add", r.host_ops.add},
                        {"cmp", r.host_ops.cmp},
@@ -154,23 +146,23 @@ Summary run_report_json(const RunReport& r) {
                        {"bytes_written", r.host_ops.bytes_written},
                        {"saturations", r.host_ops.saturations}};
   const auto& hc = r.options.host_costs;
-  host["cost_table"] = {{"mul_fj", hc.mul_fj},       {"add_fj", hc.add_fj},
-                        {"cmp_fj", hc.cmp_fj},       {"nonlin_fj", hc.nonlin_fj},
-                        {"byte_fj", hc.byte_fj},     {"mul_ps", hc.mul_ps},
+  host["cost_table"] = {{"mul_fJ", hc.mul_fj},       {"add_fJ", hc.add_fj},
+                        {"cmp_fJ", hc.cmp_fj},       {"nonlin_fJ", hc.nonlin_fj},
+                        {"byte_fJ", hc.byte_fj},     {"mul_ps", hc.mul_ps},
                         {"add_ps", hc.add_ps},       {"cmp_ps", hc.cmp_ps},
                         {"nonlin_ps", hc.nonlin_ps}, {"byte_ps", hc.byte_ps}};
   j["host"] = host;
   j["per_inference"] = {
-      {"latency_ns", static_cast<double>(r.latency_ps()) / n / 1e3},
-      {"latency_min_ns", static_cast<double>(r.min_latency_ps) / 1e3},
-      {"latency_max_ns", static_cast<double>(r.max_latency_ps) / 1e3},
+      {"latency_ns", per(r.latency_ps())},
+      {"latency_min_ps", r.min_latency_ps},
+      {"latency_max_ps", r.max_latency_ps},
       {"throughput_inferences_per_s",
-       r.latency_ps() > 0 ? n / (static_cast<double>(r.latency_ps()) * 1e-12) : 0.0},
-      {"chip_active_energy_pj", static_cast<double>(r.chip.dynamic_fj) / n / 1e3},
-      {"chip_total_energy_pj", static_cast<double>(r.chip.total_fj) / n / 1e3},
-      {"host_energy_pj", static_cast<double>(r.host_fj) / n / 1e3},
-      {"active_energy_pj", static_cast<double>(r.chip.dynamic_fj + r.host_fj) / n / 1e3},
-      {"total_energy_pj", static_cast<double>(r.chip.total_fj + r.host_fj) / n / 1e3}};
+       r.latency_ps() > 0 ? samples / (static_cast<double>(r.latency_ps()) * 1e-12) : 0.0},
+      {"chip_active_energy_pJ", per(r.chip.dynamic_fj)},
+      {"chip_total_energy_pJ", per(r.chip.total_fj)},
+      {"host_energy_pJ", per(r.host_fj)},
+      {"active_energy_pJ", per(r.chip.dynamic_fj + r.host_fj)},
+      {"total_energy_pJ", per(r.chip.total_fj + r.host_fj)}};
   json pops = json::array();
   for (const auto& p : r.populations)
     pops.push_back({{"name", p.name},
@@ -181,10 +173,6 @@ Summary run_report_json(const RunReport& r) {
   j["populations"] = pops;
   j["mapping"] = {{"cores_used", r.cores_used}, {"chips", r.chips}, {"placer", r.info.placer}};
   return j;
-}
-
-std::string run_report_yaml(const RunReport& r) {
-  return summary_yaml(run_report_json(r));
 }
 
 std::string run_report_text(const RunReport& r) {
@@ -238,7 +226,7 @@ std::string run_report_text(const RunReport& r) {
 }
 
 void write_run_summary(const RunReport& r, const std::filesystem::path& path) {
-  write_summary(run_report_json(r), path);
+  write_summary(run_report_summary(r), path);
 }
 
 void write_run_h5(const RunReport& r, const InferenceRun& run, const mapper::MappedImage& image,
@@ -275,9 +263,9 @@ void write_run_h5(const RunReport& r, const InferenceRun& run, const mapper::Map
     samples.write("chip_steps", steps);
     samples.write("chip_time_ps", chip_ps);
     samples.write("host_time_ps", host_ps);
-    samples.write("chip_dynamic_fj", dynamic_fj);
-    samples.write("chip_total_fj", total_fj);
-    samples.write("host_energy_fj", host_fj);
+    samples.write("chip_dynamic_fJ", dynamic_fj);
+    samples.write("chip_total_fJ", total_fj);
+    samples.write("host_energy_fJ", host_fj);
     samples.write("host_ops", ops, {n, 6});
     samples.set_attribute("host_ops_columns",
                           std::string("mul,add,cmp,nonlin,bytes_read,bytes_written"));
@@ -295,7 +283,7 @@ void write_run_h5(const RunReport& r, const InferenceRun& run, const mapper::Map
       event_names += std::string(event_names.empty() ? "" : ",") +
                      std::string(core::energy_event_name(core::energy_event(e)));
     samples.set_attribute("chip_events_columns", event_names);
-    root.set_attribute("summary_json", run_report_json(r).dump());
+    root.set_attribute("summary_json", run_report_summary(r).dump());
     root.set_attribute("loihisim_version", std::string(version()));
     root.set_attribute("accuracy", r.accuracy);
     root.set_attribute("samples", static_cast<std::int64_t>(n));

@@ -7,11 +7,11 @@
 
 #include <cstdint>
 #include <filesystem>
-#include "io/summary_file.hpp"
 #include <string>
 #include <vector>
 
 #include "core/energy.hpp"
+#include "io/summary_file.hpp"
 #include "mapper/mapped_image.hpp"
 #include "runtime/inference.hpp"
 
@@ -66,9 +66,8 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
                           const mapper::MappedImage& image, const core::Architecture& arch,
                           const InferenceRun& run);
 
-// The summary as JSON (also the source of the YAML form).
-Summary run_report_json(const RunReport& r);
-std::string run_report_yaml(const RunReport& r);
+// The summary (docs/reports.md, "run"; the energy object is report_parts' energy_summary).
+Summary run_report_summary(const RunReport& r);
 // The terminal table.
 std::string run_report_text(const RunReport& r);
 // Per-sample arrays plus the summary (as attributes and a JSON string), written atomically.

@@ -97,7 +97,7 @@ class Runner:
 
 
 def event(run, kind):
-    for e in run["chip"]["breakdown"]:
+    for e in run["chip"]["energy"]["breakdown"]:
         if e["event"] == kind:
             return e["count"] / run["samples"]
     return 0.0
@@ -140,9 +140,9 @@ def cost_rows(runs, cmp, label):
         ratio_total = {r["profile"]: r["ratio_to_total"] for r in c}
         p = run["per_inference"]
         rows.append("| %s | %d | %.2f | %s | %s | %s | %s | %.0f | %.3g | %.3g | %.3gx | %.3gx | %.3gx |" % (
-            label, T, acc(run), fmt_energy(p["chip_active_energy_pj"]),
-            fmt_energy(p["chip_total_energy_pj"]), fmt_energy(p["host_energy_pj"]),
-            fmt_time(p["latency_ns"]), run["chip"]["steps_per_inference"],
+            label, T, acc(run), fmt_energy(p["chip_active_energy_pJ"]),
+            fmt_energy(p["chip_total_energy_pJ"]), fmt_energy(p["host_energy_pJ"]),
+            fmt_time(p["latency_ns"]), run["chip"]["per_inference"]["steps"],
             event(run, "fire_extra"), event(run, "syn_op_dense") + event(run, "syn_op_sparse"),
             ratio.get("system_i7", float("nan")), ratio.get("horowitz45", float("nan")),
             ratio_total.get("system_i7", float("nan"))))
@@ -303,11 +303,11 @@ def main():
        "accuracy %.2f %%, median %s per inference (OpenBLAS). Ratios are CPU energy / "
        "neuromorphic energy (chip + host); above 1 the chip uses less. RAPL: %s." % (
            base_mod.get("cpu", "?"), base_acc(base_mod),
-           fmt_time(tuned(base_mod)["time_per_inference_ns"]["median"]),
+           fmt_time(tuned(base_mod)["time_per_inference"]["median_ns"]),
            cmp[("loihi1", Ts[0])]["cpu"]["rapl"]))
     md("")
     md("CPU energy per inference: " + ", ".join(
-        "%s %s" % (r["profile"], fmt_energy(r["energy_pj"])) for r in cmp[("loihi1", Ts[0])]["cpu"]["rows"]) + ".")
+        "%s %s" % (r["profile"], fmt_energy(r["energy_pJ"])) for r in cmp[("loihi1", Ts[0])]["cpu"]["rows"]) + ".")
     md("")
     md("\n".join(COST_HEADER))
     for arch in ("loihi1", "loihi2"):

@@ -30,8 +30,8 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Keys and text lines whose values are measured on this machine, not simulated.
 MEASURED_KEY = re.compile(
     r"(wall|seconds_simulated|simulated_s|inferences_per_s|per_second|median|p10|p90|"
-    r"mean_us|time_us|_ns$|elapsed_s|measured|rapl|timestamp|date|host_cpu|cpu_model|"
-    r"threads|command|created)",
+    r"mean_us|time_us|mean_ns|elapsed_s|measured|rapl|timestamp|date|host_cpu|cpu_model|"
+    r"threads|command|created|timings)",
     re.I,
 )
 MEASURED_LINE = re.compile(r"(timings_seconds|simulated in|inferences/s|median|p10|p90| us per inference|wall|"
@@ -185,7 +185,10 @@ def main():
     for name, argv, outputs in commands(cli, os.path.abspath(args.work), args.quick):
         r = subprocess.run(argv, cwd=HERE, capture_output=True, text=True)
         print(f"== {name}: exit {r.returncode}")
-        for line in r.stdout.splitlines():
+        stdout = r.stdout
+        if "--json" in argv and r.returncode == 0:  # a summary on stdout: dumped as a tree
+            stdout = json.dumps(scrub(json.loads(stdout)), indent=1, sort_keys=True)
+        for line in stdout.splitlines():
             if not MEASURED_LINE.search(line):
                 print("  | " + line.replace(os.path.abspath(args.work), "WORK").replace(cli, "CLI"))
         if r.returncode != 0:

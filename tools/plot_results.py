@@ -91,9 +91,9 @@ def main():
     fig, ax = plt.subplots(1, 2, figsize=(9, 3.6))
     for T_runs, label, style in ((l1, "loihi1", "o-"), (l2, "loihi2 (estimates)", "x--")):
         Ts = list(T_runs)
-        ax[0].plot(Ts, [r["per_inference"]["chip_active_energy_pj"] / 1e6 for r in T_runs.values()],
+        ax[0].plot(Ts, [r["per_inference"]["chip_active_energy_pJ"] / 1e6 for r in T_runs.values()],
                    style, label=label + ", active")
-        ax[0].plot(Ts, [r["per_inference"]["chip_total_energy_pj"] / 1e6 for r in T_runs.values()],
+        ax[0].plot(Ts, [r["per_inference"]["chip_total_energy_pJ"] / 1e6 for r in T_runs.values()],
                    style, alpha=0.4, label=label + ", total")
         cmp = {}
         for T in Ts:

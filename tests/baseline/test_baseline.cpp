@@ -13,17 +13,17 @@
 #include <sstream>
 #include <string>
 
-#include "tests/support/temp_dir.hpp"
-#include "models/lstm_weights.hpp"
 #include "baseline/baseline_report.hpp"
 #include "baseline/cpu_baseline.hpp"
 #include "baseline/cpu_profile.hpp"
 #include "baseline/cpu_profile_io.hpp"
+#include "baseline/rapl.hpp"
 #include "formats/datasets.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
-#include "baseline/rapl.hpp"
+#include "models/lstm_weights.hpp"
 #include "tests/support/cli.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;
@@ -423,7 +423,7 @@ TEST_CASE("loihisim baseline and compare: reports, the table and bad input") {
                   &out) == 0);
   CHECK(out.find("\"available\": false") != std::string::npos);
   CHECK(out.find(no_rapl.string() + " does not exist") != std::string::npos);
-  CHECK(out.find("energy_per_inference_pj") == std::string::npos);
+  CHECK(out.find("energy_per_inference_pJ") == std::string::npos);
 
   const std::string run = (dir / "run.json").string();
   REQUIRE(run_cli("run " + (kSource / "examples/run/tiny.model.yaml").string() +
@@ -441,7 +441,7 @@ TEST_CASE("loihisim baseline and compare: reports, the table and bad input") {
   const CpuSummary cpu = read_baseline_summary(base);
   REQUIRE(cpu.profiles.size() == 2);
   const double ratio = cpu.profiles[0].energy_pj / (chip.chip_active_pj + chip.host_pj);
-  const auto j = compare_json(chip, cpu);
+  const auto j = compare_summary(chip, cpu);
   CHECK(j["cpu"]["rows"][0]["ratio_to_active"].get<double>() == doctest::Approx(ratio));
   CHECK(slurp(dir / "cmp.json").find("ratio_to_total") != std::string::npos);
 
@@ -456,6 +456,21 @@ TEST_CASE("loihisim baseline and compare: reports, the table and bad input") {
   CHECK(run_cli("compare " + run + " " + (dir / "broken.yaml").string(), &out) == 2);
   CHECK(out.find("broken.yaml") != std::string::npos);
   CHECK(out.find("weights: missing key 'cell'") != std::string::npos);
+  // A run report with a value of the wrong type or a missing key: the file and the key path.
+  {
+    Summary bad = read_summary(run);
+    bad["per_inference"]["latency_ns"] = "fast";
+    write_summary(bad, dir / "typed.json");
+    CHECK_THROWS_WITH_AS(read_run_summary(dir / "typed.json"),
+                         doctest::Contains("typed.json: per_inference.latency_ns: expected a "
+                                           "number, found the string \"fast\""),
+                         InputError);
+    bad["per_inference"].erase("latency_ns");
+    write_summary(bad, dir / "missing.yaml");
+    CHECK_THROWS_WITH_AS(read_run_summary(dir / "missing.yaml"),
+                         doctest::Contains("missing.yaml: per_inference: missing key 'latency_ns'"),
+                         InputError);
+  }
   // A baseline report is not a run report.
   CHECK(run_cli("compare " + base + " " + base + " --report " + (dir / "cmp2.json").string(),
                 &out) == 2);

@@ -1,6 +1,7 @@
 // `loihisim core-run --arch`: the energy and time model attached to register-level runs.
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -37,9 +38,11 @@ TEST_CASE("core-run --arch loihi1 on trace 1: energy recomputed from the counts 
   // or bias nonzero, and bias = 40 makes the first active too: 20 active.
   std::ifstream json(dir / "t.json");
   const auto report = nlohmann::json::parse(json);
-  // Davies 2018: 10 x 23.6 + 20 x 81 pJ on the core, 10 x 640 pJ host link, 20 barriers x 7 pJ.
-  const double dynamic_pj = 10 * 23.6 + 20 * 81 + 10 * 640 + 20 * 7;
-  CHECK(report["energy"]["dynamic_pJ"].get<double>() == doctest::Approx(dynamic_pj));
+  // Davies 2018: 10 x 23.6 + 20 x 81 pJ on the core, 10 x 640 pJ host link, 20 barriers x 7 pJ,
+  // exactly, in fJ.
+  const std::int64_t dynamic_fj = 10 * 23'600 + 20 * 81'000 + 10 * 640'000 + 20 * 7'000;
+  CHECK(report["report"] == "core_run");
+  CHECK(report["energy"]["dynamic_fJ"].get<std::int64_t>() == dynamic_fj);
   CHECK(report["steps"].get<int>() == 20);
 }
 

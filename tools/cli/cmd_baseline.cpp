@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "models/lstm_weights.hpp"
-#include "io/atomic_output.hpp"
 #include "baseline/baseline_report.hpp"
 #include "baseline/cpu_profile_io.hpp"
 #include "formats/datasets.hpp"
+#include "io/atomic_output.hpp"
 #include "io/enum_parse.hpp"
 #include "io/errors.hpp"
 #include "io/summary_file.hpp"
+#include "models/lstm_weights.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace loihisim::tools {
@@ -49,11 +49,11 @@ void run(const BaselineCliOptions& opt) {
     throw InputError(opt.weights + ": no 'dataset' attribute: give --dataset mnist|fashion");
   if (layout.empty())
     throw InputError(opt.weights + ": no 'layout' attribute: give --layout row|pixel");
-  const SequenceDataset data =
-      every_kth_sample(load_dataset(dataset, opt.cache.empty() ? default_data_cache() : opt.cache,
-                                    opt.split, parse_enum(kSequenceLayoutNames, layout, "sequence layout"),
-                                    input_scaling_from_attribute(w.input_scaling, opt.weights)),
-                       opt.every);
+  const SequenceDataset data = every_kth_sample(
+      load_dataset(dataset, opt.cache.empty() ? default_data_cache() : opt.cache, opt.split,
+                   parse_enum(kSequenceLayoutNames, layout, "sequence layout"),
+                   input_scaling_from_attribute(w.input_scaling, opt.weights)),
+      opt.every);
 
   BaselineOptions bo;
   bo.samples = opt.samples;
@@ -64,7 +64,7 @@ void run(const BaselineCliOptions& opt) {
   bo.rapl_idle_seconds = opt.rapl_idle;
   bo.rapl_run_seconds = opt.rapl_run;
   const BaselineResult r = run_cpu_baseline(w, data, bo);
-  const auto j = baseline_json(r);
+  const auto j = baseline_summary(r);
   if (!opt.report.empty()) write_summary(j, opt.report);
   if (opt.json)
     fmt::print("{}\n", j.dump(2));

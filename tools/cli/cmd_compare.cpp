@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "io/atomic_output.hpp"
 #include "baseline/baseline_report.hpp"
+#include "io/atomic_output.hpp"
 #include "io/summary_file.hpp"
 #include "tools/cli/commands.hpp"
 
@@ -23,9 +23,9 @@ void run(const CompareCliOptions& opt) {
   if (!opt.report.empty()) check_output_path(opt.report, "--report");
   const ChipSummary chip = read_run_summary(opt.run_report);
   const CpuSummary cpu = read_baseline_summary(opt.baseline_report);
-  if (!opt.report.empty()) write_summary(compare_json(chip, cpu), opt.report);
+  if (!opt.report.empty()) write_summary(compare_summary(chip, cpu), opt.report);
   if (opt.json)
-    fmt::print("{}\n", compare_json(chip, cpu).dump(2));
+    fmt::print("{}\n", compare_summary(chip, cpu).dump(2));
   else
     fmt::print("{}", compare_text(chip, cpu));
 }

@@ -6,11 +6,11 @@
 #include <memory>
 #include <string>
 
+#include "formats/arch_io.hpp"
+#include "io/atomic_output.hpp"
 #include "mapper/mapped_image_io.hpp"
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
-#include "formats/arch_io.hpp"
-#include "io/atomic_output.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace loihisim::tools {
@@ -33,7 +33,7 @@ void run_map(const MapCommandOptions& opt) {
   const mapper::MapResult result = mapper::map_network(net, arch, options);
   if (!opt.out.empty()) mapper::write_mapped_image(result.image, opt.out);
   if (opt.json) {
-    fmt::print("{}", mapper::report_json(result.report));
+    fmt::print("{}\n", mapper::report_summary(result.report).dump(2));
   } else {
     fmt::print("{}", mapper::format_report(result.report));
     const auto& t = result.report.timings;

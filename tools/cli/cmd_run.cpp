@@ -10,16 +10,16 @@
 #include <memory>
 #include <string>
 
-#include "mapper/mapped_image_io.hpp"
-#include "mapper/mapper.hpp"
-#include "mapper/network_io.hpp"
 #include "formats/arch_io.hpp"
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
+#include "io/progress.hpp"
+#include "mapper/mapped_image_io.hpp"
+#include "mapper/mapper.hpp"
+#include "mapper/network_io.hpp"
+#include "models/model_file.hpp"
 #include "runtime/host_costs.hpp"
 #include "runtime/inference.hpp"
-#include "models/model_file.hpp"
-#include "io/progress.hpp"
 #include "runtime/run_report.hpp"
 #include "tools/cli/commands.hpp"
 
@@ -64,8 +64,7 @@ void run(const RunCliOptions& opt) {
     image = mapper::map_network(net, arch, mo).image;
   }
   const SequenceDataset data = every_kth_sample(
-      load_dataset(model.dataset, opt.cache.empty() ? default_data_cache() : opt.cache),
-      opt.every);
+      load_dataset(model.dataset, opt.cache.empty() ? default_data_cache() : opt.cache), opt.every);
 
   InferenceOptions io = inference_options(model, arch);
   io.samples = opt.samples;
@@ -97,7 +96,7 @@ void run(const RunCliOptions& opt) {
   if (!opt.out.empty()) write_run_h5(report, result, image, arch, opt.out);
   if (!opt.report.empty()) write_run_summary(report, opt.report);
   if (opt.json)
-    fmt::print("{}\n", run_report_json(report).dump(2));
+    fmt::print("{}\n", run_report_summary(report).dump(2));
   else
     fmt::print("{}", run_report_text(report));
 }

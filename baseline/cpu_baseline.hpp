@@ -38,7 +38,7 @@ namespace loihisim {
 //   writes its output once (repeated reads of the same vector within one matrix-vector product
 //   hit registers / L1 and are not counted again).
 // - working sets: the bytes a stream touches repeatedly, which decide the memory level an energy
-//   profile charges it at (runtime/cpu_profile.hpp).
+//   profile charges it at (baseline/cpu_profile.hpp).
 struct CpuOpCounts {
   std::uint64_t mac = 0, add = 0, mul = 0, cmp = 0;
   std::uint64_t nonlinearity = 0, transcendental = 0;

@@ -5,7 +5,7 @@
 //   power, no OS).
 // - system: one figure per synaptic operation and per neuron update for a whole desktop CPU
 //   (the KerasSpiking estimator's i7-4960X: 8.6 nJ each).
-// Files: cpu/*.yaml, read by runtime/cpu_profile_io.hpp; energies are kept in integer fJ (read
+// Files: cpu/*.yaml, read by baseline/cpu_profile_io.hpp; energies are kept in integer fJ (read
 // as pJ with at most 3 decimals), like the architecture files.
 #pragma once
 

@@ -1,5 +1,5 @@
 // CPU energy profile files (cpu/*.yaml) -> CpuProfile. Validated like the architecture files
-// (runtime/arch_io.hpp): every key of the profile's kind is required, unknown keys are errors,
+// (formats/arch_io.hpp): every key of the profile's kind is required, unknown keys are errors,
 // every number is range-checked, and messages name the file, the line, the key path, the value
 // and the allowed range. The schema is documented in docs/baseline.md and in the shipped files.
 #pragma once

@@ -1,7 +1,7 @@
 // Several neurocores stepped in lockstep: at the end of every timestep (the barrier) the spike
 // messages each core sent are routed to their destination cores' input axons for the next step.
 // Mesh timing and energy are computed from the per-step message list and the core counters
-// (see mesh.hpp / step_timing.hpp); this class only moves spikes and counts.
+// (see mesh_network.hpp / step_timing.hpp); this class only moves spikes and counts.
 #pragma once
 
 #include <cstdint>

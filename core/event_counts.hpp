@@ -2,7 +2,9 @@
 // only increments integers.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <string_view>
 
 namespace loihisim::core {
 
@@ -18,27 +20,36 @@ struct CoreCounts {
   std::uint64_t syn_ops() const { return syn_ops_dense + syn_ops_sparse; }
   std::uint64_t cx_updates_inactive() const { return cx_updates - cx_updates_active; }
 
-  CoreCounts& operator+=(const CoreCounts& o) {
-    spikes_in += o.spikes_in;
-    syn_ops_dense += o.syn_ops_dense;
-    syn_ops_sparse += o.syn_ops_sparse;
-    cx_updates += o.cx_updates;
-    cx_updates_active += o.cx_updates_active;
-    spikes += o.spikes;
-    spikes_out += o.spikes_out;
-    return *this;
-  }
-  friend CoreCounts operator-(CoreCounts a, const CoreCounts& b) {
-    a.spikes_in -= b.spikes_in;
-    a.syn_ops_dense -= b.syn_ops_dense;
-    a.syn_ops_sparse -= b.syn_ops_sparse;
-    a.cx_updates -= b.cx_updates;
-    a.cx_updates_active -= b.cx_updates_active;
-    a.spikes -= b.spikes;
-    a.spikes_out -= b.spikes_out;
-    return a;
-  }
+  CoreCounts& operator+=(const CoreCounts& o);
+  friend CoreCounts operator-(CoreCounts a, const CoreCounts& b);
   friend bool operator==(const CoreCounts&, const CoreCounts&) = default;
 };
+
+// Every counter of CoreCounts with its name, in the one order reports and files use: sums,
+// differences, report keys and HDF5 datasets are all written from this table, so a counter
+// added to the struct is added here once.
+struct CountField {
+  std::string_view name;
+  std::uint64_t CoreCounts::*field;
+};
+inline constexpr std::array<CountField, 7> kCountFields = {{
+    {"spikes_in", &CoreCounts::spikes_in},
+    {"syn_ops_dense", &CoreCounts::syn_ops_dense},
+    {"syn_ops_sparse", &CoreCounts::syn_ops_sparse},
+    {"cx_updates", &CoreCounts::cx_updates},
+    {"cx_updates_active", &CoreCounts::cx_updates_active},
+    {"spikes", &CoreCounts::spikes},
+    {"spikes_out", &CoreCounts::spikes_out},
+}};
+
+inline CoreCounts& CoreCounts::operator+=(const CoreCounts& o) {
+  for (const auto& f : kCountFields) this->*f.field += o.*f.field;
+  return *this;
+}
+
+inline CoreCounts operator-(CoreCounts a, const CoreCounts& b) {
+  for (const auto& f : kCountFields) a.*f.field -= b.*f.field;
+  return a;
+}
 
 }  // namespace loihisim::core

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,16 @@ struct CoreSpec {
   core::ChipConfig chip;          // cores (tables in hardware units) and the per-core limits
   std::vector<HostSpike> inputs;  // ordered by step; within a step, in file order
 };
+
+// The whole trace is held in memory (9 bytes per compartment and step), so the run size is
+// bounded: at most this many steps, and at most kMaxTraceEntries (step, compartment) pairs over
+// all cores (about 450 MB of traces). core-run is for register-level inspection, not long runs.
+inline constexpr std::int64_t kMaxCoreRunSteps = 1'000'000;
+inline constexpr std::int64_t kMaxTraceEntries = 50'000'000;
+
+// Why `steps` steps of a chip with `compartments` compartments in total cannot be recorded, or
+// nullopt when they can. The text names the value and the allowed range; the caller prefixes
+// the file and key (or option) it came from.
+std::optional<std::string> run_size_problem(std::int64_t steps, std::int64_t compartments);
 
 }  // namespace loihisim

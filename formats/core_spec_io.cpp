@@ -10,7 +10,6 @@
 #include <string_view>
 
 #include "core/fixed_point.hpp"
-#include "runtime/core_run.hpp"
 #include "io/errors.hpp"
 #include "io/yaml_reader.hpp"
 
@@ -459,6 +458,18 @@ CoreSpec parse_core_spec(const std::string& yaml_text, const std::string& file_n
 
 CoreSpec read_core_spec(const std::filesystem::path& file, const core::CoreLimits& limits) {
   return read_spec(yaml::load_file(file, "spec file"), file.string(), limits);
+}
+
+std::optional<std::string> run_size_problem(std::int64_t steps, std::int64_t compartments) {
+  if (steps < 1 || steps > kMaxCoreRunSteps)
+    return fmt::format("the number of steps must be in the allowed range 1..{}", kMaxCoreRunSteps);
+  if (compartments > 0 && steps > kMaxTraceEntries / compartments)
+    return fmt::format(
+        "{} steps x {} compartments = {} trace entries exceed the allowed maximum of {} "
+        "(the traces are held in memory); the allowed range for steps is 1..{}",
+        steps, compartments, steps * compartments, kMaxTraceEntries,
+        kMaxTraceEntries / compartments);
+  return std::nullopt;
 }
 
 }  // namespace loihisim

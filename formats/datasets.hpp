@@ -88,7 +88,7 @@ SequenceDataset load_dataset(const std::string& name, const std::string& cache_d
                              const std::string& split, SequenceLayout layout,
                              InputScaling scaling = InputScaling::kUnit);
 
-// Which dataset a model runs on (model files, docs/model-format.md).
+// Which dataset a model runs on (model files, docs/running.md, "The model file").
 struct DatasetSpec {
   // Either a named dataset ("mnist" or "fashion", with split and layout, from the data cache)...
   std::string name;

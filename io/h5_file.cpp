@@ -4,7 +4,9 @@
 #include <cstring>
 #include <numeric>
 
+#include "io/atomic_output.hpp"
 #include "io/errors.hpp"
+#include "io/limits.hpp"
 
 namespace loihisim::h5 {
 namespace {
@@ -74,6 +76,19 @@ H5T_conv_ret_t strict_conversion(H5T_conv_except_t except, hid_t, hid_t, void*, 
   }
 }
 
+// Elements of a shape; a product that overflows 64 bits counts as "more than any limit".
+std::uint64_t element_count(const std::vector<std::uint64_t>& d) {
+  std::uint64_t n = 1;
+  for (const auto x : d) n = bytes_for(n, x);
+  return n;
+}
+
+std::string shape_text(const std::vector<std::uint64_t>& d) {
+  std::string s;
+  for (const auto x : d) s += (s.empty() ? "" : " x ") + std::to_string(x);
+  return (s.empty() ? "a scalar" : s) + " values";
+}
+
 std::string join_path(const std::string& path, const std::string& name) {
   if (path.empty() || path == "/") return "/" + name;
   return path + "/" + name;
@@ -94,6 +109,13 @@ Handle& Handle::operator=(Handle&& o) noexcept {
 void Handle::reset() {
   if (id_ >= 0 && closer_) closer_(id_);
   id_ = H5I_INVALID_HID;
+}
+
+bool Handle::close_checked() {
+  if (id_ < 0 || !closer_) return true;
+  const herr_t rc = closer_(id_);
+  id_ = H5I_INVALID_HID;
+  return rc >= 0;
 }
 
 Group::Group(std::shared_ptr<Handle> file, Handle group, std::string file_name, std::string path)
@@ -213,8 +235,8 @@ std::vector<T> Group::read(const std::string& name, std::vector<std::uint64_t>* 
   Handle type(H5Dget_type(ds.get()), H5Tclose);
   const H5T_class_t cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) fail(name, "expected a numeric dataset");
-  const std::uint64_t n =
-      std::accumulate(d.begin(), d.end(), std::uint64_t{1}, std::multiplies<std::uint64_t>());
+  const std::uint64_t n = element_count(d);
+  check_memory(bytes_for(n, sizeof(T)), where(name) + " (" + shape_text(d) + ")");
   std::vector<T> out(n);
   Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_type_conv_cb(xfer.get(), strict_conversion, nullptr);
@@ -232,8 +254,9 @@ std::vector<std::string> Group::read_strings(const std::string& name,
   Handle ds(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
   Handle type(H5Dget_type(ds.get()), H5Tclose);
   if (H5Tget_class(type.get()) != H5T_STRING) fail(name, "expected a string dataset");
-  const std::uint64_t n =
-      std::accumulate(d.begin(), d.end(), std::uint64_t{1}, std::multiplies<std::uint64_t>());
+  const std::uint64_t n = element_count(d);
+  const std::size_t stored = H5Tis_variable_str(type.get()) > 0 ? sizeof(char*) : H5Tget_size(type.get());
+  check_memory(bytes_for(n, stored + sizeof(std::string)), where(name) + " (" + shape_text(d) + ")");
   std::vector<std::string> out;
   out.reserve(n);
   Handle space(H5Dget_space(ds.get()), H5Sclose);
@@ -300,9 +323,21 @@ void Group::set_attribute(const std::string& name, double value) {
     fail("@" + name, "cannot write attribute");
 }
 
-std::string Group::string_attribute(const std::string& name) const {
+Handle Group::single_value_attribute(const std::string& name, const char* expected) const {
   if (!has_attribute(name)) fail("@" + name, "missing attribute");
   Handle a(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  if (!a) fail("@" + name, "cannot open attribute");
+  Handle space(H5Aget_space(a.get()), H5Sclose);
+  const H5S_class_t cls = H5Sget_simple_extent_type(space.get());
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  if (cls == H5S_NULL || (cls == H5S_SIMPLE && n != 1) || n < 0)
+    fail("@" + name, std::string("expected a single ") + expected + ", found an array of " +
+                         std::to_string(n < 0 ? 0 : n) + " values");
+  return a;
+}
+
+std::string Group::string_attribute(const std::string& name) const {
+  Handle a = single_value_attribute(name, "string");
   Handle type(H5Aget_type(a.get()), H5Tclose);
   if (H5Tget_class(type.get()) != H5T_STRING) fail("@" + name, "expected a string attribute");
   if (H5Tis_variable_str(type.get()) > 0) {
@@ -315,38 +350,77 @@ std::string Group::string_attribute(const std::string& name) const {
     return out;
   }
   const std::size_t size = H5Tget_size(type.get());
+  if (size > (std::size_t{1} << 24)) fail("@" + name, "a string attribute of more than 16 MB");
   std::vector<char> buf(size);
   if (H5Aread(a.get(), type.get(), buf.data()) < 0) fail("@" + name, "cannot read attribute");
   return std::string(buf.data(), strnlen(buf.data(), size));
 }
 
 std::int64_t Group::int_attribute(const std::string& name) const {
-  if (!has_attribute(name)) fail("@" + name, "missing attribute");
-  Handle a(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle a = single_value_attribute(name, "integer");
+  Handle type(H5Aget_type(a.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_INTEGER) fail("@" + name, "expected an integer attribute");
+  if (H5Tget_sign(type.get()) == H5T_SGN_NONE && H5Tget_size(type.get()) >= 8) {
+    std::uint64_t u = 0;
+    if (H5Aread(a.get(), H5T_NATIVE_UINT64, &u) < 0) fail("@" + name, "cannot read attribute");
+    if (u > static_cast<std::uint64_t>(INT64_MAX))
+      fail("@" + name, std::to_string(u) + " is out of the 64-bit signed range");
+    return static_cast<std::int64_t>(u);
+  }
   std::int64_t v = 0;
   if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0) fail("@" + name, "cannot read attribute");
   return v;
 }
 
 double Group::double_attribute(const std::string& name) const {
-  if (!has_attribute(name)) fail("@" + name, "missing attribute");
-  Handle a(H5Aopen(id(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle a = single_value_attribute(name, "number");
+  Handle type(H5Aget_type(a.get()), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER) fail("@" + name, "expected a numeric attribute");
   double v = 0;
   if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) fail("@" + name, "cannot read attribute");
   return v;
 }
 
-Group create_file(const std::string& path) {
+namespace {
+
+Group create_at(const std::string& path, const std::string& name) {
   silence_hdf5();
+  // Closing the file closes every object still open in it, so the checked close at commit is
+  // the file's real close.
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
   auto file = std::make_shared<Handle>(
-      H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  if (!*file) throw InputError(path + ": cannot create HDF5 file");
+      H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
+  if (!*file) throw InputError(name + ": cannot create HDF5 file");
   Handle root(H5Gopen2(file->get(), "/", H5P_DEFAULT), H5Gclose);
-  return Group(file, std::move(root), path, "/");
+  return Group(file, std::move(root), name, "/");
+}
+
+}  // namespace
+
+Group create_file(const std::string& path) {
+  return create_at(path, path);
+}
+
+Group create_file(AtomicOutput& out) {
+  Group root = create_at(out.temp_path().string(), out.target().string());
+  std::shared_ptr<Handle> file = root.file_;
+  const std::string name = out.target().string();
+  out.add_finisher([file, name] {
+    if (!*file) return;
+    const bool flushed = H5Fflush(file->get(), H5F_SCOPE_GLOBAL) >= 0;
+    const bool closed = file->close_checked();
+    if (!flushed || !closed)
+      throw InputError("cannot write " + name +
+                       ": HDF5 could not write the file out (is the disk full?); nothing was kept");
+  });
+  return root;
 }
 
 Group open_file(const std::string& path) {
   silence_hdf5();
+  check_input_file(path, "HDF5 file");
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw InputError(path + ": missing, unreadable, or not an HDF5 file");
   auto file =

@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+namespace loihisim {
+class AtomicOutput;
+}
+
 namespace loihisim::h5 {
 
 // Owns one HDF5 identifier and closes it with the right H5*close.
@@ -26,6 +30,8 @@ class Handle {
   hid_t get() const { return id_; }
   explicit operator bool() const { return id_ >= 0; }
   void reset();
+  // Closes now and says whether the close succeeded (a file's close writes its last data).
+  bool close_checked();
 
  private:
   hid_t id_ = H5I_INVALID_HID;
@@ -62,7 +68,8 @@ class Group {
   void write_string(const std::string& name, const std::string& value);
 
   // Reads a numeric dataset of any stored numeric type, converted by HDF5 to T; `dims` receives
-  // the shape. Integer overflow during conversion is an error, not a silent clamp.
+  // the shape. Integer overflow during conversion is an error, not a silent clamp; a declared
+  // size beyond the memory limit (io/limits.hpp) is an error before anything is allocated.
   template <class T>
   std::vector<T> read(const std::string& name, std::vector<std::uint64_t>* dims = nullptr) const;
   std::string read_string(const std::string& name) const;  // scalar or 1-element string dataset
@@ -75,6 +82,8 @@ class Group {
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, std::int64_t value);
   void set_attribute(const std::string& name, double value);
+  // Attributes are read only when they hold exactly one value (a scalar or a 1-element array)
+  // of the right class; an array attribute is an error naming it, never a buffer overflow.
   std::string string_attribute(const std::string& name) const;
   std::int64_t int_attribute(const std::string& name) const;
   double double_attribute(const std::string& name) const;
@@ -82,6 +91,8 @@ class Group {
   [[noreturn]] void fail(const std::string& object, const std::string& what) const;
 
  private:
+  friend Group create_file(AtomicOutput& out);
+  Handle single_value_attribute(const std::string& name, const char* expected) const;
   std::string where(const std::string& name) const;
 
   std::shared_ptr<Handle> file_;
@@ -90,9 +101,14 @@ class Group {
   std::string path_;
 };
 
-// Creates (truncates) a file for writing. Use with AtomicOutput's temp path.
+// Creates (truncates) a file for writing at `out`'s temporary path; messages name the target.
+// The file is flushed and closed, with both checked, when `out` commits: a full disk makes the
+// commit fail and the output is not kept.
+Group create_file(AtomicOutput& out);
+// Creates (truncates) a file at `path` (tests and tools that manage the file themselves).
 Group create_file(const std::string& path);
-// Opens an existing file read-only; a missing or non-HDF5 file is an InputError naming it.
+// Opens an existing regular file read-only; a missing or non-HDF5 file is an InputError naming
+// it.
 Group open_file(const std::string& path);
 
 }  // namespace loihisim::h5

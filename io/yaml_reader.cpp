@@ -1,5 +1,7 @@
 #include "io/yaml_reader.hpp"
 
+#include "io/limits.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -436,9 +438,11 @@ YAML::Node load_text(const std::string& text, const std::string& file_name) {
 }
 
 YAML::Node load_file(const std::filesystem::path& path, const std::string& kind) {
+  check_input_file(path, kind);
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError(path.string() + ": cannot read the " + kind + ": it is a directory");
+  if (std::filesystem::file_size(path, ec) > kMaxTextFileBytes)
+    throw InputError(path.string() + ": the " + kind + " is larger than " +
+                     readable_bytes(kMaxTextFileBytes) + ", the most a text input may be");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string() + ": cannot open the " + kind);
   std::ostringstream text;

@@ -1,4 +1,4 @@
-// Model files (YAML, docs/model-format.md): the one reader and the one writer of ModelSpec.
+// Model files (YAML, docs/running.md, "The model file"): the one reader and the one writer of ModelSpec.
 #pragma once
 
 #include <filesystem>

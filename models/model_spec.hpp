@@ -1,4 +1,4 @@
-// A model: what `loihisim run` runs (docs/model-format.md). It names a network (mapped on the
+// A model: what `loihisim run` runs (docs/running.md, "The model file"). It names a network (mapped on the
 // fly) or a mapped image, the dataset, T and the reset policy, which value is the prediction,
 // and how the host coprocessor computes. Converters (models/hybrid_lstm, NIR import) produce it
 // as a value; models/model_file.hpp reads and writes it.

@@ -35,31 +35,6 @@ constexpr std::size_t kSummaryCoreRows = 16;
 
 }  // namespace
 
-std::optional<std::string> run_size_problem(std::int64_t steps, std::int64_t compartments) {
-  if (steps < 1 || steps > kMaxCoreRunSteps)
-    return fmt::format("the number of steps must be in the allowed range 1..{}", kMaxCoreRunSteps);
-  if (compartments > 0 && steps > kMaxTraceEntries / compartments)
-    return fmt::format(
-        "{} steps x {} compartments = {} trace entries exceed the allowed maximum of {} "
-        "(the traces are held in memory); the allowed range for steps is 1..{}",
-        steps, compartments, steps * compartments, kMaxTraceEntries,
-        kMaxTraceEntries / compartments);
-  return std::nullopt;
-}
-
-const std::vector<std::string>& core_count_names() {
-  static const std::vector<std::string> names = {
-      "spikes_in",         "syn_ops_dense", "syn_ops_sparse", "cx_updates",
-      "cx_updates_active", "spikes",        "spikes_out"};
-  return names;
-}
-
-std::uint64_t core_count_value(const core::CoreCounts& c, std::size_t name_index) {
-  const std::array<std::uint64_t, 7> values = {c.spikes_in,  c.syn_ops_dense,     c.syn_ops_sparse,
-                                               c.cx_updates, c.cx_updates_active, c.spikes,
-                                               c.spikes_out};
-  return values.at(name_index);
-}
 
 namespace {
 
@@ -156,13 +131,13 @@ void write_core_run(h5::Group& root, const CoreSpec& spec, const CoreRunResult& 
     g.write("spikes", tr.spikes, dims, kGzip);
 
     h5::Group counts = g.create_group("counts");
-    const auto& names = core_count_names();
-    for (std::size_t k = 0; k < names.size(); ++k) {
+    for (const auto& f : core::kCountFields) {
+      const std::string name(f.name);
       std::vector<std::uint64_t> per_step;
       per_step.reserve(tr.step_counts.size());
-      for (const auto& sc : tr.step_counts) per_step.push_back(core_count_value(sc, k));
-      counts.write(names[k], per_step);
-      counts.set_attribute(names[k], static_cast<std::int64_t>(core_count_value(tr.counts, k)));
+      for (const auto& sc : tr.step_counts) per_step.push_back(sc.*f.field);
+      counts.write(name, per_step);
+      counts.set_attribute(name, static_cast<std::int64_t>(tr.counts.*f.field));
     }
   }
 

@@ -17,17 +17,6 @@
 
 namespace loihisim {
 
-// The whole trace is held in memory (9 bytes per compartment and step), so the run size is
-// bounded: at most this many steps, and at most kMaxTraceEntries (step, compartment) pairs over
-// all cores (about 450 MB of traces). core-run is for register-level inspection, not long runs.
-inline constexpr std::int64_t kMaxCoreRunSteps = 1'000'000;
-inline constexpr std::int64_t kMaxTraceEntries = 50'000'000;
-
-// Why `steps` steps of a chip with `compartments` compartments in total cannot be recorded, or
-// nullopt when they can. The text names the value and the allowed range; the caller prefixes
-// the file and key (or option) it came from.
-std::optional<std::string> run_size_problem(std::int64_t steps, std::int64_t compartments);
-
 // What one core did over the run. Arrays are row-major steps x compartments; row s holds the
 // state after step s + 1 (1-based step numbering, as in the spec).
 struct CoreTrace {
@@ -70,8 +59,5 @@ void write_core_run(h5::Group& root, const CoreSpec& spec, const CoreRunResult& 
 // operations, active/total compartment updates, spikes out; and the totals.
 std::string core_run_summary(const CoreSpec& spec, const CoreRunResult& result);
 
-// The names of the CoreCounts fields, in the order used by the HDF5 file and the summary.
-const std::vector<std::string>& core_count_names();
-std::uint64_t core_count_value(const core::CoreCounts& counts, std::size_t name_index);
 
 }  // namespace loihisim

@@ -195,7 +195,8 @@ TEST_CASE("the demo spec runs two cores and its file agrees with its own counter
     CHECK(dims == std::vector<std::uint64_t>{200, sizes[c]});
     const auto counts = core.open_group("counts");
     // Per-step counters sum to the totals, and the totals match the recorded spikes.
-    for (const auto& name : loihisim::core_count_names()) {
+    for (const auto& field : loihisim::core::kCountFields) {
+      const std::string name(field.name);
       const auto per_step = counts.read<std::uint64_t>(name, &dims);
       CHECK(dims == std::vector<std::uint64_t>{200});
       CHECK(std::accumulate(per_step.begin(), per_step.end(), std::uint64_t{0}) ==

@@ -40,17 +40,8 @@ struct ConvertOptions {
   std::string generator_start = "half";
 };
 
-void run_convert(const ConvertOptions& o) {
-  if (o.method != "hybrid-lstm")
-    throw InputError("--method '" + o.method + "': the converter knows hybrid-lstm");
-  if (o.steps < 1 || o.steps > (1 << 20))
-    throw InputError(fmt::format("--steps {}: T must be in 1..{}", o.steps, 1 << 20));
-  const fs::path model_file = o.out;
-  const fs::path network_file = model_base(model_file).string() + ".network.yaml";
-  check_output_path(model_file, "--out");
-  const core::Architecture arch = load_architecture(o.arch);
-  const models::LstmWeights w = models::read_lstm_weights(o.weights);
-
+models::HybridLstmOptions gate_options(const ConvertOptions& o, const core::Architecture& arch,
+                                       InputScaling scaling) {
   models::HybridLstmOptions opt;
   if (o.neuron == "auto") {
     opt.neuron = arch.core.allow_reset_subtract ? models::GateNeuron::kNative
@@ -58,8 +49,6 @@ void run_convert(const ConvertOptions& o) {
   } else {
     opt.neuron = models::gate_neuron_from_string(o.neuron);
   }
-  // Inputs in [0, 1] (the default of tools/train_lstm.py) need no negative port.
-  const InputScaling scaling = input_scaling_from_attribute(w.input_scaling, o.weights);
   opt.bias_shift = o.bias_shift;
   opt.generator_half_start = o.generator_start == "half";
   opt.steps = o.steps;
@@ -67,16 +56,16 @@ void run_convert(const ConvertOptions& o) {
     throw InputError(o.weights +
                      ": the inputs are scaled into [-1, 1] (attribute input_scaling), so "
                      "--signed-input no would drop every negative value");
+  // Inputs in [0, 1] (the default of tools/train_lstm.py) need no negative port.
   opt.signed_input =
       o.signed_input == "auto" ? scaling == InputScaling::kSigned : o.signed_input == "yes";
-  models::HybridLstm h = models::convert_hybrid_lstm(w, opt);
-  const std::string stem = model_base(model_file).filename().string();
-  h.network.name = stem.empty() ? "hybrid_lstm" : stem;
+  return opt;
+}
 
-  // Map once now: a network that does not fit fails here, naming the limit, before any file
-  // is written.
-  const mapper::MapResult mapped = mapper::map_network(h.network, arch, {});
-
+// The model file's content: the dataset the weights were trained on, T, the hybrid's schedule.
+ModelSpec hybrid_model(const ConvertOptions& o, const models::LstmWeights& w,
+                       const models::HybridLstm& h, const models::HybridLstmOptions& opt,
+                       InputScaling scaling, const fs::path& network_file) {
   ModelSpec m;
   m.name = h.network.name;
   m.network = network_file;
@@ -105,9 +94,12 @@ void run_convert(const ConvertOptions& o) {
       o.weights, o.steps, o.arch, models::to_string(opt.neuron), o.generator_start,
       o.bias_shift ? " --bias-shift" : "", o.out, o.weights, models::to_string(w.cell),
       w.input_size, w.hidden_size, w.classes, h.notes.front());
-  mapper::write_network(h.network, network_file);
-  write_model(model_file, m);
+  return m;
+}
 
+void print_conversion(const ConvertOptions& o, const models::LstmWeights& w,
+                      const models::HybridLstm& h, const models::HybridLstmOptions& opt,
+                      const mapper::MapReport& r, const std::string& arch) {
   fmt::print("{} ({} cell, {} x {} -> {} hidden -> {} classes), T = {}, gate neurons: {}\n",
              o.weights, models::to_string(w.cell), w.input_size,
              w.sequence_layout.empty() ? "?" : w.sequence_layout, w.hidden_size, w.classes, o.steps,
@@ -116,9 +108,33 @@ void run_convert(const ConvertOptions& o) {
   for (const auto& q : h.quantisation)
     fmt::print("  {}: {} values, max |error| {:.3g} (methods' integer units), {} clipped\n",
                q.parameter, q.count, q.max_abs_error, q.clipped);
-  const auto& r = mapped.report;
-  fmt::print("  fits {}: {} cores on {} chip(s) (lower bound {}), {} neurons, {} synapses\n",
-             arch.name, r.cores_used, r.chips_used, r.lower_bound, r.neurons, r.synapses);
+  fmt::print("  fits {}: {} cores on {} chip(s) (lower bound {}), {} neurons, {} synapses\n", arch,
+             r.cores_used, r.chips_used, r.lower_bound, r.neurons, r.synapses);
+}
+
+void run_convert(const ConvertOptions& o) {
+  if (o.method != "hybrid-lstm")
+    throw InputError("--method '" + o.method + "': the converter knows hybrid-lstm");
+  if (o.steps < 1 || o.steps > (1 << 20))
+    throw InputError(fmt::format("--steps {}: T must be in 1..{}", o.steps, 1 << 20));
+  host_number_format_from_string(o.host_format);  // a bad format fails before any work
+  const fs::path model_file = o.out;
+  const fs::path network_file = model_base(model_file).string() + ".network.yaml";
+  check_output_path(model_file, "--out");
+  const core::Architecture arch = load_architecture(o.arch);
+  const models::LstmWeights w = models::read_lstm_weights(o.weights);
+  const InputScaling scaling = input_scaling_from_attribute(w.input_scaling, o.weights);
+  const models::HybridLstmOptions opt = gate_options(o, arch, scaling);
+  models::HybridLstm h = models::convert_hybrid_lstm(w, opt);
+  const std::string stem = model_base(model_file).filename().string();
+  h.network.name = stem.empty() ? "hybrid_lstm" : stem;
+  // Map once now: a network that does not fit fails here, naming the limit, before any file
+  // is written.
+  const mapper::MapResult mapped = mapper::map_network(h.network, arch, {});
+  const ModelSpec m = hybrid_model(o, w, h, opt, scaling, network_file);
+  mapper::write_network(h.network, network_file);
+  write_model(model_file, m);
+  print_conversion(o, w, h, opt, mapped.report, arch.name);
   fmt::print("wrote {} and {}\n", model_file.string(), network_file.string());
 }
 

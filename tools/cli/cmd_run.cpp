@@ -106,7 +106,8 @@ void run(const RunCliOptions& opt) {
 void register_run(CLI::App& app) {
   auto opt = std::make_shared<RunCliOptions>();
   auto* cmd = app.add_subcommand("run", "Run inferences of a model on the simulated chip");
-  cmd->add_option("model", opt->model, "Model file (YAML, docs/model-format.md)")->required();
+  cmd->add_option("model", opt->model, "Model file (YAML; docs/running.md, 'The model file')")
+      ->required();
   cmd->add_option("--arch", opt->arch, "Architecture profile name or YAML file")
       ->capture_default_str();
   cmd->add_option("--samples", opt->samples, "Run only the first N samples (0: all)")

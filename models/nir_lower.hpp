@@ -27,6 +27,12 @@
 // would need a negative delay, a delay that is not a whole number of steps, an edge naming a
 // missing node) is an InputError naming the node and the reason, or, with `approximate`, a
 // warning and the nearest representable choice.
+//
+// The parts, by concept: nir_nodes.hpp (what each node is, parameter access, LowerOptions and
+// the error policy), nir_shapes.hpp (shape inference), nir_linear.hpp (the linear algebra of a
+// path), nir_neurons.hpp (neuron parameters, scale and compartment profile),
+// nir_quantisation.hpp (ParamQuant and the report table); this file ties them together and adds
+// pipeline depths, synapse formats, ports and host nodes.
 #pragma once
 
 #include <cstdint>
@@ -34,34 +40,12 @@
 #include <string>
 #include <vector>
 
-#include "core/compartment.hpp"
 #include "mapper/network.hpp"
 #include "models/nir_graph.hpp"
+#include "models/nir_nodes.hpp"
+#include "models/nir_quantisation.hpp"
 
 namespace loihisim::models::nir {
-
-struct LowerOptions {
-  double dt = 1e-4;  // seconds per chip step (NIR files carry no dt; the paper's use 1e-4)
-  bool approximate = false;
-  core::ResetMode reset = core::ResetMode::kZero;  // what a spike does to v (NIR: v_reset = 0)
-  int weight_bits = 8;  // stored bits per weight, sign included: 1..6 or 8
-};
-
-// How one parameter of one node was quantised (docs/nir.md, "Quantisation report").
-struct ParamQuant {
-  std::string node;          // NIR node (flat name), or "src -> tgt" for a projection's weights
-  std::string parameter;     // NIR parameter, e.g. "tau_mem", "v_threshold", "weight", "bias"
-  std::string hardware;      // what holds it, e.g. "decay_v = 164", "8-bit mixed, weight_exp 7"
-  std::int64_t count = 0;    // values
-  double max_value = 0;      // largest |NIR value|, in `unit`
-  double max_abs_error = 0;  // largest |NIR value - value the chip uses|, in `unit`
-  // Largest relative error over the nonzero values, and (weights) the largest absolute error as
-  // a fraction of the largest |value|.
-  double max_rel_error = 0;
-  double rel_to_max = 0;
-  std::int64_t zeroed = 0;  // nonzero values stored as 0
-  std::string unit;         // "s", "v" (NIR units of v), "1" (dimensionless)
-};
 
 struct PopulationInfo {
   std::string nir_node;               // flat NIR node name
@@ -113,8 +97,5 @@ struct Lowered {
 };
 
 Lowered lower(const FlatGraph& graph, const LowerOptions& options);
-
-// The report as an aligned table, one line per parameter.
-std::string quantisation_table(const std::vector<ParamQuant>& q);
 
 }  // namespace loihisim::models::nir

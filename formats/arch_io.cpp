@@ -122,23 +122,21 @@ core::CoreLimits read_limits(const Reader& r, const Field& f) {
   return l;
 }
 
-Architecture read_root(const Reader& r, const YAML::Node& root) {
-  const Field top{root, ""};
-  r.expect_map(top, {"name", "board", "chip", "host_coprocessor"});
-  Architecture a;
-  a.name = r.text(r.get(top, "name"));
-
-  const Field chip = r.get(top, "chip");
+// The mesh's tiles and the cores per tile (chip.mesh, chip.tile).
+void read_chip_geometry(const Reader& r, const Field& chip, core::MeshGeometry& mesh) {
   r.expect_map(chip, {"static_power_mw", "embedded_x86", "mesh", "barrier", "tile"});
-  const Field mesh = r.get(chip, "mesh");
-  r.expect_map(mesh, {"tiles_x", "tiles_y", "east_west_link", "north_south_link"});
-  a.mesh.tiles_x = small_int(r, r.get(mesh, "tiles_x"), 1, 256);
-  a.mesh.tiles_y = small_int(r, r.get(mesh, "tiles_y"), 1, 256);
+  const Field m = r.get(chip, "mesh");
+  r.expect_map(m, {"tiles_x", "tiles_y", "east_west_link", "north_south_link"});
+  mesh.tiles_x = small_int(r, r.get(m, "tiles_x"), 1, 256);
+  mesh.tiles_y = small_int(r, r.get(m, "tiles_y"), 1, 256);
   const Field tile = r.get(chip, "tile");
   r.expect_map(tile, {"cores", "within_tile_delivery", "core"});
-  a.mesh.cores_per_tile = small_int(r, r.get(tile, "cores"), 1, 64);
+  mesh.cores_per_tile = small_int(r, r.get(tile, "cores"), 1, 64);
+}
 
-  const Field board = r.get(top, "board");
+// The board: its chip grid (at most kMaxCores cores in all), the chip barrier, the chip-to-chip
+// link and the host link.
+void read_board(const Reader& r, const Field& board, Architecture& a) {
   r.expect_map(board, {"chips_x", "chips_y", "barrier_by_chips", "chip_to_chip_link", "host_link"});
   a.mesh.chips_x = small_int(r, r.get(board, "chips_x"), 1, 1024);
   const Field chips_y = r.get(board, "chips_y");
@@ -158,12 +156,16 @@ Architecture read_root(const Reader& r, const YAML::Node& root) {
   a.host.spike_injected = read_cost(r, r.get(host, "spike_injected"));
   a.host.readback = read_cost(r, r.get(host, "readback"));
   a.host.word = read_cost(r, r.get(host, "word"));
+}
 
+// The chip's power, its mesh links and its tile barrier.
+void read_chip_power_and_network(const Reader& r, const Field& chip, Architecture& a) {
   a.power.static_uw = r.milli(r.get(chip, "static_power_mw"), 0, kMaxPowerMw, "mW");
   const Field x86 = r.get(chip, "embedded_x86");
   r.expect_map(x86, {"power_mw", "in_use"});
   a.power.x86_uw = r.milli(r.get(x86, "power_mw"), 0, kMaxPowerMw, "mW");
   a.power.x86_in_use = r.boolean(r.get(x86, "in_use"));
+  const Field mesh = r.get(chip, "mesh");
   a.network.east_west = read_link(r, r.get(mesh, "east_west_link"));
   a.network.north_south = read_link(r, r.get(mesh, "north_south_link"));
   const Field barrier = r.get(chip, "barrier");
@@ -173,7 +175,11 @@ Architecture read_root(const Reader& r, const YAML::Node& root) {
   const int tiles = a.mesh.tiles_x * a.mesh.tiles_y;
   a.network.barrier_by_tiles = read_barrier(r, r.get(barrier, "time_by_tiles"), "tiles", 1, tiles,
                                             1 << 16, "every tile of a chip");
+}
 
+// Within-tile delivery and the core: its limits and the cost of each of its events, unit by
+// unit (axon in, synapse, soma, axon out).
+void read_tile(const Reader& r, const Field& tile, Architecture& a) {
   a.network.within_tile = read_cost(r, r.get(tile, "within_tile_delivery"));
   const Field core = r.get(tile, "core");
   r.expect_map(core, {"limits", "axon_in", "synapse", "soma", "axon_out"});
@@ -193,6 +199,20 @@ Architecture read_root(const Reader& r, const YAML::Node& root) {
   const Field axon_out = r.get(core, "axon_out");
   r.expect_map(axon_out, {"spike_sent"});
   a.core_costs.spike_sent = read_cost(r, r.get(axon_out, "spike_sent"));
+}
+
+// Keys are read in the order of the file's sections below, so that a file with several
+// mistakes always reports the same first one.
+Architecture read_root(const Reader& r, const YAML::Node& root) {
+  const Field top{root, ""};
+  r.expect_map(top, {"name", "board", "chip", "host_coprocessor"});
+  Architecture a;
+  a.name = r.text(r.get(top, "name"));
+  const Field chip = r.get(top, "chip");
+  read_chip_geometry(r, chip, a.mesh);
+  read_board(r, r.get(top, "board"), a);
+  read_chip_power_and_network(r, chip, a);
+  read_tile(r, r.get(chip, "tile"), a);
 
   const Field hc = r.get(top, "host_coprocessor");
   r.expect_map(hc, {"external", "embedded"});

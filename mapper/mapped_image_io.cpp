@@ -42,31 +42,13 @@ struct Flat {
   void next(std::size_t total) { offsets.push_back(static_cast<std::int64_t>(total)); }
 };
 
-void write_cores(h5::Group& root, const std::vector<core::CoreConfig>& cores) {
-  h5::Group g = root.create_group("cores");
-  std::vector<std::int32_t> depth;
-  // profiles
-  Flat pf;
+// Each per-core table as columns, one add() per core, written as one group.
+struct ProfileColumns {
+  Flat off;
   std::vector<std::int32_t> decay_u, decay_v, vth, refract, vmin, vmax, payload;
   std::vector<std::uint8_t> reset, spike;
-  // formats
-  Flat ff;
-  std::vector<std::int8_t> wbits, sign, wexp, dbits, ibits, tbits;
-  // compartments
-  Flat cf;
-  std::vector<std::int32_t> cx_profile, bias_mant, bias_exp, join_source;
-  // synapse lists
-  Flat lf;
-  std::vector<std::int32_t> list_format;
-  std::vector<std::int64_t> syn_off{0}, idx_off{0}, del_off{0};
-  std::vector<std::int16_t> mantissa, index;
-  std::vector<std::uint8_t> delay;
-  // axons
-  Flat inf, outf;
-  std::vector<std::int32_t> in_list, in_base, out_source, out_core, out_axon;
 
-  for (const auto& c : cores) {
-    depth.push_back(c.accumulator_depth);
+  void add(const core::CoreConfig& c) {
     for (const auto& p : c.profiles) {
       decay_u.push_back(p.decay_u);
       decay_v.push_back(p.decay_v);
@@ -78,7 +60,27 @@ void write_cores(h5::Group& root, const std::vector<core::CoreConfig>& cores) {
       spike.push_back(static_cast<std::uint8_t>(p.spike));
       payload.push_back(p.payload_shift);
     }
-    pf.next(decay_u.size());
+    off.next(decay_u.size());
+  }
+  void write(h5::Group p) const {
+    put(p, "offsets", off.offsets);
+    put(p, "decay_u", decay_u);
+    put(p, "decay_v", decay_v);
+    put(p, "vth_mant", vth);
+    put(p, "refract_delay", refract);
+    put(p, "vmin_exp", vmin);
+    put(p, "vmax_exp", vmax);
+    put(p, "reset", reset);
+    put(p, "spike", spike);
+    put(p, "payload_shift", payload);
+  }
+};
+
+struct FormatColumns {
+  Flat off;
+  std::vector<std::int8_t> wbits, sign, wexp, dbits, ibits, tbits;
+
+  void add(const core::CoreConfig& c) {
     for (const auto& f : c.formats) {
       wbits.push_back(static_cast<std::int8_t>(f.weight_bits));
       sign.push_back(static_cast<std::int8_t>(f.sign));
@@ -87,16 +89,52 @@ void write_cores(h5::Group& root, const std::vector<core::CoreConfig>& cores) {
       ibits.push_back(static_cast<std::int8_t>(f.index_bits));
       tbits.push_back(static_cast<std::int8_t>(f.tag_bits));
     }
-    ff.next(wbits.size());
+    off.next(wbits.size());
+  }
+  void write(h5::Group f) const {
+    put(f, "offsets", off.offsets);
+    put(f, "weight_bits", wbits);
+    put(f, "sign", sign);
+    put(f, "weight_exp", wexp);
+    put(f, "delay_bits", dbits);
+    put(f, "index_bits", ibits);
+    put(f, "tag_bits", tbits);
+  }
+};
+
+struct CompartmentColumns {
+  Flat off;
+  std::vector<std::int32_t> profile, bias_mant, bias_exp, join_source;
+
+  void add(const core::CoreConfig& c) {
     for (const auto& x : c.compartments) {
-      cx_profile.push_back(x.profile);
+      profile.push_back(x.profile);
       bias_mant.push_back(x.bias_mant);
       bias_exp.push_back(x.bias_exp);
       join_source.push_back(x.join == core::JoinOp::kNone ? -1 : x.join_source);
     }
-    cf.next(cx_profile.size());
+    off.next(profile.size());
+  }
+  void write(h5::Group cx) const {
+    put(cx, "offsets", off.offsets);
+    put(cx, "profile", profile);
+    put(cx, "bias_mant", bias_mant);
+    put(cx, "bias_exp", bias_exp);
+    put(cx, "join_source", join_source);  // ADD join of that compartment, -1 for none
+  }
+};
+
+// Synapse lists: their fields concatenated, with offsets per list as well as per core.
+struct SynapseListColumns {
+  Flat off;
+  std::vector<std::int32_t> format;
+  std::vector<std::int64_t> syn_off{0}, idx_off{0}, del_off{0};
+  std::vector<std::int16_t> mantissa, index;
+  std::vector<std::uint8_t> delay;
+
+  void add(const core::CoreConfig& c) {
     for (const auto& l : c.synapse_lists) {
-      list_format.push_back(l.format);
+      format.push_back(l.format);
       for (auto m : l.mantissa) mantissa.push_back(static_cast<std::int16_t>(m));
       for (auto i : l.index) index.push_back(static_cast<std::int16_t>(i));
       for (auto d : l.delay) delay.push_back(static_cast<std::uint8_t>(d));
@@ -104,63 +142,83 @@ void write_cores(h5::Group& root, const std::vector<core::CoreConfig>& cores) {
       idx_off.push_back(static_cast<std::int64_t>(index.size()));
       del_off.push_back(static_cast<std::int64_t>(delay.size()));
     }
-    lf.next(list_format.size());
+    off.next(format.size());
+  }
+  void write(h5::Group sl) const {
+    put(sl, "offsets", off.offsets);
+    put(sl, "format", format);
+    put(sl, "synapse_offsets", syn_off);
+    put(sl, "mantissa", mantissa);
+    put(sl, "index_offsets", idx_off);
+    put(sl, "index", index);
+    put(sl, "delay_offsets", del_off);
+    put(sl, "delay", delay);
+  }
+};
+
+struct InputAxonColumns {
+  Flat off;
+  std::vector<std::int32_t> list, base;
+
+  void add(const core::CoreConfig& c) {
     for (const auto& a : c.input_axons) {
-      in_list.push_back(a.synapse_list);
-      in_base.push_back(a.base);
+      list.push_back(a.synapse_list);
+      base.push_back(a.base);
     }
-    inf.next(in_list.size());
+    off.next(list.size());
+  }
+  void write(h5::Group ia) const {
+    put(ia, "offsets", off.offsets);
+    put(ia, "synapse_list", list);
+    put(ia, "base", base);
+  }
+};
+
+struct OutputAxonColumns {
+  Flat off;
+  std::vector<std::int32_t> source, dest_core, dest_axon;
+
+  void add(const core::CoreConfig& c) {
     for (const auto& o : c.output_axons) {
-      out_source.push_back(o.source);
-      out_core.push_back(o.dest_core);
-      out_axon.push_back(o.dest_axon);
+      source.push_back(o.source);
+      dest_core.push_back(o.dest_core);
+      dest_axon.push_back(o.dest_axon);
     }
-    outf.next(out_source.size());
+    off.next(source.size());
+  }
+  void write(h5::Group oa) const {
+    put(oa, "offsets", off.offsets);
+    put(oa, "source", source);
+    put(oa, "dest_core", dest_core);
+    put(oa, "dest_axon", dest_axon);
+  }
+};
+
+void write_cores(h5::Group& root, const std::vector<core::CoreConfig>& cores) {
+  h5::Group g = root.create_group("cores");
+  std::vector<std::int32_t> depth;
+  ProfileColumns profiles;
+  FormatColumns formats;
+  CompartmentColumns compartments;
+  SynapseListColumns lists;
+  InputAxonColumns input_axons;
+  OutputAxonColumns output_axons;
+  for (const auto& c : cores) {
+    depth.push_back(c.accumulator_depth);
+    profiles.add(c);
+    formats.add(c);
+    compartments.add(c);
+    lists.add(c);
+    input_axons.add(c);
+    output_axons.add(c);
   }
   put(g, "accumulator_depth", depth);
-  h5::Group p = g.create_group("profiles");
-  put(p, "offsets", pf.offsets);
-  put(p, "decay_u", decay_u);
-  put(p, "decay_v", decay_v);
-  put(p, "vth_mant", vth);
-  put(p, "refract_delay", refract);
-  put(p, "vmin_exp", vmin);
-  put(p, "vmax_exp", vmax);
-  put(p, "reset", reset);
-  put(p, "spike", spike);
-  put(p, "payload_shift", payload);
-  h5::Group f = g.create_group("formats");
-  put(f, "offsets", ff.offsets);
-  put(f, "weight_bits", wbits);
-  put(f, "sign", sign);
-  put(f, "weight_exp", wexp);
-  put(f, "delay_bits", dbits);
-  put(f, "index_bits", ibits);
-  put(f, "tag_bits", tbits);
-  h5::Group cx = g.create_group("compartments");
-  put(cx, "offsets", cf.offsets);
-  put(cx, "profile", cx_profile);
-  put(cx, "bias_mant", bias_mant);
-  put(cx, "bias_exp", bias_exp);
-  put(cx, "join_source", join_source);  // ADD join of that compartment, -1 for none
-  h5::Group sl = g.create_group("synapse_lists");
-  put(sl, "offsets", lf.offsets);
-  put(sl, "format", list_format);
-  put(sl, "synapse_offsets", syn_off);
-  put(sl, "mantissa", mantissa);
-  put(sl, "index_offsets", idx_off);
-  put(sl, "index", index);
-  put(sl, "delay_offsets", del_off);
-  put(sl, "delay", delay);
-  h5::Group ia = g.create_group("input_axons");
-  put(ia, "offsets", inf.offsets);
-  put(ia, "synapse_list", in_list);
-  put(ia, "base", in_base);
-  h5::Group oa = g.create_group("output_axons");
-  put(oa, "offsets", outf.offsets);
-  put(oa, "source", out_source);
-  put(oa, "dest_core", out_core);
-  put(oa, "dest_axon", out_axon);
+  profiles.write(g.create_group("profiles"));
+  formats.write(g.create_group("formats"));
+  compartments.write(g.create_group("compartments"));
+  lists.write(g.create_group("synapse_lists"));
+  input_axons.write(g.create_group("input_axons"));
+  output_axons.write(g.create_group("output_axons"));
 }
 
 void write_limits(h5::Group g, const core::CoreLimits& l) {
@@ -176,6 +234,92 @@ void write_limits(h5::Group g, const core::CoreLimits& l) {
   g.set_attribute("max_accumulator_depth", std::int64_t{l.max_accumulator_depth});
   g.set_attribute("allow_reset_subtract", std::int64_t{l.allow_reset_subtract ? 1 : 0});
   g.set_attribute("allow_graded_spikes", std::int64_t{l.allow_graded_spikes ? 1 : 0});
+}
+
+void write_mesh(h5::Group mesh, const core::MeshGeometry& m) {
+  mesh.set_attribute("tiles_x", std::int64_t{m.tiles_x});
+  mesh.set_attribute("tiles_y", std::int64_t{m.tiles_y});
+  mesh.set_attribute("cores_per_tile", std::int64_t{m.cores_per_tile});
+  mesh.set_attribute("chips_x", std::int64_t{m.chips_x});
+  mesh.set_attribute("chips_y", std::int64_t{m.chips_y});
+}
+
+// One group per population under /populations, its blocks as columns; /population_names
+// lists them in order.
+void write_population_sites(h5::Group& root, const std::vector<PopulationSites>& populations) {
+  std::vector<std::string> names;
+  h5::Group pops = root.create_group("populations");
+  for (const auto& p : populations) {
+    names.push_back(p.name);
+    h5::Group g = pops.create_group(p.name);
+    g.set_attribute("size", std::int64_t{p.size});
+    std::vector<std::int32_t> first, count, core, cx;
+    for (const auto& b : p.blocks) {
+      first.push_back(b.first_neuron);
+      count.push_back(b.count);
+      core.push_back(b.core);
+      cx.push_back(b.first_compartment);
+    }
+    put(g, "first_neuron", first);
+    put(g, "count", count);
+    put(g, "core", core);
+    put(g, "first_compartment", cx);
+  }
+  put_strings(root, "population_names", names);
+}
+
+void write_input_port_sites(h5::Group& root, const std::vector<InputPortSites>& ports) {
+  std::vector<std::string> names;
+  h5::Group ins = root.create_group("input_ports");
+  for (const auto& p : ports) {
+    names.push_back(p.name);
+    h5::Group g = ins.create_group(p.name);
+    g.set_attribute("size", std::int64_t{p.size});
+    std::vector<std::int32_t> core, axon;
+    for (const auto& a : p.axons) {
+      core.push_back(a.core);
+      axon.push_back(a.axon);
+    }
+    put(g, "offsets", p.offsets);
+    put(g, "core", core);
+    put(g, "axon", axon);
+  }
+  put_strings(root, "input_port_names", names);
+}
+
+void write_output_port_sites(h5::Group& root, const std::vector<OutputPortSites>& ports) {
+  std::vector<std::string> names;
+  h5::Group outs = root.create_group("output_ports");
+  for (const auto& p : ports) {
+    names.push_back(p.name);
+    h5::Group g = outs.create_group(p.name);
+    g.set_attribute("population", p.population);
+    std::vector<std::int32_t> core, cx;
+    for (const auto& s : p.neurons) {
+      core.push_back(s.core);
+      cx.push_back(s.compartment);
+    }
+    put(g, "core", core);
+    put(g, "compartment", cx);
+  }
+  put_strings(root, "output_port_names", names);
+}
+
+void write_host_nodes(h5::Group& root, const std::vector<HostNode>& nodes) {
+  std::vector<std::string> names;
+  h5::Group hosts = root.create_group("host_nodes");
+  for (const auto& h : nodes) {
+    names.push_back(h.name);
+    h5::Group g = hosts.create_group(h.name);
+    g.set_attribute("kind", h.kind);
+    put_strings(g, "inputs", h.inputs);
+    put_strings(g, "outputs", h.outputs);
+    h5::Group params = g.create_group("params");
+    for (const auto& [k, v] : h.params) params.write_string(k, v);
+    h5::Group arrays = g.create_group("arrays");
+    for (const auto& [k, a] : h.arrays) arrays.write(k, a.values, a.shape);
+  }
+  put_strings(root, "host_node_names", names);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -278,131 +422,148 @@ class ImageReader {
     img.cores.assign(n, core::CoreConfig{});
     for (std::size_t c = 0; c < n; ++c) img.cores[c].accumulator_depth = depth[c];
 
-    {
-      const h5::Group p = g.open_group("profiles");
-      const auto decay_u = vec<std::int32_t>(p, "decay_u");
-      const auto m = static_cast<std::int64_t>(decay_u.size());
-      const auto decay_v = vec<std::int32_t>(p, "decay_v", m);
-      const auto vth = vec<std::int32_t>(p, "vth_mant", m);
-      const auto refract = vec<std::int32_t>(p, "refract_delay", m);
-      const auto vmin = vec<std::int32_t>(p, "vmin_exp", m);
-      const auto vmax = vec<std::int32_t>(p, "vmax_exp", m);
-      const auto reset = vec<std::uint8_t>(p, "reset", m);
-      const auto spike = vec<std::uint8_t>(p, "spike", m);
-      const auto payload = vec<std::int32_t>(p, "payload_shift", m);
-      const auto off = offsets(p, "offsets", n, m);
-      for (std::int64_t k = 0; k < m; ++k) {
-        const auto ku = static_cast<std::size_t>(k);
-        if (reset[ku] > 1)
-          p.fail("reset",
-                 fmt::format("value {} at {} is not 0 (zero) or 1 (subtract)", int{reset[ku]}, k));
-        if (spike[ku] > 1)
-          p.fail("spike",
-                 fmt::format("value {} at {} is not 0 (binary) or 1 (graded)", int{spike[ku]}, k));
+    read_profiles(g, img);
+    read_formats(g, img);
+    read_compartments(g, img);
+    read_synapse_lists(g, img);
+    read_input_axons(g, img);
+    read_output_axons(g, img);
+  }
+
+  // Profiles: reset and spike hold enum values.
+  static void read_profiles(const h5::Group& g, MappedImage& img) {
+    const auto n = img.cores.size();
+    const h5::Group p = g.open_group("profiles");
+    const auto decay_u = vec<std::int32_t>(p, "decay_u");
+    const auto m = static_cast<std::int64_t>(decay_u.size());
+    const auto decay_v = vec<std::int32_t>(p, "decay_v", m);
+    const auto vth = vec<std::int32_t>(p, "vth_mant", m);
+    const auto refract = vec<std::int32_t>(p, "refract_delay", m);
+    const auto vmin = vec<std::int32_t>(p, "vmin_exp", m);
+    const auto vmax = vec<std::int32_t>(p, "vmax_exp", m);
+    const auto reset = vec<std::uint8_t>(p, "reset", m);
+    const auto spike = vec<std::uint8_t>(p, "spike", m);
+    const auto payload = vec<std::int32_t>(p, "payload_shift", m);
+    const auto off = offsets(p, "offsets", n, m);
+    for (std::int64_t k = 0; k < m; ++k) {
+      const auto ku = static_cast<std::size_t>(k);
+      if (reset[ku] > 1)
+        p.fail("reset",
+               fmt::format("value {} at {} is not 0 (zero) or 1 (subtract)", int{reset[ku]}, k));
+      if (spike[ku] > 1)
+        p.fail("spike",
+               fmt::format("value {} at {} is not 0 (binary) or 1 (graded)", int{spike[ku]}, k));
+    }
+    for (std::size_t c = 0; c < n; ++c)
+      for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
+           ++k) {
+        core::CompartmentProfile q;
+        q.decay_u = decay_u[k];
+        q.decay_v = decay_v[k];
+        q.vth_mant = vth[k];
+        q.refract_delay = refract[k];
+        q.vmin_exp = vmin[k];
+        q.vmax_exp = vmax[k];
+        q.reset = static_cast<core::ResetMode>(reset[k]);
+        q.spike = static_cast<core::SpikeKind>(spike[k]);
+        q.payload_shift = payload[k];
+        img.cores[c].profiles.push_back(q);
       }
-      for (std::size_t c = 0; c < n; ++c)
-        for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
-             ++k) {
-          core::CompartmentProfile q;
-          q.decay_u = decay_u[k];
-          q.decay_v = decay_v[k];
-          q.vth_mant = vth[k];
-          q.refract_delay = refract[k];
-          q.vmin_exp = vmin[k];
-          q.vmax_exp = vmax[k];
-          q.reset = static_cast<core::ResetMode>(reset[k]);
-          q.spike = static_cast<core::SpikeKind>(spike[k]);
-          q.payload_shift = payload[k];
-          img.cores[c].profiles.push_back(q);
-        }
-    }
-    {
-      const h5::Group f = g.open_group("formats");
-      const auto wbits = vec<std::int32_t>(f, "weight_bits");
-      const auto m = static_cast<std::int64_t>(wbits.size());
-      const auto sign = vec<std::int32_t>(f, "sign", m);
-      const auto wexp = vec<std::int32_t>(f, "weight_exp", m);
-      const auto dbits = vec<std::int32_t>(f, "delay_bits", m);
-      const auto ibits = vec<std::int32_t>(f, "index_bits", m);
-      const auto tbits = vec<std::int32_t>(f, "tag_bits", m);
-      const auto off = offsets(f, "offsets", n, m);
-      for (std::size_t k = 0; k < static_cast<std::size_t>(m); ++k)
-        if (sign[k] < 0 || sign[k] > 2)
-          f.fail("sign", fmt::format("value {} at {} is not 0 (mixed), 1 (excitatory) or 2 "
-                                     "(inhibitory)",
-                                     sign[k], k));
-      for (std::size_t c = 0; c < n; ++c)
-        for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
-             ++k)
-          img.cores[c].formats.push_back({wbits[k], static_cast<core::SignMode>(sign[k]), wexp[k],
-                                          dbits[k], ibits[k], tbits[k]});
-    }
-    {
-      const h5::Group x = g.open_group("compartments");
-      const auto profile = vec<std::int32_t>(x, "profile");
-      const auto m = static_cast<std::int64_t>(profile.size());
-      const auto bias_mant = vec<std::int32_t>(x, "bias_mant", m);
-      const auto bias_exp = vec<std::int32_t>(x, "bias_exp", m);
-      // Images written before joins existed have no join_source: no joins.
-      const auto join_source = x.has("join_source") ? vec<std::int32_t>(x, "join_source", m)
-                                                    : std::vector<std::int32_t>(profile.size(), -1);
-      const auto off = offsets(x, "offsets", n, m);
-      for (std::size_t c = 0; c < n; ++c)
-        for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
-             ++k)
-          img.cores[c].compartments.push_back(
-              {profile[k], bias_mant[k], bias_exp[k],
-               join_source[k] < 0 ? core::JoinOp::kNone : core::JoinOp::kAdd,
-               join_source[k] < 0 ? -1 : join_source[k]});
-    }
-    {
-      const h5::Group s = g.open_group("synapse_lists");
-      const auto format = vec<std::int32_t>(s, "format");
-      const auto lists = static_cast<std::int64_t>(format.size());
-      const auto mantissa = vec<std::int32_t>(s, "mantissa");
-      const auto index = vec<std::int32_t>(s, "index");
-      const auto delay = vec<std::int32_t>(s, "delay");
-      const auto off = offsets(s, "offsets", n, lists);
-      const auto syn = offsets(s, "synapse_offsets", static_cast<std::size_t>(lists),
-                               static_cast<std::int64_t>(mantissa.size()));
-      const auto idx = offsets(s, "index_offsets", static_cast<std::size_t>(lists),
-                               static_cast<std::int64_t>(index.size()));
-      const auto del = offsets(s, "delay_offsets", static_cast<std::size_t>(lists),
-                               static_cast<std::int64_t>(delay.size()));
-      for (std::size_t c = 0; c < n; ++c)
-        for (auto l = static_cast<std::size_t>(off[c]); l < static_cast<std::size_t>(off[c + 1]);
-             ++l) {
-          core::SynapseList list;
-          list.format = format[l];
-          list.mantissa.assign(mantissa.begin() + syn[l], mantissa.begin() + syn[l + 1]);
-          list.index.assign(index.begin() + idx[l], index.begin() + idx[l + 1]);
-          list.delay.assign(delay.begin() + del[l], delay.begin() + del[l + 1]);
-          img.cores[c].synapse_lists.push_back(std::move(list));
-        }
-    }
-    {
-      const h5::Group a = g.open_group("input_axons");
-      const auto list = vec<std::int32_t>(a, "synapse_list");
-      const auto m = static_cast<std::int64_t>(list.size());
-      const auto base = vec<std::int32_t>(a, "base", m);
-      const auto off = offsets(a, "offsets", n, m);
-      for (std::size_t c = 0; c < n; ++c)
-        for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
-             ++k)
-          img.cores[c].input_axons.push_back({list[k], base[k]});
-    }
-    {
-      const h5::Group o = g.open_group("output_axons");
-      const auto source = vec<std::int32_t>(o, "source");
-      const auto m = static_cast<std::int64_t>(source.size());
-      const auto dest_core = vec<std::int32_t>(o, "dest_core", m);
-      const auto dest_axon = vec<std::int32_t>(o, "dest_axon", m);
-      const auto off = offsets(o, "offsets", n, m);
-      for (std::size_t c = 0; c < n; ++c)
-        for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
-             ++k)
-          img.cores[c].output_axons.push_back({source[k], dest_core[k], dest_axon[k]});
-    }
+  }
+
+  // Synapse formats: sign holds an enum value.
+  static void read_formats(const h5::Group& g, MappedImage& img) {
+    const auto n = img.cores.size();
+    const h5::Group f = g.open_group("formats");
+    const auto wbits = vec<std::int32_t>(f, "weight_bits");
+    const auto m = static_cast<std::int64_t>(wbits.size());
+    const auto sign = vec<std::int32_t>(f, "sign", m);
+    const auto wexp = vec<std::int32_t>(f, "weight_exp", m);
+    const auto dbits = vec<std::int32_t>(f, "delay_bits", m);
+    const auto ibits = vec<std::int32_t>(f, "index_bits", m);
+    const auto tbits = vec<std::int32_t>(f, "tag_bits", m);
+    const auto off = offsets(f, "offsets", n, m);
+    for (std::size_t k = 0; k < static_cast<std::size_t>(m); ++k)
+      if (sign[k] < 0 || sign[k] > 2)
+        f.fail("sign", fmt::format("value {} at {} is not 0 (mixed), 1 (excitatory) or 2 "
+                                   "(inhibitory)",
+                                   sign[k], k));
+    for (std::size_t c = 0; c < n; ++c)
+      for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]); ++k)
+        img.cores[c].formats.push_back({wbits[k], static_cast<core::SignMode>(sign[k]), wexp[k],
+                                        dbits[k], ibits[k], tbits[k]});
+  }
+
+  static void read_compartments(const h5::Group& g, MappedImage& img) {
+    const auto n = img.cores.size();
+    const h5::Group x = g.open_group("compartments");
+    const auto profile = vec<std::int32_t>(x, "profile");
+    const auto m = static_cast<std::int64_t>(profile.size());
+    const auto bias_mant = vec<std::int32_t>(x, "bias_mant", m);
+    const auto bias_exp = vec<std::int32_t>(x, "bias_exp", m);
+    // Images written before joins existed have no join_source: no joins.
+    const auto join_source = x.has("join_source") ? vec<std::int32_t>(x, "join_source", m)
+                                                  : std::vector<std::int32_t>(profile.size(), -1);
+    const auto off = offsets(x, "offsets", n, m);
+    for (std::size_t c = 0; c < n; ++c)
+      for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]); ++k)
+        img.cores[c].compartments.push_back(
+            {profile[k], bias_mant[k], bias_exp[k],
+             join_source[k] < 0 ? core::JoinOp::kNone : core::JoinOp::kAdd,
+             join_source[k] < 0 ? -1 : join_source[k]});
+  }
+
+  // Synapse lists: offsets per core into the lists, per list into their fields.
+  static void read_synapse_lists(const h5::Group& g, MappedImage& img) {
+    const auto n = img.cores.size();
+    const h5::Group s = g.open_group("synapse_lists");
+    const auto format = vec<std::int32_t>(s, "format");
+    const auto lists = static_cast<std::int64_t>(format.size());
+    const auto mantissa = vec<std::int32_t>(s, "mantissa");
+    const auto index = vec<std::int32_t>(s, "index");
+    const auto delay = vec<std::int32_t>(s, "delay");
+    const auto off = offsets(s, "offsets", n, lists);
+    const auto syn = offsets(s, "synapse_offsets", static_cast<std::size_t>(lists),
+                             static_cast<std::int64_t>(mantissa.size()));
+    const auto idx = offsets(s, "index_offsets", static_cast<std::size_t>(lists),
+                             static_cast<std::int64_t>(index.size()));
+    const auto del = offsets(s, "delay_offsets", static_cast<std::size_t>(lists),
+                             static_cast<std::int64_t>(delay.size()));
+    for (std::size_t c = 0; c < n; ++c)
+      for (auto l = static_cast<std::size_t>(off[c]); l < static_cast<std::size_t>(off[c + 1]);
+           ++l) {
+        core::SynapseList list;
+        list.format = format[l];
+        list.mantissa.assign(mantissa.begin() + syn[l], mantissa.begin() + syn[l + 1]);
+        list.index.assign(index.begin() + idx[l], index.begin() + idx[l + 1]);
+        list.delay.assign(delay.begin() + del[l], delay.begin() + del[l + 1]);
+        img.cores[c].synapse_lists.push_back(std::move(list));
+      }
+  }
+
+  static void read_input_axons(const h5::Group& g, MappedImage& img) {
+    const auto n = img.cores.size();
+    const h5::Group a = g.open_group("input_axons");
+    const auto list = vec<std::int32_t>(a, "synapse_list");
+    const auto m = static_cast<std::int64_t>(list.size());
+    const auto base = vec<std::int32_t>(a, "base", m);
+    const auto off = offsets(a, "offsets", n, m);
+    for (std::size_t c = 0; c < n; ++c)
+      for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]); ++k)
+        img.cores[c].input_axons.push_back({list[k], base[k]});
+  }
+
+  static void read_output_axons(const h5::Group& g, MappedImage& img) {
+    const auto n = img.cores.size();
+    const h5::Group o = g.open_group("output_axons");
+    const auto source = vec<std::int32_t>(o, "source");
+    const auto m = static_cast<std::int64_t>(source.size());
+    const auto dest_core = vec<std::int32_t>(o, "dest_core", m);
+    const auto dest_axon = vec<std::int32_t>(o, "dest_axon", m);
+    const auto off = offsets(o, "offsets", n, m);
+    for (std::size_t c = 0; c < n; ++c)
+      for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]); ++k)
+        img.cores[c].output_axons.push_back({source[k], dest_core[k], dest_axon[k]});
   }
 
   std::vector<std::string> names(const std::string& dataset) {
@@ -529,82 +690,13 @@ void write_mapped_image(const MappedImage& img, const std::filesystem::path& fil
     root.set_attribute("architecture", img.architecture);
     root.set_attribute("network", img.network);
     root.set_attribute("placer", img.placer);
-    h5::Group mesh = root.create_group("mesh");
-    mesh.set_attribute("tiles_x", std::int64_t{img.mesh.tiles_x});
-    mesh.set_attribute("tiles_y", std::int64_t{img.mesh.tiles_y});
-    mesh.set_attribute("cores_per_tile", std::int64_t{img.mesh.cores_per_tile});
-    mesh.set_attribute("chips_x", std::int64_t{img.mesh.chips_x});
-    mesh.set_attribute("chips_y", std::int64_t{img.mesh.chips_y});
+    write_mesh(root.create_group("mesh"), img.mesh);
     write_limits(root.create_group("limits"), img.limits);
     write_cores(root, img.cores);
-
-    std::vector<std::string> names;
-    h5::Group pops = root.create_group("populations");
-    for (const auto& p : img.populations) {
-      names.push_back(p.name);
-      h5::Group g = pops.create_group(p.name);
-      g.set_attribute("size", std::int64_t{p.size});
-      std::vector<std::int32_t> first, count, core, cx;
-      for (const auto& b : p.blocks) {
-        first.push_back(b.first_neuron);
-        count.push_back(b.count);
-        core.push_back(b.core);
-        cx.push_back(b.first_compartment);
-      }
-      put(g, "first_neuron", first);
-      put(g, "count", count);
-      put(g, "core", core);
-      put(g, "first_compartment", cx);
-    }
-    put_strings(root, "population_names", names);
-
-    names.clear();
-    h5::Group ins = root.create_group("input_ports");
-    for (const auto& p : img.input_ports) {
-      names.push_back(p.name);
-      h5::Group g = ins.create_group(p.name);
-      g.set_attribute("size", std::int64_t{p.size});
-      std::vector<std::int32_t> core, axon;
-      for (const auto& a : p.axons) {
-        core.push_back(a.core);
-        axon.push_back(a.axon);
-      }
-      put(g, "offsets", p.offsets);
-      put(g, "core", core);
-      put(g, "axon", axon);
-    }
-    put_strings(root, "input_port_names", names);
-
-    names.clear();
-    h5::Group outs = root.create_group("output_ports");
-    for (const auto& p : img.output_ports) {
-      names.push_back(p.name);
-      h5::Group g = outs.create_group(p.name);
-      g.set_attribute("population", p.population);
-      std::vector<std::int32_t> core, cx;
-      for (const auto& s : p.neurons) {
-        core.push_back(s.core);
-        cx.push_back(s.compartment);
-      }
-      put(g, "core", core);
-      put(g, "compartment", cx);
-    }
-    put_strings(root, "output_port_names", names);
-
-    names.clear();
-    h5::Group hosts = root.create_group("host_nodes");
-    for (const auto& h : img.host_nodes) {
-      names.push_back(h.name);
-      h5::Group g = hosts.create_group(h.name);
-      g.set_attribute("kind", h.kind);
-      put_strings(g, "inputs", h.inputs);
-      put_strings(g, "outputs", h.outputs);
-      h5::Group params = g.create_group("params");
-      for (const auto& [k, v] : h.params) params.write_string(k, v);
-      h5::Group arrays = g.create_group("arrays");
-      for (const auto& [k, a] : h.arrays) arrays.write(k, a.values, a.shape);
-    }
-    put_strings(root, "host_node_names", names);
+    write_population_sites(root, img.populations);
+    write_input_port_sites(root, img.input_ports);
+    write_output_port_sites(root, img.output_ports);
+    write_host_nodes(root, img.host_nodes);
   }  // the file is closed here, before the rename
   out.commit();
 }

@@ -7,10 +7,10 @@
 #include <set>
 #include <stdexcept>
 
+#include "io/errors.hpp"
 #include "mapper/network_index.hpp"
 #include "mapper/packing.hpp"
 #include "mapper/partition.hpp"
-#include "io/errors.hpp"
 
 namespace loihisim::mapper {
 namespace {
@@ -278,60 +278,43 @@ int ceil_div(std::int64_t a, std::int64_t b) {
   return static_cast<int>((a + b - 1) / b);
 }
 
-}  // namespace
+// The compartment whose spikes are a neuron's: with a dendrite, the soma (block_layout()).
+std::int32_t first_soma(const NetworkIndex& ix, const Partition& part, const CoreAssignment& pack,
+                        std::size_t b) {
+  const Block& blk = part.blocks[b];
+  return pack.offset_of_block[b] +
+         (ix.populations[static_cast<std::size_t>(blk.population)]->dendrite ? blk.count : 0);
+}
 
-MapResult map_network(const Network& net, const core::Architecture& arch,
-                      const MapOptions& options) {
-  const auto t_start = Clock::now();
-  MapResult result;
-  MapReport& rep = result.report;
-  const core::CoreLimits& limits = arch.core;
-  net.check_host_references();
-  if (net.populations().empty())
-    throw InputError(fmt::format("network '{}' has no populations: nothing to map", net.name));
+// Sites of every population neuron on the logical cores, per population.
+using NeuronSites = std::vector<std::vector<CompartmentSite>>;
 
-  auto t0 = Clock::now();
-  const NetworkIndex ix = index_network(net);
-  rep.timings.index = seconds_since(t0);
-
-  t0 = Clock::now();
-  const Partition part = partition_network(ix, limits);
-  rep.timings.partition = seconds_since(t0);
-
-  t0 = Clock::now();
-  const CoreAssignment pack = pack_blocks(part, ix, limits);
-  rep.timings.pack = seconds_since(t0);
-  const int n_cores = static_cast<int>(pack.blocks.size());
-
-  // Sites of every population neuron on the logical cores.
-  std::vector<std::vector<CompartmentSite>> site(ix.populations.size());
+NeuronSites neuron_sites(const NetworkIndex& ix, const Partition& part,
+                         const CoreAssignment& pack) {
+  NeuronSites site(ix.populations.size());
   for (std::size_t p = 0; p < ix.populations.size(); ++p)
     site[p].resize(static_cast<std::size_t>(ix.populations[p]->size));
-  // (the compartment whose spikes are the neuron's: with a dendrite, the soma)
-  const auto first_soma = [&](std::size_t b) {
-    const Block& blk = part.blocks[b];
-    return pack.offset_of_block[b] +
-           (ix.populations[static_cast<std::size_t>(blk.population)]->dendrite ? blk.count : 0);
-  };
   for (std::size_t b = 0; b < part.blocks.size(); ++b) {
     const Block& blk = part.blocks[b];
+    const std::int32_t soma = first_soma(ix, part, pack, b);
     for (std::int32_t i = 0; i < blk.count; ++i)
       site[static_cast<std::size_t>(blk.population)][static_cast<std::size_t>(blk.first + i)] = {
-          pack.core_of_block[b], first_soma(b) + i};
+          pack.core_of_block[b], soma + i};
   }
+  return site;
+}
 
-  t0 = Clock::now();
-  ImageBuilder builder(ix, part, pack, limits);
-  std::vector<core::CoreConfig> logical = builder.build();
-  std::vector<Connection>& conns = builder.connections();
+struct PendingOut {
+  std::int32_t source, dest_core, dest_axon;
+};
+using PendingOuts = std::vector<std::vector<PendingOut>>;  // per logical core
 
-  // Output axons: one per list driven by a population neuron, on the neuron's core, ordered by
-  // source compartment (then by the order the lists were built).
-  struct PendingOut {
-    std::int32_t source, dest_core, dest_axon;
-  };
-  std::vector<std::vector<PendingOut>> outs(static_cast<std::size_t>(n_cores));
-  std::vector<TrafficEdge> traffic_edges;
+// Output axons: one per list driven by a population neuron, on the neuron's core, ordered by
+// source compartment (then by the order the lists were built); and the traffic they carry.
+PendingOuts output_axons(const std::vector<Connection>& conns, const NeuronSites& site,
+                         const NetworkIndex& ix, const CoreAssignment& pack,
+                         std::vector<TrafficEdge>& traffic_edges) {
+  PendingOuts outs(pack.blocks.size());
   traffic_edges.reserve(conns.size());
   for (const auto& cn : conns) {
     if (cn.is_port) continue;
@@ -350,44 +333,53 @@ MapResult map_network(const Network& net, const core::Architecture& arch,
           "mapper internal error: logical core {} was counted as {} output axons but has {}", c,
           pack.demand[c].output_axons, o.size()));
   }
-  rep.timings.build = seconds_since(t0);
+  return outs;
+}
 
-  // Placement.
-  const TrafficGraph traffic = make_traffic_graph(n_cores, std::move(traffic_edges));
+// Places the logical cores with the chosen placer (and, to compare, the other one), with the
+// traffic each placement gives in the report.
+Placement place(const TrafficGraph& traffic, int n_cores, const core::Architecture& arch,
+                const MapOptions& options, MapReport& rep) {
   std::optional<Placement> greedy, metis;
   if (options.placer == Placer::kGreedy || options.compare_placers) {
-    t0 = Clock::now();
+    const auto t0 = Clock::now();
     greedy = place_greedy(n_cores, arch.mesh);
     rep.timings.place_greedy = seconds_since(t0);
     rep.greedy = traffic_stats(traffic, *greedy);
   }
   if (options.placer == Placer::kMetis || options.compare_placers) {
-    t0 = Clock::now();
+    const auto t0 = Clock::now();
     metis = place_metis(traffic, arch.mesh, options.metis_seed);
     rep.timings.place_metis = seconds_since(t0);
     rep.metis = traffic_stats(traffic, *metis);
   }
-  const Placement& pl = options.placer == Placer::kGreedy ? *greedy : *metis;
-  const auto global = [&](std::int32_t logical_core) {
-    return pl.global_core[static_cast<std::size_t>(logical_core)];
-  };
+  return options.placer == Placer::kGreedy ? std::move(*greedy) : std::move(*metis);
+}
 
-  // Assemble the image by global core id.
-  const auto t_assemble = Clock::now();
-  MappedImage& img = result.image;
-  img.architecture = arch.name;
-  img.network = net.name;
-  img.placer = placer_name(options.placer);
-  img.mesh = pl.mesh;
-  img.limits = limits;
-  img.cores.assign(static_cast<std::size_t>(pl.mesh.num_cores()), idle_core(limits));
-  for (int c = 0; c < n_cores; ++c) {
-    auto& cfg = logical[static_cast<std::size_t>(c)];
-    for (const auto& o : outs[static_cast<std::size_t>(c)])
-      cfg.output_axons.push_back({o.source, global(o.dest_core), o.dest_axon});
-    outs[static_cast<std::size_t>(c)] = {};
-    img.cores[static_cast<std::size_t>(global(c))] = std::move(cfg);
+std::int32_t global_core(const Placement& pl, std::int32_t logical_core) {
+  return pl.global_core[static_cast<std::size_t>(logical_core)];
+}
+
+// The logical cores' tables, with their output axons, at their global core ids; idle cores
+// elsewhere.
+std::vector<core::CoreConfig> cores_by_global_id(std::vector<core::CoreConfig>& logical,
+                                                 PendingOuts& outs, const Placement& pl,
+                                                 const core::CoreLimits& limits) {
+  std::vector<core::CoreConfig> cores(static_cast<std::size_t>(pl.mesh.num_cores()),
+                                      idle_core(limits));
+  for (std::size_t c = 0; c < logical.size(); ++c) {
+    auto& cfg = logical[c];
+    for (const auto& o : outs[c])
+      cfg.output_axons.push_back({o.source, global_core(pl, o.dest_core), o.dest_axon});
+    outs[c] = {};
+    cores[static_cast<std::size_t>(global_core(pl, static_cast<std::int32_t>(c)))] = std::move(cfg);
   }
+  return cores;
+}
+
+std::vector<PopulationSites> population_sites(const NetworkIndex& ix, const Partition& part,
+                                              const CoreAssignment& pack, const Placement& pl) {
+  std::vector<PopulationSites> out;
   for (std::size_t p = 0; p < ix.populations.size(); ++p) {
     PopulationSites ps;
     ps.name = ix.populations[p]->name;
@@ -395,61 +387,132 @@ MapResult map_network(const Network& net, const core::Architecture& arch,
     for (int b = part.first_block[p]; b < part.first_block[p + 1]; ++b) {
       const Block& blk = part.blocks[static_cast<std::size_t>(b)];
       ps.blocks.push_back({blk.first, blk.count,
-                           global(pack.core_of_block[static_cast<std::size_t>(b)]),
-                           first_soma(static_cast<std::size_t>(b))});
+                           global_core(pl, pack.core_of_block[static_cast<std::size_t>(b)]),
+                           first_soma(ix, part, pack, static_cast<std::size_t>(b))});
     }
-    img.populations.push_back(std::move(ps));
+    out.push_back(std::move(ps));
   }
-  img.input_ports.resize(ix.input_ports.size());
+  return out;
+}
+
+// Every input port neuron's axons, grouped by neuron (offsets, then the axons in list order).
+std::vector<InputPortSites> input_port_sites(const NetworkIndex& ix,
+                                             const std::vector<Connection>& conns,
+                                             const Placement& pl) {
+  std::vector<InputPortSites> ports(ix.input_ports.size());
   for (std::size_t q = 0; q < ix.input_ports.size(); ++q) {
-    auto& ports = img.input_ports[q];
-    ports.name = ix.input_ports[q]->name;
-    ports.size = ix.input_ports[q]->size;
-    ports.offsets.assign(static_cast<std::size_t>(ports.size) + 1, 0);
+    ports[q].name = ix.input_ports[q]->name;
+    ports[q].size = ix.input_ports[q]->size;
+    ports[q].offsets.assign(static_cast<std::size_t>(ports[q].size) + 1, 0);
   }
   for (const auto& cn : conns)
     if (cn.is_port)
-      ++img.input_ports[static_cast<std::size_t>(cn.source_node)]
+      ++ports[static_cast<std::size_t>(cn.source_node)]
             .offsets[static_cast<std::size_t>(cn.neuron) + 1];
   std::vector<std::vector<std::int64_t>> fill(ix.input_ports.size());
   for (std::size_t q = 0; q < ix.input_ports.size(); ++q) {
-    auto& ports = img.input_ports[q];
-    for (std::size_t j = 0; j < static_cast<std::size_t>(ports.size); ++j)
-      ports.offsets[j + 1] += ports.offsets[j];
-    ports.axons.resize(static_cast<std::size_t>(ports.offsets.back()));
-    fill[q].assign(ports.offsets.begin(), ports.offsets.end() - 1);
+    auto& port = ports[q];
+    for (std::size_t j = 0; j < static_cast<std::size_t>(port.size); ++j)
+      port.offsets[j + 1] += port.offsets[j];
+    port.axons.resize(static_cast<std::size_t>(port.offsets.back()));
+    fill[q].assign(port.offsets.begin(), port.offsets.end() - 1);
   }
   for (const auto& cn : conns)
     if (cn.is_port) {
       const auto q = static_cast<std::size_t>(cn.source_node);
-      img.input_ports[q]
-          .axons[static_cast<std::size_t>(fill[q][static_cast<std::size_t>(cn.neuron)]++)] = {
-          global(cn.core), cn.axon};
+      ports[q].axons[static_cast<std::size_t>(fill[q][static_cast<std::size_t>(cn.neuron)]++)] = {
+          global_core(pl, cn.core), cn.axon};
     }
+  return ports;
+}
+
+std::vector<OutputPortSites> output_port_sites(const Network& net, const NetworkIndex& ix,
+                                               const NeuronSites& site, const Placement& pl) {
+  std::vector<OutputPortSites> out;
   for (const auto& op : net.output_ports()) {
     OutputPortSites s;
     s.name = op.name;
     s.population = op.population;
     const auto p = static_cast<std::size_t>(ix.population_index(op.population));
-    for (const auto& cs : site[p]) s.neurons.push_back({global(cs.core), cs.compartment});
-    img.output_ports.push_back(std::move(s));
+    for (const auto& cs : site[p]) s.neurons.push_back({global_core(pl, cs.core), cs.compartment});
+    out.push_back(std::move(s));
   }
-  img.host_nodes = net.host_nodes();
+  return out;
+}
 
-  rep.timings.assemble = seconds_since(t_assemble);
-  t0 = Clock::now();
-  // Validate in place: ChipConfig owns its cores, so lend them rather than copy the image.
+// Validates in place: ChipConfig owns its cores, so lend them rather than copy the image.
+void check_image(MappedImage& img) {
   core::ChipConfig chip{std::move(img.cores), img.limits};
   const auto problems = core::validate(chip);
   img.cores = std::move(chip.cores);
-  rep.timings.validate = seconds_since(t0);
   if (!problems.empty()) {
     std::string msg = "mapper internal error: the mapped image fails core::validate:";
     for (std::size_t k = 0; k < problems.size() && k < 10; ++k) msg += "\n  " + problems[k].message;
     throw std::logic_error(msg);
   }
+}
 
-  // Report.
+// The least cores each resource needs, summed over the blocks; the largest is the lower bound.
+std::vector<ResourceBound> resource_bounds(const Partition& part, const core::CoreLimits& limits) {
+  std::int64_t cx = 0, slots = 0, in = 0, out = 0, bits = 0;
+  for (const auto& b : part.blocks) {
+    cx += b.demand.compartments;
+    slots += std::int64_t{b.demand.compartments} * b.demand.accumulator_depth;
+    in += b.demand.input_axons;
+    out += b.demand.output_axons;
+    bits += b.demand.synapse_bits;
+  }
+  return {
+      {"compartments", cx, limits.max_compartments, ceil_div(cx, limits.max_compartments)},
+      {"accumulator slots", slots, limits.accumulator_slots,
+       ceil_div(slots, limits.accumulator_slots)},
+      {"input axons", in, limits.max_input_axons, ceil_div(in, limits.max_input_axons)},
+      {"output axons", out, limits.max_output_axons, ceil_div(out, limits.max_output_axons)},
+      {"synapse bits", bits, limits.synapse_memory_bits,
+       ceil_div(bits, limits.synapse_memory_bits)},
+  };
+}
+
+// What global core g (logical core c) holds against each per-core limit.
+CoreUse core_use(const MappedImage& img, int g, int c, const NetworkIndex& ix,
+                 const Partition& part, const CoreAssignment& pack,
+                 const core::CoreLimits& limits) {
+  const auto& cfg = img.cores[static_cast<std::size_t>(g)];
+  const auto loc = core::locate(img.mesh, g);
+  CoreUse u;
+  u.core = g;
+  u.chip = loc.chip;
+  u.tile_x = loc.tile_x;
+  u.tile_y = loc.tile_y;
+  u.core_in_tile = loc.core_in_tile;
+  for (int b : pack.blocks[static_cast<std::size_t>(c)]) {
+    if (!u.blocks.empty()) u.blocks += ' ';
+    u.blocks += block_label(ix, part.blocks[static_cast<std::size_t>(b)]);
+  }
+  u.accumulator_depth = cfg.accumulator_depth;
+  u.compartments = static_cast<std::int32_t>(cfg.compartments.size());
+  u.compartment_limit = core::compartment_capacity(limits, cfg.accumulator_depth);
+  u.input_axons = static_cast<std::int32_t>(cfg.input_axons.size());
+  u.input_axon_limit = limits.max_input_axons;
+  u.output_axons = static_cast<std::int32_t>(cfg.output_axons.size());
+  u.output_axon_limit = limits.max_output_axons;
+  u.synapse_bits = core::synapse_memory_bits(cfg);
+  u.synapse_bit_limit = limits.synapse_memory_bits;
+  u.profiles = static_cast<int>(cfg.profiles.size());
+  u.profile_limit = limits.max_compartment_profiles;
+  std::set<std::int32_t> vth;
+  for (const auto& p : cfg.profiles) vth.insert(p.vth_mant);
+  u.thresholds = static_cast<int>(vth.size());
+  u.threshold_limit = limits.max_threshold_profiles;
+  u.formats = static_cast<int>(cfg.formats.size());
+  u.format_limit = limits.max_synapse_formats;
+  return u;
+}
+
+// The report's counts, bounds and per-core use.
+void summarise(MapReport& rep, const Network& net, const core::Architecture& arch,
+               const NetworkIndex& ix, const Partition& part, const CoreAssignment& pack,
+               const Placement& pl, const MappedImage& img) {
   rep.network = net.name;
   rep.architecture = arch.name;
   rep.placer = img.placer;
@@ -462,65 +525,76 @@ MapResult map_network(const Network& net, const core::Architecture& arch,
   rep.synapses = net.num_synapses();
   rep.blocks = static_cast<int>(part.blocks.size());
   rep.partition_passes = part.passes;
+  const int n_cores = static_cast<int>(pack.blocks.size());
   rep.cores_used = n_cores;
   rep.chips_used = pl.chips_used;
   rep.mesh = pl.mesh;
-
-  std::int64_t cx = 0, slots = 0, in = 0, out = 0, bits = 0;
-  for (const auto& b : part.blocks) {
-    cx += b.demand.compartments;
-    slots += std::int64_t{b.demand.compartments} * b.demand.accumulator_depth;
-    in += b.demand.input_axons;
-    out += b.demand.output_axons;
-    bits += b.demand.synapse_bits;
-  }
-  rep.bounds = {
-      {"compartments", cx, limits.max_compartments, ceil_div(cx, limits.max_compartments)},
-      {"accumulator slots", slots, limits.accumulator_slots,
-       ceil_div(slots, limits.accumulator_slots)},
-      {"input axons", in, limits.max_input_axons, ceil_div(in, limits.max_input_axons)},
-      {"output axons", out, limits.max_output_axons, ceil_div(out, limits.max_output_axons)},
-      {"synapse bits", bits, limits.synapse_memory_bits,
-       ceil_div(bits, limits.synapse_memory_bits)},
-  };
+  rep.bounds = resource_bounds(part, arch.core);
   rep.lower_bound = 0;
   for (const auto& b : rep.bounds) rep.lower_bound = std::max(rep.lower_bound, b.cores);
-
-  for (int c = 0; c < n_cores; ++c) {
-    const int g = global(c);
-    const auto& cfg = img.cores[static_cast<std::size_t>(g)];
-    const auto loc = core::locate(img.mesh, g);
-    CoreUse u;
-    u.core = g;
-    u.chip = loc.chip;
-    u.tile_x = loc.tile_x;
-    u.tile_y = loc.tile_y;
-    u.core_in_tile = loc.core_in_tile;
-    for (int b : pack.blocks[static_cast<std::size_t>(c)]) {
-      if (!u.blocks.empty()) u.blocks += ' ';
-      u.blocks += block_label(ix, part.blocks[static_cast<std::size_t>(b)]);
-    }
-    u.accumulator_depth = cfg.accumulator_depth;
-    u.compartments = static_cast<std::int32_t>(cfg.compartments.size());
-    u.compartment_limit = core::compartment_capacity(limits, cfg.accumulator_depth);
-    u.input_axons = static_cast<std::int32_t>(cfg.input_axons.size());
-    u.input_axon_limit = limits.max_input_axons;
-    u.output_axons = static_cast<std::int32_t>(cfg.output_axons.size());
-    u.output_axon_limit = limits.max_output_axons;
-    u.synapse_bits = core::synapse_memory_bits(cfg);
-    u.synapse_bit_limit = limits.synapse_memory_bits;
-    u.profiles = static_cast<int>(cfg.profiles.size());
-    u.profile_limit = limits.max_compartment_profiles;
-    std::set<std::int32_t> vth;
-    for (const auto& p : cfg.profiles) vth.insert(p.vth_mant);
-    u.thresholds = static_cast<int>(vth.size());
-    u.threshold_limit = limits.max_threshold_profiles;
-    u.formats = static_cast<int>(cfg.formats.size());
-    u.format_limit = limits.max_synapse_formats;
-    rep.cores.push_back(std::move(u));
-  }
+  for (int c = 0; c < n_cores; ++c)
+    rep.cores.push_back(core_use(img, global_core(pl, c), c, ix, part, pack, arch.core));
   std::sort(rep.cores.begin(), rep.cores.end(),
             [](const CoreUse& a, const CoreUse& b) { return a.core < b.core; });
+}
+
+}  // namespace
+
+MapResult map_network(const Network& net, const core::Architecture& arch,
+                      const MapOptions& options) {
+  const auto t_start = Clock::now();
+  MapResult result;
+  MapReport& rep = result.report;
+  const core::CoreLimits& limits = arch.core;
+  net.check_host_references();
+  if (net.populations().empty())
+    throw InputError(fmt::format("network '{}' has no populations: nothing to map", net.name));
+
+  // 1. partition, 2. pack.
+  auto t0 = Clock::now();
+  const NetworkIndex ix = index_network(net);
+  rep.timings.index = seconds_since(t0);
+  t0 = Clock::now();
+  const Partition part = partition_network(ix, limits);
+  rep.timings.partition = seconds_since(t0);
+  t0 = Clock::now();
+  const CoreAssignment pack = pack_blocks(part, ix, limits);
+  rep.timings.pack = seconds_since(t0);
+  const int n_cores = static_cast<int>(pack.blocks.size());
+  const NeuronSites site = neuron_sites(ix, part, pack);
+
+  // 3. build the logical cores.
+  t0 = Clock::now();
+  ImageBuilder builder(ix, part, pack, limits);
+  std::vector<core::CoreConfig> logical = builder.build();
+  const std::vector<Connection>& conns = builder.connections();
+  std::vector<TrafficEdge> traffic_edges;
+  PendingOuts outs = output_axons(conns, site, ix, pack, traffic_edges);
+  rep.timings.build = seconds_since(t0);
+
+  // 4. place, and assemble the image by global core id.
+  const TrafficGraph traffic = make_traffic_graph(n_cores, std::move(traffic_edges));
+  const Placement pl = place(traffic, n_cores, arch, options, rep);
+  const auto t_assemble = Clock::now();
+  MappedImage& img = result.image;
+  img.architecture = arch.name;
+  img.network = net.name;
+  img.placer = placer_name(options.placer);
+  img.mesh = pl.mesh;
+  img.limits = limits;
+  img.cores = cores_by_global_id(logical, outs, pl, limits);
+  img.populations = population_sites(ix, part, pack, pl);
+  img.input_ports = input_port_sites(ix, conns, pl);
+  img.output_ports = output_port_sites(net, ix, site, pl);
+  img.host_nodes = net.host_nodes();
+  rep.timings.assemble = seconds_since(t_assemble);
+
+  // 5. check.
+  t0 = Clock::now();
+  check_image(img);
+  rep.timings.validate = seconds_since(t0);
+
+  summarise(rep, net, arch, ix, part, pack, pl, img);
   rep.timings.total = seconds_since(t_start);
   return result;
 }

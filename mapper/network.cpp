@@ -41,6 +41,81 @@ std::string synapse_name(const Projection& p, std::size_t k, std::int32_t n_sour
   return fmt::format("{} (pre {} -> post {})", k, p.pre[k], p.post[k]);
 }
 
+// The storage format a projection names: weight bits, exponent and delay bits in range; index
+// and tag bits are the mapper's to choose.
+void check_format(const std::string& what, const core::SynapseFormat& f) {
+  if (!core::valid_weight_bits(f.weight_bits))
+    fail(
+        fmt::format("{}: format.weight_bits = {} is not one of the allowed values "
+                    "{{0,1,2,3,4,5,6,8}}",
+                    what, f.weight_bits));
+  check_range(what + ": format.weight_exp", f.weight_exp, -core::kMaxWeightExp,
+              core::kMaxWeightExp);
+  check_range(what + ": format.delay_bits", f.delay_bits, 0, core::kMaxDelayBits);
+  if (f.index_bits != 0 || f.tag_bits != 0)
+    fail(what +
+         ": format.index_bits and format.tag_bits must be 0 (the mapper chooses index "
+         "bits; learning tags are not supported)");
+}
+
+// The layout: target x source weights when dense, else one (pre, post) pair per weight, each
+// inside its population.
+void check_layout(const std::string& what, const Projection& p, std::int32_t n_src,
+                  std::int32_t n_dst) {
+  const std::size_t n = p.weight.size();
+  if (p.dense) {
+    const auto expect = static_cast<std::size_t>(n_src) * static_cast<std::size_t>(n_dst);
+    if (!p.pre.empty() || !p.post.empty())
+      fail(what + ": a dense projection takes no pre/post indices");
+    if (n != expect)
+      fail(fmt::format("{}: dense weights have {} values but target x source is {} x {} = {}", what,
+                       n, n_dst, n_src, expect));
+    return;
+  }
+  if (p.pre.size() != n || p.post.size() != n)
+    fail(
+        fmt::format("{}: sparse synapses need as many pre ({}) and post ({}) indices as "
+                    "weights ({})",
+                    what, p.pre.size(), p.post.size(), n));
+  for (std::size_t k = 0; k < n; ++k) {
+    if (p.pre[k] < 0 || p.pre[k] >= n_src)
+      check_range(fmt::format("{}: pre[{}]", what, k), p.pre[k], 0, n_src - 1);
+    if (p.post[k] < 0 || p.post[k] >= n_dst)
+      check_range(fmt::format("{}: post[{}]", what, k), p.post[k], 0, n_dst - 1);
+  }
+}
+
+// Every weight storable in the format, every delay inside its delay bits, a usable rate.
+void check_synapses(const std::string& what, const Projection& p, std::int32_t n_src) {
+  const auto& f = p.format;
+  const std::size_t n = p.weight.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!core::mantissa_fits(p.weight[k], f))
+      fail(fmt::format(
+          "{}: weight of synapse {} = {} is not storable with {} weight bits ({}): "
+          "allowed are multiples of {} with magnitude <= {}",
+          what, synapse_name(p, k, n_src), p.weight[k], f.weight_bits, sign_name(f.sign),
+          1 << std::min(core::weight_lsb_bits(f), 8), core::max_weight_mantissa(f)));
+  }
+  const int max_delay = (1 << f.delay_bits) - 1;
+  if (!p.delay.empty()) {
+    if (p.delay.size() != n)
+      fail(fmt::format("{}: {} delays for {} synapses", what, p.delay.size(), n));
+    for (std::size_t k = 0; k < n; ++k)
+      if (p.delay[k] > max_delay)
+        fail(
+            fmt::format("{}: delay of synapse {} = {} does not fit format.delay_bits = {} "
+                        "(allowed 0..{})",
+                        what, synapse_name(p, k, n_src), int{p.delay[k]}, f.delay_bits, max_delay));
+  }
+  check_range(what + ": delay", p.uniform_delay, 0, max_delay);
+  if (!std::isfinite(p.rate) || p.rate < 0)
+    fail(
+        fmt::format("{}: rate = {} must be a finite number >= 0 (spikes per source neuron per "
+                    "step)",
+                    what, p.rate));
+}
+
 }  // namespace
 
 bool valid_name(const std::string& s) {
@@ -184,67 +259,9 @@ Network::Edge Network::add_projection(Projection p) {
     fail(fmt::format("{}: target '{}' names no population", what, p.target));
   const std::int32_t n_src = node_size(*src);
   const std::int32_t n_dst = node_size(*dst);
-
-  auto& f = p.format;
-  if (!core::valid_weight_bits(f.weight_bits))
-    fail(
-        fmt::format("{}: format.weight_bits = {} is not one of the allowed values "
-                    "{{0,1,2,3,4,5,6,8}}",
-                    what, f.weight_bits));
-  check_range(what + ": format.weight_exp", f.weight_exp, -core::kMaxWeightExp,
-              core::kMaxWeightExp);
-  check_range(what + ": format.delay_bits", f.delay_bits, 0, core::kMaxDelayBits);
-  if (f.index_bits != 0 || f.tag_bits != 0)
-    fail(what +
-         ": format.index_bits and format.tag_bits must be 0 (the mapper chooses index "
-         "bits; learning tags are not supported)");
-
-  const std::size_t n = p.weight.size();
-  if (p.dense) {
-    const auto expect = static_cast<std::size_t>(n_src) * static_cast<std::size_t>(n_dst);
-    if (!p.pre.empty() || !p.post.empty())
-      fail(what + ": a dense projection takes no pre/post indices");
-    if (n != expect)
-      fail(fmt::format("{}: dense weights have {} values but target x source is {} x {} = {}", what,
-                       n, n_dst, n_src, expect));
-  } else {
-    if (p.pre.size() != n || p.post.size() != n)
-      fail(
-          fmt::format("{}: sparse synapses need as many pre ({}) and post ({}) indices as "
-                      "weights ({})",
-                      what, p.pre.size(), p.post.size(), n));
-    for (std::size_t k = 0; k < n; ++k) {
-      if (p.pre[k] < 0 || p.pre[k] >= n_src)
-        check_range(fmt::format("{}: pre[{}]", what, k), p.pre[k], 0, n_src - 1);
-      if (p.post[k] < 0 || p.post[k] >= n_dst)
-        check_range(fmt::format("{}: post[{}]", what, k), p.post[k], 0, n_dst - 1);
-    }
-  }
-  for (std::size_t k = 0; k < n; ++k) {
-    if (!core::mantissa_fits(p.weight[k], f))
-      fail(fmt::format(
-          "{}: weight of synapse {} = {} is not storable with {} weight bits ({}): "
-          "allowed are multiples of {} with magnitude <= {}",
-          what, synapse_name(p, k, n_src), p.weight[k], f.weight_bits, sign_name(f.sign),
-          1 << std::min(core::weight_lsb_bits(f), 8), core::max_weight_mantissa(f)));
-  }
-  const int max_delay = (1 << f.delay_bits) - 1;
-  if (!p.delay.empty()) {
-    if (p.delay.size() != n)
-      fail(fmt::format("{}: {} delays for {} synapses", what, p.delay.size(), n));
-    for (std::size_t k = 0; k < n; ++k)
-      if (p.delay[k] > max_delay)
-        fail(
-            fmt::format("{}: delay of synapse {} = {} does not fit format.delay_bits = {} "
-                        "(allowed 0..{})",
-                        what, synapse_name(p, k, n_src), int{p.delay[k]}, f.delay_bits, max_delay));
-  }
-  check_range(what + ": delay", p.uniform_delay, 0, max_delay);
-  if (!std::isfinite(p.rate) || p.rate < 0)
-    fail(
-        fmt::format("{}: rate = {} must be a finite number >= 0 (spikes per source neuron per "
-                    "step)",
-                    what, p.rate));
+  check_format(what, p.format);
+  check_layout(what, p, n_src, n_dst);
+  check_synapses(what, p, n_src);
   const std::string key = p.name;
   const auto [e, ok] = boost::add_edge(*src, *dst, std::move(p), graph_);
   (void)ok;

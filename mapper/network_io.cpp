@@ -11,11 +11,11 @@
 #include <string_view>
 #include <type_traits>
 
-#include "mapper/quantize.hpp"
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
 #include "io/yaml_reader.hpp"
+#include "mapper/quantize.hpp"
 
 namespace loihisim::mapper {
 namespace fs = std::filesystem;
@@ -312,6 +312,19 @@ class NetworkReader {
                    "saturate", "delay", "rate"});
     Projection p;
     p.name = name_of(n, "projection name");
+    const auto [n_src, n_dst] = read_endpoints(net, n, p);
+    p.format = read_format(r_.require(n, "format", "weight_bits, sign, weight_exp, delay_bits"));
+    const WeightUnit unit = read_weight_unit(n);
+    std::vector<std::uint64_t> syn_shape;
+    const Field w = read_layout(n, p, n_src, n_dst, syn_shape);
+    read_weights(w, p, unit, syn_shape, n_src);
+    read_delay_and_rate(n, p, syn_shape);
+    r_.label_errors(n, [&] { net.add_projection(std::move(p)); });
+  }
+
+  // Source and target, each naming a node of `net` (the target a population); their sizes.
+  std::pair<std::uint64_t, std::uint64_t> read_endpoints(const Network& net, const Field& n,
+                                                         Projection& p) {
     const Field src = r_.require(n, "source", "a population or input port");
     const Field dst = r_.require(n, "target", "a population");
     p.source = r_.string(src);
@@ -323,24 +336,36 @@ class NetworkReader {
     const auto tv = net.find(p.target);
     if (!tv || !net.is_population(*tv))
       r_.fail_at(dst.node, fmt::format("{} = '{}' names no population", dst.path, p.target));
-    const auto n_src = static_cast<std::uint64_t>(net.node_size(*sv));
-    const auto n_dst = static_cast<std::uint64_t>(net.node_size(*tv));
-    p.format = read_format(r_.require(n, "format", "weight_bits, sign, weight_exp, delay_bits"));
+    return {static_cast<std::uint64_t>(net.node_size(*sv)),
+            static_cast<std::uint64_t>(net.node_size(*tv))};
+  }
 
-    bool real_weights = false;
-    if (auto u = r_.find(n, "weight_unit"))
-      real_weights = r_.choice<bool>(*u, {{"mantissa", false}, {"real", true}});
+  // What the weights are: stored mantissas, or real values quantised with scale and saturate.
+  struct WeightUnit {
+    bool real = false;
     double scale = 1.0;
     bool saturate = false;
+  };
+
+  WeightUnit read_weight_unit(const Field& n) {
+    WeightUnit u;
+    if (auto f = r_.find(n, "weight_unit"))
+      u.real = r_.choice<bool>(*f, {{"mantissa", false}, {"real", true}});
     if (auto s = r_.find(n, "scale")) {
-      if (!real_weights) r_.fail(*s, "only with weight_unit: real");
-      scale = r_.real(*s);
+      if (!u.real) r_.fail(*s, "only with weight_unit: real");
+      u.scale = r_.real(*s);
     }
     if (auto s = r_.find(n, "saturate")) {
-      if (!real_weights) r_.fail(*s, "only with weight_unit: real");
-      saturate = r_.boolean(*s);
+      if (!u.real) r_.fail(*s, "only with weight_unit: real");
+      u.saturate = r_.boolean(*s);
     }
+    return u;
+  }
 
+  // Dense (target x source) or sparse (pre, post, weight) synapses: sets p.dense and a sparse
+  // list's pre and post, and returns the weights' field and the shape they must have.
+  Field read_layout(const Field& n, Projection& p, std::uint64_t n_src, std::uint64_t n_dst,
+                    std::vector<std::uint64_t>& syn_shape) {
     const auto dense = r_.find(n, "dense");
     const auto sparse = r_.find(n, "sparse");
     if (dense && sparse)
@@ -349,61 +374,65 @@ class NetworkReader {
       r_.fail(n,
               "missing required key 'dense' (target x source weights) or 'sparse' (pre, post, "
               "weight)");
-    std::vector<std::uint64_t> syn_shape;
-    Field w;
     if (dense) {
       p.dense = true;
       syn_shape = {n_dst, n_src};
-      w = *dense;
-    } else {
-      p.dense = false;
-      r_.expect_map(*sparse, {}, {"pre", "post", "weight"});
-      std::vector<std::uint64_t> shape;
-      const Field pre = r_.require(*sparse, "pre", "source neuron of each synapse");
-      auto pre_v = values<std::int64_t>(pre, shape);
-      if (shape.size() != 1)
-        r_.fail(pre, fmt::format("expected a 1-D list, got shape {}", shape_text(shape)));
-      syn_shape = shape;
-      const Field post = r_.require(*sparse, "post", "target neuron of each synapse");
-      auto post_v = values_of_shape<std::int64_t>(post, syn_shape);
-      for (std::size_t k = 0; k < pre_v.size(); ++k) {
-        if (pre_v[k] < 0 || pre_v[k] >= static_cast<std::int64_t>(n_src))
-          r_.fail_at(pre.node, fmt::format("{}[{}] = {} is outside the source '{}' (0..{})",
-                                           pre.path, k, pre_v[k], p.source, n_src - 1));
-        if (post_v[k] < 0 || post_v[k] >= static_cast<std::int64_t>(n_dst))
-          r_.fail_at(post.node, fmt::format("{}[{}] = {} is outside the target '{}' (0..{})",
-                                            post.path, k, post_v[k], p.target, n_dst - 1));
-      }
-      p.pre.assign(pre_v.begin(), pre_v.end());
-      p.post.assign(post_v.begin(), post_v.end());
-      w = r_.require(*sparse, "weight", "weight of each synapse");
+      return *dense;
     }
+    p.dense = false;
+    r_.expect_map(*sparse, {}, {"pre", "post", "weight"});
+    std::vector<std::uint64_t> shape;
+    const Field pre = r_.require(*sparse, "pre", "source neuron of each synapse");
+    auto pre_v = values<std::int64_t>(pre, shape);
+    if (shape.size() != 1)
+      r_.fail(pre, fmt::format("expected a 1-D list, got shape {}", shape_text(shape)));
+    syn_shape = shape;
+    const Field post = r_.require(*sparse, "post", "target neuron of each synapse");
+    auto post_v = values_of_shape<std::int64_t>(post, syn_shape);
+    for (std::size_t k = 0; k < pre_v.size(); ++k) {
+      if (pre_v[k] < 0 || pre_v[k] >= static_cast<std::int64_t>(n_src))
+        r_.fail_at(pre.node, fmt::format("{}[{}] = {} is outside the source '{}' (0..{})", pre.path,
+                                         k, pre_v[k], p.source, n_src - 1));
+      if (post_v[k] < 0 || post_v[k] >= static_cast<std::int64_t>(n_dst))
+        r_.fail_at(post.node, fmt::format("{}[{}] = {} is outside the target '{}' (0..{})",
+                                          post.path, k, post_v[k], p.target, n_dst - 1));
+    }
+    p.pre.assign(pre_v.begin(), pre_v.end());
+    p.post.assign(post_v.begin(), post_v.end());
+    return r_.require(*sparse, "weight", "weight of each synapse");
+  }
 
-    if (real_weights) {
+  void read_weights(const Field& w, Projection& p, const WeightUnit& unit,
+                    const std::vector<std::uint64_t>& syn_shape, std::uint64_t n_src) {
+    if (unit.real) {
       auto real = values_of_shape<double>(w, syn_shape);
       r_.label_errors(w, [&] {
-        p.weight = quantize_weights(real, scale, p.format, saturate,
+        p.weight = quantize_weights(real, unit.scale, p.format, unit.saturate,
                                     fmt::format("projection '{}'", p.name),
                                     p.dense ? static_cast<std::int64_t>(n_src) : 0);
       });
-    } else {
-      auto mant = values_of_shape<std::int64_t>(w, syn_shape);
-      p.weight.resize(mant.size());
-      for (std::size_t k = 0; k < mant.size(); ++k) {
-        if (mant[k] < -255 || mant[k] > 255 ||
-            !core::mantissa_fits(static_cast<std::int32_t>(mant[k]), p.format))
-          r_.fail(w, fmt::format("weight {} = {} is not storable with {} weight bits ({}): "
-                                 "allowed are multiples of {} with magnitude <= {}",
-                                 element_name(syn_shape, k), mant[k], p.format.weight_bits,
-                                 p.format.sign == core::SignMode::kMixed        ? "mixed sign"
-                                 : p.format.sign == core::SignMode::kExcitatory ? "excitatory"
-                                                                                : "inhibitory",
-                                 1 << std::min(core::weight_lsb_bits(p.format), 8),
-                                 core::max_weight_mantissa(p.format)));
-        p.weight[k] = static_cast<std::int16_t>(mant[k]);
-      }
+      return;
     }
+    auto mant = values_of_shape<std::int64_t>(w, syn_shape);
+    p.weight.resize(mant.size());
+    for (std::size_t k = 0; k < mant.size(); ++k) {
+      if (mant[k] < -255 || mant[k] > 255 ||
+          !core::mantissa_fits(static_cast<std::int32_t>(mant[k]), p.format))
+        r_.fail(w, fmt::format("weight {} = {} is not storable with {} weight bits ({}): "
+                               "allowed are multiples of {} with magnitude <= {}",
+                               element_name(syn_shape, k), mant[k], p.format.weight_bits,
+                               p.format.sign == core::SignMode::kMixed        ? "mixed sign"
+                               : p.format.sign == core::SignMode::kExcitatory ? "excitatory"
+                                                                              : "inhibitory",
+                               1 << std::min(core::weight_lsb_bits(p.format), 8),
+                               core::max_weight_mantissa(p.format)));
+      p.weight[k] = static_cast<std::int16_t>(mant[k]);
+    }
+  }
 
+  // delay: one for every synapse (a scalar) or one per synapse; rate: spikes per source neuron.
+  void read_delay_and_rate(const Field& n, Projection& p,
+                           const std::vector<std::uint64_t>& syn_shape) {
     if (auto d = r_.find(n, "delay")) {
       const std::int64_t max_delay = (std::int64_t{1} << p.format.delay_bits) - 1;
       if (d->node.IsScalar()) {
@@ -420,7 +449,6 @@ class NetworkReader {
                    fmt::format("{} = {} must be >= 0 (expected spikes per source neuron per step)",
                                r->path, p.rate));
     }
-    r_.label_errors(n, [&] { net.add_projection(std::move(p)); });
   }
 
   void read_host_node(Network& net, const Field& n) {
@@ -568,6 +596,122 @@ bool needs_arrays(const Network& net) {
   return false;
 }
 
+void write_input_ports(YAML::Emitter& out, const Network& net) {
+  if (net.input_ports().empty()) return;
+  out << YAML::Key << "input_ports" << YAML::Value << YAML::BeginSeq;
+  for (auto v : net.input_ports()) {
+    const auto& p = net.input_port(v);
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name << YAML::Key
+        << "size" << YAML::Value << p.size << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+}
+
+void write_population(YAML::Emitter& out, Writer& w, const Population& p) {
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name << YAML::Key << "size"
+      << YAML::Value << p.size;
+  write_profile(out, p.profile);
+  const std::vector<std::uint64_t> shape{static_cast<std::uint64_t>(p.size)};
+  if (!p.bias_mant.empty()) w.array("populations", p.name, "bias_mant", p.bias_mant, shape);
+  if (!p.bias_exp.empty()) w.array("populations", p.name, "bias_exp", p.bias_exp, shape);
+  if (p.dendrite) {
+    const Dendrite& d = *p.dendrite;
+    out << YAML::Key << "dendrite" << YAML::Value << YAML::BeginMap;
+    write_profile(out, d.profile);
+    if (!d.bias_mant.empty())
+      w.array("populations", p.name, "dendrite_bias_mant", d.bias_mant, shape, "bias_mant");
+    if (!d.bias_exp.empty())
+      w.array("populations", p.name, "dendrite_bias_exp", d.bias_exp, shape, "bias_exp");
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+}
+
+void write_projection(YAML::Emitter& out, Writer& w, const Network& net, Network::Edge e) {
+  const auto& p = net.projection(e);
+  const auto n_src = static_cast<std::uint64_t>(net.node_size(boost::source(e, net.graph())));
+  const auto n_dst = static_cast<std::uint64_t>(net.node_size(boost::target(e, net.graph())));
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name << YAML::Key << "source"
+      << YAML::Value << p.source << YAML::Key << "target" << YAML::Value << p.target;
+  out << YAML::Key << "format" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
+      << "weight_bits" << YAML::Value << p.format.weight_bits << YAML::Key << "sign" << YAML::Value
+      << sign_name(p.format.sign) << YAML::Key << "weight_exp" << YAML::Value << p.format.weight_exp
+      << YAML::Key << "delay_bits" << YAML::Value << p.format.delay_bits << YAML::EndMap;
+  const std::vector<std::uint64_t> shape =
+      p.dense ? std::vector<std::uint64_t>{n_dst, n_src}
+              : std::vector<std::uint64_t>{static_cast<std::uint64_t>(p.weight.size())};
+  if (p.dense) {
+    w.array("projections", p.name, "dense", p.weight, shape);
+  } else {
+    out << YAML::Key << "sparse" << YAML::Value << YAML::BeginMap;
+    w.array("projections", p.name, "pre", p.pre, shape);
+    w.array("projections", p.name, "post", p.post, shape);
+    w.array("projections", p.name, "weight", p.weight, shape);
+    out << YAML::EndMap;
+  }
+  if (!p.delay.empty())
+    w.array("projections", p.name, "delay", p.delay, shape);
+  else if (p.uniform_delay != 0)
+    out << YAML::Key << "delay" << YAML::Value << p.uniform_delay;
+  if (p.rate != 1.0) out << YAML::Key << "rate" << YAML::Value << p.rate;
+  out << YAML::EndMap;
+}
+
+void write_output_ports(YAML::Emitter& out, const Network& net) {
+  if (net.output_ports().empty()) return;
+  out << YAML::Key << "output_ports" << YAML::Value << YAML::BeginSeq;
+  for (const auto& p : net.output_ports())
+    out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name << YAML::Key
+        << "population" << YAML::Value << p.population << YAML::EndMap;
+  out << YAML::EndSeq;
+}
+
+void write_host_node(YAML::Emitter& out, Writer& w, const HostNode& h) {
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << h.name << YAML::Key << "kind"
+      << YAML::Value << h.kind;
+  out << YAML::Key << "inputs" << YAML::Value << YAML::Flow << h.inputs;
+  out << YAML::Key << "outputs" << YAML::Value << YAML::Flow << h.outputs;
+  if (!h.params.empty()) {
+    out << YAML::Key << "params" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, v] : h.params)
+      out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << v;
+    out << YAML::EndMap;
+  }
+  if (!h.arrays.empty()) {
+    out << YAML::Key << "arrays" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, a] : h.arrays)
+      w.array("host_nodes", h.name, k, a.values,
+              a.shape.empty() ? std::vector<std::uint64_t>{a.values.size()} : a.shape);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+}
+
+// The whole network as YAML; arrays too large to inline go to the arrays file through `w`.
+void write_network_yaml(YAML::Emitter& out, Writer& w, const Network& net,
+                        const std::string& arrays_path) {
+  out << YAML::BeginMap;
+  out << YAML::Key << "loihisim_network" << YAML::Value << kFormatVersion;
+  out << YAML::Key << "name" << YAML::Value << net.name;
+  if (!arrays_path.empty()) out << YAML::Key << "arrays" << YAML::Value << arrays_path;
+  write_input_ports(out, net);
+  out << YAML::Key << "populations" << YAML::Value << YAML::BeginSeq;
+  for (auto v : net.populations()) write_population(out, w, net.population(v));
+  out << YAML::EndSeq;
+  if (!net.projections().empty()) {
+    out << YAML::Key << "projections" << YAML::Value << YAML::BeginSeq;
+    for (auto e : net.projections()) write_projection(out, w, net, e);
+    out << YAML::EndSeq;
+  }
+  write_output_ports(out, net);
+  if (!net.host_nodes().empty()) {
+    out << YAML::Key << "host_nodes" << YAML::Value << YAML::BeginSeq;
+    for (const auto& h : net.host_nodes()) write_host_node(out, w, h);
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+}
+
 }  // namespace
 
 Network parse_network(const std::string& yaml_text, const std::string& file_name,
@@ -595,115 +739,17 @@ void write_network(const Network& net, const fs::path& yaml_file,
     return *h5_root;
   };
 
-  YAML::Emitter out;
-  out.SetDoublePrecision(17);
-  Writer w(out, arrays);
-  out << YAML::BeginMap;
-  out << YAML::Key << "loihisim_network" << YAML::Value << kFormatVersion;
-  out << YAML::Key << "name" << YAML::Value << net.name;
+  std::string arrays_path;
   if (need_h5) {
     // Relative to the YAML file's folder when both are in the same folder tree.
     const auto rel = h5_path.lexically_relative(
         yaml_file.parent_path().empty() ? fs::path(".") : yaml_file.parent_path());
-    out << YAML::Key << "arrays" << YAML::Value << (rel.empty() ? h5_path.string() : rel.string());
+    arrays_path = rel.empty() ? h5_path.string() : rel.string();
   }
-  if (!net.input_ports().empty()) {
-    out << YAML::Key << "input_ports" << YAML::Value << YAML::BeginSeq;
-    for (auto v : net.input_ports()) {
-      const auto& p = net.input_port(v);
-      out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name
-          << YAML::Key << "size" << YAML::Value << p.size << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-  }
-  out << YAML::Key << "populations" << YAML::Value << YAML::BeginSeq;
-  for (auto v : net.populations()) {
-    const auto& p = net.population(v);
-    out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name << YAML::Key << "size"
-        << YAML::Value << p.size;
-    write_profile(out, p.profile);
-    const std::vector<std::uint64_t> shape{static_cast<std::uint64_t>(p.size)};
-    if (!p.bias_mant.empty()) w.array("populations", p.name, "bias_mant", p.bias_mant, shape);
-    if (!p.bias_exp.empty()) w.array("populations", p.name, "bias_exp", p.bias_exp, shape);
-    if (p.dendrite) {
-      const Dendrite& d = *p.dendrite;
-      out << YAML::Key << "dendrite" << YAML::Value << YAML::BeginMap;
-      write_profile(out, d.profile);
-      if (!d.bias_mant.empty())
-        w.array("populations", p.name, "dendrite_bias_mant", d.bias_mant, shape, "bias_mant");
-      if (!d.bias_exp.empty())
-        w.array("populations", p.name, "dendrite_bias_exp", d.bias_exp, shape, "bias_exp");
-      out << YAML::EndMap;
-    }
-    out << YAML::EndMap;
-  }
-  out << YAML::EndSeq;
-  if (!net.projections().empty()) {
-    out << YAML::Key << "projections" << YAML::Value << YAML::BeginSeq;
-    for (auto e : net.projections()) {
-      const auto& p = net.projection(e);
-      const auto n_src = static_cast<std::uint64_t>(net.node_size(boost::source(e, net.graph())));
-      const auto n_dst = static_cast<std::uint64_t>(net.node_size(boost::target(e, net.graph())));
-      out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name << YAML::Key << "source"
-          << YAML::Value << p.source << YAML::Key << "target" << YAML::Value << p.target;
-      out << YAML::Key << "format" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key
-          << "weight_bits" << YAML::Value << p.format.weight_bits << YAML::Key << "sign"
-          << YAML::Value << sign_name(p.format.sign) << YAML::Key << "weight_exp" << YAML::Value
-          << p.format.weight_exp << YAML::Key << "delay_bits" << YAML::Value << p.format.delay_bits
-          << YAML::EndMap;
-      const std::vector<std::uint64_t> shape =
-          p.dense ? std::vector<std::uint64_t>{n_dst, n_src}
-                  : std::vector<std::uint64_t>{static_cast<std::uint64_t>(p.weight.size())};
-      if (p.dense) {
-        w.array("projections", p.name, "dense", p.weight, shape);
-      } else {
-        out << YAML::Key << "sparse" << YAML::Value << YAML::BeginMap;
-        w.array("projections", p.name, "pre", p.pre, shape);
-        w.array("projections", p.name, "post", p.post, shape);
-        w.array("projections", p.name, "weight", p.weight, shape);
-        out << YAML::EndMap;
-      }
-      if (!p.delay.empty())
-        w.array("projections", p.name, "delay", p.delay, shape);
-      else if (p.uniform_delay != 0)
-        out << YAML::Key << "delay" << YAML::Value << p.uniform_delay;
-      if (p.rate != 1.0) out << YAML::Key << "rate" << YAML::Value << p.rate;
-      out << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-  }
-  if (!net.output_ports().empty()) {
-    out << YAML::Key << "output_ports" << YAML::Value << YAML::BeginSeq;
-    for (const auto& p : net.output_ports())
-      out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name
-          << YAML::Key << "population" << YAML::Value << p.population << YAML::EndMap;
-    out << YAML::EndSeq;
-  }
-  if (!net.host_nodes().empty()) {
-    out << YAML::Key << "host_nodes" << YAML::Value << YAML::BeginSeq;
-    for (const auto& h : net.host_nodes()) {
-      out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << h.name << YAML::Key << "kind"
-          << YAML::Value << h.kind;
-      out << YAML::Key << "inputs" << YAML::Value << YAML::Flow << h.inputs;
-      out << YAML::Key << "outputs" << YAML::Value << YAML::Flow << h.outputs;
-      if (!h.params.empty()) {
-        out << YAML::Key << "params" << YAML::Value << YAML::BeginMap;
-        for (const auto& [k, v] : h.params)
-          out << YAML::Key << k << YAML::Value << YAML::DoubleQuoted << v;
-        out << YAML::EndMap;
-      }
-      if (!h.arrays.empty()) {
-        out << YAML::Key << "arrays" << YAML::Value << YAML::BeginMap;
-        for (const auto& [k, a] : h.arrays)
-          w.array("host_nodes", h.name, k, a.values,
-                  a.shape.empty() ? std::vector<std::uint64_t>{a.values.size()} : a.shape);
-        out << YAML::EndMap;
-      }
-      out << YAML::EndMap;
-    }
-    out << YAML::EndSeq;
-  }
-  out << YAML::EndMap;
+  YAML::Emitter out;
+  out.SetDoublePrecision(17);
+  Writer w(out, arrays);
+  write_network_yaml(out, w, net, arrays_path);
   if (!out.good()) throw std::logic_error("YAML emitter error: " + out.GetLastError());
 
   AtomicOutput yaml_out(yaml_file);

@@ -192,63 +192,97 @@ class PopulationSplitter {
     bool index_span_ok = true;
     for (auto& s : states_) {
       s.n_new = 0;
-      if (s.dense) {
-        for (auto j : s.touched)
-          if (s.block_stamp[static_cast<std::size_t>(j)] != block_stamp_) ++s.n_new;
-        const auto lists = static_cast<std::int64_t>(s.active.size()) + s.n_new;
-        s.new_bits = lists > 0 ? lists * core::synapse_list_bits(s.fmt, size) : 0;
-        s.new_ib = 0;
-      } else {
-        int ib = s.ib;
-        for (auto j : s.touched) {
-          const auto ju = static_cast<std::size_t>(j);
-          if (s.block_stamp[ju] != block_stamp_)
-            ++s.n_new;
-          else
-            ib = std::max(ib, sparse_index_bits(i - s.first[ju]));
-        }
-        if (ib > core::kMaxSparseIndexBits) index_span_ok = false;
-        const core::SynapseFormat f = s.format_with(std::min(ib, core::kMaxSparseIndexBits));
-        std::int64_t nb = 0;
-        if (ib == s.ib) {
-          nb = s.bits;
-          for (auto j : s.touched) {
-            const auto ju = static_cast<std::size_t>(j);
-            const std::int64_t c0 = s.block_stamp[ju] == block_stamp_ ? s.count[ju] : 0;
-            nb += core::synapse_list_bits(f, c0 + s.add[ju]) - core::synapse_list_bits(f, c0);
-          }
-        } else {  // the index width grew: every list of this projection costs more
-          for (auto j : s.active) {
-            const auto ju = static_cast<std::size_t>(j);
-            const std::int64_t extra = s.neuron_stamp[ju] == neuron_stamp_ ? s.add[ju] : 0;
-            nb += core::synapse_list_bits(f, s.count[ju] + extra);
-          }
-          for (auto j : s.touched) {
-            const auto ju = static_cast<std::size_t>(j);
-            if (s.block_stamp[ju] != block_stamp_) nb += core::synapse_list_bits(f, s.add[ju]);
-          }
-        }
-        s.new_bits = nb;
-        s.new_ib = ib;
-        if (ib != s.ib && !s.active.empty()) formats_changed = true;
-      }
+      if (s.dense)
+        cost_dense(s, size);
+      else
+        index_span_ok = cost_sparse(s, i, formats_changed) && index_span_ok;
       if (s.n_new > 0 && s.active.empty()) formats_changed = true;
       inputs += s.n_new;
       bits += s.new_bits;
     }
     std::vector<core::SynapseFormat> formats;
-    if (formats_changed) {
-      for (const auto& s : states_) {
-        if (s.active.empty() && s.n_new == 0) continue;
-        const auto f = s.format_with(std::min(s.new_ib, core::kMaxSparseIndexBits));
-        if (std::find(formats.begin(), formats.end(), f) == formats.end()) formats.push_back(f);
-      }
-    }
+    if (formats_changed) formats = attempt_formats();
     const std::int64_t outputs = std::int64_t{outputs_} + out_count_[static_cast<std::size_t>(i)];
     const auto n_formats =
         static_cast<std::int64_t>(formats_changed ? formats.size() : formats_.size());
 
-    // Check every limit; remember the first one broken (for the single-neuron message).
+    if (!limits_hold(size, depth, inputs, outputs, bits, n_formats, index_span_ok)) {
+      lists_ = inputs;
+      return false;
+    }
+    commit(i);
+    size_ = size;
+    depth_ = depth;
+    inputs_ = static_cast<std::int32_t>(inputs);
+    outputs_ = static_cast<std::int32_t>(outputs);
+    bits_ = bits;
+    if (formats_changed) formats_ = std::move(formats);
+    return true;
+  }
+
+  // A dense projection with the attempt: sources new to the block, and every list one
+  // synapse longer (a dense list spans the whole block).
+  void cost_dense(ProjState& s, std::int32_t size) const {
+    for (auto j : s.touched)
+      if (s.block_stamp[static_cast<std::size_t>(j)] != block_stamp_) ++s.n_new;
+    const auto lists = static_cast<std::int64_t>(s.active.size()) + s.n_new;
+    s.new_bits = lists > 0 ? lists * core::synapse_list_bits(s.fmt, size) : 0;
+    s.new_ib = 0;
+  }
+
+  // A sparse projection with neuron i: sources new to the block, the index width the offsets
+  // from each list's first neuron need, and the bits of its lists at that width. Returns false
+  // when the width exceeds the largest sparse index; sets formats_changed when it grew.
+  bool cost_sparse(ProjState& s, std::int32_t i, bool& formats_changed) const {
+    int ib = s.ib;
+    for (auto j : s.touched) {
+      const auto ju = static_cast<std::size_t>(j);
+      if (s.block_stamp[ju] != block_stamp_)
+        ++s.n_new;
+      else
+        ib = std::max(ib, sparse_index_bits(i - s.first[ju]));
+    }
+    const bool span_ok = ib <= core::kMaxSparseIndexBits;
+    const core::SynapseFormat f = s.format_with(std::min(ib, core::kMaxSparseIndexBits));
+    std::int64_t nb = 0;
+    if (ib == s.ib) {
+      nb = s.bits;
+      for (auto j : s.touched) {
+        const auto ju = static_cast<std::size_t>(j);
+        const std::int64_t c0 = s.block_stamp[ju] == block_stamp_ ? s.count[ju] : 0;
+        nb += core::synapse_list_bits(f, c0 + s.add[ju]) - core::synapse_list_bits(f, c0);
+      }
+    } else {  // the index width grew: every list of this projection costs more
+      for (auto j : s.active) {
+        const auto ju = static_cast<std::size_t>(j);
+        const std::int64_t extra = s.neuron_stamp[ju] == neuron_stamp_ ? s.add[ju] : 0;
+        nb += core::synapse_list_bits(f, s.count[ju] + extra);
+      }
+      for (auto j : s.touched) {
+        const auto ju = static_cast<std::size_t>(j);
+        if (s.block_stamp[ju] != block_stamp_) nb += core::synapse_list_bits(f, s.add[ju]);
+      }
+    }
+    s.new_bits = nb;
+    s.new_ib = ib;
+    if (ib != s.ib && !s.active.empty()) formats_changed = true;
+    return span_ok;
+  }
+
+  // The distinct formats of the projections with lists in the block after the attempt.
+  std::vector<core::SynapseFormat> attempt_formats() const {
+    std::vector<core::SynapseFormat> formats;
+    for (const auto& s : states_) {
+      if (s.active.empty() && s.n_new == 0) continue;
+      const auto f = s.format_with(std::min(s.new_ib, core::kMaxSparseIndexBits));
+      if (std::find(formats.begin(), formats.end(), f) == formats.end()) formats.push_back(f);
+    }
+    return formats;
+  }
+
+  // Checks every limit; remembers the first one broken (for the single-neuron message).
+  bool limits_hold(std::int32_t size, int depth, std::int64_t inputs, std::int64_t outputs,
+                   std::int64_t bits, std::int64_t n_formats, bool index_span_ok) {
     failed_ = Limit::kNone;
     if (size * cx_per_neuron_ > core::compartment_capacity(limits_, depth)) {
       failed_ = Limit::kCompartments;
@@ -269,11 +303,11 @@ class PopulationSplitter {
       failed_ = Limit::kIndexSpan;
       amount_ = 0;
     }
-    if (failed_ != Limit::kNone) {
-      lists_ = inputs;
-      return false;
-    }
+    return failed_ == Limit::kNone;
+  }
 
+  // Neuron i joins the block: its synapses join the lists (new lists start at i).
+  void commit(std::int32_t i) {
     for (auto& s : states_) {
       for (auto j : s.touched) {
         const auto ju = static_cast<std::size_t>(j);
@@ -289,13 +323,6 @@ class PopulationSplitter {
       s.bits = s.new_bits;
       if (!s.dense) s.ib = s.new_ib;
     }
-    size_ = size;
-    depth_ = depth;
-    inputs_ = static_cast<std::int32_t>(inputs);
-    outputs_ = static_cast<std::int32_t>(outputs);
-    bits_ = bits;
-    if (formats_changed) formats_ = std::move(formats);
-    return true;
   }
 
   [[noreturn]] void fail_single(std::int32_t i) const {

@@ -226,14 +226,24 @@ struct Builder {
     if (opt.signed_input) net.add_input_port({"x_neg", I});
     net.add_input_port({"h_pos", H});
     net.add_input_port({"h_neg", H});
+    add_gates();
+    add_host_nodes();
+    out.quantisation = {weights, biases};
+    out.notes.push_back(neuron_note());
+  }
 
-    struct Gate {
-      std::string name;
-      int gate;  // row block
-      int threshold;
-      bool sigmoid;
-      int sign;  // +1, or -1 for the negative half of g
-    };
+  struct Gate {
+    std::string name;
+    int gate;  // row block
+    int threshold;
+    bool sigmoid;
+    int sign;  // +1, or -1 for the negative half of g
+  };
+
+  // The gate populations, their input and (two-compartment) reset projections, the mirror
+  // between the halves of g, and one output port per gate.
+  void add_gates() {
+    mapper::Network& net = out.network;
     const Gate gates[] = {{"gate_i", 0, kThresholdSigmoid, true, 1},
                           {"gate_f", 1, kThresholdSigmoid, true, 1},
                           {"gate_o", 3, kThresholdSigmoid, true, 1},
@@ -260,34 +270,40 @@ struct Builder {
       net.add_projection(one_to_one("mirror_g_neg", "gate_g_neg", "gate_g_pos", kThresholdTanh, 1));
     }
     for (const Gate& g : gates) net.add_output_port({"counts_" + g.name.substr(5), g.name});
+  }
 
-    const auto node = [&](std::string name, std::string kind, std::vector<std::string> in,
-                          std::vector<std::string> outs) {
-      mapper::HostNode h;
-      h.name = std::move(name);
-      h.kind = std::move(kind);
-      h.inputs = std::move(in);
-      h.outputs = std::move(outs);
-      return h;
-    };
-    auto enc_x = node(
+  static mapper::HostNode host_node(std::string name, std::string kind, std::vector<std::string> in,
+                                    std::vector<std::string> outs) {
+    mapper::HostNode h;
+    h.name = std::move(name);
+    h.kind = std::move(kind);
+    h.inputs = std::move(in);
+    h.outputs = std::move(outs);
+    return h;
+  }
+
+  // The host's part: encoders of x and h, gate rates from spike counts, the cell update and
+  // the classifier at the end of the sequence.
+  void add_host_nodes() {
+    mapper::Network& net = out.network;
+    auto enc_x = host_node(
         "encode_x", "encode", {mapper::kSymbolValue},
         opt.signed_input ? std::vector<std::string>{"x", "x_neg"} : std::vector<std::string>{"x"});
-    auto enc_h = node("encode_h", "encode", {"hidden"}, {"h_pos", "h_neg"});
+    auto enc_h = host_node("encode_h", "encode", {"hidden"}, {"h_pos", "h_neg"});
     for (auto* e : {&enc_x, &enc_h}) {
       e->params["encoder"] = "signed_accumulator";
       e->params["scale"] = std::to_string(kGeneratorScale);
       if (opt.generator_half_start) e->params["start"] = std::to_string(kGeneratorScale / 2);
       net.add_host_node(*e);
     }
-    net.add_host_node(node("rate_i", "rate", {"counts_i"}, {"i"}));
-    net.add_host_node(node("rate_f", "rate", {"counts_f"}, {"f"}));
-    net.add_host_node(node("rate_g", "rate", {"counts_g_pos", "counts_g_neg"}, {"g"}));
-    net.add_host_node(node("rate_o", "rate", {"counts_o"}, {"o"}));
-    auto cell = node("cell", "lstm_cell", {"i", "f", "g", "o", "c"}, {"hidden", "c"});
+    net.add_host_node(host_node("rate_i", "rate", {"counts_i"}, {"i"}));
+    net.add_host_node(host_node("rate_f", "rate", {"counts_f"}, {"f"}));
+    net.add_host_node(host_node("rate_g", "rate", {"counts_g_pos", "counts_g_neg"}, {"g"}));
+    net.add_host_node(host_node("rate_o", "rate", {"counts_o"}, {"o"}));
+    auto cell = host_node("cell", "lstm_cell", {"i", "f", "g", "o", "c"}, {"hidden", "c"});
     cell.params["cell"] = "hybrid";
     net.add_host_node(cell);
-    auto fc = node("classifier", "linear", {"hidden"}, {"logits"});
+    auto fc = host_node("classifier", "linear", {"hidden"}, {"logits"});
     fc.params["when"] = "sequence_end";
     const auto C = static_cast<std::uint64_t>(w.classes);
     fc.arrays["weight"] = {{C, static_cast<std::uint64_t>(H)},
@@ -295,25 +311,21 @@ struct Builder {
     fc.arrays["bias"] = {{C}, std::vector<double>(w.fc_bias.begin(), w.fc_bias.end())};
     net.add_host_node(fc);
     net.check_host_references();
+  }
 
-    out.quantisation = {weights, biases};
+  std::string neuron_note() const {
     switch (opt.neuron) {
       case GateNeuron::kNative:
-        out.notes.push_back(
-            "gate neurons: one compartment each with reset by subtraction (native)");
-        break;
+        return "gate neurons: one compartment each with reset by subtraction (native)";
       case GateNeuron::kTwoCompartment:
-        out.notes.push_back(
-            "gate neurons: two compartments each (Loihi 1): an integrating dendrite that the "
-            "soma's spike lowers by the threshold one step later, and a soma that reads it "
-            "through an ADD join; fires exactly when the ideal soft-reset IF neuron does");
-        break;
+        return "gate neurons: two compartments each (Loihi 1): an integrating dendrite that the "
+               "soma's spike lowers by the threshold one step later, and a soma that reads it "
+               "through an ADD join; fires exactly when the ideal soft-reset IF neuron does";
       case GateNeuron::kHardReset:
-        out.notes.push_back(
-            "gate neurons: one compartment each with Loihi 1's reset to zero: the residual "
-            "above threshold is lost at every spike (rates below the ideal IF's)");
         break;
     }
+    return "gate neurons: one compartment each with Loihi 1's reset to zero: the residual "
+           "above threshold is lost at every spike (rates below the ideal IF's)";
   }
 };
 

@@ -118,6 +118,130 @@ std::string flat_name(const Level& level, const std::string& name) {
   return level.prefix + name;
 }
 
+// The level of nested graph `sub` of `level`.
+Level nested_level(const Level& level, const Node& sub) {
+  Level inner{sub.graph.get(), flat_name(level, sub.name) + ".",
+              "nested graph '" + flat_name(level, sub.name) + "'", level.path};
+  inner.path.push_back(sub.name);
+  return inner;
+}
+
+class Flattener {
+ public:
+  Flattener(const NirFile& f, bool repair_dangling) : f_(f), repair_dangling_(repair_dangling) {
+    out_.file = f.file;
+  }
+
+  FlatGraph run() {
+    visit({&f_.graph, "", "top-level graph", {}}, false);
+    return std::move(out_);
+  }
+
+ private:
+  // Every node of a level, depth first, then its edges.
+  void visit(const Level& level, bool nested) {
+    for (const auto& n : level.graph->nodes) {
+      if (n.type == "NIRGraph") {
+        visit(nested_level(level, n), true);
+        continue;
+      }
+      FlatNode fn;
+      fn.name = flat_name(level, n.name);
+      fn.path = level.path;
+      fn.path.push_back(n.name);
+      fn.node = n;
+      fn.node.graph.reset();
+      fn.boundary = nested && (n.type == "Input" || n.type == "Output");
+      out_.nodes.push_back(std::move(fn));
+    }
+    add_edges(level);
+  }
+
+  void add_edges(const Level& level) {
+    // Names that edges of this level use, to find what a dangling name could mean.
+    std::set<std::string> named;
+    for (const auto& e : level.graph->edges) {
+      named.insert(e.source);
+      named.insert(e.target);
+    }
+    std::set<std::string> repaired;
+    for (const auto& e : level.graph->edges) {
+      Edge flat;
+      for (int side = 0; side < 2; ++side) {
+        const std::string& name = side == 0 ? e.source : e.target;
+        std::string r = resolve(level, name, side == 1, e);
+        if (r.empty()) r = repair(level, name, side == 1, e, named, repaired);
+        (side == 0 ? flat.source : flat.target) = r;
+      }
+      out_.edges.push_back(flat);
+    }
+  }
+
+  // The flat name of a non-graph node; a nested graph is entered at its only Input (as a
+  // target) or left from its only Output (as a source).
+  std::string endpoint_of(const Level& level, const Node& n, bool as_target, const Edge& e) const {
+    if (n.type != "NIRGraph") return flat_name(level, n.name);
+    const char* kind = as_target ? "Input" : "Output";
+    std::vector<std::string> ports;
+    for (const auto& inner : n.graph->nodes)
+      if (inner.type == kind) ports.push_back(inner.name);
+    if (ports.size() != 1)
+      throw InputError(fmt::format(
+          "{}: {}: edge '{}' -> '{}': '{}' is a nested graph with {} {} nodes ({}); name one "
+          "of them as '{}.<name>'",
+          f_.file, level.label, e.source, e.target, n.name, ports.size(), kind, join(ports),
+          n.name));
+    return flat_name(level, n.name) + "." + ports[0];
+  }
+
+  // Endpoint resolution inside one level: exact name first, then "sub.rest" into nested
+  // graphs; "" when the name resolves to nothing.
+  std::string resolve(const Level& level, const std::string& name, bool as_target,
+                      const Edge& e) const {
+    if (const Node* n = level.graph->find(name)) return endpoint_of(level, *n, as_target, e);
+    for (std::size_t dot = name.find('.'); dot != std::string::npos;
+         dot = name.find('.', dot + 1)) {
+      const Node* sub = level.graph->find(name.substr(0, dot));
+      if (!sub || sub->type != "NIRGraph") continue;
+      const std::string r = resolve(nested_level(level, *sub), name.substr(dot + 1), as_target, e);
+      if (!r.empty()) return r;
+    }
+    return "";
+  }
+
+  // A name that names no node: an error, or (repair_dangling) the only node of the level whose
+  // name starts with it and that no edge names, with one warning per name and level.
+  std::string repair(const Level& level, const std::string& name, bool as_target, const Edge& e,
+                     const std::set<std::string>& named, std::set<std::string>& repaired) {
+    std::vector<std::string> all, candidates;
+    for (const auto& n : level.graph->nodes) {
+      all.push_back(n.name);
+      if (n.name.rfind(name, 0) == 0 && !named.count(n.name)) candidates.push_back(n.name);
+    }
+    const std::string problem =
+        fmt::format("{}: {}: edge '{}' -> '{}': '{}' names no node (nodes: {})", f_.file,
+                    level.label, e.source, e.target, name, join(all));
+    if (!repair_dangling_ || candidates.size() != 1)
+      throw InputError(problem + (repair_dangling_
+                                      ? fmt::format("; {} nodes start with '{}' and are named "
+                                                    "by no edge, so it cannot be repaired",
+                                                    candidates.size(), name)
+                                      : ""));
+    const Node& n = *level.graph->find(candidates[0]);
+    std::string r = endpoint_of(level, n, as_target, e);
+    if (repaired.insert(name).second)  // one warning per name and graph
+      out_.warnings.push_back(problem + fmt::format("; taken to mean '{}', the only node whose "
+                                                    "name starts with it and that no edge names "
+                                                    "(--approximate)",
+                                                    candidates[0]));
+    return r;
+  }
+
+  const NirFile& f_;
+  bool repair_dangling_;
+  FlatGraph out_;
+};
+
 }  // namespace
 
 const Array* Node::find(const std::string& key) const {
@@ -155,108 +279,7 @@ NirFile read_nir(const std::filesystem::path& path) {
 }
 
 FlatGraph flatten(const NirFile& f, bool repair_dangling) {
-  FlatGraph out;
-  out.file = f.file;
-
-  // Endpoint resolution inside one level: exact name first, then "sub.rest" into nested graphs.
-  // Returns the flat name of a non-graph node, entering/leaving nested graphs at their
-  // Input/Output, or "" when the name resolves to nothing.
-  std::function<std::string(const Level&, const std::string&, bool, const Edge&)> resolve;
-  std::function<std::string(const Level&, const Node&, bool, const Edge&)> endpoint_of;
-
-  endpoint_of = [&](const Level& level, const Node& n, bool as_target,
-                    const Edge& e) -> std::string {
-    if (n.type != "NIRGraph") return flat_name(level, n.name);
-    const char* kind = as_target ? "Input" : "Output";
-    std::vector<std::string> ports;
-    for (const auto& inner : n.graph->nodes)
-      if (inner.type == kind) ports.push_back(inner.name);
-    if (ports.size() != 1)
-      throw InputError(fmt::format(
-          "{}: {}: edge '{}' -> '{}': '{}' is a nested graph with {} {} nodes ({}); name one "
-          "of them as '{}.<name>'",
-          f.file, level.label, e.source, e.target, n.name, ports.size(), kind, join(ports),
-          n.name));
-    return flat_name(level, n.name) + "." + ports[0];
-  };
-
-  resolve = [&](const Level& level, const std::string& name, bool as_target,
-                const Edge& e) -> std::string {
-    if (const Node* n = level.graph->find(name)) return endpoint_of(level, *n, as_target, e);
-    for (std::size_t dot = name.find('.'); dot != std::string::npos;
-         dot = name.find('.', dot + 1)) {
-      const Node* sub = level.graph->find(name.substr(0, dot));
-      if (!sub || sub->type != "NIRGraph") continue;
-      Level inner{sub->graph.get(), flat_name(level, sub->name) + ".",
-                  "nested graph '" + flat_name(level, sub->name) + "'", level.path};
-      inner.path.push_back(sub->name);
-      const std::string r = resolve(inner, name.substr(dot + 1), as_target, e);
-      if (!r.empty()) return r;
-    }
-    return "";
-  };
-
-  std::function<void(const Level&, bool)> visit = [&](const Level& level, bool nested) {
-    for (const auto& n : level.graph->nodes) {
-      if (n.type == "NIRGraph") {
-        Level inner{n.graph.get(), flat_name(level, n.name) + ".",
-                    "nested graph '" + flat_name(level, n.name) + "'", level.path};
-        inner.path.push_back(n.name);
-        visit(inner, true);
-        continue;
-      }
-      FlatNode fn;
-      fn.name = flat_name(level, n.name);
-      fn.path = level.path;
-      fn.path.push_back(n.name);
-      fn.node = n;
-      fn.node.graph.reset();
-      fn.boundary = nested && (n.type == "Input" || n.type == "Output");
-      out.nodes.push_back(std::move(fn));
-    }
-    // Names that edges of this level use, to find what a dangling name could mean.
-    std::set<std::string> named;
-    for (const auto& e : level.graph->edges) {
-      named.insert(e.source);
-      named.insert(e.target);
-    }
-    std::set<std::string> repaired;
-    for (const auto& e : level.graph->edges) {
-      Edge flat;
-      for (int side = 0; side < 2; ++side) {
-        const std::string& name = side == 0 ? e.source : e.target;
-        std::string r = resolve(level, name, side == 1, e);
-        if (r.empty()) {
-          std::vector<std::string> all, candidates;
-          for (const auto& n : level.graph->nodes) {
-            all.push_back(n.name);
-            if (n.name.rfind(name, 0) == 0 && !named.count(n.name)) candidates.push_back(n.name);
-          }
-          const std::string problem =
-              fmt::format("{}: {}: edge '{}' -> '{}': '{}' names no node (nodes: {})", f.file,
-                          level.label, e.source, e.target, name, join(all));
-          if (!repair_dangling || candidates.size() != 1)
-            throw InputError(problem + (repair_dangling
-                                            ? fmt::format("; {} nodes start with '{}' and are "
-                                                          "named by no edge, so it cannot be "
-                                                          "repaired",
-                                                          candidates.size(), name)
-                                            : ""));
-          const Node& n = *level.graph->find(candidates[0]);
-          r = endpoint_of(level, n, side == 1, e);
-          if (repaired.insert(name).second)  // one warning per name and graph
-            out.warnings.push_back(problem + fmt::format("; taken to mean '{}', the only node "
-                                                         "whose name starts with it and that no "
-                                                         "edge names (--approximate)",
-                                                         candidates[0]));
-        }
-        (side == 0 ? flat.source : flat.target) = r;
-      }
-      out.edges.push_back(flat);
-    }
-  };
-  visit({&f.graph, "", "top-level graph", {}}, false);
-  return out;
+  return Flattener(f, repair_dangling).run();
 }
 
 }  // namespace loihisim::models::nir

@@ -62,6 +62,254 @@ std::set<std::string> allowed_params(HostNodeKind k) {
   }
 }
 
+// Index of the item named `name` (ports, populations of an image), -1 when none is.
+template <class T>
+int index_of(const std::vector<T>& items, const std::string& name) {
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (items[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+const std::string* param_of(const mapper::HostNode& n, const std::string& key) {
+  auto it = n.params.find(key);
+  return it == n.params.end() ? nullptr : &it->second;
+}
+
+void need_inputs(const mapper::HostNode& n, std::size_t count, const char* what) {
+  if (n.inputs.size() != count)
+    fail(n.name, std::string("kind ") + n.kind + " takes " + what + " (" +
+                     std::to_string(n.inputs.size()) + " given)");
+}
+
+void need_outputs(const mapper::HostNode& n, std::size_t count) {
+  if (n.outputs.size() != count)
+    fail(n.name, "kind " + n.kind + " has " + std::to_string(count) + " output(s) (" +
+                     std::to_string(n.outputs.size()) + " given)");
+}
+
+void same_sizes(const mapper::HostNode& n, const std::vector<std::size_t>& in_sizes) {
+  for (std::size_t s : in_sizes)
+    if (s != in_sizes[0])
+      fail(n.name, "inputs must have equal sizes (" + std::to_string(in_sizes[0]) + " and " +
+                       std::to_string(s) + ")");
+}
+
+// A node's output size from its inputs' sizes where known (a linear node's from its weight),
+// for the size inference before compiling.
+std::optional<std::size_t> output_size(const mapper::HostNode& n, HostNodeKind k,
+                                       const std::vector<std::optional<std::size_t>>& in) {
+  std::optional<std::size_t> out;
+  const bool known = std::all_of(in.begin(), in.end(), [](auto& s) { return s.has_value(); });
+  switch (k) {
+    case HostNodeKind::kLinear:
+      if (auto it = n.arrays.find("weight"); it != n.arrays.end() && it->second.shape.size() == 2)
+        out = static_cast<std::size_t>(it->second.shape[0]);
+      break;
+    case HostNodeKind::kConcat:
+      if (known) {
+        std::size_t s = 0;
+        for (auto& x : in) s += *x;
+        out = s;
+      }
+      break;
+    default:
+      for (auto& x : in)
+        if (x) out = *x;
+  }
+  return out;
+}
+
+// `when` and the kind's parameters and arrays, nothing else.
+void check_params(const mapper::HostNode& n, CompiledHostNode& c) {
+  const auto allowed = allowed_params(c.kind);
+  for (const auto& [key, value] : n.params) {
+    if (key == "when") {
+      if (value == "sequence_end")
+        c.at_sequence_end = true;
+      else if (value != "symbol")
+        fail(n.name, "when = '" + value + "' (allowed: symbol, sequence_end)");
+    } else if (!allowed.count(key)) {
+      fail(n.name, "unknown parameter '" + key + "' for kind " + n.kind);
+    }
+  }
+  for (const auto& [key, arr] : n.arrays)
+    if (!(c.kind == HostNodeKind::kLinear && (key == "weight" || key == "bias")))
+      fail(n.name, "unknown array '" + key + "' for kind " + n.kind);
+}
+
+// An encoder into one or two input ports that together take every input value.
+void compile_encode(const mapper::MappedImage& image, const mapper::HostNode& n,
+                    CompiledHostNode& c, const std::vector<std::size_t>& in_sizes) {
+  if (n.inputs.empty()) fail(n.name, "kind encode needs at least one input");
+  if (n.outputs.empty() || n.outputs.size() > 2)
+    fail(n.name, "kind encode outputs 1 input port (or 2: positive, negative)");
+  std::size_t total = 0;
+  for (auto s : in_sizes) total += s;
+  for (const auto& o : n.outputs) {
+    const int p = index_of(image.input_ports, o);
+    if (p < 0) fail(n.name, "output '" + o + "' is not an input port of the network");
+    if (static_cast<std::size_t>(image.input_ports[static_cast<std::size_t>(p)].size) != total)
+      fail(n.name, "input port '" + o + "' has " +
+                       std::to_string(image.input_ports[static_cast<std::size_t>(p)].size) +
+                       " neurons but the inputs have " + std::to_string(total) + " values");
+    c.ports.push_back(p);
+  }
+  if (const auto* e = param_of(n, "encoder")) c.encoder.kind = encoder_kind_from_string(*e);
+  if (c.encoder.kind == EncoderKind::kBias)
+    fail(n.name, "use kind bias for direct current injection");
+  if (const auto* s = param_of(n, "scale"))
+    c.encoder.accumulator_scale = static_cast<int>(parse_int(n.name, "scale", *s, 1, 1 << 24));
+  if (const auto* s = param_of(n, "start"))
+    c.encoder.accumulator_start =
+        static_cast<int>(parse_int(n.name, "start", *s, 0, c.encoder.accumulator_scale - 1));
+  if (const auto* s = param_of(n, "seed"))
+    c.encoder.seed = static_cast<std::uint64_t>(parse_int(n.name, "seed", *s, 0, 1L << 62));
+  if (const auto* s = param_of(n, "graded_scale"))
+    c.encoder.graded_scale = static_cast<int>(parse_int(n.name, "graded_scale", *s, 1, 1 << 23));
+  if (c.encoder.kind == EncoderKind::kGraded && c.ports.size() != 1)
+    fail(n.name, "graded spikes carry their sign: give exactly one output port");
+  if (c.at_sequence_end) fail(n.name, "an encoder runs every symbol (when: symbol)");
+}
+
+// Direct current injection into a population of as many neurons as there are input values.
+void compile_bias(const mapper::MappedImage& image, const mapper::HostNode& n, CompiledHostNode& c,
+                  const std::vector<std::size_t>& in_sizes) {
+  need_outputs(n, 1);
+  c.population = index_of(image.populations, n.outputs[0]);
+  if (c.population < 0) fail(n.name, "output '" + n.outputs[0] + "' is not a population");
+  std::size_t total = 0;
+  for (auto s : in_sizes) total += s;
+  const auto psize =
+      static_cast<std::size_t>(image.populations[static_cast<std::size_t>(c.population)].size);
+  if (total != psize)
+    fail(n.name, "population '" + n.outputs[0] + "' has " + std::to_string(psize) +
+                     " neurons but the inputs have " + std::to_string(total) + " values");
+  c.encoder.kind = EncoderKind::kBias;
+  if (const auto* s = param_of(n, "scale"))
+    c.encoder.bias_scale = static_cast<int>(parse_int(n.name, "scale", *s, 1, 1 << 20));
+  if (c.at_sequence_end) fail(n.name, "a bias input runs every symbol (when: symbol)");
+}
+
+void compile_lstm_cell(const mapper::HostNode& n, CompiledHostNode& c,
+                       const std::vector<std::size_t>& in_sizes) {
+  need_inputs(n, 5, "[i, f, g, o, c]");
+  same_sizes(n, in_sizes);
+  need_outputs(n, 2);
+  if (const auto* s = param_of(n, "cell")) {
+    if (*s == "standard")
+      c.hybrid = false;
+    else if (*s != "hybrid")
+      fail(n.name, "cell = '" + *s + "' (allowed: hybrid, standard)");
+  }
+}
+
+// Weight (and bias) represented in the host format; returns the output size.
+std::size_t compile_linear(const mapper::HostNode& n, CompiledHostNode& c,
+                           const std::vector<std::size_t>& in_sizes, HostNumberFormat fmt) {
+  need_inputs(n, 1, "[x]");
+  need_outputs(n, 1);
+  auto w = n.arrays.find("weight");
+  if (w == n.arrays.end() || w->second.shape.size() != 2)
+    fail(n.name, "kind linear needs a 2-D array 'weight' (outputs x inputs)");
+  c.rows = static_cast<std::size_t>(w->second.shape[0]);
+  c.cols = static_cast<std::size_t>(w->second.shape[1]);
+  if (c.cols != in_sizes[0])
+    fail(n.name, "weight has " + std::to_string(c.cols) + " columns but input '" + n.inputs[0] +
+                     "' has " + std::to_string(in_sizes[0]) + " values");
+  HostArithmetic rep(fmt);
+  for (double v : w->second.values) c.weight.push_back(rep.represent(v));
+  if (auto b = n.arrays.find("bias"); b != n.arrays.end()) {
+    if (b->second.values.size() != c.rows)
+      fail(n.name, "bias has " + std::to_string(b->second.values.size()) + " values for " +
+                       std::to_string(c.rows) + " outputs");
+    for (double v : b->second.values) c.bias.push_back(rep.represent(v));
+  }
+  return c.rows;
+}
+
+void compile_clamp(const mapper::HostNode& n, CompiledHostNode& c) {
+  need_inputs(n, 1, "one input");
+  need_outputs(n, 1);
+  if (const auto* s = param_of(n, "lo")) c.lo = parse_double(n.name, "lo", *s);
+  if (const auto* s = param_of(n, "hi")) c.hi = parse_double(n.name, "hi", *s);
+  if (!(c.lo <= c.hi)) fail(n.name, "clamp needs lo <= hi");
+}
+
+// ---- running a node: each kind's arithmetic, in the host number format
+
+using Values = std::vector<std::vector<double>>;
+
+const std::vector<double>& input(const CompiledHostNode& n, const Values& values, std::size_t k) {
+  return values[static_cast<std::size_t>(n.inputs[k])];
+}
+
+// count / T, or (positive - negative) / T.
+void run_rate(const CompiledHostNode& n, const Values& values, HostArithmetic& h, int steps,
+              std::vector<double>& out) {
+  const auto& in0 = input(n, values, 0);
+  const double inv_t = h.represent(1.0 / steps);
+  out.resize(in0.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const double count = n.inputs.size() == 2 ? h.sub(in0[i], input(n, values, 1)[i]) : in0[i];
+    out[i] = h.mul(count, inv_t);
+  }
+}
+
+// c' = f c + i g (clamped to [-1, 1] in the hybrid cell), h = o phi2(c') (hybrid) or
+// o tanh(c') (standard).
+void run_lstm_cell(const CompiledHostNode& n, const Values& values, HostArithmetic& h,
+                   std::vector<double>& hidden, std::vector<double>& cell) {
+  const std::size_t size = input(n, values, 0).size();
+  hidden.resize(size);
+  cell.resize(size);
+  for (std::size_t k = 0; k < size; ++k) {
+    const double i = input(n, values, 0)[k], f = input(n, values, 1)[k], g = input(n, values, 2)[k],
+                 o = input(n, values, 3)[k], c = input(n, values, 4)[k];
+    double c_new = h.add(h.mul(f, c), h.mul(i, g));
+    if (n.hybrid) {
+      c_new = h.clamp(c_new, -1.0, 1.0);
+      hidden[k] = h.mul(o, h.phi2(c_new));
+    } else {
+      hidden[k] = h.mul(o, h.tanh(c_new));
+    }
+    cell[k] = c_new;
+  }
+}
+
+void run_binary(const CompiledHostNode& n, const Values& values, HostArithmetic& h,
+                std::vector<double>& out) {
+  const auto& a = input(n, values, 0);
+  const auto& b = input(n, values, 1);
+  out.resize(a.size());
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = n.kind == HostNodeKind::kMul ? h.mul(a[i], b[i]) : h.add(a[i], b[i]);
+}
+
+void run_unary(const CompiledHostNode& n, const Values& values, HostArithmetic& h,
+               std::vector<double>& out) {
+  const auto& in0 = input(n, values, 0);
+  out.resize(in0.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const double x = in0[i];
+    switch (n.kind) {
+      case HostNodeKind::kClamp:
+        out[i] = h.clamp(x, n.lo, n.hi);
+        break;
+      case HostNodeKind::kPhi1:
+        out[i] = h.phi1(x);
+        break;
+      case HostNodeKind::kPhi2:
+        out[i] = h.phi2(x);
+        break;
+      case HostNodeKind::kSigmoid:
+        out[i] = h.sigmoid(x);
+        break;
+      default:
+        out[i] = h.tanh(x);
+    }
+  }
+}
+
 }  // namespace
 
 HostNodeKind host_node_kind_from_string(const std::string& kind, const std::string& node) {
@@ -91,69 +339,43 @@ HostProgram::HostProgram(const mapper::MappedImage& image, std::size_t symbol_si
   add_value("symbol", symbol_size);
   for (const auto& port : image.output_ports)
     port_values_.push_back(add_value(port.name, port.neurons.size()));
+  check_outputs(image);
+  const std::map<std::string, std::size_t> produced = infer_output_sizes(image.host_nodes);
+  for (const auto& n : image.host_nodes) compile(image, n, produced);
+}
 
-  auto input_port = [&](const std::string& name) -> int {
-    for (std::size_t i = 0; i < image.input_ports.size(); ++i)
-      if (image.input_ports[i].name == name) return static_cast<int>(i);
-    return -1;
-  };
-  auto output_port = [&](const std::string& name) -> int {
-    for (std::size_t i = 0; i < image.output_ports.size(); ++i)
-      if (image.output_ports[i].name == name) return static_cast<int>(i);
-    return -1;
-  };
-  auto population = [&](const std::string& name) -> int {
-    for (std::size_t i = 0; i < image.populations.size(); ++i)
-      if (image.populations[i].name == name) return static_cast<int>(i);
-    return -1;
-  };
+std::optional<std::size_t> HostProgram::size_of(
+    const std::string& name, const std::map<std::string, std::size_t>& produced) const {
+  if (const int id = value_id(name); id >= 0) return sizes_[static_cast<std::size_t>(id)];
+  if (auto it = produced.find(name); it != produced.end()) return it->second;
+  return std::nullopt;
+}
 
-  // Output sizes depend on input sizes, and inputs may be produced later (recurrence): infer
-  // sizes by repeated passes until nothing changes.
-  const auto& nodes = image.host_nodes;
-  std::map<std::string, std::size_t> produced;  // value name -> size, from node outputs
-  auto size_of = [&](const std::string& name) -> std::optional<std::size_t> {
-    if (const int id = value_id(name); id >= 0) return sizes_[static_cast<std::size_t>(id)];
-    if (auto it = produced.find(name); it != produced.end()) return it->second;
-    return std::nullopt;
-  };
+void HostProgram::check_outputs(const mapper::MappedImage& image) const {
   std::set<std::string> all_outputs;
-  for (const auto& n : nodes) {
+  for (const auto& n : image.host_nodes) {
     const HostNodeKind k = host_node_kind_from_string(n.kind, n.name);
     if (k == HostNodeKind::kEncode || k == HostNodeKind::kBias) continue;
     for (const auto& o : n.outputs) {
-      if (o == "symbol" || output_port(o) >= 0)
+      if (o == "symbol" || index_of(image.output_ports, o) >= 0)
         fail(n.name, "output '" + o + "' would overwrite the input symbol or an output port");
       if (!all_outputs.insert(o).second)
         fail(n.name, "output '" + o + "' is also produced by another host node");
     }
   }
+}
+
+std::map<std::string, std::size_t> HostProgram::infer_output_sizes(
+    const std::vector<mapper::HostNode>& nodes) const {
+  std::map<std::string, std::size_t> produced;  // value name -> size, from node outputs
   for (std::size_t pass = 0; pass <= nodes.size(); ++pass) {
     bool changed = false;
     for (const auto& n : nodes) {
       const HostNodeKind k = host_node_kind_from_string(n.kind, n.name);
       if (k == HostNodeKind::kEncode || k == HostNodeKind::kBias) continue;
       std::vector<std::optional<std::size_t>> in;
-      for (const auto& i : n.inputs) in.push_back(size_of(i));
-      std::optional<std::size_t> out;
-      const bool known = std::all_of(in.begin(), in.end(), [](auto& s) { return s.has_value(); });
-      switch (k) {
-        case HostNodeKind::kLinear:
-          if (auto it = n.arrays.find("weight");
-              it != n.arrays.end() && it->second.shape.size() == 2)
-            out = static_cast<std::size_t>(it->second.shape[0]);
-          break;
-        case HostNodeKind::kConcat:
-          if (known) {
-            std::size_t s = 0;
-            for (auto& x : in) s += *x;
-            out = s;
-          }
-          break;
-        default:
-          for (auto& x : in)
-            if (x) out = *x;
-      }
+      for (const auto& i : n.inputs) in.push_back(size_of(i, produced));
+      const std::optional<std::size_t> out = output_size(n, k, in);
       if (!out) continue;
       for (const auto& o : n.outputs)
         if (!produced.count(o)) {
@@ -163,191 +385,83 @@ HostProgram::HostProgram(const mapper::MappedImage& image, std::size_t symbol_si
     }
     if (!changed) break;
   }
+  return produced;
+}
 
-  for (const auto& n : nodes) {
-    CompiledHostNode c;
-    c.name = n.name;
-    c.kind = host_node_kind_from_string(n.kind, n.name);
-    const auto allowed = allowed_params(c.kind);
-    for (const auto& [key, value] : n.params) {
-      if (key == "when") {
-        if (value == "sequence_end")
-          c.at_sequence_end = true;
-        else if (value != "symbol")
-          fail(n.name, "when = '" + value + "' (allowed: symbol, sequence_end)");
-      } else if (!allowed.count(key)) {
-        fail(n.name, "unknown parameter '" + key + "' for kind " + n.kind);
-      }
-    }
-    for (const auto& [key, arr] : n.arrays)
-      if (!(c.kind == HostNodeKind::kLinear && (key == "weight" || key == "bias")))
-        fail(n.name, "unknown array '" + key + "' for kind " + n.kind);
-    auto param = [&](const std::string& key) -> const std::string* {
-      auto it = n.params.find(key);
-      return it == n.params.end() ? nullptr : &it->second;
-    };
+void HostProgram::compile(const mapper::MappedImage& image, const mapper::HostNode& n,
+                          const std::map<std::string, std::size_t>& produced) {
+  CompiledHostNode c;
+  c.name = n.name;
+  c.kind = host_node_kind_from_string(n.kind, n.name);
+  check_params(n, c);
 
-    // Inputs.
-    std::vector<std::size_t> in_sizes;
-    for (const auto& i : n.inputs) {
-      const auto s = size_of(i);
-      if (!s) fail(n.name, "input '" + i + "' is no output port, host node output, or 'symbol'");
-      in_sizes.push_back(*s);
-      if (value_id(i) < 0) add_value(i, *s);
-      c.inputs.push_back(value_id(i));
-    }
-    auto need_inputs = [&](std::size_t count, const char* what) {
-      if (n.inputs.size() != count)
-        fail(n.name, std::string("kind ") + n.kind + " takes " + what + " (" +
-                         std::to_string(n.inputs.size()) + " given)");
-    };
-    auto need_outputs = [&](std::size_t count) {
-      if (n.outputs.size() != count)
-        fail(n.name, "kind " + n.kind + " has " + std::to_string(count) + " output(s) (" +
-                         std::to_string(n.outputs.size()) + " given)");
-    };
-    auto same_sizes = [&] {
-      for (std::size_t s : in_sizes)
-        if (s != in_sizes[0])
-          fail(n.name, "inputs must have equal sizes (" + std::to_string(in_sizes[0]) + " and " +
-                           std::to_string(s) + ")");
-    };
-    std::size_t out_size = in_sizes.empty() ? 0 : in_sizes[0];
-
-    switch (c.kind) {
-      case HostNodeKind::kEncode: {
-        if (n.inputs.empty()) fail(n.name, "kind encode needs at least one input");
-        if (n.outputs.empty() || n.outputs.size() > 2)
-          fail(n.name, "kind encode outputs 1 input port (or 2: positive, negative)");
-        std::size_t total = 0;
-        for (auto s : in_sizes) total += s;
-        for (const auto& o : n.outputs) {
-          const int p = input_port(o);
-          if (p < 0) fail(n.name, "output '" + o + "' is not an input port of the network");
-          if (static_cast<std::size_t>(image.input_ports[static_cast<std::size_t>(p)].size) !=
-              total)
-            fail(n.name, "input port '" + o + "' has " +
-                             std::to_string(image.input_ports[static_cast<std::size_t>(p)].size) +
-                             " neurons but the inputs have " + std::to_string(total) + " values");
-          c.ports.push_back(p);
-        }
-        if (const auto* e = param("encoder")) c.encoder.kind = encoder_kind_from_string(*e);
-        if (c.encoder.kind == EncoderKind::kBias)
-          fail(n.name, "use kind bias for direct current injection");
-        if (const auto* s = param("scale"))
-          c.encoder.accumulator_scale =
-              static_cast<int>(parse_int(n.name, "scale", *s, 1, 1 << 24));
-        if (const auto* s = param("start"))
-          c.encoder.accumulator_start =
-              static_cast<int>(parse_int(n.name, "start", *s, 0, c.encoder.accumulator_scale - 1));
-        if (const auto* s = param("seed"))
-          c.encoder.seed = static_cast<std::uint64_t>(parse_int(n.name, "seed", *s, 0, 1L << 62));
-        if (const auto* s = param("graded_scale"))
-          c.encoder.graded_scale =
-              static_cast<int>(parse_int(n.name, "graded_scale", *s, 1, 1 << 23));
-        if (c.encoder.kind == EncoderKind::kGraded && c.ports.size() != 1)
-          fail(n.name, "graded spikes carry their sign: give exactly one output port");
-        if (c.at_sequence_end) fail(n.name, "an encoder runs every symbol (when: symbol)");
-        before_.push_back(std::move(c));
-        continue;
-      }
-      case HostNodeKind::kBias: {
-        need_outputs(1);
-        c.population = population(n.outputs[0]);
-        if (c.population < 0) fail(n.name, "output '" + n.outputs[0] + "' is not a population");
-        std::size_t total = 0;
-        for (auto s : in_sizes) total += s;
-        const auto psize = static_cast<std::size_t>(
-            image.populations[static_cast<std::size_t>(c.population)].size);
-        if (total != psize)
-          fail(n.name, "population '" + n.outputs[0] + "' has " + std::to_string(psize) +
-                           " neurons but the inputs have " + std::to_string(total) + " values");
-        c.encoder.kind = EncoderKind::kBias;
-        if (const auto* s = param("scale"))
-          c.encoder.bias_scale = static_cast<int>(parse_int(n.name, "scale", *s, 1, 1 << 20));
-        if (c.at_sequence_end) fail(n.name, "a bias input runs every symbol (when: symbol)");
-        before_.push_back(std::move(c));
-        continue;
-      }
-      case HostNodeKind::kRate:
-        if (n.inputs.size() != 1 && n.inputs.size() != 2)
-          fail(n.name, "kind rate takes [port] or [positive_port, negative_port]");
-        for (const auto& i : n.inputs)
-          if (output_port(i) < 0) fail(n.name, "input '" + i + "' is not an output port");
-        same_sizes();
-        need_outputs(1);
-        break;
-      case HostNodeKind::kLstmCell:
-        need_inputs(5, "[i, f, g, o, c]");
-        same_sizes();
-        need_outputs(2);
-        if (const auto* s = param("cell")) {
-          if (*s == "standard")
-            c.hybrid = false;
-          else if (*s != "hybrid")
-            fail(n.name, "cell = '" + *s + "' (allowed: hybrid, standard)");
-        }
-        break;
-      case HostNodeKind::kLinear: {
-        need_inputs(1, "[x]");
-        need_outputs(1);
-        auto w = n.arrays.find("weight");
-        if (w == n.arrays.end() || w->second.shape.size() != 2)
-          fail(n.name, "kind linear needs a 2-D array 'weight' (outputs x inputs)");
-        c.rows = static_cast<std::size_t>(w->second.shape[0]);
-        c.cols = static_cast<std::size_t>(w->second.shape[1]);
-        if (c.cols != in_sizes[0])
-          fail(n.name, "weight has " + std::to_string(c.cols) + " columns but input '" +
-                           n.inputs[0] + "' has " + std::to_string(in_sizes[0]) + " values");
-        HostArithmetic rep(fmt_);
-        for (double v : w->second.values) c.weight.push_back(rep.represent(v));
-        if (auto b = n.arrays.find("bias"); b != n.arrays.end()) {
-          if (b->second.values.size() != c.rows)
-            fail(n.name, "bias has " + std::to_string(b->second.values.size()) + " values for " +
-                             std::to_string(c.rows) + " outputs");
-          for (double v : b->second.values) c.bias.push_back(rep.represent(v));
-        }
-        out_size = c.rows;
-        break;
-      }
-      case HostNodeKind::kConcat:
-        if (n.inputs.empty()) fail(n.name, "kind concat needs inputs");
-        need_outputs(1);
-        out_size = 0;
-        for (auto s : in_sizes) out_size += s;
-        break;
-      case HostNodeKind::kMul:
-      case HostNodeKind::kAdd:
-        need_inputs(2, "two inputs");
-        same_sizes();
-        need_outputs(1);
-        break;
-      case HostNodeKind::kClamp:
-        need_inputs(1, "one input");
-        need_outputs(1);
-        if (const auto* s = param("lo")) c.lo = parse_double(n.name, "lo", *s);
-        if (const auto* s = param("hi")) c.hi = parse_double(n.name, "hi", *s);
-        if (!(c.lo <= c.hi)) fail(n.name, "clamp needs lo <= hi");
-        break;
-      case HostNodeKind::kPhi1:
-      case HostNodeKind::kPhi2:
-      case HostNodeKind::kSigmoid:
-      case HostNodeKind::kTanh:
-        need_inputs(1, "one input");
-        need_outputs(1);
-        break;
-    }
-    for (const auto& o : n.outputs) {
-      int id = value_id(o);
-      if (id < 0) id = add_value(o, out_size);
-      if (sizes_[static_cast<std::size_t>(id)] != out_size)
-        fail(n.name, "output '" + o + "' has " + std::to_string(out_size) +
-                         " values but is read elsewhere as " +
-                         std::to_string(sizes_[static_cast<std::size_t>(id)]));
-      c.outputs.push_back(id);
-    }
-    (c.at_sequence_end ? end_ : after_).push_back(std::move(c));
+  std::vector<std::size_t> in_sizes;
+  for (const auto& i : n.inputs) {
+    const auto s = size_of(i, produced);
+    if (!s) fail(n.name, "input '" + i + "' is no output port, host node output, or 'symbol'");
+    in_sizes.push_back(*s);
+    if (value_id(i) < 0) add_value(i, *s);
+    c.inputs.push_back(value_id(i));
   }
+  std::size_t out_size = in_sizes.empty() ? 0 : in_sizes[0];
+
+  switch (c.kind) {
+    case HostNodeKind::kEncode:
+      compile_encode(image, n, c, in_sizes);
+      before_.push_back(std::move(c));
+      return;
+    case HostNodeKind::kBias:
+      compile_bias(image, n, c, in_sizes);
+      before_.push_back(std::move(c));
+      return;
+    case HostNodeKind::kRate:
+      if (n.inputs.size() != 1 && n.inputs.size() != 2)
+        fail(n.name, "kind rate takes [port] or [positive_port, negative_port]");
+      for (const auto& i : n.inputs)
+        if (index_of(image.output_ports, i) < 0)
+          fail(n.name, "input '" + i + "' is not an output port");
+      same_sizes(n, in_sizes);
+      need_outputs(n, 1);
+      break;
+    case HostNodeKind::kLstmCell:
+      compile_lstm_cell(n, c, in_sizes);
+      break;
+    case HostNodeKind::kLinear:
+      out_size = compile_linear(n, c, in_sizes, fmt_);
+      break;
+    case HostNodeKind::kConcat:
+      if (n.inputs.empty()) fail(n.name, "kind concat needs inputs");
+      need_outputs(n, 1);
+      out_size = 0;
+      for (auto s : in_sizes) out_size += s;
+      break;
+    case HostNodeKind::kMul:
+    case HostNodeKind::kAdd:
+      need_inputs(n, 2, "two inputs");
+      same_sizes(n, in_sizes);
+      need_outputs(n, 1);
+      break;
+    case HostNodeKind::kClamp:
+      compile_clamp(n, c);
+      break;
+    case HostNodeKind::kPhi1:
+    case HostNodeKind::kPhi2:
+    case HostNodeKind::kSigmoid:
+    case HostNodeKind::kTanh:
+      need_inputs(n, 1, "one input");
+      need_outputs(n, 1);
+      break;
+  }
+  for (const auto& o : n.outputs) {
+    int id = value_id(o);
+    if (id < 0) id = add_value(o, out_size);
+    if (sizes_[static_cast<std::size_t>(id)] != out_size)
+      fail(n.name, "output '" + o + "' has " + std::to_string(out_size) +
+                       " values but is read elsewhere as " +
+                       std::to_string(sizes_[static_cast<std::size_t>(id)]));
+    c.outputs.push_back(id);
+  }
+  (c.at_sequence_end ? end_ : after_).push_back(std::move(c));
 }
 
 std::vector<float> HostProgram::gather_inputs(
@@ -360,81 +474,36 @@ std::vector<float> HostProgram::gather_inputs(
 
 void HostProgram::run_node(const CompiledHostNode& n, std::vector<std::vector<double>>& values,
                            HostArithmetic& h, int steps) const {
-  auto in = [&](std::size_t k) -> const std::vector<double>& {
-    return values[static_cast<std::size_t>(n.inputs[k])];
-  };
   // Outputs are computed into fresh vectors first: an output may also be an input (c).
   std::vector<std::vector<double>> out(n.outputs.size());
   std::uint64_t read = 0;
   for (int id : n.inputs) read += values[static_cast<std::size_t>(id)].size();
   switch (n.kind) {
-    case HostNodeKind::kRate: {
-      const double inv_t = h.represent(1.0 / steps);
-      out[0].resize(in(0).size());
-      for (std::size_t i = 0; i < out[0].size(); ++i) {
-        const double count = n.inputs.size() == 2 ? h.sub(in(0)[i], in(1)[i]) : in(0)[i];
-        out[0][i] = h.mul(count, inv_t);
-      }
+    case HostNodeKind::kRate:
+      run_rate(n, values, h, steps, out[0]);
       break;
-    }
-    case HostNodeKind::kLstmCell: {
-      const std::size_t size = in(0).size();
-      out[0].resize(size);
-      out[1].resize(size);
-      for (std::size_t k = 0; k < size; ++k) {
-        const double i = in(0)[k], f = in(1)[k], g = in(2)[k], o = in(3)[k], c = in(4)[k];
-        double c_new = h.add(h.mul(f, c), h.mul(i, g));
-        if (n.hybrid) {
-          c_new = h.clamp(c_new, -1.0, 1.0);
-          out[0][k] = h.mul(o, h.phi2(c_new));
-        } else {
-          out[0][k] = h.mul(o, h.tanh(c_new));
-        }
-        out[1][k] = c_new;
-      }
+    case HostNodeKind::kLstmCell:
+      run_lstm_cell(n, values, h, out[0], out[1]);
       break;
-    }
     case HostNodeKind::kLinear:
       out[0].resize(n.rows);
-      h.linear(n.weight, n.bias, in(0), out[0]);
+      h.linear(n.weight, n.bias, input(n, values, 0), out[0]);
       read = 0;  // linear() counts its own traffic
       break;
     case HostNodeKind::kConcat:
       for (std::size_t k = 0; k < n.inputs.size(); ++k)
-        out[0].insert(out[0].end(), in(k).begin(), in(k).end());
+        out[0].insert(out[0].end(), input(n, values, k).begin(), input(n, values, k).end());
       break;
     case HostNodeKind::kMul:
     case HostNodeKind::kAdd:
-      out[0].resize(in(0).size());
-      for (std::size_t i = 0; i < out[0].size(); ++i)
-        out[0][i] =
-            n.kind == HostNodeKind::kMul ? h.mul(in(0)[i], in(1)[i]) : h.add(in(0)[i], in(1)[i]);
+      run_binary(n, values, h, out[0]);
       break;
     case HostNodeKind::kClamp:
     case HostNodeKind::kPhi1:
     case HostNodeKind::kPhi2:
     case HostNodeKind::kSigmoid:
     case HostNodeKind::kTanh:
-      out[0].resize(in(0).size());
-      for (std::size_t i = 0; i < out[0].size(); ++i) {
-        const double x = in(0)[i];
-        switch (n.kind) {
-          case HostNodeKind::kClamp:
-            out[0][i] = h.clamp(x, n.lo, n.hi);
-            break;
-          case HostNodeKind::kPhi1:
-            out[0][i] = h.phi1(x);
-            break;
-          case HostNodeKind::kPhi2:
-            out[0][i] = h.phi2(x);
-            break;
-          case HostNodeKind::kSigmoid:
-            out[0][i] = h.sigmoid(x);
-            break;
-          default:
-            out[0][i] = h.tanh(x);
-        }
-      }
+      run_unary(n, values, h, out[0]);
       break;
     case HostNodeKind::kEncode:
     case HostNodeKind::kBias:

@@ -1,5 +1,5 @@
 // The host coprocessor's program: the network's host nodes (mapper::HostNode), checked once and
-// executed every input symbol around the chip's T steps. Semantics in docs/host-nodes.md.
+// executed every input symbol around the chip's T steps. Semantics in docs/running.md, "Host nodes".
 //
 // Values are named vectors. `symbol` is the current input symbol; an output port's name is its
 // population's spike counts of this symbol; every host node output is a value. A node reading a
@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -88,6 +89,18 @@ class HostProgram {
 
  private:
   int add_value(const std::string& name, std::size_t size);
+  // A value's size: known already, or inferred as an output (`produced`); nullopt otherwise.
+  std::optional<std::size_t> size_of(const std::string& name,
+                                     const std::map<std::string, std::size_t>& produced) const;
+  // No node output overwrites the symbol or an output port, or another node's output.
+  void check_outputs(const mapper::MappedImage& image) const;
+  // Output sizes depend on input sizes, and inputs may be produced later (recurrence): inferred
+  // by repeated passes until nothing changes.
+  std::map<std::string, std::size_t> infer_output_sizes(
+      const std::vector<mapper::HostNode>& nodes) const;
+  // Checks node n and adds it to its stage, with values for its inputs and outputs.
+  void compile(const mapper::MappedImage& image, const mapper::HostNode& n,
+               const std::map<std::string, std::size_t>& produced);
 
   HostNumberFormat fmt_;
   std::vector<std::string> names_;

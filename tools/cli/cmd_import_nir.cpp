@@ -7,8 +7,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "formats/arch_io.hpp"
+#include "io/atomic_output.hpp"
+#include "io/errors.hpp"
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
 #include "models/model_file.hpp"
@@ -16,9 +20,6 @@
 #include "models/nir_graph.hpp"
 #include "models/nir_lower.hpp"
 #include "runtime/nir_run.hpp"
-#include "formats/arch_io.hpp"
-#include "io/atomic_output.hpp"
-#include "io/errors.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/model_paths.hpp"
 
@@ -93,36 +94,39 @@ std::string mapping_summary(const mapper::MapReport& r) {
       100 * syn / n, 100 * syn_max);
 }
 
-void run_import(const ImportNirOptions& opt) {
-  if (opt.out.empty())
-    throw InputError("--out: give the model file to write (e.g. out/x.model.yaml)");
-  if (opt.synthetic_steps > 0 && !opt.input.empty())
-    throw InputError("give --synthetic-input or --input, not both");
-  const fs::path model_file = opt.out;
-  const fs::path base = model_base(model_file);
-  const fs::path network_file = base.string() + ".network.yaml";
-  const fs::path report_file = base.string() + ".quant.yaml";
-  const fs::path input_file =
-      !opt.input.empty() ? fs::path(opt.input) : fs::path(base.string() + ".input.h5");
-  check_output_path(model_file, "--out");
-  if (!opt.record.empty()) check_output_path(opt.record, "--record");
-  const core::Architecture arch = load_architecture(opt.arch);
-  const std::string command = command_line(opt);
+// The files an import writes, all named after the model file (the input file may be given).
+struct ImportFiles {
+  fs::path model, network, report, input;
+};
 
-  const nir::NirFile file = nir::read_nir(opt.graph);
-  const nir::FlatGraph flat = nir::flatten(file, opt.approximate);
+ImportFiles import_files(const ImportNirOptions& opt) {
+  ImportFiles f;
+  f.model = opt.out;
+  const fs::path base = model_base(f.model);
+  f.network = base.string() + ".network.yaml";
+  f.report = base.string() + ".quant.yaml";
+  f.input = !opt.input.empty() ? fs::path(opt.input) : fs::path(base.string() + ".input.h5");
+  return f;
+}
+
+nir::Lowered lower_graph(const ImportNirOptions& opt, const nir::FlatGraph& flat) {
   nir::LowerOptions lo;
   lo.dt = opt.dt;
   lo.approximate = opt.approximate;
   lo.reset = opt.reset == "subtract" ? core::ResetMode::kSubtract : core::ResetMode::kZero;
   lo.weight_bits = opt.weight_bits;
-  const nir::Lowered lowered = nir::lower(flat, lo);
+  nir::Lowered lowered = nir::lower(flat, lo);
   if (lowered.prediction.empty())
     throw InputError(fmt::format(
         "{}: the model file for `loihisim run` needs exactly one Input and at least one Output "
         "node; this graph has {} and {}",
         opt.graph, lowered.inputs.size(), lowered.outputs.size()));
+  return lowered;
+}
 
+// The graph, its populations, the quantisation table, warnings and notes.
+void print_lowering(const ImportNirOptions& opt, const nir::NirFile& file,
+                    const nir::FlatGraph& flat, const nir::Lowered& lowered) {
   fmt::print("{}: {} nodes ({} after flattening), {} edges; NIR version '{}'\n", opt.graph,
              file.graph.nodes.size(), flat.nodes.size(), flat.edges.size(), file.version);
   fmt::print("{:<28} {:<8} {:>8} {:>6} {:>14}  {}\n", "population (NIR node)", "type", "neurons",
@@ -136,6 +140,58 @@ void run_import(const ImportNirOptions& opt) {
     fmt::print("\nquantisation (docs/nir.md):\n{}", nir::quantisation_table(lowered.quantisation));
   for (const auto& w : lowered.warnings) fmt::print(stderr, "warning: {}\n", w);
   for (const auto& n : lowered.notes) fmt::print("note: {}\n", n);
+}
+
+// The input spikes: synthetic, read from --input, or none; checked against the graph's inputs.
+std::optional<SequenceDataset> input_data(const ImportNirOptions& opt,
+                                          const nir::Lowered& lowered) {
+  std::optional<SequenceDataset> data;
+  if (opt.synthetic_steps > 0)
+    data = nir::synthetic_input(lowered, opt.samples, opt.synthetic_steps, opt.rate, opt.seed);
+  else if (!opt.input.empty())
+    data = read_dataset_h5(opt.input);
+  if (data) nir::check_input(lowered, *data);
+  if (!opt.record.empty() && !data)
+    throw InputError("--record needs input: pass --synthetic-input STEPS or --input FILE");
+  return data;
+}
+
+void write_import(const ImportNirOptions& opt, const ImportFiles& files,
+                  const nir::Lowered& lowered, const std::optional<SequenceDataset>& data,
+                  const std::string& command) {
+  mapper::write_network(*lowered.network, files.network);
+  nir::write_quantisation_report(files.report, lowered, command);
+  if (opt.synthetic_steps > 0)
+    write_dataset_h5(
+        files.input, *data,
+        fmt::format("synthetic Bernoulli spikes, p = {} per element and step, seed {}, "
+                    "{} steps + {} flush steps ({})",
+                    opt.rate, opt.seed, opt.synthetic_steps, data->flush_steps, command));
+  write_model(files.model, nir::nir_model(lowered, files.network, files.input, command));
+  fmt::print("wrote {}, {}, {}{}\n", files.model.string(), files.network.string(),
+             files.report.string(), opt.synthetic_steps > 0 ? ", " + files.input.string() : "");
+  if (!data)
+    fmt::print(
+        "note: the model names {}, which is not written: pass --synthetic-input STEPS or "
+        "--input FILE\n",
+        files.input.string());
+}
+
+void run_import(const ImportNirOptions& opt) {
+  if (opt.out.empty())
+    throw InputError("--out: give the model file to write (e.g. out/x.model.yaml)");
+  if (opt.synthetic_steps > 0 && !opt.input.empty())
+    throw InputError("give --synthetic-input or --input, not both");
+  const ImportFiles files = import_files(opt);
+  check_output_path(files.model, "--out");
+  if (!opt.record.empty()) check_output_path(opt.record, "--record");
+  const core::Architecture arch = load_architecture(opt.arch);
+  const std::string command = command_line(opt);
+
+  const nir::NirFile file = nir::read_nir(opt.graph);
+  const nir::FlatGraph flat = nir::flatten(file, opt.approximate);
+  const nir::Lowered lowered = lower_graph(opt, flat);
+  print_lowering(opt, file, flat, lowered);
 
   mapper::MapOptions mo;
   mo.placer = mapper::parse_placer(opt.placer);
@@ -143,40 +199,12 @@ void run_import(const ImportNirOptions& opt) {
   const mapper::MapResult mapped = mapper::map_network(*lowered.network, arch, mo);
   fmt::print("\n{}", mapping_summary(mapped.report));
 
-  SequenceDataset data;
-  bool have_data = false;
-  if (opt.synthetic_steps > 0) {
-    data = nir::synthetic_input(lowered, opt.samples, opt.synthetic_steps, opt.rate, opt.seed);
-    have_data = true;
-  } else if (!opt.input.empty()) {
-    data = read_dataset_h5(opt.input);
-    have_data = true;
-  }
-  if (have_data) nir::check_input(lowered, data);
-  if (!opt.record.empty() && !have_data)
-    throw InputError("--record needs input: pass --synthetic-input STEPS or --input FILE");
-
-  mapper::write_network(*lowered.network, network_file);
-  nir::write_quantisation_report(report_file, lowered, command);
-  if (opt.synthetic_steps > 0)
-    write_dataset_h5(
-        input_file, data,
-        fmt::format("synthetic Bernoulli spikes, p = {} per element and step, seed {}, "
-                    "{} steps + {} flush steps ({})",
-                    opt.rate, opt.seed, opt.synthetic_steps, data.flush_steps, command));
-  write_model(model_file, nir::nir_model(lowered, network_file, input_file, command));
-  fmt::print("wrote {}, {}, {}{}\n", model_file.string(), network_file.string(),
-             report_file.string(), opt.synthetic_steps > 0 ? ", " + input_file.string() : "");
-  if (!have_data)
-    fmt::print(
-        "note: the model names {}, which is not written: pass --synthetic-input STEPS or "
-        "--input FILE\n",
-        input_file.string());
-
+  const std::optional<SequenceDataset> data = input_data(opt, lowered);
+  write_import(opt, files, lowered, data, command);
   if (!opt.record.empty()) {
     nir::RunOptions ro;
     ro.trace_voltage = opt.trace_voltage;
-    const nir::RunResult r = nir::run(lowered, mapped.image, arch, data, ro);
+    const nir::RunResult r = nir::run(lowered, mapped.image, arch, *data, ro);
     fmt::print("\n{}", nir::run_summary(lowered, arch, r));
     nir::write_nirdata(opt.record, lowered, r);
     fmt::print("wrote {} (NIRData)\n", opt.record);

@@ -272,7 +272,7 @@ void write_dataset_h5(const std::filesystem::path& file, const SequenceDataset& 
   check_output_path(file, "dataset");
   AtomicOutput out(file);
   {
-    h5::Group root = h5::create_file(out.temp_path().string());
+    h5::Group root = h5::create_file(out);
     const std::vector<std::uint64_t> dims = {data.size(),
                                              static_cast<std::uint64_t>(data.num_symbols),
                                              static_cast<std::uint64_t>(data.symbol_size)};

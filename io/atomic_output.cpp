@@ -8,6 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstring>
+#include <stdexcept>
 #include <system_error>
 
 #include "io/errors.hpp"
@@ -76,27 +77,22 @@ AtomicOutput::~AtomicOutput() {
   unregister_temp(slot_);
 }
 
-void AtomicOutput::prepare() {
+void AtomicOutput::commit() {
   for (auto& finish : finishers_) finish();
   finishers_.clear();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(temp_, ec))
     throw InputError("cannot write " + target_.string() + ": nothing was written");
   fsync_file(temp_, target_);
-}
-
-void AtomicOutput::rename_into_place() {
-  std::error_code ec;
-  std::filesystem::rename(temp_, target_, ec);
-  if (ec) throw InputError("cannot write " + target_.string() + ": " + ec.message());
-  committed_ = true;
-  unregister_temp(slot_);
+  if (OutputSet* set = OutputSet::current()) {
+    set->adopt(temp_, target_, slot_);  // the set now owns the temporary file and its slot
+  } else {
+    std::filesystem::rename(temp_, target_, ec);
+    if (ec) throw InputError("cannot write " + target_.string() + ": " + ec.message());
+    unregister_temp(slot_);
+  }
   slot_ = -1;
-}
-
-void AtomicOutput::commit() {
-  prepare();
-  rename_into_place();
+  committed_ = true;
 }
 
 void check_output_path(const std::filesystem::path& out, const std::string& option) {
@@ -113,6 +109,9 @@ void check_output_path(const std::filesystem::path& out, const std::string& opti
 }
 
 void install_interrupt_cleanup() {
+  // A file-size limit (RLIMIT_FSIZE) makes writes fail with EFBIG, reported like a full disk,
+  // instead of killing the process with the temporary file in place.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::signal(SIGINT, remove_temps_and_exit);
   std::signal(SIGTERM, remove_temps_and_exit);
   std::signal(SIGHUP, remove_temps_and_exit);
@@ -126,31 +125,71 @@ bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
          std::filesystem::weakly_canonical(std::filesystem::absolute(b), ec);
 }
 
+namespace {
+OutputSet* g_current_set = nullptr;
+}
+
+OutputSet::OutputSet() {
+  if (g_current_set) throw std::logic_error("OutputSet: one set at a time");
+  g_current_set = this;
+}
+
+OutputSet::~OutputSet() {
+  g_current_set = nullptr;
+  if (committed_) return;
+  for (const auto& p : pending_) {
+    std::error_code ec;
+    std::filesystem::remove(p.temp, ec);
+    unregister_temp(p.slot);
+  }
+}
+
+OutputSet* OutputSet::current() {
+  return g_current_set;
+}
+
+void OutputSet::adopt(std::filesystem::path temp, std::filesystem::path target, int slot) {
+  pending_.push_back({std::move(temp), std::move(target), slot});
+}
+
 void OutputSet::input(const std::filesystem::path& file, const std::string& what) {
   for (const auto& [option, out] : outputs_)
-    if (same_file(file, out->target()))
-      throw InputError(option + " " + out->target().string() + " is the " + what +
+    if (same_file(file, out))
+      throw InputError(option + " " + out.string() + " is the " + what +
                        ", which it would overwrite: choose another output path");
   inputs_.push_back({file, what});
 }
 
-AtomicOutput& OutputSet::output(const std::filesystem::path& target, const std::string& option) {
+void OutputSet::output(const std::filesystem::path& target, const std::string& option) {
   check_output_path(target, option);
   for (const auto& in : inputs_)
     if (same_file(target, in.path))
       throw InputError(option + " " + target.string() + " is the " + in.what +
                        ", which it would overwrite: choose another output path");
   for (const auto& [other, out] : outputs_)
-    if (same_file(target, out->target()))
+    if (same_file(target, out))
       throw InputError(option + " " + target.string() + " is also the output of " + other +
                        ": give each output its own path");
-  outputs_.emplace_back(option, std::make_unique<AtomicOutput>(target));
-  return *outputs_.back().second;
+  outputs_.emplace_back(option, target);
 }
 
 void OutputSet::commit() {
-  for (auto& [option, out] : outputs_) out->prepare();
-  for (auto& [option, out] : outputs_) out->rename_into_place();
+  g_current_set = nullptr;
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    std::error_code ec;
+    std::filesystem::rename(pending_[i].temp, pending_[i].target, ec);
+    if (ec) {
+      // The outputs renamed so far stay (a rename cannot be undone atomically); the rest go.
+      for (std::size_t j = i; j < pending_.size(); ++j) {
+        std::filesystem::remove(pending_[j].temp, ec);
+        unregister_temp(pending_[j].slot);
+      }
+      committed_ = true;
+      throw InputError("cannot write " + pending_[i].target.string() + ": " + ec.message());
+    }
+    unregister_temp(pending_[i].slot);
+  }
+  committed_ = true;
 }
 
 }  // namespace loihisim

@@ -7,7 +7,7 @@
 //
 // OutputSet is a command's transaction: it knows the command's inputs, refuses an output that is
 // one of them (or another output) before any work is done, checks that every output's folder
-// is writable up front, and commits all outputs only when all of them were written.
+// is writable up front, and renames all outputs into place only when all of them were written.
 #pragma once
 
 #include <filesystem>
@@ -31,12 +31,10 @@ class AtomicOutput {
   // Runs before the rename, in order; an InputError it throws aborts the commit (and removes
   // the temporary file).
   void add_finisher(std::function<void()> finish) { finishers_.push_back(std::move(finish)); }
-  // Finishers, fsync, then an atomic rename to the target name. Throws InputError on failure,
+  // Finishers, fsync, then an atomic rename to the target name (or, inside an OutputSet, the
+  // file is handed to the set, which renames it with the others). Throws InputError on failure,
   // naming the target.
   void commit();
-  // The finishers and fsync only (OutputSet renames all outputs after all are ready).
-  void prepare();
-  void rename_into_place();
 
  private:
   std::filesystem::path target_;
@@ -57,22 +55,39 @@ void install_interrupt_cleanup();
 
 class OutputSet {
  public:
+  // While a set exists, AtomicOutput::commit() prepares its file (finishers, fsync) and hands it
+  // to the set instead of renaming it: the set renames every output on commit() and removes
+  // them all if it is destroyed first (an error, an exception, Ctrl-C). One set at a time.
+  OutputSet();
+  ~OutputSet();
+  OutputSet(const OutputSet&) = delete;
+  OutputSet& operator=(const OutputSet&) = delete;
+
   // A file the command reads: no output may be the same file.
   void input(const std::filesystem::path& file, const std::string& what);
-  // Declares an output (checked now: writable folder, not an input, not another output).
-  // Returns its AtomicOutput, valid until the set is destroyed.
-  AtomicOutput& output(const std::filesystem::path& target, const std::string& option);
-  // Every output's finishers and fsync, then every rename. Outputs never handed out by
-  // output() are not allowed to be left unwritten: each must exist at its temporary path.
+  // Declares an output before any work (checked now: writable folder, not an input, not
+  // another output). `option` names it in messages ("--out").
+  void output(const std::filesystem::path& target, const std::string& option);
+  // Renames every output handed over, in order.
   void commit();
+
+  // The set AtomicOutput::commit() hands its file to, or null.
+  static OutputSet* current();
+  void adopt(std::filesystem::path temp, std::filesystem::path target, int slot);
 
  private:
   struct Input {
     std::filesystem::path path;
     std::string what;
   };
+  struct Pending {
+    std::filesystem::path temp, target;
+    int slot = -1;
+  };
   std::vector<Input> inputs_;
-  std::vector<std::pair<std::string, std::unique_ptr<AtomicOutput>>> outputs_;
+  std::vector<std::pair<std::string, std::filesystem::path>> outputs_;
+  std::vector<Pending> pending_;
+  bool committed_ = false;
 };
 
 // True when a and b name the same file (the same inode when both exist, else the same

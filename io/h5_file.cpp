@@ -1,6 +1,10 @@
 #include "io/h5_file.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <numeric>
 
@@ -384,12 +388,15 @@ double Group::double_attribute(const std::string& name) const {
 
 namespace {
 
-Group create_at(const std::string& path, const std::string& name) {
+Group create_at(const std::string& path, const std::string& name, bool in_memory) {
   silence_hdf5();
-  // Closing the file closes every object still open in it, so the checked close at commit is
-  // the file's real close.
+  // Closing the file closes every object still open in it.
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  // In memory (no backing store): the finished file is written out by write_image(), whose
+  // write errors (a full disk) we see and report; HDF5's own writes never fail, because a
+  // failed write leaves HDF5 1.10 unable to close the file, and it crashes at exit.
+  if (in_memory) H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, 0);
   auto file = std::make_shared<Handle>(
       H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
   if (!*file) throw InputError(name + ": cannot create HDF5 file");
@@ -397,23 +404,53 @@ Group create_at(const std::string& path, const std::string& name) {
   return Group(file, std::move(root), name, "/");
 }
 
+// The in-memory file's bytes, then the file closed.
+std::vector<char> file_image(Handle& file, const std::string& name) {
+  const auto fail = [&] {
+    throw InputError("cannot write " + name + ": HDF5 could not finish the file");
+  };
+  if (H5Fflush(file.get(), H5F_SCOPE_GLOBAL) < 0) fail();
+  const ssize_t size = H5Fget_file_image(file.get(), nullptr, 0);
+  if (size < 0) fail();
+  std::vector<char> image(static_cast<std::size_t>(size));
+  if (size > 0 && H5Fget_file_image(file.get(), image.data(), image.size()) != size) fail();
+  if (!file.close_checked()) fail();
+  return image;
+}
+
+// Every byte to `path`, or an InputError naming `name` and the system's reason.
+void write_image(const std::vector<char>& image, const std::string& path, const std::string& name) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw InputError("cannot write " + name + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < image.size()) {
+    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      throw InputError("cannot write " + name + ": " + std::strerror(err) +
+                       "; nothing was kept");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0)
+    throw InputError("cannot write " + name + ": " + std::strerror(errno) + "; nothing was kept");
+}
+
 }  // namespace
 
 Group create_file(const std::string& path) {
-  return create_at(path, path);
+  return create_at(path, path, false);
 }
 
 Group create_file(AtomicOutput& out) {
-  Group root = create_at(out.temp_path().string(), out.target().string());
+  Group root = create_at(out.temp_path().string(), out.target().string(), true);
   std::shared_ptr<Handle> file = root.file_;
-  const std::string name = out.target().string();
-  out.add_finisher([file, name] {
+  const std::string temp = out.temp_path().string(), name = out.target().string();
+  out.add_finisher([file, temp, name] {
     if (!*file) return;
-    const bool flushed = H5Fflush(file->get(), H5F_SCOPE_GLOBAL) >= 0;
-    const bool closed = file->close_checked();
-    if (!flushed || !closed)
-      throw InputError("cannot write " + name +
-                       ": HDF5 could not write the file out (is the disk full?); nothing was kept");
+    write_image(file_image(*file, name), temp, name);
   });
   return root;
 }

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "io/errors.hpp"
+#include "io/limits.hpp"
 #include "io/text_output.hpp"
 #include "io/yaml_reader.hpp"
 
@@ -149,15 +150,17 @@ std::string summary_yaml(const Summary& j) {
   return std::string(out.c_str()) + "\n";
 }
 
-void write_summary(const Summary& j, const std::filesystem::path& path) {
+void check_summary_path(const std::filesystem::path& path, const std::string& option) {
   const auto ext = path.extension().string();
-  std::string text;
-  if (ext == ".json")
-    text = j.dump(2) + "\n";
-  else if (ext == ".yaml" || ext == ".yml")
-    text = summary_yaml(j);
-  else
-    throw InputError(path.string() + ": unknown summary format (use .json, .yaml or .yml)");
+  if (ext != ".json" && ext != ".yaml" && ext != ".yml")
+    throw InputError(option + " " + path.string() + ": unknown summary format '" + ext +
+                     "' (use .json, .yaml or .yml)");
+}
+
+void write_summary(const Summary& j, const std::filesystem::path& path) {
+  check_summary_path(path, "summary");
+  const std::string text =
+      path.extension() == ".json" ? j.dump(2) + "\n" : summary_yaml(j);
   write_text_file(path, text);
 }
 
@@ -167,9 +170,7 @@ Summary read_summary(const std::filesystem::path& path) {
   if (ext != ".json")
     throw InputError(path.string() + ": unknown summary format '" + ext +
                      "' (use .json, .yaml or .yml)");
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw InputError(path.string() + ": cannot read the summary: it is a directory");
+  check_input_file(path, "summary");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string() + ": cannot open the summary");
   std::ostringstream text;

@@ -25,6 +25,9 @@ std::string summary_yaml(const Summary& j);
 // Writes `j` to `path`: .json (indented JSON) or .yaml / .yml. Throws InputError for another
 // extension or a write failure.
 void write_summary(const Summary& j, const std::filesystem::path& path);
+// Throws InputError "OPTION PATH: unknown summary format" unless the extension is one
+// write_summary knows: for checking an output option before any work.
+void check_summary_path(const std::filesystem::path& path, const std::string& option);
 
 // Reads a summary file: .json (JSON) or .yaml / .yml (YAML: double-quoted scalars are strings;
 // plain ones are null, booleans, integers or fractions when they read as such, else strings).

@@ -207,7 +207,7 @@ void write_nirdata(const std::filesystem::path& file, const Lowered& lowered, co
   check_output_path(file, "NIRData output");
   AtomicOutput out(file);
   {
-    h5::Group root = h5::create_file(out.temp_path().string());
+    h5::Group root = h5::create_file(out);
     set_type(root, "NIRGraphData");
     root.set_attribute("loihisim_source", lowered.file);
     h5::Group nodes = root.create_group("nodes");

@@ -337,19 +337,24 @@ void write_report_h5(h5::Group& root, const Report& r) {
   }
 }
 
+void check_report_path(const std::filesystem::path& path, const std::string& option) {
+  const std::string ext = path.extension().string();
+  if (ext != ".yaml" && ext != ".yml" && ext != ".json" && ext != ".h5" && ext != ".hdf5")
+    throw InputError(option + " " + path.string() + ": unknown report format '" + ext +
+                     "' (allowed .yaml, .yml, .json, .h5, .hdf5)");
+}
+
 void write_report(const Report& r, const std::filesystem::path& path) {
+  check_report_path(path, "report");
   const std::string ext = path.extension().string();
   if (ext == ".yaml" || ext == ".yml" || ext == ".json")
     return write_summary(report_summary(r), path);
-  if (ext != ".h5" && ext != ".hdf5")
-    throw InputError(path.string() + ": unknown report format '" + ext +
-                     "' (allowed .yaml, .yml, .json, .h5, .hdf5)");
   AtomicOutput out(path);
   {
-    h5::Group root = h5::create_file(out.temp_path().string());
+    h5::Group root = h5::create_file(out);
     write_report_h5(root, r);
-  }  // closed (flushed) before it is renamed into place
-  out.commit();
+  }
+  out.commit();  // flushed and closed (checked) before it is renamed into place
 }
 
 }  // namespace loihisim

@@ -96,5 +96,8 @@ void write_report_h5(h5::Group& root, const Report& r);
 // Writes by extension (.yaml/.yml, .json: the summary; .h5/.hdf5) through AtomicOutput: the file
 // appears whole or not at all. Throws InputError for another extension or a write failure.
 void write_report(const Report& r, const std::filesystem::path& path);
+// Throws InputError "OPTION PATH: unknown report format" for an extension write_report does not
+// know: for checking an output option before the run.
+void check_report_path(const std::filesystem::path& path, const std::string& option);
 
 }  // namespace loihisim

@@ -233,7 +233,7 @@ void write_run_h5(const RunReport& r, const InferenceRun& run, const mapper::Map
                   const core::Architecture& arch, const std::filesystem::path& path) {
   AtomicOutput out(path);
   {
-    auto root = h5::create_file(out.temp_path().string());
+    auto root = h5::create_file(out);
     const std::uint64_t n = r.samples;
     std::vector<std::int32_t> labels, predictions;
     std::vector<std::int64_t> chip_ps, host_ps, steps, dynamic_fj, total_fj, host_fj;

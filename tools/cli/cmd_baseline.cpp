@@ -16,6 +16,7 @@
 #include "io/errors.hpp"
 #include "io/summary_file.hpp"
 #include "models/lstm_weights.hpp"
+#include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace loihisim::tools {
@@ -39,10 +40,16 @@ struct BaselineCliOptions {
 };
 
 void run(const BaselineCliOptions& opt) {
+  OutputSet files;
+  files.input(opt.weights, "weight file");
+  for (const auto& p : opt.profiles) input_if_file(files, p, "CPU profile");
+  if (!opt.report.empty()) {
+    check_summary_path(opt.report, "--report");
+    files.output(opt.report, "--report");
+  }
   const models::LstmWeights w = models::read_lstm_weights(opt.weights);
   std::vector<CpuProfile> profiles;
   for (const auto& p : opt.profiles) profiles.push_back(load_cpu_profile(p));
-  if (!opt.report.empty()) check_output_path(opt.report, "--report");
   const std::string dataset = opt.dataset.empty() ? w.dataset : opt.dataset;
   const std::string layout = opt.layout.empty() ? w.sequence_layout : opt.layout;
   if (dataset.empty())
@@ -66,6 +73,7 @@ void run(const BaselineCliOptions& opt) {
   const BaselineResult r = run_cpu_baseline(w, data, bo);
   const auto j = baseline_summary(r);
   if (!opt.report.empty()) write_summary(j, opt.report);
+  files.commit();
   if (opt.json)
     fmt::print("{}\n", j.dump(2));
   else

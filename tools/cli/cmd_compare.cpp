@@ -9,6 +9,7 @@
 #include "baseline/baseline_report.hpp"
 #include "io/atomic_output.hpp"
 #include "io/summary_file.hpp"
+#include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace loihisim::tools {
@@ -20,10 +21,17 @@ struct CompareCliOptions {
 };
 
 void run(const CompareCliOptions& opt) {
-  if (!opt.report.empty()) check_output_path(opt.report, "--report");
+  OutputSet files;
+  files.input(opt.run_report, "run report");
+  files.input(opt.baseline_report, "baseline report");
+  if (!opt.report.empty()) {
+    check_summary_path(opt.report, "--report");
+    files.output(opt.report, "--report");
+  }
   const ChipSummary chip = read_run_summary(opt.run_report);
   const CpuSummary cpu = read_baseline_summary(opt.baseline_report);
   if (!opt.report.empty()) write_summary(compare_summary(chip, cpu), opt.report);
+  files.commit();
   if (opt.json)
     fmt::print("{}\n", compare_summary(chip, cpu).dump(2));
   else

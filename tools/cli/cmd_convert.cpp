@@ -17,6 +17,7 @@
 #include "io/atomic_output.hpp"
 #include "formats/datasets.hpp"
 #include "io/errors.hpp"
+#include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/model_paths.hpp"
 
@@ -120,7 +121,12 @@ void run_convert(const ConvertOptions& o) {
   host_number_format_from_string(o.host_format);  // a bad format fails before any work
   const fs::path model_file = o.out;
   const fs::path network_file = model_base(model_file).string() + ".network.yaml";
-  check_output_path(model_file, "--out");
+  OutputSet files;
+  files.input(o.weights, "weight file");
+  input_if_file(files, o.arch, "architecture file");
+  files.output(model_file, "--out");
+  files.output(network_file, "the network file beside --out");
+  files.output(fs::path(network_file).replace_extension(".h5"), "the network's array file");
   const core::Architecture arch = load_architecture(o.arch);
   const models::LstmWeights w = models::read_lstm_weights(o.weights);
   const InputScaling scaling = input_scaling_from_attribute(w.input_scaling, o.weights);
@@ -134,6 +140,7 @@ void run_convert(const ConvertOptions& o) {
   const ModelSpec m = hybrid_model(o, w, h, opt, scaling, network_file);
   mapper::write_network(h.network, network_file);
   write_model(model_file, m);
+  files.commit();
   print_conversion(o, w, h, opt, mapped.report, arch.name);
   fmt::print("wrote {} and {}\n", model_file.string(), network_file.string());
 }

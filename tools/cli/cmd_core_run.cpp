@@ -15,6 +15,7 @@
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
 #include "runtime/report.hpp"
+#include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace loihisim::tools {
@@ -30,6 +31,14 @@ struct CoreRunOptions {
 };
 
 void core_run(const CoreRunOptions& opt) {
+  OutputSet files;
+  files.input(opt.spec, "core-run spec");
+  input_if_file(files, opt.arch, "architecture file");
+  files.output(opt.out, "--out");
+  if (!opt.report.empty()) {
+    check_report_path(opt.report, "--report");
+    files.output(opt.report, "--report");
+  }
   std::optional<core::Architecture> arch;
   if (!opt.arch.empty()) arch = load_architecture(opt.arch);
   if (!opt.report.empty() && !arch)
@@ -49,8 +58,6 @@ void core_run(const CoreRunOptions& opt) {
     steps = static_cast<int>(opt.steps);
   }
   const std::filesystem::path out_path(opt.out);
-  check_output_path(out_path, "--out");
-  if (!opt.report.empty()) check_output_path(opt.report, "--report");
 
   // Core i of the spec sits on physical core i of the architecture's mesh.
   const CoreRunResult result = run_core_spec(spec, steps, arch ? &*arch : nullptr);
@@ -58,15 +65,16 @@ void core_run(const CoreRunOptions& opt) {
 
   AtomicOutput out(out_path);
   {
-    h5::Group root = h5::create_file(out.temp_path().string());
+    h5::Group root = h5::create_file(out);
     write_core_run(root, spec, result);
     if (report) {
       h5::Group energy = root.create_group("energy");
       write_report_h5(energy, *report);
     }
-  }  // the file is closed (flushed) here, before it is renamed into place
+  }
+  out.commit();  // the file is flushed and closed, checked, and handed to the set
   if (report && !opt.report.empty()) write_report(*report, opt.report);
-  out.commit();
+  files.commit();
 
   fmt::print("{}", core_run_summary(spec, result));
   if (report) fmt::print("\n{}", report_text(*report));

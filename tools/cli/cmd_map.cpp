@@ -11,6 +11,7 @@
 #include "mapper/mapped_image_io.hpp"
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
+#include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace loihisim::tools {
@@ -25,13 +26,17 @@ struct MapCommandOptions {
 };
 
 void run_map(const MapCommandOptions& opt) {
+  OutputSet files;
+  network_inputs(files, opt.network);
+  input_if_file(files, opt.arch, "architecture file");
+  if (!opt.out.empty()) files.output(opt.out, "--out");
   mapper::MapOptions options;
   options.placer = mapper::parse_placer(opt.placer);
-  if (!opt.out.empty()) check_output_path(opt.out, "--out");
   const core::Architecture arch = load_architecture(opt.arch);
   const mapper::Network net = mapper::read_network(opt.network);
   const mapper::MapResult result = mapper::map_network(net, arch, options);
   if (!opt.out.empty()) mapper::write_mapped_image(result.image, opt.out);
+  files.commit();
   if (opt.json) {
     fmt::print("{}\n", mapper::report_summary(result.report).dump(2));
   } else {

@@ -21,6 +21,8 @@
 #include "runtime/host_costs.hpp"
 #include "runtime/inference.hpp"
 #include "runtime/run_report.hpp"
+#include "io/summary_file.hpp"
+#include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace loihisim::tools {
@@ -46,10 +48,19 @@ struct RunCliOptions {
 };
 
 void run(const RunCliOptions& opt) {
+  OutputSet files;
+  files.input(opt.model, "model file");
+  input_if_file(files, opt.arch, "architecture file");
   const ModelSpec model = read_model(opt.model);
+  if (!model.network.empty()) network_inputs(files, model.network);
+  if (!model.image.empty()) files.input(model.image, "mapped image");
+  if (!model.dataset.file.empty()) files.input(model.dataset.file, "dataset file");
+  if (!opt.out.empty()) files.output(opt.out, "--out");
+  if (!opt.report.empty()) {
+    check_summary_path(opt.report, "--report");
+    files.output(opt.report, "--report");
+  }
   const core::Architecture arch = load_architecture(opt.arch);
-  if (!opt.out.empty()) check_output_path(opt.out, "--out");
-  if (!opt.report.empty()) check_output_path(opt.report, "--report");
 
   mapper::MappedImage image;
   std::string placer = model.placer;
@@ -95,6 +106,7 @@ void run(const RunCliOptions& opt) {
   const RunReport report = make_run_report(info, io, image, arch, result);
   if (!opt.out.empty()) write_run_h5(report, result, image, arch, opt.out);
   if (!opt.report.empty()) write_run_summary(report, opt.report);
+  files.commit();
   if (opt.json)
     fmt::print("{}\n", run_report_summary(report).dump(2));
   else

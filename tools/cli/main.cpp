@@ -4,10 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 
+#include "io/atomic_output.hpp"
 #include "io/errors.hpp"
 #include "tools/cli/commands.hpp"
 
 int main(int argc, char** argv) {
+  // Ctrl-C (or SIGTERM) while an output is being written removes its temporary file.
+  loihisim::install_interrupt_cleanup();
   CLI::App app{"loihisim: a cycle-level simulator of Loihi-style neuromorphic chips"};
   app.require_subcommand(1);
   loihisim::tools::register_core_run(app);

@@ -1,5 +1,7 @@
 #include "io/text_output.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "io/atomic_output.hpp"
@@ -13,7 +15,9 @@ void write_text_file(const std::filesystem::path& file, const std::string& text)
   {
     std::ofstream f(out.temp_path());
     f << text;
-    if (!f) throw InputError(file.string() + ": cannot write");
+    f.close();  // the last buffered bytes are written here: check after it
+    if (!f) throw InputError("cannot write " + file.string() + ": " + std::strerror(errno) +
+                             "; nothing was kept");
   }
   out.commit();
 }

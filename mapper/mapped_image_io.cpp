@@ -684,7 +684,7 @@ class ImageReader {
 void write_mapped_image(const MappedImage& img, const std::filesystem::path& file) {
   AtomicOutput out(file);
   {
-    h5::Group root = h5::create_file(out.temp_path().string());
+    h5::Group root = h5::create_file(out);
     root.set_attribute("format", std::string(kFormatName));
     root.set_attribute("version", std::int64_t{kMappedImageVersion});
     root.set_attribute("architecture", img.architecture);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -733,7 +734,7 @@ void write_network(const Network& net, const fs::path& yaml_file,
   auto arrays = [&]() -> h5::Group& {
     if (!h5_root) {
       h5_out = std::make_unique<AtomicOutput>(h5_path);
-      h5_root = std::make_unique<h5::Group>(h5::create_file(h5_out->temp_path().string()));
+      h5_root = std::make_unique<h5::Group>(h5::create_file(*h5_out));
       h5_root->set_attribute("loihisim_network_arrays", std::int64_t{kFormatVersion});
     }
     return *h5_root;
@@ -756,7 +757,10 @@ void write_network(const Network& net, const fs::path& yaml_file,
   {
     std::ofstream f(yaml_out.temp_path());
     f << "# loihisim network (docs/network-format.md)\n" << out.c_str() << "\n";
-    if (!f) throw InputError(fmt::format("{}: cannot write the network file", yaml_file.string()));
+    f.close();  // the last buffered bytes are written here: check after it
+    if (!f)
+      throw InputError(fmt::format("cannot write {}: {}; nothing was kept", yaml_file.string(),
+                                   std::strerror(errno)));
   }
   if (h5_root) {
     h5_root.reset();  // close the file before renaming it

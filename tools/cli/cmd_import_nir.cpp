@@ -20,6 +20,7 @@
 #include "models/nir_graph.hpp"
 #include "models/nir_lower.hpp"
 #include "runtime/nir_run.hpp"
+#include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/model_paths.hpp"
 
@@ -168,13 +169,19 @@ void write_import(const ImportNirOptions& opt, const ImportFiles& files,
                     "{} steps + {} flush steps ({})",
                     opt.rate, opt.seed, opt.synthetic_steps, data->flush_steps, command));
   write_model(files.model, nir::nir_model(lowered, files.network, files.input, command));
-  fmt::print("wrote {}, {}, {}{}\n", files.model.string(), files.network.string(),
-             files.report.string(), opt.synthetic_steps > 0 ? ", " + files.input.string() : "");
-  if (!data)
-    fmt::print(
-        "note: the model names {}, which is not written: pass --synthetic-input STEPS or "
-        "--input FILE\n",
-        files.input.string());
+}
+
+// Every file this import reads and writes, declared before any work.
+void declare_files(OutputSet& set, const ImportNirOptions& opt, const ImportFiles& files) {
+  set.input(opt.graph, "NIR graph");
+  if (!opt.input.empty()) set.input(opt.input, "input dataset (--input)");
+  input_if_file(set, opt.arch, "architecture file");
+  set.output(files.model, "--out");
+  set.output(files.network, "the network file beside --out");
+  set.output(fs::path(files.network).replace_extension(".h5"), "the network's array file");
+  set.output(files.report, "the quantisation report beside --out");
+  if (opt.synthetic_steps > 0) set.output(files.input, "the input dataset beside --out");
+  if (!opt.record.empty()) set.output(opt.record, "--record");
 }
 
 void run_import(const ImportNirOptions& opt) {
@@ -183,8 +190,8 @@ void run_import(const ImportNirOptions& opt) {
   if (opt.synthetic_steps > 0 && !opt.input.empty())
     throw InputError("give --synthetic-input or --input, not both");
   const ImportFiles files = import_files(opt);
-  check_output_path(files.model, "--out");
-  if (!opt.record.empty()) check_output_path(opt.record, "--record");
+  OutputSet set;
+  declare_files(set, opt, files);
   const core::Architecture arch = load_architecture(opt.arch);
   const std::string command = command_line(opt);
 
@@ -207,8 +214,16 @@ void run_import(const ImportNirOptions& opt) {
     const nir::RunResult r = nir::run(lowered, mapped.image, arch, *data, ro);
     fmt::print("\n{}", nir::run_summary(lowered, arch, r));
     nir::write_nirdata(opt.record, lowered, r);
-    fmt::print("wrote {} (NIRData)\n", opt.record);
   }
+  set.commit();  // every file, or none
+  fmt::print("wrote {}, {}, {}{}{}\n", files.model.string(), files.network.string(),
+             files.report.string(), opt.synthetic_steps > 0 ? ", " + files.input.string() : "",
+             opt.record.empty() ? "" : ", " + opt.record + " (NIRData)");
+  if (!data)
+    fmt::print(
+        "note: the model names {}, which is not written: pass --synthetic-input STEPS or "
+        "--input FILE\n",
+        files.input.string());
 }
 
 }  // namespace

@@ -23,10 +23,9 @@ const Architecture& checked(const Architecture& arch) {
 }
 
 bool counters_went_back(const CoreCounts& now, const CoreCounts& before) {
-  return now.spikes_in < before.spikes_in || now.syn_ops_dense < before.syn_ops_dense ||
-         now.syn_ops_sparse < before.syn_ops_sparse || now.cx_updates < before.cx_updates ||
-         now.cx_updates_active < before.cx_updates_active || now.spikes < before.spikes ||
-         now.spikes_out < before.spikes_out;
+  for (const auto& f : kCountFields)
+    if (now.*f.field < before.*f.field) return true;
+  return false;
 }
 
 }  // namespace
@@ -99,6 +98,35 @@ void ChipAccountant::start(const Chip& chip) {
 
 void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
   if (!started_) init(chip);
+  check_step(chip);
+  StepRecord rec;
+  const int slowest = add_core_steps(chip, rec);
+  const std::uint64_t host_spikes = collect_messages(chip);
+  network_.deliver(messages_, deliveries_);
+  const int last = add_hops(rec);
+
+  rec.host_ps = checked_mul(host_spikes, arch_.host.spike_injected.latency_ps);
+  rec.barrier_ps = barrier_time_ps(arch_.network, tiles_in_use_, chips_in_use_);
+  rec.readback_ps = checked_add(checked_mul(host.readbacks, arch_.host.readback.latency_ps),
+                                checked_mul(host.words, arch_.host.word.latency_ps));
+  const std::int64_t busiest = std::max({rec.compute_ps, rec.network_ps, rec.host_ps});
+  rec.step_ps = checked_add(checked_add(busiest, rec.barrier_ps), rec.readback_ps);
+  rec.critical = critical_component(rec, busiest, slowest, last);
+  auto it = std::lower_bound(critical_.begin(), critical_.end(), rec.critical,
+                             [](const auto& a, const CriticalComponent& c) { return a.first < c; });
+  if (it == critical_.end() || it->first != rec.critical)
+    it = critical_.insert(it, {rec.critical, 0});
+  ++it->second;
+
+  elapsed_ps_ = checked_add(elapsed_ps_, rec.step_ps);
+  barrier_tiles_ += static_cast<std::uint64_t>(tiles_in_use_);  // every tile in use joins it
+  host_spikes_ += host_spikes;
+  host_readbacks_ += host.readbacks;
+  host_words_ += host.words;
+  records_.push_back(rec);
+}
+
+inline void ChipAccountant::check_step(const Chip& chip) {
   if (chip.num_cores() != num_cores())
     throw std::logic_error("observe() was given a chip with " + std::to_string(chip.num_cores()) +
                            " cores; the accountant follows one with " +
@@ -107,13 +135,14 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
     throw std::logic_error("observe() must follow every Chip::step(): chip time " +
                            std::to_string(chip.time()) + " after " + std::to_string(last_time_));
   last_time_ = chip.time();
+}
 
+inline int ChipAccountant::add_core_steps(const Chip& chip, StepRecord& rec) {
   const auto n = static_cast<std::size_t>(num_cores());
   const CoreEventCosts& costs = arch_.core_costs;
   delta_.resize(n);  // entries of cores not in use stay zero
   compute_.resize(n);
   busy_.resize(n);
-  StepRecord rec;
   int slowest = -1;
   for (const int used : used_) {
     const auto i = static_cast<std::size_t>(used);
@@ -136,13 +165,17 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
     step_counts_.insert(step_counts_.end(), delta_.begin(), delta_.end());
     step_busy_.insert(step_busy_.end(), busy_.begin(), busy_.end());
   }
+  return slowest;
+}
 
+inline std::uint64_t ChipAccountant::collect_messages(const Chip& chip) {
   // The step's messages: core messages leave in order after the core's compute phase; host
   // spikes are serialised on the host link and reach their core directly.
   messages_.clear();
   message_source_.clear();
   message_dest_.clear();
-  sent_in_step_.assign(n, 0);
+  sent_in_step_.assign(static_cast<std::size_t>(num_cores()), 0);
+  const std::int64_t spike_sent_ps = arch_.core_costs.spike_sent.latency_ps;
   std::uint64_t host_spikes = 0;
   for (const RoutedMessage& m : chip.last_messages()) {
     if (m.source_core < 0) {
@@ -153,7 +186,7 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
     const auto s = static_cast<std::size_t>(m.source_core);
     const std::uint64_t k = ++sent_in_step_[s];
     messages_.push_back({placement_[s], placement_[static_cast<std::size_t>(m.dest_core)],
-                         checked_add(compute_[s], checked_mul(k, costs.spike_sent.latency_ps))});
+                         checked_add(compute_[s], checked_mul(k, spike_sent_ps))});
     message_source_.push_back(m.source_core);
     message_dest_.push_back(m.dest_core);
   }
@@ -162,7 +195,10 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
     ++host_spikes;
     ++totals_[static_cast<std::size_t>(m.dest_core)].host_spikes_received;
   }
-  network_.deliver(messages_, deliveries_);
+  return host_spikes;
+}
+
+inline int ChipAccountant::add_hops(StepRecord& rec) {
   int last = -1;
   // Messages come grouped by source core: sum each group's hops locally and add them to its
   // core's totals once (adding into the totals per message made every add wait for the last).
@@ -186,50 +222,36 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
     t.north_south_hops += north_south;
     t.chip_hops += chip_to_chip;
   }
+  return last;
+}
 
-  rec.host_ps = checked_mul(host_spikes, arch_.host.spike_injected.latency_ps);
-  rec.barrier_ps = barrier_time_ps(arch_.network, tiles_in_use_, chips_in_use_);
-  rec.readback_ps = checked_add(checked_mul(host.readbacks, arch_.host.readback.latency_ps),
-                                checked_mul(host.words, arch_.host.word.latency_ps));
-  const std::int64_t busiest = std::max({rec.compute_ps, rec.network_ps, rec.host_ps});
-  rec.step_ps = checked_add(checked_add(busiest, rec.barrier_ps), rec.readback_ps);
-
-  // Critical component: a core wins ties, then the network, then the host link.
+inline CriticalComponent ChipAccountant::critical_component(const StepRecord& rec,
+                                                            std::int64_t busiest, int slowest,
+                                                            int last) {
+  // A core wins ties, then the network, then the host link.
   if (busiest > 0 && rec.compute_ps == busiest) {
-    rec.critical = {CriticalComponent::Kind::kCore, slowest};
     ++totals_[static_cast<std::size_t>(slowest)].critical_steps;
-  } else if (busiest > 0 && last >= 0 && rec.network_ps == busiest) {
+    return {CriticalComponent::Kind::kCore, slowest};
+  }
+  if (busiest > 0 && last >= 0 && rec.network_ps == busiest) {
     const auto j = static_cast<std::size_t>(last);
     const MessageDelivery& d = deliveries_[j];
     const std::int64_t departed = messages_[j].depart_ps;
     const std::int64_t path = d.arrival_ps - departed - d.wait_ps;
     if (departed >= d.worst_wait_ps && departed >= path) {
-      rec.critical = {CriticalComponent::Kind::kCore, message_source_[j]};
       ++totals_[static_cast<std::size_t>(message_source_[j])].critical_steps;
-    } else if (d.worst_wait_ps >= path) {
-      rec.critical = {CriticalComponent::Kind::kLink, d.worst_link};
-    } else if (d.within_tile) {
-      const BoardTile t = board_tile(arch_.mesh, messages_[j].dst_core);
-      rec.critical = {CriticalComponent::Kind::kTileRouter, t.y * board_tiles_x(arch_.mesh) + t.x};
-    } else {
-      rec.critical = {CriticalComponent::Kind::kRoute,
-                      std::int64_t{message_source_[j]} * num_cores() + message_dest_[j]};
+      return {CriticalComponent::Kind::kCore, message_source_[j]};
     }
-  } else if (busiest > 0) {
-    rec.critical = {CriticalComponent::Kind::kHostLink, -1};
+    if (d.worst_wait_ps >= path) return {CriticalComponent::Kind::kLink, d.worst_link};
+    if (d.within_tile) {
+      const BoardTile t = board_tile(arch_.mesh, messages_[j].dst_core);
+      return {CriticalComponent::Kind::kTileRouter, t.y * board_tiles_x(arch_.mesh) + t.x};
+    }
+    return {CriticalComponent::Kind::kRoute,
+            std::int64_t{message_source_[j]} * num_cores() + message_dest_[j]};
   }
-  auto it = std::lower_bound(critical_.begin(), critical_.end(), rec.critical,
-                             [](const auto& a, const CriticalComponent& c) { return a.first < c; });
-  if (it == critical_.end() || it->first != rec.critical)
-    it = critical_.insert(it, {rec.critical, 0});
-  ++it->second;
-
-  elapsed_ps_ = checked_add(elapsed_ps_, rec.step_ps);
-  barrier_tiles_ += static_cast<std::uint64_t>(tiles_in_use_);  // every tile in use joins it
-  host_spikes_ += host_spikes;
-  host_readbacks_ += host.readbacks;
-  host_words_ += host.words;
-  records_.push_back(rec);
+  if (busiest > 0) return {CriticalComponent::Kind::kHostLink, -1};
+  return rec.critical;
 }
 
 EnergyCounts ChipAccountant::core_energy_counts(int i) const {

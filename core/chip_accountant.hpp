@@ -133,6 +133,17 @@ class ChipAccountant {
 
  private:
   void init(const Chip& chip);
+  // The steps of observe(): the chip is the one followed, one step on; each core's counter
+  // deltas, busy time and totals (returns the slowest core, -1 if none worked); the step's
+  // messages for the mesh (returns the host spikes); the hops of the delivered messages into
+  // each source core's totals (returns the message that arrived last, -1 if none); and what
+  // set the step's time. Inline (defined in chip_accountant.cpp): observe() runs every step.
+  inline void check_step(const Chip& chip);
+  inline int add_core_steps(const Chip& chip, StepRecord& rec);
+  inline std::uint64_t collect_messages(const Chip& chip);
+  inline int add_hops(StepRecord& rec);
+  inline CriticalComponent critical_component(const StepRecord& rec, std::int64_t busiest,
+                                              int slowest, int last);
 
   Architecture arch_;
   std::vector<int> placement_;

@@ -1,9 +1,12 @@
 // Compartment profiles and per-compartment configuration (loihi.md section 2).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "core/enum_names.hpp"
 
 namespace loihisim::core {
 
@@ -12,12 +15,16 @@ enum class ResetMode : std::uint8_t {
   kZero,      // Loihi 1: v = 0 (the default; the only behaviour Loihi 1 has)
   kSubtract,  // Loihi 2 programmable neuron: v = v - vth (keeps the residual above threshold)
 };
+inline constexpr std::array<EnumName<ResetMode>, 2> kResetModeNames = {
+    {{ResetMode::kZero, "zero"}, {ResetMode::kSubtract, "subtract"}}};
 
 // What a spike carries.
 enum class SpikeKind : std::uint8_t {
   kBinary,  // Loihi 1: a spike is an event; each synapse adds its effective weight
   kGraded,  // Loihi 2: the spike carries an integer payload that multiplies the weight
 };
+inline constexpr std::array<EnumName<SpikeKind>, 2> kSpikeKindNames = {
+    {{SpikeKind::kBinary, "binary"}, {SpikeKind::kGraded, "graded"}}};
 
 // A compartment profile: the shared dynamics of a group of compartments. Loihi 1 keeps up to
 // 32 of these per core (plus up to 8 distinct thresholds, checked by the core's limits).

@@ -41,6 +41,7 @@ class Checker {
   void fail(const std::string& field, const std::string& message) {
     out_.push_back({field, field + ": " + message});
   }
+  std::size_t count() const { return out_.size(); }  // problems found so far
 
  private:
   std::vector<ConfigProblem>& out_;
@@ -63,16 +64,11 @@ std::int64_t synapse_memory_bits(const CoreConfig& cfg) {
   return bits;
 }
 
-std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& limits) {
-  std::vector<ConfigProblem> problems;
-  Checker check(problems);
+namespace {
 
-  check.range("accumulator_depth", cfg.accumulator_depth, limits.min_accumulator_depth,
-              limits.max_accumulator_depth);
-  const int depth_ok =
-      std::clamp(cfg.accumulator_depth, limits.min_accumulator_depth, limits.max_accumulator_depth);
-
-  // --- tables and their per-core sizes
+// --- tables and their per-core sizes
+void check_table_sizes(Checker& check, const CoreConfig& cfg, const CoreLimits& limits,
+                       int depth_ok) {
   check.range("profiles (count)", static_cast<std::int64_t>(cfg.profiles.size()), 1,
               limits.max_compartment_profiles);
   check.range("formats (count)", static_cast<std::int64_t>(cfg.formats.size()), 0,
@@ -83,7 +79,9 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
               limits.max_input_axons);
   check.range("output_axons (count)", static_cast<std::int64_t>(cfg.output_axons.size()), 0,
               limits.max_output_axons);
+}
 
+void check_profiles(Checker& check, const CoreConfig& cfg, const CoreLimits& limits) {
   std::set<std::int32_t> thresholds;
   for (std::size_t i = 0; i < cfg.profiles.size(); ++i) {
     const auto& p = cfg.profiles[i];
@@ -104,7 +102,9 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
   }
   check.range("profiles (distinct thresholds)", static_cast<std::int64_t>(thresholds.size()), 0,
               limits.max_threshold_profiles);
+}
 
+void check_formats(Checker& check, const CoreConfig& cfg) {
   for (std::size_t i = 0; i < cfg.formats.size(); ++i) {
     const auto& f = cfg.formats[i];
     if (!valid_weight_bits(f.weight_bits))
@@ -118,8 +118,9 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
       check.range(indexed("formats", i, "index_bits"), f.index_bits, kMinSparseIndexBits,
                   kMaxSparseIndexBits);
   }
+}
 
-  const auto n_cx = static_cast<std::int64_t>(cfg.compartments.size());
+void check_compartments(Checker& check, const CoreConfig& cfg) {
   for (std::size_t i = 0; i < cfg.compartments.size(); ++i) {
     const auto& c = cfg.compartments[i];
     check.lazy_range([&] { return indexed("compartments", i, "profile"); }, c.profile, 0,
@@ -129,7 +130,10 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
     check.lazy_range([&] { return indexed("compartments", i, "bias_exp"); }, c.bias_exp, 0,
                      kMaxBiasExp);
   }
-  // Joins: two-level trees, each child feeding one parent that is updated after it.
+}
+
+// Joins: two-level trees, each child feeding one parent that is updated after it.
+void check_joins(Checker& check, const CoreConfig& cfg) {
   std::vector<int> parent_of(cfg.compartments.size(), -1);
   for (std::size_t i = 0; i < cfg.compartments.size(); ++i) {
     const auto& c = cfg.compartments[i];
@@ -153,9 +157,79 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
     else
       parent_of[src] = static_cast<int>(i);
   }
+}
 
-  // --- synapse lists: formats, weights, targets, delays
-  std::vector<std::int64_t> list_span(cfg.synapse_lists.size(), 0);  // highest target offset + 1
+// --- synapse lists: formats, weights, targets, delays
+
+// Every weight storable with the format's bits (one message per list is enough to point at the
+// problem). `at` names the list, built only when a check fails: validate() runs over every list
+// of a mapped network.
+template <class At>
+void check_weights(Checker& check, const At& at, const SynapseList& l, const SynapseFormat& f) {
+  // With an invalid weight_bits (reported with the format) no weight is meaningful to check.
+  if (!valid_weight_bits(f.weight_bits)) return;
+  for (std::size_t k = 0; k < l.mantissa.size(); ++k) {
+    if (mantissa_fits(l.mantissa[k], f)) continue;
+    check.fail(at() + ".weights[" + std::to_string(k) + "]",
+               "mantissa " + std::to_string(l.mantissa[k]) + " is not storable with " +
+                   std::to_string(f.weight_bits) + " weight bits (" + sign_description(f.sign) +
+                   "): allowed are multiples of " +
+                   std::to_string(1 << std::min(weight_lsb_bits(f), 8)) +
+                   " with magnitude <= " + std::to_string(max_weight_mantissa(f)));
+    return;
+  }
+}
+
+// The list's targets: a dense list takes no index and spans its weights; a sparse list has one
+// index per weight within its index bits. Returns the list's span (highest target offset + 1).
+template <class At>
+std::int64_t check_targets(Checker& check, const At& at, const SynapseList& l,
+                           const SynapseFormat& f) {
+  const std::size_t n = l.mantissa.size();
+  if (f.dense()) {
+    if (!l.index.empty())
+      check.fail(at() + ".index", "a dense format (index_bits 0) takes no per-synapse index");
+    return static_cast<std::int64_t>(n);
+  }
+  if (l.index.size() != n) {
+    check.fail(at() + ".index", "sparse list needs one index per weight (" +
+                                    std::to_string(l.index.size()) + " indices for " +
+                                    std::to_string(n) + " weights)");
+    return 0;
+  }
+  std::int64_t span = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!check.lazy_range([&] { return at() + ".index[" + std::to_string(k) + "]"; }, l.index[k], 0,
+                          (std::int64_t{1} << f.index_bits) - 1))
+      break;
+    span = std::max<std::int64_t>(span, l.index[k] + 1);
+  }
+  return span;
+}
+
+// Per-synapse delays: none, or one per weight within the delay bits and the accumulator depth.
+template <class At>
+void check_delays(Checker& check, const At& at, const SynapseList& l, const SynapseFormat& f,
+                  int depth_ok) {
+  if (l.delay.empty()) return;
+  const std::size_t n = l.mantissa.size();
+  if (l.delay.size() != n) {
+    check.fail(at() + ".delay", "needs one delay per weight (" + std::to_string(l.delay.size()) +
+                                    " delays for " + std::to_string(n) + " weights)");
+    return;
+  }
+  const std::int64_t max_delay =
+      std::min<std::int64_t>((std::int64_t{1} << f.delay_bits) - 1, depth_ok - 2);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!check.lazy_range([&] { return at() + ".delay[" + std::to_string(k) + "]"; }, l.delay[k], 0,
+                          max_delay))
+      break;
+  }
+}
+
+// Every synapse list; returns each list's span (0 for a list whose format is invalid).
+std::vector<std::int64_t> check_synapse_lists(Checker& check, const CoreConfig& cfg, int depth_ok) {
+  std::vector<std::int64_t> list_span(cfg.synapse_lists.size(), 0);
   for (std::size_t i = 0; i < cfg.synapse_lists.size(); ++i) {
     const auto& l = cfg.synapse_lists[i];
     // Its name only when a check fails: validate() runs over every list of a mapped network.
@@ -165,64 +239,24 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
       continue;
     }
     const auto& f = cfg.formats[static_cast<std::size_t>(l.format)];
-    const std::size_t n = l.mantissa.size();
-    // With an invalid weight_bits (reported with the format) no weight is meaningful to check.
-    for (std::size_t k = 0; k < n && valid_weight_bits(f.weight_bits); ++k) {
-      if (!mantissa_fits(l.mantissa[k], f)) {
-        check.fail(at() + ".weights[" + std::to_string(k) + "]",
-                   "mantissa " + std::to_string(l.mantissa[k]) + " is not storable with " +
-                       std::to_string(f.weight_bits) + " weight bits (" +
-                       (f.sign == SignMode::kMixed        ? "mixed sign"
-                        : f.sign == SignMode::kExcitatory ? "excitatory"
-                                                          : "inhibitory") +
-                       "): allowed are multiples of " +
-                       std::to_string(1 << std::min(weight_lsb_bits(f), 8)) +
-                       " with magnitude <= " + std::to_string(max_weight_mantissa(f)));
-        break;  // one message per list is enough to point at the problem
-      }
-    }
-    if (f.dense()) {
-      if (!l.index.empty())
-        check.fail(at() + ".index", "a dense format (index_bits 0) takes no per-synapse index");
-      list_span[i] = static_cast<std::int64_t>(n);
-    } else {
-      if (l.index.size() != n) {
-        check.fail(at() + ".index", "sparse list needs one index per weight (" +
-                                        std::to_string(l.index.size()) + " indices for " +
-                                        std::to_string(n) + " weights)");
-      } else {
-        for (std::size_t k = 0; k < n; ++k) {
-          if (!check.lazy_range([&] { return at() + ".index[" + std::to_string(k) + "]"; },
-                                l.index[k], 0, (std::int64_t{1} << f.index_bits) - 1))
-            break;
-          list_span[i] = std::max<std::int64_t>(list_span[i], l.index[k] + 1);
-        }
-      }
-    }
-    if (!l.delay.empty()) {
-      if (l.delay.size() != n) {
-        check.fail(at() + ".delay", "needs one delay per weight (" +
-                                        std::to_string(l.delay.size()) + " delays for " +
-                                        std::to_string(n) + " weights)");
-      } else {
-        const std::int64_t max_delay =
-            std::min<std::int64_t>((std::int64_t{1} << f.delay_bits) - 1, depth_ok - 2);
-        for (std::size_t k = 0; k < n; ++k) {
-          if (!check.lazy_range([&] { return at() + ".delay[" + std::to_string(k) + "]"; },
-                                l.delay[k], 0, max_delay))
-            break;
-        }
-      }
-    }
+    check_weights(check, at, l, f);
+    list_span[i] = check_targets(check, at, l, f);
+    check_delays(check, at, l, f, depth_ok);
   }
+  return list_span;
+}
 
+// --- axons: each input axon's list fits the core from its base; output axons name a source
+void check_axons(Checker& check, const CoreConfig& cfg,
+                 const std::vector<std::int64_t>& list_span) {
+  const auto n_cx = static_cast<std::int64_t>(cfg.compartments.size());
   for (std::size_t i = 0; i < cfg.input_axons.size(); ++i) {
     const auto& a = cfg.input_axons[i];
     const auto n_lists = static_cast<std::int64_t>(cfg.synapse_lists.size());
-    const auto before = problems.size();
+    const auto before = check.count();
     check.range(indexed("input_axons", i, "synapse_list"), a.synapse_list, 0, n_lists - 1);
     check.range(indexed("input_axons", i, "base"), a.base, 0, std::max<std::int64_t>(n_cx - 1, 0));
-    if (problems.size() != before) continue;
+    if (check.count() != before) continue;
     const std::int64_t last = a.base + list_span[static_cast<std::size_t>(a.synapse_list)];
     if (last > n_cx)
       check.fail(indexed("input_axons", i, ""),
@@ -230,9 +264,27 @@ std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& lim
                      std::to_string(a.base) + " reaches compartment " + std::to_string(last - 1) +
                      " but the core has " + std::to_string(n_cx) + " compartments");
   }
-
   for (std::size_t i = 0; i < cfg.output_axons.size(); ++i)
     check.range(indexed("output_axons", i, "source"), cfg.output_axons[i].source, 0, n_cx - 1);
+}
+
+}  // namespace
+
+std::vector<ConfigProblem> validate(const CoreConfig& cfg, const CoreLimits& limits) {
+  std::vector<ConfigProblem> problems;
+  Checker check(problems);
+
+  check.range("accumulator_depth", cfg.accumulator_depth, limits.min_accumulator_depth,
+              limits.max_accumulator_depth);
+  const int depth_ok =
+      std::clamp(cfg.accumulator_depth, limits.min_accumulator_depth, limits.max_accumulator_depth);
+  check_table_sizes(check, cfg, limits, depth_ok);
+  check_profiles(check, cfg, limits);
+  check_formats(check, cfg);
+  check_compartments(check, cfg);
+  check_joins(check, cfg);
+  const std::vector<std::int64_t> list_span = check_synapse_lists(check, cfg, depth_ok);
+  check_axons(check, cfg, list_span);
 
   const std::int64_t bits = synapse_memory_bits(cfg);
   if (bits > limits.synapse_memory_bits) {

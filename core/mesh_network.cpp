@@ -175,6 +175,16 @@ void MeshNetwork::try_start(int link, std::int64_t now, std::vector<MessageDeliv
 
 void MeshNetwork::deliver(std::span<const NetworkMessage> messages,
                           std::vector<MessageDelivery>& out) {
+  reset(messages.size());
+  out.resize(messages.size());
+  route(messages, out);
+  simulate(out);
+  for (std::size_t i = 0; i < messages.size(); ++i)
+    if (path_len_[i] > 0 && hop_[i] != path_len_[i])
+      throw std::logic_error("mesh network: a message was never delivered (deadlock)");
+}
+
+inline void MeshNetwork::reset(std::size_t n) {
   for (int link : touched_list_) {
     const auto l = static_cast<std::size_t>(link);
     free_at_[l] = 0;
@@ -191,15 +201,16 @@ void MeshNetwork::deliver(std::span<const NetworkMessage> messages,
   frees_.clear();
   injections_.clear();
   seq_ = 0;
-  const std::size_t n = messages.size();
-  out.resize(n);
   path_begin_.resize(n);
   path_len_.resize(n);
   hop_.assign(n, 0);
   next_.resize(n);
   ready_.resize(n);
+}
 
-  for (std::size_t i = 0; i < n; ++i) {
+inline void MeshNetwork::route(std::span<const NetworkMessage> messages,
+                               std::vector<MessageDelivery>& out) {
+  for (std::size_t i = 0; i < messages.size(); ++i) {
     const NetworkMessage& msg = messages[i];
     MessageDelivery& d = out[i];
     d = MessageDelivery{};
@@ -232,7 +243,9 @@ void MeshNetwork::deliver(std::span<const NetworkMessage> messages,
   // Messages of one source are already in departure order, so the list is usually nearly sorted.
   if (!std::is_sorted(injections_.begin(), injections_.end()))
     std::sort(injections_.begin(), injections_.end());
+}
 
+inline void MeshNetwork::simulate(std::vector<MessageDelivery>& out) {
   std::size_t next_injection = 0;
   for (;;) {
     const Event* first = earliest();
@@ -249,32 +262,34 @@ void MeshNetwork::deliver(std::span<const NetworkMessage> messages,
     if (e.free) {
       free_pending_[static_cast<std::size_t>(e.id)] = 0;
       try_start(e.id, e.time, out);
-      continue;
+    } else {
+      arrive(e, out);
     }
-    const auto mi = static_cast<std::size_t>(e.id);
-    const int hop = hop_[mi];
-    if (hop == path_len_[mi]) {  // reached the destination router: delivered
-      out[mi].arrival_ps = e.time;
-      const int last = route_links_[static_cast<std::size_t>(path_begin_[mi] + hop - 1)];
-      --occupancy_[static_cast<std::size_t>(last)];
-      try_start(last, e.time, out);
-      continue;
-    }
-    const int link = route_links_[static_cast<std::size_t>(path_begin_[mi] + hop)];
-    const auto l = static_cast<std::size_t>(link);
-    touch(link);
-    ready_[mi] = e.time;
-    if (tail_[l] >= 0)
-      next_[static_cast<std::size_t>(tail_[l])] = e.id;
-    else
-      head_[l] = e.id;
-    tail_[l] = e.id;
-    next_[mi] = -1;
-    try_start(link, e.time, out);
   }
-  for (std::size_t i = 0; i < n; ++i)
-    if (path_len_[i] > 0 && hop_[i] != path_len_[i])
-      throw std::logic_error("mesh network: a message was never delivered (deadlock)");
+}
+
+inline void MeshNetwork::arrive(const Event& e, std::vector<MessageDelivery>& out) {
+  const auto mi = static_cast<std::size_t>(e.id);
+  const int hop = hop_[mi];
+  if (hop == path_len_[mi]) {  // reached the destination router: delivered
+    out[mi].arrival_ps = e.time;
+    const int last = route_links_[static_cast<std::size_t>(path_begin_[mi] + hop - 1)];
+    --occupancy_[static_cast<std::size_t>(last)];
+    try_start(last, e.time, out);
+    return;
+  }
+  // Queue it for its next link.
+  const int link = route_links_[static_cast<std::size_t>(path_begin_[mi] + hop)];
+  const auto l = static_cast<std::size_t>(link);
+  touch(link);
+  ready_[mi] = e.time;
+  if (tail_[l] >= 0)
+    next_[static_cast<std::size_t>(tail_[l])] = e.id;
+  else
+    head_[l] = e.id;
+  tail_[l] = e.id;
+  next_[mi] = -1;
+  try_start(link, e.time, out);
 }
 
 }  // namespace loihisim::core

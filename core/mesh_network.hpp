@@ -82,6 +82,14 @@ class MeshNetwork {
   void pop(const Event* e);
   void try_start(int link, std::int64_t now, std::vector<MessageDelivery>& out);
   void touch(int link);
+  // The steps of deliver(): clear the previous step's state (only the links it touched), look
+  // up every message's route (same-tile messages are delivered at once), then process events in
+  // (time, seq) order; arrive() handles a message reaching a router. Inline (defined in
+  // mesh_network.cpp): deliver() runs every step, arrive() for every hop.
+  inline void reset(std::size_t num_messages);
+  inline void route(std::span<const NetworkMessage> messages, std::vector<MessageDelivery>& out);
+  inline void simulate(std::vector<MessageDelivery>& out);
+  inline void arrive(const Event& e, std::vector<MessageDelivery>& out);
 
   MeshGeometry mesh_;
   NetworkCosts costs_;

@@ -46,69 +46,97 @@ Neurocore::Neurocore(const CoreConfig& cfg, Validated) {
   n_ = static_cast<int>(cfg.compartments.size());
   depth_ = cfg.accumulator_depth;
   const auto n = static_cast<std::size_t>(n_);
+  load_synapse_lists(cfg);
+  load_output_axons(cfg);
+  load_compartments(cfg);
+  if (std::any_of(cfg.compartments.begin(), cfg.compartments.end(),
+                  [](const CompartmentConfig& c) { return c.join != JoinOp::kNone; }))
+    load_joins(cfg);
+  // One set of update parameters for the whole core (the usual case): the update reads scalars.
+  uniform_ = n > 0;
+  for (std::size_t i = 1; i < n && uniform_; ++i)
+    uniform_ = decay_u_factor_[i] == decay_u_factor_[0] &&
+               decay_v_factor_[i] == decay_v_factor_[0] && vth_[i] == vth_[0] &&
+               vmin_[i] == vmin_[0] && vmax_[i] == vmax_[0] && refract_[i] == refract_[0] &&
+               subtract_[i] == subtract_[0];
+  u_.assign(n, 0);
+  v_.assign(n, 0);
+  ref_.assign(n, 0);
+  acc_.assign(n * static_cast<std::size_t>(depth_), 0);
+  spiked_.assign(n, 0);
+  pre_reset_.assign(n, 0);
+  fired_.assign(n, 0);
+  fired_payload_.assign(n, 1);
+}
 
+Neurocore::Axon Neurocore::add_list(const SynapseList& l, const SynapseFormat& f) {
+  const std::size_t count = l.mantissa.size();
+  std::vector<std::int32_t> w(count);
+  bool fits16 = true;
+  for (std::size_t k = 0; k < count; ++k) {
+    w[k] = effective_weight(l.mantissa[k], f.weight_exp);
+    fits16 = fits16 && w[k] >= INT16_MIN && w[k] <= INT16_MAX;
+  }
+  const bool delayed = std::any_of(l.delay.begin(), l.delay.end(), [](int d) { return d != 0; });
+  Axon a;
+  a.count = static_cast<std::uint32_t>(count);
+  a.dense = f.dense();
+  const auto u32 = [](std::int32_t x) { return static_cast<std::uint32_t>(x); };
+  const auto i16 = [](std::int32_t x) { return static_cast<std::int16_t>(x); };
+  if (delayed) {
+    a.kind = ListKind::kDelayed;
+    a.begin = static_cast<std::uint32_t>(delayed_.size());
+    for (std::size_t k = 0; k < count; ++k)
+      delayed_.push_back(
+          {a.dense ? static_cast<std::int32_t>(k) : l.index[k], u32(w[k]), l.delay[k]});
+  } else if (a.dense && fits16) {
+    a.kind = ListKind::kDense16;
+    a.begin = static_cast<std::uint32_t>(dense16_.size());
+    for (auto x : w) dense16_.push_back(i16(x));
+  } else if (a.dense) {
+    a.kind = ListKind::kDense32;
+    a.begin = static_cast<std::uint32_t>(dense32_.size());
+    for (auto x : w) dense32_.push_back(u32(x));
+  } else if (fits16) {
+    a.kind = ListKind::kSparse16;
+    a.begin = static_cast<std::uint32_t>(sparse16_.size());
+    for (std::size_t k = 0; k < count; ++k)
+      sparse16_.push_back({static_cast<std::uint16_t>(l.index[k]), i16(w[k])});
+  } else {
+    a.kind = ListKind::kSparse32;
+    a.begin = static_cast<std::uint32_t>(sparse32_.size());
+    for (std::size_t k = 0; k < count; ++k) sparse32_.push_back({l.index[k], u32(w[k])});
+  }
+  return a;
+}
+
+void Neurocore::load_synapse_lists(const CoreConfig& cfg) {
   // Flatten the synapse lists (see Neurocore::Axon): each list once, in the array of its kind.
   std::vector<Axon> list_axon;  // per list: where its synapses are and of what kind
   list_axon.reserve(cfg.synapse_lists.size());
-  for (const auto& l : cfg.synapse_lists) {
-    const auto& f = cfg.formats[static_cast<std::size_t>(l.format)];
-    const std::size_t count = l.mantissa.size();
-    std::vector<std::int32_t> w(count);
-    bool fits16 = true;
-    for (std::size_t k = 0; k < count; ++k) {
-      w[k] = effective_weight(l.mantissa[k], f.weight_exp);
-      fits16 = fits16 && w[k] >= INT16_MIN && w[k] <= INT16_MAX;
-    }
-    const bool delayed = std::any_of(l.delay.begin(), l.delay.end(), [](int d) { return d != 0; });
-    Axon a;
-    a.count = static_cast<std::uint32_t>(count);
-    a.dense = f.dense();
-    const auto u32 = [](std::int32_t x) { return static_cast<std::uint32_t>(x); };
-    const auto i16 = [](std::int32_t x) { return static_cast<std::int16_t>(x); };
-    if (delayed) {
-      a.kind = ListKind::kDelayed;
-      a.begin = static_cast<std::uint32_t>(delayed_.size());
-      for (std::size_t k = 0; k < count; ++k)
-        delayed_.push_back(
-            {a.dense ? static_cast<std::int32_t>(k) : l.index[k], u32(w[k]), l.delay[k]});
-    } else if (a.dense && fits16) {
-      a.kind = ListKind::kDense16;
-      a.begin = static_cast<std::uint32_t>(dense16_.size());
-      for (auto x : w) dense16_.push_back(i16(x));
-    } else if (a.dense) {
-      a.kind = ListKind::kDense32;
-      a.begin = static_cast<std::uint32_t>(dense32_.size());
-      for (auto x : w) dense32_.push_back(u32(x));
-    } else if (fits16) {
-      a.kind = ListKind::kSparse16;
-      a.begin = static_cast<std::uint32_t>(sparse16_.size());
-      for (std::size_t k = 0; k < count; ++k)
-        sparse16_.push_back({static_cast<std::uint16_t>(l.index[k]), i16(w[k])});
-    } else {
-      a.kind = ListKind::kSparse32;
-      a.begin = static_cast<std::uint32_t>(sparse32_.size());
-      for (std::size_t k = 0; k < count; ++k) sparse32_.push_back({l.index[k], u32(w[k])});
-    }
-    list_axon.push_back(a);
-  }
+  for (const auto& l : cfg.synapse_lists)
+    list_axon.push_back(add_list(l, cfg.formats[static_cast<std::size_t>(l.format)]));
   for (const auto& in : cfg.input_axons) {
     Axon a = list_axon[static_cast<std::size_t>(in.synapse_list)];
     a.base = in.base;
     axons_.push_back(a);
   }
+}
 
+void Neurocore::load_output_axons(const CoreConfig& cfg) {
   // Output axons grouped by source, keeping their order within a source.
-  out_begin_.assign(n + 1, 0);
+  out_begin_.assign(static_cast<std::size_t>(n_) + 1, 0);
   for (const auto& o : cfg.output_axons) ++out_begin_[static_cast<std::size_t>(o.source) + 1];
   std::partial_sum(out_begin_.begin(), out_begin_.end(), out_begin_.begin());
   out_.resize(cfg.output_axons.size());
-  {
-    std::vector<std::int32_t> fill(out_begin_.begin(), out_begin_.end() - 1);
-    for (const auto& o : cfg.output_axons)
-      out_[static_cast<std::size_t>(fill[static_cast<std::size_t>(o.source)]++)] = {o.dest_core,
-                                                                                    o.dest_axon, 1};
-  }
+  std::vector<std::int32_t> fill(out_begin_.begin(), out_begin_.end() - 1);
+  for (const auto& o : cfg.output_axons)
+    out_[static_cast<std::size_t>(fill[static_cast<std::size_t>(o.source)]++)] = {o.dest_core,
+                                                                                  o.dest_axon, 1};
+}
 
+void Neurocore::load_compartments(const CoreConfig& cfg) {
+  const auto n = static_cast<std::size_t>(n_);
   decay_u_factor_.resize(n);
   decay_v_factor_.resize(n);
   bias_.resize(n);
@@ -135,39 +163,25 @@ Neurocore::Neurocore(const CoreConfig& cfg, Validated) {
     any_graded_ = any_graded_ || graded_[i];
   }
   configured_bias_ = bias_;
-  if (std::any_of(cfg.compartments.begin(), cfg.compartments.end(),
-                  [](const CompartmentConfig& c) { return c.join != JoinOp::kNone; })) {
-    join_source_.resize(n);
-    join_in_.assign(n, 0);
-    for (std::size_t i = 0; i < n; ++i)
-      join_source_[i] =
-          cfg.compartments[i].join == JoinOp::kNone ? -1 : cfg.compartments[i].join_source;
-    std::vector<Run> children, parents;
-    for (int i = 0; i < n_;) {
-      const bool join = join_source_[static_cast<std::size_t>(i)] >= 0;
-      int e = i + 1;
-      while (e < n_ && (join_source_[static_cast<std::size_t>(e)] >= 0) == join) ++e;
-      (join ? parents : children).push_back({i, e, join});
-      i = e;
-    }
-    runs_ = children;
-    runs_.insert(runs_.end(), parents.begin(), parents.end());
+}
+
+void Neurocore::load_joins(const CoreConfig& cfg) {
+  const auto n = static_cast<std::size_t>(n_);
+  join_source_.resize(n);
+  join_in_.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    join_source_[i] =
+        cfg.compartments[i].join == JoinOp::kNone ? -1 : cfg.compartments[i].join_source;
+  std::vector<Run> children, parents;
+  for (int i = 0; i < n_;) {
+    const bool join = join_source_[static_cast<std::size_t>(i)] >= 0;
+    int e = i + 1;
+    while (e < n_ && (join_source_[static_cast<std::size_t>(e)] >= 0) == join) ++e;
+    (join ? parents : children).push_back({i, e, join});
+    i = e;
   }
-  // One set of update parameters for the whole core (the usual case): the update reads scalars.
-  uniform_ = n > 0;
-  for (std::size_t i = 1; i < n && uniform_; ++i)
-    uniform_ = decay_u_factor_[i] == decay_u_factor_[0] &&
-               decay_v_factor_[i] == decay_v_factor_[0] && vth_[i] == vth_[0] &&
-               vmin_[i] == vmin_[0] && vmax_[i] == vmax_[0] && refract_[i] == refract_[0] &&
-               subtract_[i] == subtract_[0];
-  u_.assign(n, 0);
-  v_.assign(n, 0);
-  ref_.assign(n, 0);
-  acc_.assign(n * static_cast<std::size_t>(depth_), 0);
-  spiked_.assign(n, 0);
-  pre_reset_.assign(n, 0);
-  fired_.assign(n, 0);
-  fired_payload_.assign(n, 1);
+  runs_ = children;
+  runs_.insert(runs_.end(), parents.begin(), parents.end());
 }
 
 void Neurocore::set_bias(int compartment, int bias_mant, int bias_exp) {

@@ -121,6 +121,15 @@ class Neurocore {
     bool dense = true;  // counted as a dense list (syn_ops_dense) rather than a sparse one
   };
 
+  // Construction from a validated configuration: each synapse list stored once in the array of
+  // its kind (add_list returns where), then the input axons, the output axons grouped by source,
+  // the per-compartment parameters from the profiles, and the join runs (cores with joins).
+  Axon add_list(const SynapseList& l, const SynapseFormat& f);
+  void load_synapse_lists(const CoreConfig& cfg);
+  void load_output_axons(const CoreConfig& cfg);
+  void load_compartments(const CoreConfig& cfg);
+  void load_joins(const CoreConfig& cfg);
+
   static constexpr std::size_t kAxonAhead = 32, kListAhead = 16;  // prefetch distances, spikes
   void deliver(const AxonSpike& s);
   static constexpr std::size_t kGroup = 8;  // spikes added in one pass (dense int16 lists)

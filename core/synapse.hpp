@@ -1,10 +1,13 @@
 // Synapse formats, weight quantisation and synapse-memory cost (loihi.md sections 1 and 2).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/enum_names.hpp"
 
 namespace loihisim::core {
 
@@ -13,6 +16,14 @@ enum class SignMode : std::uint8_t {
   kExcitatory,  // weights >= 0
   kInhibitory,  // weights <= 0
 };
+inline constexpr std::array<EnumName<SignMode>, 3> kSignModeNames = {
+    {{SignMode::kMixed, "mixed"},
+     {SignMode::kExcitatory, "excitatory"},
+     {SignMode::kInhibitory, "inhibitory"}}};
+// For messages: "mixed sign", "excitatory", "inhibitory".
+inline std::string sign_description(SignMode s) {
+  return s == SignMode::kMixed ? "mixed sign" : std::string(name_of(kSignModeNames, s));
+}
 
 // A synapse format: how the synapses of one synapse list are stored. Loihi 1 keeps up to 8 of
 // these per core.

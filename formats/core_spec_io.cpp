@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/fixed_point.hpp"
+#include "formats/core_tables_io.hpp"
 #include "io/errors.hpp"
 #include "io/yaml_reader.hpp"
 
@@ -21,17 +22,6 @@ using yaml::Field;
 // Raster spikes are held in memory; a spec asking for more is almost certainly a mistake.
 constexpr std::int64_t kMaxHostSpikes = 10'000'000;
 constexpr std::int64_t kMaxGroupCount = 1 << 20;
-
-// "0, 1, 2, 3, 4, 5, 6, 8": the weight widths core::valid_weight_bits() accepts.
-std::string allowed_weight_bits() {
-  std::string s;
-  for (int b = 0; b <= 8; ++b) {
-    if (!core::valid_weight_bits(b)) continue;
-    if (!s.empty()) s += ", ";
-    s += std::to_string(b);
-  }
-  return s;
-}
 
 // Where the entries of one grouped table start in the expanded core table: entry e of the YAML
 // list expands to elements first[e] .. first[e + 1] - 1.
@@ -152,54 +142,11 @@ void SpecReader::read_core(const Field& n, core::CoreConfig& cfg, CoreGroups& gr
 }
 
 core::CompartmentProfile SpecReader::read_profile(const Field& n) {
-  r_.expect_map(n, {},
-                {"decay_u", "decay_v", "vth_mant", "refract_delay", "vmin_exp", "vmax_exp", "reset",
-                 "spike", "payload_shift"});
-  core::CompartmentProfile p;
-  p.decay_u = required_int32(
-      n, "decay_u",
-      fmt::format("current decay, 0..{} in units of 1/{}", core::kMaxDecay, core::kDecayOne));
-  p.decay_v = required_int32(
-      n, "decay_v",
-      fmt::format("voltage decay, 0..{} in units of 1/{}", core::kMaxDecay, core::kDecayOne));
-  p.vth_mant = required_int32(n, "vth_mant",
-                              fmt::format("threshold mantissa, 0..{}; vth = vth_mant * {}",
-                                          core::kMaxVthMant, 1 << core::kThresholdShift));
-  p.refract_delay = required_int32(
-      n, "refract_delay", fmt::format("refractory delay, 1..{} steps", core::kMaxRefractDelay));
-  p.vmin_exp = required_int32(n, "vmin_exp",
-                              fmt::format("0..{}; vmin = -(2^vmin_exp - 1)", core::kMaxVminExp));
-  p.vmax_exp = required_int32(
-      n, "vmax_exp", fmt::format("0..{}; vmax = 2^(9 + 2 vmax_exp) - 1", core::kMaxVmaxExp));
-  if (auto r = r_.find(n, "reset"))
-    p.reset = r_.choice<core::ResetMode>(
-        *r, {{"zero", core::ResetMode::kZero}, {"subtract", core::ResetMode::kSubtract}});
-  if (auto s = r_.find(n, "spike"))
-    p.spike = r_.choice<core::SpikeKind>(
-        *s, {{"binary", core::SpikeKind::kBinary}, {"graded", core::SpikeKind::kGraded}});
-  if (auto s = r_.find(n, "payload_shift")) p.payload_shift = r_.int32(*s);
-  return p;
+  return read_compartment_profile(r_, n, Keys::kAllRequired);
 }
 
 core::SynapseFormat SpecReader::read_format(const Field& n) {
-  r_.expect_map(n, {},
-                {"weight_bits", "sign", "weight_exp", "delay_bits", "index_bits", "tag_bits"});
-  core::SynapseFormat f;
-  f.weight_bits = required_int32(n, "weight_bits", "one of " + allowed_weight_bits());
-  f.sign = r_.choice<core::SignMode>(r_.require(n, "sign", "mixed, excitatory or inhibitory"),
-                                     {{"mixed", core::SignMode::kMixed},
-                                      {"excitatory", core::SignMode::kExcitatory},
-                                      {"inhibitory", core::SignMode::kInhibitory}});
-  f.weight_exp = required_int32(n, "weight_exp",
-                                fmt::format("-{0}..{0}; w_eff = w8 * 2^({1} + weight_exp)",
-                                            core::kMaxWeightExp, core::kWeightShift));
-  f.delay_bits = required_int32(
-      n, "delay_bits", fmt::format("0..{} bits of per-synapse delay", core::kMaxDelayBits));
-  f.index_bits = required_int32(n, "index_bits",
-                                fmt::format("0 for a dense list, {}..{} for a sparse one",
-                                            core::kMinSparseIndexBits, core::kMaxSparseIndexBits));
-  if (auto t = r_.find(n, "tag_bits")) f.tag_bits = r_.int32(*t);
-  return f;
+  return read_synapse_format(r_, n, Keys::kAllRequired, /*list_layout=*/true);
 }
 
 // Grouped tables are read in two passes: the entries and their counts first, then, once the

@@ -21,18 +21,6 @@ void check_range(const std::string& what, std::int64_t value, std::int64_t lo, s
     fail(fmt::format("{} = {} is outside the allowed range {}..{}", what, value, lo, hi));
 }
 
-const char* sign_name(core::SignMode s) {
-  switch (s) {
-    case core::SignMode::kMixed:
-      return "mixed sign";
-    case core::SignMode::kExcitatory:
-      return "excitatory";
-    case core::SignMode::kInhibitory:
-      return "inhibitory";
-  }
-  return "?";
-}
-
 // Names synapse k of a projection the way a user wrote it.
 std::string synapse_name(const Projection& p, std::size_t k, std::int32_t n_source) {
   if (p.dense)
@@ -91,11 +79,12 @@ void check_synapses(const std::string& what, const Projection& p, std::int32_t n
   const std::size_t n = p.weight.size();
   for (std::size_t k = 0; k < n; ++k) {
     if (!core::mantissa_fits(p.weight[k], f))
-      fail(fmt::format(
-          "{}: weight of synapse {} = {} is not storable with {} weight bits ({}): "
-          "allowed are multiples of {} with magnitude <= {}",
-          what, synapse_name(p, k, n_src), p.weight[k], f.weight_bits, sign_name(f.sign),
-          1 << std::min(core::weight_lsb_bits(f), 8), core::max_weight_mantissa(f)));
+      fail(
+          fmt::format("{}: weight of synapse {} = {} is not storable with {} weight bits ({}): "
+                      "allowed are multiples of {} with magnitude <= {}",
+                      what, synapse_name(p, k, n_src), p.weight[k], f.weight_bits,
+                      core::sign_description(f.sign), 1 << std::min(core::weight_lsb_bits(f), 8),
+                      core::max_weight_mantissa(f)));
   }
   const int max_delay = (1 << f.delay_bits) - 1;
   if (!p.delay.empty()) {

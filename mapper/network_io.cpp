@@ -12,6 +12,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "formats/core_tables_io.hpp"
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
@@ -170,32 +171,12 @@ class NetworkReader {
   }
 
   core::CompartmentProfile read_profile(const Field& n) {
-    r_.expect_map(n, {},
-                  {"decay_u", "decay_v", "vth_mant", "refract_delay", "vmin_exp", "vmax_exp",
-                   "reset", "spike", "payload_shift"});
-    core::CompartmentProfile p;
-    const auto get = [&](const char* key, int& field, int lo, int hi) {
-      if (auto v = r_.find(n, key)) field = static_cast<int>(r_.integer(*v, lo, hi));
-    };
-    get("decay_u", p.decay_u, 0, core::kMaxDecay);
-    get("decay_v", p.decay_v, 0, core::kMaxDecay);
-    if (auto v = r_.find(n, "vth_mant"))
-      p.vth_mant = static_cast<std::int32_t>(r_.integer(*v, 0, core::kMaxVthMant));
-    get("refract_delay", p.refract_delay, 1, core::kMaxRefractDelay);
-    get("vmin_exp", p.vmin_exp, 0, core::kMaxVminExp);
-    get("vmax_exp", p.vmax_exp, 0, core::kMaxVmaxExp);
-    get("payload_shift", p.payload_shift, 0, 23);
-    read_behaviour(n, p.reset, p.spike);
-    return p;
+    return read_compartment_profile(r_, n, Keys::kDefaults);
   }
 
   void read_behaviour(const Field& n, core::ResetMode& reset, core::SpikeKind& spike) {
-    if (auto v = r_.find(n, "reset"))
-      reset = r_.choice<core::ResetMode>(
-          *v, {{"zero", core::ResetMode::kZero}, {"subtract", core::ResetMode::kSubtract}});
-    if (auto v = r_.find(n, "spike"))
-      spike = r_.choice<core::SpikeKind>(
-          *v, {{"binary", core::SpikeKind::kBinary}, {"graded", core::SpikeKind::kGraded}});
+    if (auto v = r_.find(n, "reset")) reset = r_.choice(*v, core::kResetModeNames);
+    if (auto v = r_.find(n, "spike")) spike = r_.choice(*v, core::kSpikeKindNames);
   }
 
   RealNeuron read_real_neuron(const Field& n) {
@@ -289,22 +270,7 @@ class NetworkReader {
   }
 
   core::SynapseFormat read_format(const Field& n) {
-    r_.expect_map(n, {}, {"weight_bits", "sign", "weight_exp", "delay_bits"});
-    core::SynapseFormat f;
-    const Field wb = r_.require(n, "weight_bits", "one of 0,1,2,3,4,5,6,8");
-    f.weight_bits = static_cast<int>(r_.integer(wb, 0, 8));
-    if (!core::valid_weight_bits(f.weight_bits))
-      r_.fail_at(wb.node, fmt::format("{} = {} is not one of the allowed values 0,1,2,3,4,5,6,8",
-                                      wb.path, f.weight_bits));
-    if (auto v = r_.find(n, "sign"))
-      f.sign = r_.choice<core::SignMode>(*v, {{"mixed", core::SignMode::kMixed},
-                                              {"excitatory", core::SignMode::kExcitatory},
-                                              {"inhibitory", core::SignMode::kInhibitory}});
-    if (auto v = r_.find(n, "weight_exp"))
-      f.weight_exp = static_cast<int>(r_.integer(*v, -core::kMaxWeightExp, core::kMaxWeightExp));
-    if (auto v = r_.find(n, "delay_bits"))
-      f.delay_bits = static_cast<int>(r_.integer(*v, 0, core::kMaxDelayBits));
-    return f;
+    return read_synapse_format(r_, n, Keys::kDefaults, /*list_layout=*/false);
   }
 
   void read_projection(Network& net, const Field& n) {
@@ -422,9 +388,7 @@ class NetworkReader {
         r_.fail(w, fmt::format("weight {} = {} is not storable with {} weight bits ({}): "
                                "allowed are multiples of {} with magnitude <= {}",
                                element_name(syn_shape, k), mant[k], p.format.weight_bits,
-                               p.format.sign == core::SignMode::kMixed        ? "mixed sign"
-                               : p.format.sign == core::SignMode::kExcitatory ? "excitatory"
-                                                                              : "inhibitory",
+                               core::sign_description(p.format.sign),
                                1 << std::min(core::weight_lsb_bits(p.format), 8),
                                core::max_weight_mantissa(p.format)));
       p.weight[k] = static_cast<std::int16_t>(mant[k]);
@@ -551,22 +515,14 @@ class Writer {
   std::function<h5::Group&()> arrays_;
 };
 
-const char* reset_name(core::ResetMode r) {
-  return r == core::ResetMode::kSubtract ? "subtract" : "zero";
+std::string reset_name(core::ResetMode r) {
+  return std::string(name_of(core::kResetModeNames, r));
 }
-const char* spike_name(core::SpikeKind s) {
-  return s == core::SpikeKind::kGraded ? "graded" : "binary";
+std::string spike_name(core::SpikeKind s) {
+  return std::string(name_of(core::kSpikeKindNames, s));
 }
-const char* sign_name(core::SignMode s) {
-  switch (s) {
-    case core::SignMode::kExcitatory:
-      return "excitatory";
-    case core::SignMode::kInhibitory:
-      return "inhibitory";
-    case core::SignMode::kMixed:
-      break;
-  }
-  return "mixed";
+std::string sign_name(core::SignMode s) {
+  return std::string(name_of(core::kSignModeNames, s));
 }
 
 // The profile as a flow map under the key "profile".

@@ -33,8 +33,9 @@ SequenceDataset synthetic_input(const Lowered& lowered, std::int64_t samples, st
   const std::int64_t size = total_input_size(lowered);
   d.num_symbols = static_cast<int>(all_steps);
   d.symbol_size = static_cast<int>(size);
-  d.num_classes =
-      lowered.outputs.empty() ? 2 : static_cast<int>(std::max<std::int64_t>(2, lowered.outputs[0].size));
+  d.num_classes = lowered.outputs.empty()
+                      ? 2
+                      : static_cast<int>(std::max<std::int64_t>(2, lowered.outputs[0].size));
   d.labels.assign(static_cast<std::size_t>(samples), 0);
   d.values.assign(static_cast<std::size_t>(samples * all_steps * size), 0.0f);
   for (std::int64_t s = 0; s < samples; ++s)
@@ -107,7 +108,7 @@ void write_quantisation_report(const std::filesystem::path& file, const Lowered&
   t["source"] = lowered.file;
   t["dt_s"] = lowered.options.dt;
   t["approximate"] = lowered.options.approximate;
-  t["reset"] = lowered.options.reset == core::ResetMode::kZero ? "zero" : "subtract";
+  t["reset"] = std::string(name_of(core::kResetModeNames, lowered.options.reset));
   t["pipeline_depth"] = lowered.max_depth;
   t["populations"] = Summary::array();
   for (const auto& p : lowered.populations) {

@@ -97,10 +97,7 @@ ParamQuant weight_report(const NodeTable& nodes, const ProjSpec& spec,
   const std::string via = via_list(nodes, spec.via);
   q.parameter = via.empty() ? "weight (identity)" : "weight via " + via;
   q.hardware = fmt::format(
-      "{}-bit {}, weight_exp {}{}", format.weight_bits,
-      format.sign == core::SignMode::kMixed        ? "mixed"
-      : format.sign == core::SignMode::kExcitatory ? "excitatory"
-                                                   : "inhibitory",
+      "{}-bit {}, weight_exp {}{}", format.weight_bits, name_of(core::kSignModeNames, format.sign),
       format.weight_exp,
       format.delay_bits ? fmt::format(", {} delay bits", format.delay_bits) : std::string());
   q.count = static_cast<std::int64_t>(s.hw.size());

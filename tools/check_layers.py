@@ -20,7 +20,7 @@ ALLOWED = {
     "core": {"core"},
     "io": {"core", "io"},
     "formats": {"core", "io", "formats"},
-    "mapper": {"core", "io", "mapper"},
+    "mapper": {"core", "io", "formats", "mapper"},
     "models": {"core", "io", "formats", "mapper", "models"},
     "baseline": {"core", "io", "formats", "models", "baseline"},
     "runtime": {"core", "io", "formats", "mapper", "models", "runtime"},

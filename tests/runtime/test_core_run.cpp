@@ -240,7 +240,7 @@ const std::vector<BadSpec> kBadSpecCases = {
     {"malformed.yaml", {"malformed YAML", ":7:"}},
     {"wrong_type.yaml", {":5:", "cores[0].profiles[0].decay_v", "expected an integer", "0.5"}},
     {"int_overflow.yaml",
-     {":5:", "cores[0].profiles[0].vth_mant", "99999999999", "-2147483648..2147483647"}},
+     {":5:", "cores[0].profiles[0].vth_mant", "99999999999", "0..131071"}},
     {"group_bias.yaml",
      {":9:", "cores[0].compartments[1].bias_mant", "5000", "-4095..4095", "group of 100"}},
 };

@@ -12,6 +12,7 @@
 
 #include "formats/arch_io.hpp"
 #include "io/atomic_output.hpp"
+#include "io/enum_parse.hpp"
 #include "io/errors.hpp"
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
@@ -114,7 +115,7 @@ nir::Lowered lower_graph(const ImportNirOptions& opt, const nir::FlatGraph& flat
   nir::LowerOptions lo;
   lo.dt = opt.dt;
   lo.approximate = opt.approximate;
-  lo.reset = opt.reset == "subtract" ? core::ResetMode::kSubtract : core::ResetMode::kZero;
+  lo.reset = parse_enum(core::kResetModeNames, opt.reset, "reset");
   lo.weight_bits = opt.weight_bits;
   nir::Lowered lowered = nir::lower(flat, lo);
   if (lowered.prediction.empty())

@@ -144,6 +144,21 @@ class SpikingLSTM(torch.nn.Module):
         self.width = 0.5          # surrogate half-width, as a fraction of theta
         self.width_h = 1.0        # surrogate half-width of the hidden threshold, in cell counts
         self.spike_fn = spike     # the checks swap in reference formulations
+        # order[k, n]: which of the T threshold levels replica k's neuron n (of the 4H gate
+        # neurons) uses; the identity ("aligned") or a fixed random permutation per neuron
+        # ("shuffled": decorrelates the gates' replicas, docs/spiking-lstm.md)
+        self.register_buffer("order", torch.arange(steps)[:, None].repeat(1, 4 * hidden))
+
+    def set_order(self, mode, seed=2022):
+        """aligned: replica k uses level k everywhere; shuffled: a random permutation of the T
+        levels per gate neuron, from numpy's default_rng(seed)."""
+        T, n = self.steps, 4 * self.hidden
+        if mode == "aligned":
+            o = np.repeat(np.arange(T)[:, None], n, 1)
+        else:
+            rng = np.random.default_rng(seed)
+            o = np.stack([rng.permutation(T) for _ in range(n)], 1)
+        self.order.copy_(torch.from_numpy(o.astype(np.int64)))
 
     # -- conversion from the source ANN (train_lstm.LSTMClassifier, cell "spiking")
     @classmethod
@@ -181,9 +196,12 @@ class SpikingLSTM(torch.nn.Module):
                 ((self.bias - 2.0) * sign).numpy()
 
     def replica_offsets(self):
-        """beta[k, gate] = theta (1 - (k + 1) / T) + shift: replica k's bias offset (ANN units)."""
-        k = torch.arange(self.steps, dtype=self.theta.dtype)
-        return self.theta[None, :] * (1.0 - (k[:, None] + 1.0) / self.steps) + self.shift[None, :]
+        """beta[k, n] = theta (1 - (order[k, n] + 1) / T) + shift: the bias offset of replica k's
+        gate neuron n (ANN units), [T, 4H]."""
+        H = self.hidden
+        level = self.order.to(self.theta.dtype)
+        theta = self.theta.repeat_interleave(H)[None, :]
+        return theta * (1.0 - (level + 1.0) / self.steps) + self.shift.repeat_interleave(H)[None, :]
 
     def hidden_thresholds(self):
         k = torch.arange(self.steps, dtype=self.kappa.dtype)
@@ -204,7 +222,7 @@ class SpikingLSTM(torch.nn.Module):
         dt = x.dtype
         theta = self.theta.to(dt).repeat_interleave(H)            # [4H]
         lam = self.leak.to(dt).repeat_interleave(H)
-        beta = self.replica_offsets().to(dt).repeat_interleave(H, dim=1)   # [R, 4H]
+        beta = self.replica_offsets().to(dt)                       # [R, 4H]
         width = self.width * theta
         th_h = self.hidden_thresholds().to(dt)[:, None]            # [R, 1]
         xin = torch.matmul(x, self.w_ih.to(dt).t()) + self.bias.to(dt)     # [B, L, 4H]
@@ -256,7 +274,7 @@ class SpikingLSTM(torch.nn.Module):
         const = self.bias.to(d64)
         if self.scaling == "signed":
             const = const - self.w_ih.to(d64).sum(1)
-        beta = self.replica_offsets().to(d64).repeat_interleave(H, dim=1)  # [R, 4H]
+        beta = self.replica_offsets().to(d64)                      # [R, 4H]
         b_real = (const[None, :] + beta) * sig_rows[None, :] * INPUT_FRAC
         p["input_bias"] = ste(b_real, round_half_away(b_real.detach()))   # [R, 4H]
         # leaks: decay_v = round(4096 (1 - lambda)) in 0..4095, keep = 4096 - decay_v
@@ -266,7 +284,7 @@ class SpikingLSTM(torch.nn.Module):
         p["keep"] = ste(4096.0 * lam, 4096.0 - decay)
         # soft-reset feedback: lambda_q theta_chip as an 8-bit magnitude m 2^(6 + e), m <= 255
         fb = (4096.0 - decay) / 4096.0 * THETA_CHIP
-        fe = torch.clamp(torch.ceil(torch.log2(fb / 255.0)) - 6, -7, 7)
+        fe = torch.clamp(torch.ceil(torch.log2(fb / 255.0)) - 6, -6, 7)   # 2^(6+e) integral
         fm = torch.clamp(round_half_away(fb / 2.0 ** (6 + fe)), 0, 255)
         p["feedback_mant"], p["feedback_exp"] = fm, fe
         p["feedback"] = ste(p["keep"] / 4096.0 * THETA_CHIP, torch.floor(fm * 2.0 ** (6 + fe)))
@@ -779,7 +797,8 @@ def check(log=print):
     cases, same_all, pops = 0, True, 0
     for seed, (n_in, H, T, L, scale, scaling) in enumerate(
             [(5, 6, 1, 9, 1.0, "unit"), (4, 8, 2, 12, 3.0, "signed"), (3, 5, 4, 30, 0.5, "unit"),
-             (28, 16, 8, 28, 0.4, "unit"), (1, 7, 3, 60, 6.0, "signed")]):
+             (28, 16, 8, 28, 0.4, "unit"), (1, 7, 3, 60, 6.0, "signed"),
+             (6, 40, 2, 20, 60.0, "unit")]):   # the last one wraps q and clips D
         m = _random_snn(n_in, H, T, seed=10 + seed, scaling=scaling, scale=scale)
         xb = torch.randint(0, 256, (6, L, n_in)).double()
         with torch.no_grad():
@@ -863,160 +882,303 @@ def integer_evaluate(ip, xb, y, batch=250, trains=0):
     return correct / len(xb), pops, np.concatenate(preds)
 
 
+class _Data:
+    """The run's data: float sequences (the dataset's scaling) and pixel bytes."""
+
+    def __init__(self, args, src):
+        import datasets
+        a = src["attrs"]
+        self.dataset, self.layout, self.scaling = str(a["dataset"]), str(a["layout"]), src["scaling"]
+        xtr, ytr, xte, yte = datasets.load(self.dataset, args.cache)
+        if self.scaling == "signed":
+            xtr, xte = 2.0 * xtr - 1.0, 2.0 * xte - 1.0
+        xtr = datasets.as_sequences(xtr, self.layout)
+        xte = datasets.as_sequences(xte, self.layout)
+        if args.train_limit:
+            xtr, ytr = xtr[:args.train_limit], ytr[:args.train_limit]
+        self.sel = _mixed(len(xte), args.eval_limit)
+        self.xtr, self.ytr, self.xte, self.yte = xtr, ytr, xte[self.sel], yte[self.sel]
+        self.xbtr, self.xbte = to_bytes(self.xtr, self.scaling), to_bytes(self.xte, self.scaling)
+
+
+def _log(m):
+    print(m, file=sys.stderr, flush=True)
+
+
+def _convert(args, src, snn, data):
+    """The source's accuracy and the converted SNN's with bias shift none, theta / (2T) and
+    calibrated (left in place: the fine-tuning starts from it)."""
+    H, T = snn.hidden, snn.steps
+    res = {"ann_accuracy": ann_accuracy(src, data.xte, data.yte)}
+    _log("source ANN: test accuracy %.4f on %d samples (file says %s)"
+         % (res["ann_accuracy"], len(data.xte), src["attrs"].get("test_accuracy")))
+    for mode in ("none", "default"):
+        snn.set_shift(mode)
+        rec = {}
+        res["converted_%s" % mode] = evaluate_float(snn, data.xte, data.yte, rates=rec)
+        res["converted_%s_rates" % mode] = spike_rates(rec, H)
+        _log("converted, bias shift %s: float SNN accuracy %.4f, rates %s" % (
+            mode, res["converted_%s" % mode], _fmt(res["converted_%s_rates" % mode])))
+    cal = _mixed(len(data.xtr), args.calibration)
+    res["calibration_mse"] = calibrate_shifts(
+        snn, (src["w_ih"], src["w_hh"], src["bias"]), torch.from_numpy(data.xtr[cal]), log=_log)
+    rec = {}
+    res["converted_calibrated"] = evaluate_float(snn, data.xte, data.yte, rates=rec)
+    res["converted_calibrated_rates"] = spike_rates(rec, H)
+    res["calibrated_shift_theta_over_T"] = (
+        (snn.shift.detach() * T / snn.theta.detach()).tolist()
+        + [float(snn.shift_h.detach() * T / snn.kappa.detach())])
+    res["converted_calibrated_integer"] = evaluate_chip(snn, data.xbte, data.yte)
+    _log("converted, calibrated shifts %s theta/T: float SNN accuracy %.4f, integer %.4f" % (
+        _fmt(res["calibrated_shift_theta_over_T"]), res["converted_calibrated"],
+        res["converted_calibrated_integer"]))
+    return res
+
+
+def _train_epoch(args, snn, opt, data, perm, qat):
+    """One epoch of surrogate-gradient BPTT (on the chip's integers when `qat`); mean loss."""
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n_batches = math.ceil(len(data.xtr) / args.batch)
+    if args.max_batches:
+        n_batches = min(n_batches, args.max_batches)
+    total = 0.0
+    for k in range(n_batches):
+        idx = perm[k * args.batch:(k + 1) * args.batch]
+        opt.zero_grad()
+        if qat:
+            logits, _ = snn.chip_forward(torch.from_numpy(data.xbtr[idx]).double())
+        else:
+            logits = snn(torch.from_numpy(data.xtr[idx]))
+        loss = loss_fn(logits, torch.from_numpy(data.ytr[idx]))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(snn.parameters(), 1.0)
+        opt.step()
+        snn.clamp_parameters()
+        total += float(loss)
+    return total / max(n_batches, 1)
+
+
+def _set_lr(args, opt, epoch):
+    """Cosine decay from --lr to --lr-final, a function of the epoch only (resumable)."""
+    if args.lr_final is None:
+        return
+    lr = args.lr_final + 0.5 * (args.lr - args.lr_final) * (
+        1.0 + math.cos(math.pi * epoch / max(args.epochs - 1, 1)))
+    for group in opt.param_groups:
+        group["lr"] = lr
+
+
+def _finalise(snn, data, res):
+    """The final model's float and integer accuracies, the torch chip forward against the numpy
+    reference, spike rates, energies, latencies; returns the reference outputs for the file."""
+    H, T = snn.hidden, snn.steps
+    L = data.xte.shape[1]
+    rec = {}
+    res["finetuned_float"] = evaluate_float(snn, data.xte, data.yte, rates=rec)
+    res["finetuned_float_rates"] = spike_rates(rec, H)
+    ip = export_integers(snn)
+    acc_int, pops, _ = integer_evaluate(ip, data.xbte, data.yte)
+    res["integer"] = acc_int
+    n_chk = min(len(data.xbte), 200)
+    with torch.no_grad():
+        _, counts = snn.chip_forward(torch.from_numpy(data.xbte[:n_chk]).double(),
+                                     snn.chip_params(detach=True))
+    ref = integer_forward(ip, data.xbte[:n_chk])
+    res["torch_chip_forward_matches_integer_reference"] = bool(
+        np.array_equal(ref["counts"], counts.numpy().astype(np.int64)))
+    rates = {name: float(pops[k]) / (len(data.xbte) * L * T * H) for k, name in enumerate(POPULATIONS)}
+    res["integer_rates"] = rates
+    e_snn, e_ann = energy_per_symbol(rates["H"], data.xte.shape[2], H, T)
+    res["energy_per_sequence_snn_J"] = e_snn * L
+    res["energy_per_sequence_ann_J"] = e_ann * L
+    res["latency_chip_steps"] = {"serial_L_times_T": L * T, "replicas_lockstep": L,
+                                 "wavefront_L_plus_T_minus_1": L + T - 1}
+    _log("final: float SNN %.4f, integer (numpy int64) %.4f on %d samples; torch chip forward == "
+         "integer reference: %s; integer spike rates %s" % (
+             res["finetuned_float"], acc_int, len(data.xbte),
+             res["torch_chip_forward_matches_integer_reference"], _fmt(rates)))
+    _log("energy per sequence (methods.md B model): SNN %.3e J, ANN %.3e J (%.2fx)" % (
+        e_snn * L, e_ann * L, e_ann / e_snn))
+    picks = _mixed(len(data.xbte), 8)
+    out = integer_forward(ip, data.xbte[picks], record_trains=2)
+    return {"indices": data.sel[picks], "inputs": data.xbte[picks], "labels": data.yte[picks],
+            "counts": out["counts"], "logits": out["logits"], "prediction": out["logits"].argmax(1),
+            "population_spikes": out["population_spikes"], "hidden_trains": out["trains"]}
+
+
 def run(args, reproducing_command):
     """Conversion, calibration, fine-tuning, quantisation, integer check and export
     (train_lstm.py --spiking-from). Every number it reports is measured here."""
-    import datasets
-
-    def log(m):
-        print(m, file=sys.stderr, flush=True)
-
     src = load_source(args.spiking_from)
-    a = src["attrs"]
-    dataset, layout, scaling = str(a["dataset"]), str(a["layout"]), src["scaling"]
-    xtr, ytr, xte, yte = datasets.load(dataset, args.cache)
-    if scaling == "signed":
-        xtr, xte = 2.0 * xtr - 1.0, 2.0 * xte - 1.0
-    xtr = datasets.as_sequences(xtr, layout)
-    xte = datasets.as_sequences(xte, layout)
-    if args.train_limit:
-        xtr, ytr = xtr[:args.train_limit], ytr[:args.train_limit]
-    sel = _mixed(len(xte), args.eval_limit)
-    xte, yte = xte[sel], yte[sel]
-    xbtr, xbte = to_bytes(xtr, scaling), to_bytes(xte, scaling)
-    T = args.steps
-    H = src["w_hh"].shape[1]
-    L = xte.shape[1]
+    data = _Data(args, src)
+    T, H = args.steps, src["w_hh"].shape[1]
     torch.manual_seed(args.seed)
-    snn = SpikingLSTM.from_ann(src["w_ih"], src["w_hh"], src["bias"], src["fc_w"], src["fc_b"], T, scaling)
+    snn = SpikingLSTM.from_ann(src["w_ih"], src["w_hh"], src["bias"], src["fc_w"], src["fc_b"],
+                               T, data.scaling)
+    snn.width = args.surrogate_width
+    snn.set_order(args.replica_order)
     opt = torch.optim.Adam(snn.parameters(), lr=args.lr)
     rng = np.random.default_rng(args.seed)
     meta = {
         "cell": "spiking", "method": "spiking-lstm (methods.md B; docs/spiking-lstm.md)",
         "layout_convention": "pytorch",
         "gate_order": "i,f,g,o (i = write-up gate a, g = write-down gate b; see docs/spiking-lstm.md)",
-        "activation": "phi1_write_up_down", "layout": layout, "dataset": dataset,
-        "input_scaling": SCALING_TEXT[scaling], "hidden": H, "steps": T, "seed": args.seed,
-        "qat_epochs": args.qat_epochs, "source": os.path.basename(args.spiking_from),
-        "split": str(a.get("split", "")), "test_samples": len(xte),
+        "activation": "phi1_write_up_down", "layout": data.layout, "dataset": data.dataset,
+        "input_scaling": SCALING_TEXT[data.scaling], "hidden": H, "steps": T, "seed": args.seed,
+        "qat_epochs": args.qat_epochs, "lr": args.lr,
+        "lr_final": args.lr if args.lr_final is None else args.lr_final,
+        "surrogate_width": args.surrogate_width, "replica_order": args.replica_order,
+        "source": os.path.basename(args.spiking_from), "split": str(src["attrs"].get("split", "")),
+        "test_samples": len(data.xte),
     }
-    results = {}
-    first = 0
-    t0 = time.time()
+    first, t0 = 0, time.time()
     if args.resume:
-        _, results, attrs = read_spiking(args.out, snn, opt)
+        _, res, attrs = read_spiking(args.out, snn, opt)
         first = int(attrs["epochs"])
-        for _ in range(first):
-            rng.permutation(len(xtr))
-        log("resumed %s after %d epochs" % (args.out, first))
+        for _ in range(first):   # the same shuffles as an uninterrupted run
+            rng.permutation(len(data.xtr))
+        _log("resumed %s after %d epochs" % (args.out, first))
     else:
-        results["ann_accuracy"] = ann_accuracy(src, xte, yte)
-        log("source ANN: test accuracy %.4f on %d samples (file says %s)"
-            % (results["ann_accuracy"], len(xte), a.get("test_accuracy")))
-        for mode in ("none", "default"):
-            snn.set_shift(mode)
-            rec = {}
-            results["converted_%s" % mode] = evaluate_float(snn, xte, yte, rates=rec)
-            results["converted_%s_rates" % mode] = spike_rates(rec, H)
-            log("converted, bias shift %s: float SNN accuracy %.4f, rates %s" % (
-                mode, results["converted_%s" % mode], _fmt(results["converted_%s_rates" % mode])))
-        cal = _mixed(len(xtr), args.calibration)
-        errs = calibrate_shifts(snn, (src["w_ih"], src["w_hh"], src["bias"]),
-                                torch.from_numpy(xtr[cal]), log=log)
-        rec = {}
-        results["converted_calibrated"] = evaluate_float(snn, xte, yte, rates=rec)
-        results["converted_calibrated_rates"] = spike_rates(rec, H)
-        results["calibrated_shift_theta_over_T"] = (
-            (snn.shift.detach() * T / snn.theta.detach()).tolist()
-            + [float(snn.shift_h.detach() * T / snn.kappa.detach())])
-        results["calibration_mse"] = errs
-        results["converted_calibrated_integer"] = evaluate_chip(snn, xbte, yte)
-        log("converted, calibrated shifts %s theta/T: float SNN accuracy %.4f, integer %.4f" % (
-            _fmt(results["calibrated_shift_theta_over_T"]), results["converted_calibrated"],
-            results["converted_calibrated_integer"]))
+        res = _convert(args, src, snn, data)
         if args.checkpoint:
             meta["command"] = reproducing_command(0)
-            write_spiking(args.out, snn, results, meta, None, opt, 0)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    history = results.get("history", [])
+            write_spiking(args.out, snn, res, meta, None, opt, 0)
+    history = res.get("history", [])
     for epoch in range(first, args.epochs):
         qat = epoch >= args.epochs - args.qat_epochs
-        perm = rng.permutation(len(xtr))
-        n_batches = math.ceil(len(xtr) / args.batch)
-        if args.max_batches:
-            n_batches = min(n_batches, args.max_batches)
-        total = 0.0
-        for k in range(n_batches):
-            idx = perm[k * args.batch:(k + 1) * args.batch]
-            opt.zero_grad()
-            if qat:
-                logits, _ = snn.chip_forward(torch.from_numpy(xbtr[idx]).double())
-            else:
-                logits = snn(torch.from_numpy(xtr[idx]))
-            loss = loss_fn(logits, torch.from_numpy(ytr[idx]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(snn.parameters(), 1.0)
-            opt.step()
-            snn.clamp_parameters()
-            total += float(loss)
+        _set_lr(args, opt, epoch)
+        loss = _train_epoch(args, snn, opt, data, rng.permutation(len(data.xtr)), qat)
         rec = {}
-        acc = evaluate_float(snn, xte, yte, rates=rec)
-        entry = {"epoch": epoch + 1, "qat": qat, "loss": total / max(n_batches, 1), "float": acc,
-                 "rates": spike_rates(rec, H)}
+        entry = {"epoch": epoch + 1, "qat": qat, "loss": loss,
+                 "float": evaluate_float(snn, data.xte, data.yte, rates=rec), "rates": spike_rates(rec, H)}
         if qat:
-            entry["integer"] = evaluate_chip(snn, xbte, yte)
+            entry["integer"] = evaluate_chip(snn, data.xbte, data.yte)
         history.append(entry)
-        results["history"] = history
-        log("epoch %d/%d%s loss %.4f float SNN acc %.4f%s leak %s theta %s (%.0f s)" % (
-            epoch + 1, args.epochs, " (QAT)" if qat else "", entry["loss"], acc,
+        res["history"] = history
+        _log("epoch %d/%d%s loss %.4f float SNN acc %.4f%s leak %s theta %s (%.0f s)" % (
+            epoch + 1, args.epochs, " (QAT)" if qat else "", loss, entry["float"],
             " integer %.4f" % entry["integer"] if qat else "", _fmt(snn.leak.tolist()),
             _fmt(snn.theta.tolist()), time.time() - t0))
         if args.checkpoint:
             meta["command"] = reproducing_command(epoch + 1)
-            write_spiking(args.out, snn, results, meta, None, opt, epoch + 1)
-
-    # The final model: float and integer accuracies, the torch chip forward against the numpy
-    # integer reference, spike rates, energies, reference outputs.
-    rec = {}
-    results["finetuned_float"] = evaluate_float(snn, xte, yte, rates=rec)
-    results["finetuned_float_rates"] = spike_rates(rec, H)
-    ip = export_integers(snn)
-    acc_int, pops, preds = integer_evaluate(ip, xbte, yte)
-    results["integer"] = acc_int
-    n_chk = min(len(xbte), 200)
-    with torch.no_grad():
-        _, counts = snn.chip_forward(torch.from_numpy(xbte[:n_chk]).double(), snn.chip_params(detach=True))
-    ref = integer_forward(ip, xbte[:n_chk])
-    results["torch_chip_forward_matches_integer_reference"] = bool(
-        np.array_equal(ref["counts"], counts.numpy().astype(np.int64)))
-    steps_total = len(xbte) * L * T * H
-    rates = {name: float(pops[k]) / steps_total for k, name in enumerate(POPULATIONS)}
-    results["integer_rates"] = rates
-    e_snn, e_ann = energy_per_symbol(rates["H"], xte.shape[2], H, T)
-    results["energy_per_sequence_snn_J"] = e_snn * L
-    results["energy_per_sequence_ann_J"] = e_ann * L
-    results["latency_chip_steps"] = {"serial_L_times_T": L * T, "replicas_lockstep": L,
-                                     "wavefront_L_plus_T_minus_1": L + T - 1}
-    log("final: float SNN %.4f, integer (numpy int64) %.4f on %d samples; torch chip forward == "
-        "integer reference: %s; integer spike rates %s" % (
-            results["finetuned_float"], acc_int, len(xbte),
-            results["torch_chip_forward_matches_integer_reference"], _fmt(rates)))
-    log("energy per sequence (methods.md B model): SNN %.3e J, ANN %.3e J (%.2fx)" % (
-        e_snn * L, e_ann * L, e_ann / e_snn))
-    picks = _mixed(len(xbte), 8)
-    out = integer_forward(ip, xbte[picks], record_trains=2)
-    reference = {"indices": sel[picks], "inputs": xbte[picks], "labels": yte[picks],
-                 "counts": out["counts"], "logits": out["logits"],
-                 "prediction": out["logits"].argmax(1), "population_spikes": out["population_spikes"],
-                 "hidden_trains": out["trains"]}
+            write_spiking(args.out, snn, res, meta, None, opt, epoch + 1)
+    reference = _finalise(snn, data, res)
     meta["command"] = reproducing_command(args.epochs)
-    meta["test_accuracy"] = acc_int
-    write_spiking(args.out, snn, results, meta, reference, opt if args.checkpoint else None,
+    meta["test_accuracy"] = res["integer"]
+    write_spiking(args.out, snn, res, meta, reference, opt if args.checkpoint else None,
                   max(args.epochs, first))
-    log("wrote %s (%.0f s)" % (args.out, time.time() - t0))
+    _log("wrote %s (%.0f s)" % (args.out, time.time() - t0))
 
 
 def _fmt(v):
     if isinstance(v, dict):
         return "{" + ", ".join("%s %.4f" % (k, x) for k, x in v.items()) + "}"
     return "[" + ", ".join("%.3f" % x for x in v) + "]"
+
+
+# ----------------------------------------------- hand-written BPTT of the source ANN (pixel-wise)
+def _mask(u, lo, hi):
+    return ((u >= lo) & (u <= hi)).to(u.dtype)
+
+
+def manual_loss_and_grads(model, x, y):
+    """train_lstm.py --engine manual for --cell spiking: the cross-entropy loss and every
+    parameter's .grad, back-propagated through time by hand (like train_lstm's
+    manual_loss_and_grads, which covers the standard and modified cells), equal to autograd's up
+    to summation order (checked by check()). Over hundreds of symbols with the cell kept (f = 1)
+    the gradient can exceed float32's range (measured: norm 6e41 at one pixel-wise start); such
+    a batch is recomputed in float64 and its gradients returned in the model's dtype, where the
+    gradient-norm clip then scales them."""
+    loss = _manual(model, x, y)
+    if model.weight_hh.dtype == torch.float32 and not all(
+            bool(torch.isfinite(p.grad).all()) for p in model.parameters()):
+        from types import SimpleNamespace
+        names = [n for n, _ in model.named_parameters()]
+        wide = {n: p.detach().double().requires_grad_(True) for n, p in model.named_parameters()}
+        view = SimpleNamespace(hidden=model.hidden, weight_ih=wide["weight_ih"],
+                               weight_hh=wide["weight_hh"], bias=wide["bias"],
+                               fc=SimpleNamespace(weight=wide["fc.weight"], bias=wide["fc.bias"]))
+        loss = _manual(view, x.double(), y)
+        got = {"weight_ih": view.weight_ih.grad, "weight_hh": view.weight_hh.grad,
+               "bias": view.bias.grad, "fc.weight": view.fc.weight.grad, "fc.bias": view.fc.bias.grad}
+        norm = math.sqrt(sum(float((got[n] ** 2).sum()) for n in names))
+        scale = min(1.0, 1e30 / norm)   # one factor for all: the direction is kept
+        for n, p in model.named_parameters():
+            p.grad = (got[n] * scale).to(p.dtype)
+    return loss
+
+
+def _manual(model, x, y):
+    with torch.no_grad():
+        b, steps, _ = x.shape
+        H = model.hidden
+        xs = x.transpose(0, 1).contiguous()
+        z = torch.matmul(xs, model.weight_ih.t()) + model.bias        # [T, B, 4H]
+        act = torch.empty_like(z)
+        pre = z.new_empty(steps, b, H)     # c_(t-1) + a - b, before the clamp
+        q = z.new_empty(steps, b, H)       # the clamped value
+        c = z.new_zeros(steps + 1, b, H)
+        h = z.new_zeros(steps + 1, b, H)
+        for t in range(steps):
+            zt = z[t]
+            zt.addmm_(h[t], model.weight_hh.t())
+            torch.clamp((zt + 2.0) / 4.0, 0.0, 1.0, out=act[t])
+            at = act[t]
+            torch.add(c[t], at[:, :H] - at[:, 2 * H:3 * H], out=pre[t])
+            torch.clamp(pre[t], float(CELL_LO), float(CELL_HI), out=q[t])
+            torch.mul(at[:, H:2 * H], q[t], out=c[t + 1])
+            torch.mul(at[:, 3 * H:], torch.clamp(c[t + 1], 0.0, 1.0), out=h[t + 1])
+        logits = torch.nn.functional.linear(h[steps], model.fc.weight, model.fc.bias)
+        loss = torch.nn.functional.cross_entropy(logits, y)
+        d_logits = torch.softmax(logits, 1)
+        d_logits[torch.arange(b), y] -= 1.0
+        d_logits /= b
+        model.fc.weight.grad = d_logits.t() @ h[steps]
+        model.fc.bias.grad = d_logits.sum(0)
+        dh = d_logits @ model.fc.weight
+        dc = torch.zeros_like(dh)
+        dz = torch.empty_like(z)
+        for t in reversed(range(steps)):
+            at, zt, dzt = act[t], z[t], dz[t]
+            f, o = at[:, H:2 * H], at[:, 3 * H:]
+            ct = c[t + 1]
+            dc += dh * o * _mask(ct, 0.0, 1.0)
+            dzt[:, 3 * H:] = dh * torch.clamp(ct, 0.0, 1.0)
+            dzt[:, H:2 * H] = dc * q[t]
+            dp = dc * f * _mask(pre[t], float(CELL_LO), float(CELL_HI))
+            dzt[:, :H] = dp
+            dzt[:, 2 * H:3 * H] = -dp
+            dc = dp
+            dzt *= _mask((zt + 2.0) / 4.0, 0.0, 1.0) / 4.0
+            dh = dzt @ model.weight_hh
+        flat = dz.reshape(steps * b, 4 * H)
+        model.weight_hh.grad = flat.t() @ h[:steps].reshape(steps * b, H)
+        model.weight_ih.grad = flat.t() @ xs.reshape(steps * b, -1)
+        model.bias.grad = flat.sum(0)
+        return float(loss)
+
+
+def check_manual(model_cls, log=print):
+    """The hand-written BPTT of the source cell against autograd (float64, weights large enough
+    that every clamp is active somewhere). Returns the largest relative difference."""
+    worst = 0.0
+    for n_in, steps in ((1, 40), (28, 6)):
+        torch.manual_seed(7)
+        model = model_cls(n_in, 16, 10, "spiking").double()
+        with torch.no_grad():
+            for p in model.parameters():
+                p.mul_(3.0)
+        x = torch.rand(5, steps, n_in, dtype=torch.float64) * 2.0 - 1.0
+        y = torch.randint(0, 10, (5,))
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        model.zero_grad()
+        loss.backward()
+        want = {n: p.grad.clone() for n, p in model.named_parameters()}
+        model.zero_grad()
+        got = manual_loss_and_grads(model, x, y)
+        err = abs(got - float(loss)) / abs(float(loss))
+        for n, p in model.named_parameters():
+            err = max(err, float((p.grad - want[n]).abs().max() / want[n].abs().max()))
+        worst = max(worst, err)
+    log("source cell: manual BPTT vs autograd, largest relative difference %.2e" % worst)
+    return worst

@@ -254,8 +254,9 @@ def model_from_file(path):
 
 def chip_model_for(model, path, omega, xte):
     """The integer model (tools/lmu_chip.py) of the file's weights at this omega, with the
-    scales chosen from the float quantised network on the first 250 test inputs."""
-    _, out = model(torch.from_numpy(xte[:250]), omega, record=True)
+    scales chosen from the float quantised network on 250 test inputs (every k-th: the test
+    split is ordered by class)."""
+    _, out = model(torch.from_numpy(xte[::max(1, len(xte) // 250)][:250]), omega, record=True)
     max_m = float(out["m"].abs().max())
     max_zq = float((out["z"] - model.b.detach()).abs().max())
     with h5py.File(path, "r") as f:
@@ -299,7 +300,10 @@ def write_chip_reference(path, chip, res, xte):
             g[name] = val
         g["logits"] = ref_logits
         g["n_first"] = ref_n[:, 0].astype(np.int32)
-        for name, val in (("omega", float(chip.omega)), ("K", chip.K), ("Fm", chip.Fm), ("Fa", chip.Fa),
+        g["M_first"] = chip.last_M[:, 0].astype(np.int32)
+        g["w_eff_x"], g["w_eff_m"], g["w_eff_h"] = chip.wx.astype(np.int32), chip.wm.astype(np.int32), chip.wh.astype(np.int32)
+        g["bias"] = chip.bias.astype(np.int32)
+        for name, val in (("omega", float(chip.omega)), ("K", chip.K), ("Fm", chip.Fm), ("Fh", chip.Fh), ("Fa", chip.Fa),
                           ("S_in", float(chip.s_in)), ("exp_W_x", chip.ex), ("exp_W_m", chip.em),
                           ("exp_W_h", chip.eh), ("s_max", -1 if chip.s_max is None else chip.s_max),
                           ("v0", 2 ** (chip.K - 1)), ("test_accuracy", res["acc"]),
@@ -437,7 +441,48 @@ def check():
     report("omega 1e6: max |h_q - h_float| * omega (O(1/omega))", dh * 1e6, 10.0)
     report("omega 1e6: straight-through gradient = float gradient (relative)", gerr, 1e-4)
 
-    # 5. the weight file round trip
+    # 5. the integer chip model (tools/lmu_chip.py) against the float quantised network
+    rng = np.random.default_rng(2)
+    t = rng.normal(0.0, 30.0, (40, 50))
+    w8, e, w_eff = lmu_chip.quantise_projection(t)
+    report("8-bit projection: max |w_eff - target| / max(1/2, 2^(6+e)) (exponent %d)" % e,
+           float(np.abs(w_eff - t).max()) / max(0.5, 2.0 ** (6 + e)), 1.0)
+    report("8-bit projection: mantissas even, |w8| <= 254, the largest >= 128 (1 = violated)",
+           0.0 if (np.all(w8 % 2 == 0) and np.abs(w8).max() <= 254 and np.abs(w8).max() >= 128) else 1.0, 0.0)
+    torch.manual_seed(17)
+    for act in ("crelu", "relu"):
+        mc = lmu.LMUClassifier(1, 12, 60.0, 32, 10, "zoh", "dense", act).double()
+        with torch.no_grad():
+            mc.b.uniform_(-0.2, 0.6)
+        xc = torch.from_numpy(rng.integers(0, 256, (16, 60, 1)) / 255.0)
+        omega = 8.0
+        lq, outq = mc(xc, omega, record=True)
+        w = {"e_x": mc.e_x.detach().numpy(), "A_bar": mc.memory.a_bar64, "B_bar": mc.memory.b_bar64,
+             "W_x": mc.W_x.detach().numpy(), "W_m": mc.W_m.detach().numpy(), "W_h": mc.W_h.detach().numpy(),
+             "b": mc.b.detach().numpy(), "W_o": mc.W_o.detach().numpy(), "b_o": mc.b_o.detach().numpy()}
+        k, f_mem = lmu_chip.choose_scales(w, float(outq["m"].abs().max()),
+                                          float((outq["z"] - mc.b.detach()).abs().max()), omega)
+        rate_f = outq["n"].numpy().sum(0) / (omega * 60)
+        for exact in (True, False):
+            kk, ff, fa = (40, 20, 26) if exact else (k, f_mem, 20)  # exact: host state Fh = 24
+            chip = lmu_chip.ChipLMU(w, omega, act, kk, ff, f_a=fa, exact_weights=exact)
+            lc, nc, cnt = chip.forward(xc.numpy(), keep_n=True)
+            same = float((nc == outq["n"].numpy()).mean())
+            drate = float(np.abs(nc.sum(0) / (omega * 60) - rate_f).mean())
+            what = "exact weights, K 40, Fm 20, Fa 26" if exact else "8-bit weights, K %d, Fm %d" % (kk, ff)
+            log("  %s, integer model (%s): n equal to the float quantised network's in %.4f of "
+                "(step, sample, neuron); mean |rate difference| %.4f; max |logit difference| %.3f" % (
+                    act, what, same, drate, float(np.abs(lc - lq.numpy()).max())))
+            if exact:
+                report("  %s: integer datapath with exact weights: fraction of n differing from float" % act,
+                       1.0 - same, 1e-3)
+            else:
+                report("  %s: 8-bit integer model: mean |average h (= sum n / (omega T)) - float's|" % act, drate, 0.02)
+            report("  %s: integer model (%s): 0 <= V < 2^K%s (1 = violated)" % (
+                act, "exact" if exact else "8-bit", "" if exact else ", no 21-bit overflow"),
+                0.0 if (cnt["max_V"] < 2 ** kk and (exact or cnt["q_over_21bit"] == 0)) else 1.0, 0.0)
+
+    # 6. the weight file round trip
     import tempfile
 
     class A:
@@ -609,19 +654,22 @@ def main():
 
     if args.time_batches:
         perm_idx = rng.permutation(len(xtr))
-        times = []
+        times, cpu = [], []
         for k in range(args.time_batches + 1):
-            t0 = time.time()
+            t0, c0 = time.time(), time.process_time()
             train_batch(perm_idx[k * args.batch:(k + 1) * args.batch], omega_at(args, 0))
             times.append(time.time() - t0)
-        t0 = time.time()
+            cpu.append(time.process_time() - c0)
+        t0, c0 = time.time(), time.process_time()
         model(torch.from_numpy(xte[:args.batch]), omega_at(args, 0))
-        tf = time.time() - t0
-        per = float(np.mean(times[1:]))
-        log("timing: %.2f s per training batch of %d (mean of %d after one warm-up), forward only "
-            "%.2f s; a %d-sample epoch would take %.1f min plus %.1f min of testing" % (
-                per, args.batch, args.time_batches, tf, len(xtr), per * math.ceil(len(xtr) / args.batch) / 60,
-                tf * len(xte) / args.batch / 60))
+        tf, cf = time.time() - t0, time.process_time() - c0
+        per, per_cpu = float(np.mean(times[1:])), float(np.mean(cpu[1:]))
+        nb = math.ceil(len(xtr) / args.batch)
+        log("timing (load average %s): %.2f s wall, %.2f s CPU per training batch of %d (mean of %d "
+            "after one warm-up); forward only %.2f s wall, %.2f s CPU; a %d-sample epoch: %.1f min "
+            "CPU plus %.1f min CPU of testing %d samples" % (
+                open("/proc/loadavg").read().split()[0], per, per_cpu, args.batch, args.time_batches,
+                tf, cf, len(xtr), per_cpu * nb / 60, cf * len(xte) / args.batch / 60, len(xte)))
         return
 
     t0 = time.time()

@@ -374,20 +374,35 @@ def main():
                     help="of --epochs, the last N train on the chip's exact integer arithmetic")
     sp.add_argument("--calibration", type=int, default=512,
                     help="training samples for the per-layer bias shift calibration")
+    sp.add_argument("--lr-final", type=float, default=None,
+                    help="cosine learning-rate decay from --lr to this over --epochs (default: "
+                         "constant --lr)")
+    sp.add_argument("--replica-order", choices=["aligned", "shuffled"], default="aligned",
+                    help="threshold levels of the T replicas: the same order in every neuron, or "
+                         "a fixed random permutation per gate neuron")
+    sp.add_argument("--surrogate-width", type=float, default=0.5,
+                    help="half-width of the surrogate gradient's triangle, as a fraction of theta")
     sp.add_argument("--eval-limit", type=int, default=0,
                     help="evaluate on the first N test samples only (smoke runs)")
     sp.add_argument("--check-spiking", action="store_true",
                     help="run the spiking LSTM's fast self-test and exit")
+    ap.add_argument("--write-input-init", type=float, default=None, metavar="W",
+                    help="--cell spiking only: set every input weight of the write-up and "
+                         "write-down gates (rows i and g) to W and their biases to -1, and start "
+                         "the write-down gate's recurrent weights as a copy of the write-up "
+                         "gate's (pixel-wise with signed inputs: W = 1 makes a = b = phi1(-2) = 0 "
+                         "on the -1 background, and a = b keeps the cell still and its gradient "
+                         "finite until training separates them)")
     ap.add_argument("--out")
     args = ap.parse_args()
     if args.check_gradients:
         sys.exit(check_gradients())
     if args.check_spiking:
-        sys.exit(spiking_lstm.check(lambda m: print(m, file=sys.stderr)))
+        say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+        bad = spiking_lstm.check_manual(LSTMClassifier, say) > 1e-10
+        sys.exit(spiking_lstm.check(say) or int(bad))
     if not args.out:
         ap.error("--out is required")
-    if args.engine == "manual" and args.cell == "spiking":
-        ap.error("--engine manual does not know --cell spiking (use --engine spiking-manual)")
     if args.spiking_from:
         torch.set_num_threads(args.threads)
         spiking_lstm.run(args, reproducing_command)
@@ -411,6 +426,15 @@ def main():
     if args.forget_input_init is not None:
         with torch.no_grad():
             model.weight_ih[args.hidden:2 * args.hidden] = args.forget_input_init
+    if args.write_input_init is not None:
+        if args.cell != "spiking":
+            ap.error("--write-input-init is for --cell spiking")
+        H = args.hidden
+        with torch.no_grad():
+            for rows in (slice(0, H), slice(2 * H, 3 * H)):
+                model.weight_ih[rows] = args.write_input_init
+                model.bias[rows] = -1.0
+            model.weight_hh[2 * H:3 * H] = model.weight_hh[:H]
     if args.cell in ("modified", "spiking"):
         model.clip_parameters()
     first_epoch = 0
@@ -431,7 +455,8 @@ def main():
             idx = perm[k * args.batch:(k + 1) * args.batch]
             opt.zero_grad()
             if args.engine == "manual":
-                loss = manual_loss_and_grads(model, torch.from_numpy(xtr[idx]), torch.from_numpy(ytr[idx]))
+                manual = spiking_lstm.manual_loss_and_grads if args.cell == "spiking" else manual_loss_and_grads
+                loss = manual(model, torch.from_numpy(xtr[idx]), torch.from_numpy(ytr[idx]))
             else:
                 logits = model(torch.from_numpy(xtr[idx]))
                 loss = loss_fn(logits, torch.from_numpy(ytr[idx]))

@@ -329,17 +329,22 @@ ChipSummary read_run_summary(const std::filesystem::path& path) {
   c.model = top.at("model", "the model's name").string();
   c.architecture = top.at("architecture", "the architecture").string();
   c.dataset = top.at("dataset", "the dataset").string();
-  c.samples = top.at("samples", "the number of inferences").count();
-  c.steps_per_symbol = top.at("steps_per_symbol", "T").integer();
-  c.accuracy = top.at("accuracy", "the accuracy").at("fraction", "0..1").number();
+  c.samples = top.at("samples", "the number of inferences").positive_count();
+  c.steps_per_symbol = static_cast<std::int64_t>(top.at("steps_per_symbol", "T").positive_count());
+  c.accuracy = top.at("accuracy", "the accuracy").at("fraction", "0..1").fraction();
   const SummaryField host = top.at("host", "the host coprocessor");
   c.host_location = host.at("location", "external or embedded").string();
   c.host_format = host.at("number_format", "the host's number format").string();
   const SummaryField per = top.at("per_inference", "the per-inference figures");
-  c.chip_active_pj = per.at("chip_active_energy_pJ", "pJ").number();
-  c.chip_total_pj = per.at("chip_total_energy_pJ", "pJ").number();
-  c.host_pj = per.at("host_energy_pJ", "pJ").number();
-  c.latency_ns = per.at("latency_ns", "ns").number();
+  c.chip_active_pj = per.at("chip_active_energy_pJ", "pJ").non_negative();
+  c.chip_total_pj = per.at("chip_total_energy_pJ", "pJ").non_negative();
+  c.host_pj = per.at("host_energy_pJ", "pJ").non_negative();
+  c.latency_ns = per.at("latency_ns", "ns").non_negative();
+  if (c.chip_total_pj < c.chip_active_pj)
+    per.at("chip_total_energy_pJ")
+        .fail(fmt::format("{} is less than chip_active_energy_pJ = {}: total energy includes the "
+                          "active energy",
+                          c.chip_total_pj, c.chip_active_pj));
   return c;
 }
 
@@ -357,14 +362,15 @@ CpuSummary read_baseline_summary(const std::filesystem::path& path) {
   c.cell = w.at("cell", "the cell").string();
   c.dataset = top.at("dataset", "the dataset").string();
   c.cpu_model = top.at("cpu", "the CPU").string();
-  c.samples = top.at("samples", "the number of inferences").count();
+  c.samples = top.at("samples", "the number of inferences").positive_count();
   c.synops = top.at("counts_per_inference", "the counts").at("synops", "synops").count();
   for (const SummaryField& i : top.at("implementations", "the implementations").items()) {
     const std::string name = i.at("name", "straightforward or tuned").string();
-    const double med = i.at("time_per_inference", "the timings").at("median_ns", "ns").number();
+    const double med =
+        i.at("time_per_inference", "the timings").at("median_ns", "ns").non_negative();
     if (name == "tuned") {
       c.median_ns_tuned = med;
-      c.accuracy = i.at("accuracy", "the accuracy").at("fraction", "0..1").number();
+      c.accuracy = i.at("accuracy", "the accuracy").at("fraction", "0..1").fraction();
       c.tuned_description = i.at("description", "the implementation").string();
     } else if (name == "straightforward") {
       c.median_ns_straightforward = med;
@@ -374,13 +380,13 @@ CpuSummary read_baseline_summary(const std::filesystem::path& path) {
     CpuSummary::Profile p;
     p.name = e.at("profile", "the profile's name").string();
     p.kind = e.at("kind", "operations or system").string();
-    p.energy_pj = e.at("energy_pJ", "pJ").number();
+    p.energy_pj = e.at("energy_pJ", "pJ").non_negative();
     c.profiles.push_back(std::move(p));
   }
   const SummaryField rapl = top.at("rapl", "the RAPL measurement");
   c.rapl_available = rapl.at("available", "true or false").boolean();
   if (c.rapl_available) {
-    c.rapl_energy_pj = rapl.at("energy_per_inference_pJ", "pJ").number();
+    c.rapl_energy_pj = rapl.at("energy_per_inference_pJ", "pJ").non_negative();
     c.rapl_note = "measured, " + rapl.at("implementation").string() + " implementation";
   } else {
     c.rapl_note = rapl.at("reason", "why RAPL is unavailable").string();

@@ -86,11 +86,14 @@ CpuProfile read_root(const Reader& r, const YAML::Node& root) {
 }  // namespace
 
 CpuProfile parse_cpu_profile(const std::string& yaml_text, const std::string& file) {
-  return read_root(Reader(file), yaml::load_text(yaml_text, file));
+  return yaml::labelled(file,
+                        [&] { return read_root(Reader(file), yaml::load_text(yaml_text, file)); });
 }
 
 CpuProfile read_cpu_profile(const std::filesystem::path& path) {
-  return read_root(Reader(path.string()), yaml::load_file(path, "CPU profile"));
+  return yaml::labelled(path.string(), [&] {
+    return read_root(Reader(path.string()), yaml::load_file(path, "CPU profile"));
+  });
 }
 
 std::vector<std::string> cpu_profiles() {

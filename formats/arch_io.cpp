@@ -228,11 +228,14 @@ Architecture read_root(const Reader& r, const YAML::Node& root) {
 }  // namespace
 
 core::Architecture parse_architecture(const std::string& yaml_text, const std::string& file) {
-  return read_root(Reader(file), yaml::load_text(yaml_text, file));
+  return yaml::labelled(file,
+                        [&] { return read_root(Reader(file), yaml::load_text(yaml_text, file)); });
 }
 
 core::Architecture read_architecture(const std::filesystem::path& path) {
-  return read_root(Reader(path.string()), yaml::load_file(path, "architecture file"));
+  return yaml::labelled(path.string(), [&] {
+    return read_root(Reader(path.string()), yaml::load_file(path, "architecture file"));
+  });
 }
 
 std::vector<std::string> architecture_profiles() {

@@ -388,12 +388,7 @@ void SpecReader::add_validation_problems(const CoreSpec& spec) {
 
 CoreSpec read_spec(const YAML::Node& root, const std::string& file_name,
                    const core::CoreLimits& limits) {
-  try {
-    return SpecReader(file_name, limits).read(root);
-  } catch (const YAML::Exception& e) {
-    // Not expected (the reader never converts with as<>), but never let one escape unlabelled.
-    throw InputError(fmt::format("{}: {}", file_name, e.what()));
-  }
+  return yaml::labelled(file_name, [&] { return SpecReader(file_name, limits).read(root); });
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <stdexcept>
@@ -43,7 +44,8 @@ void unregister_temp(int slot) {
 
 extern "C" void remove_temps_and_exit(int sig) {
   for (int i = 0; i < kSlots; ++i)
-    if (g_used[static_cast<std::size_t>(i)].load()) ::unlink(g_paths[static_cast<std::size_t>(i)].data());
+    if (g_used[static_cast<std::size_t>(i)].load())
+      ::unlink(g_paths[static_cast<std::size_t>(i)].data());
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
@@ -106,6 +108,16 @@ void check_output_path(const std::filesystem::path& out, const std::string& opti
     throw InputError(name + ": the directory " + dir.string() + " does not exist");
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     throw InputError(name + ": the directory " + dir.string() + " is not writable");
+  // access() says yes to root everywhere and knows nothing of read-only mounts or /proc:
+  // creating (and removing) a file there is the one test that a later write will not fail
+  // for want of permission, made before any work is done.
+  const std::filesystem::path probe = dir / (".loihisim-probe." + std::to_string(::getpid()));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    throw InputError(name + ": cannot create a file in " + dir.string() + ": " +
+                     std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 void install_interrupt_cleanup() {

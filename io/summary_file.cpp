@@ -159,14 +159,15 @@ void check_summary_path(const std::filesystem::path& path, const std::string& op
 
 void write_summary(const Summary& j, const std::filesystem::path& path) {
   check_summary_path(path, "summary");
-  const std::string text =
-      path.extension() == ".json" ? j.dump(2) + "\n" : summary_yaml(j);
+  const std::string text = path.extension() == ".json" ? j.dump(2) + "\n" : summary_yaml(j);
   write_text_file(path, text);
 }
 
 Summary read_summary(const std::filesystem::path& path) {
   const auto ext = path.extension().string();
-  if (ext == ".yaml" || ext == ".yml") return from_yaml(yaml::load_file(path, "summary"));
+  if (ext == ".yaml" || ext == ".yml")
+    return yaml::labelled(path.string(),
+                          [&] { return from_yaml(yaml::load_file(path, "summary")); });
   if (ext != ".json")
     throw InputError(path.string() + ": unknown summary format '" + ext +
                      "' (use .json, .yaml or .yml)");
@@ -222,6 +223,24 @@ std::string SummaryField::string() const {
 double SummaryField::number() const {
   if (!value_->is_number()) wrong_type("a number");
   return value_->get<double>();
+}
+
+double SummaryField::fraction() const {
+  const double v = number();
+  if (!(v >= 0.0 && v <= 1.0)) fail(fmt::format("{} is outside 0..1 (a fraction)", v));
+  return v;
+}
+
+double SummaryField::non_negative() const {
+  const double v = number();
+  if (!(v >= 0.0)) fail(fmt::format("{} is negative (expected a quantity >= 0)", v));
+  return v;
+}
+
+std::uint64_t SummaryField::positive_count() const {
+  const std::uint64_t v = count();
+  if (v == 0) fail("0 (expected at least 1)");
+  return v;
 }
 
 std::int64_t SummaryField::integer() const {

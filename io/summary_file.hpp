@@ -57,9 +57,12 @@ class SummaryField {
   std::vector<SummaryField> items() const;
 
   std::string string() const;
-  double number() const;         // an integer or a fraction
-  std::int64_t integer() const;  // an integer (not a fraction)
-  std::uint64_t count() const;   // a non-negative integer
+  double number() const;                 // an integer or a fraction
+  double fraction() const;               // a number in 0..1
+  double non_negative() const;           // a number >= 0 (energies, times)
+  std::uint64_t positive_count() const;  // an integer >= 1
+  std::int64_t integer() const;          // an integer (not a fraction)
+  std::uint64_t count() const;           // a non-negative integer
   bool boolean() const;
 
   // "FILE: PATH: what" (PATH "(top level)" at the top).

@@ -1,7 +1,5 @@
 #include "io/yaml_reader.hpp"
 
-#include "io/limits.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -12,6 +10,8 @@
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+
+#include "io/limits.hpp"
 
 namespace loihisim::yaml {
 namespace {
@@ -196,6 +196,24 @@ std::vector<Field> Reader::items(const Field& f, const std::string& what) const 
   return out;
 }
 
+// Every element of an inline array takes at least two characters ("1,"), so a text input
+// holds at most kMaxTextFileBytes / 2 of them; more can only come from aliases (`*row` repeated),
+// the YAML "billion laughs". Refused, like an array too large for memory, before allocating.
+void Reader::check_inline_array_size(const Field& f, std::uint64_t count,
+                                     std::size_t element_bytes) const {
+  constexpr std::uint64_t kMaxElements = kMaxTextFileBytes / 2;
+  if (count > kMaxElements)
+    fail(f, "an inline array of " + std::to_string(count) + " elements, more than a text file of " +
+                readable_bytes(kMaxTextFileBytes) + " can hold (" + std::to_string(kMaxElements) +
+                "): aliases expand it; store large arrays in the HDF5 arrays file");
+  try {
+    check_memory(bytes_for(count, element_bytes),
+                 "an inline array of " + std::to_string(count) + " elements");
+  } catch (const InputError& e) {
+    fail(f, e.what());
+  }
+}
+
 template <class T>
 std::vector<T> Reader::array(const Field& f, std::vector<std::uint64_t>& shape,
                              const std::string& what) const {
@@ -223,6 +241,9 @@ std::vector<T> Reader::array(const Field& f, std::vector<std::uint64_t>& shape,
     }
   };
   const YAML::Node& n = f.node;
+  const std::uint64_t count =
+      n.size() == 0 || !n[0].IsSequence() ? n.size() : bytes_for(n.size(), n[0].size());
+  check_inline_array_size(f, count, sizeof(T));
   if (n.size() == 0 || !n[0].IsSequence()) {
     shape = {n.size()};
     out.reserve(n.size());
@@ -234,6 +255,12 @@ std::vector<T> Reader::array(const Field& f, std::vector<std::uint64_t>& shape,
   out.reserve(n.size() * cols);
   for (std::size_t i = 0; i < n.size(); ++i) {
     const YAML::Node row = n[i];
+    // A row that is an alias (`*row`) points back to its anchor: it is the one way a small text
+    // makes a huge matrix, so a row must come after the one before it in the file.
+    if (i > 0 && row.Mark().pos >= 0 && row.Mark().pos <= n[i - 1].Mark().pos)
+      fail({row, item(f.path, i)},
+           "a row given by an alias (*name) of an earlier row; write every row out (aliases "
+           "would let a small file declare a huge matrix)");
     if (!row.IsSequence() || row.size() != cols)
       fail({row, item(f.path, i)},
            "expected a row of " + std::to_string(cols) + " numbers (like row 0), " + found() + " " +

@@ -170,6 +170,8 @@ class Reader {
   [[noreturn]] void malformed(const Field& f, const std::string& kind,
                               const std::string& range) const;
   std::size_t choice_index(const Field& f, const std::vector<const char*>& names) const;
+  void check_inline_array_size(const Field& f, std::uint64_t count,
+                               std::size_t element_bytes) const;
 
   std::string file_;
   Wording wording_;
@@ -183,5 +185,17 @@ class Reader {
 // ("PATH: cannot open the <kind>"); a YAML syntax error is one naming the file, line and column.
 YAML::Node load_file(const std::filesystem::path& path, const std::string& kind = "file");
 YAML::Node load_text(const std::string& text, const std::string& file_name);
+
+// Runs `read` over a document of `file`: a yaml-cpp exception escaping it (the Reader's checked
+// accessors throw none; a conversion that bypasses them would) becomes an InputError naming the
+// file, never an unexplained internal error.
+template <class F>
+auto labelled(const std::string& file, F&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const YAML::Exception& e) {
+    throw InputError(file + ": " + e.what());
+  }
+}
 
 }  // namespace loihisim::yaml

@@ -538,6 +538,31 @@ void summarise(MapReport& rep, const Network& net, const core::Architecture& arc
             [](const CoreUse& a, const CoreUse& b) { return a.core < b.core; });
 }
 
+// Refuses, before any allocation that grows with the network, a network whose neurons alone
+// exceed every compartment of the board: partitioning a 10^9-neuron network only to find this
+// out would take minutes and gigabytes.
+void check_board_capacity(const Network& net, const core::Architecture& arch) {
+  const core::CoreLimits& limits = arch.core;
+  const std::int64_t per_core =
+      std::min<std::int64_t>(limits.max_compartments,
+                             limits.accumulator_slots / std::max(1, limits.min_accumulator_depth));
+  const std::int64_t cores = arch.mesh.num_cores();
+  std::int64_t needed = 0;
+  std::string largest;
+  std::int64_t largest_size = -1;
+  for (const Network::Vertex v : net.populations()) {
+    const Population& p = net.population(v);
+    const std::int64_t n = std::int64_t{p.size} * p.compartments_per_neuron();
+    needed += n;
+    if (n > largest_size) largest_size = n, largest = p.name;
+  }
+  if (needed <= per_core * cores) return;
+  throw InputError(fmt::format(
+      "network '{}' cannot fit architecture '{}': its populations need {} compartments (the "
+      "largest, '{}', {}), but the board has {} cores of at most {} compartments = {}",
+      net.name, arch.name, needed, largest, largest_size, cores, per_core, per_core * cores));
+}
+
 }  // namespace
 
 MapResult map_network(const Network& net, const core::Architecture& arch,
@@ -549,6 +574,7 @@ MapResult map_network(const Network& net, const core::Architecture& arch,
   net.check_host_references();
   if (net.populations().empty())
     throw InputError(fmt::format("network '{}' has no populations: nothing to map", net.name));
+  check_board_capacity(net, arch);
 
   // 1. partition, 2. pack.
   auto t0 = Clock::now();

@@ -16,6 +16,7 @@
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
+#include "io/limits.hpp"
 #include "io/yaml_reader.hpp"
 #include "mapper/quantize.hpp"
 
@@ -144,6 +145,10 @@ class NetworkReader {
         v = r_.real(f);
       else
         v = static_cast<T>(r_.integer(f, lo, hi));
+      r_.label_errors(f, [&] {
+        check_memory(bytes_for(static_cast<std::uint64_t>(size), sizeof(T)),
+                     fmt::format("a value for each of {} neurons", size));
+      });
       out.assign(static_cast<std::size_t>(size), v);
       return out;
     }
@@ -673,12 +678,16 @@ void write_network_yaml(YAML::Emitter& out, Writer& w, const Network& net,
 
 Network parse_network(const std::string& yaml_text, const std::string& file_name,
                       const fs::path& base_dir) {
-  return NetworkReader(file_name, base_dir).read(yaml::load_text(yaml_text, file_name));
+  return yaml::labelled(file_name, [&] {
+    return NetworkReader(file_name, base_dir).read(yaml::load_text(yaml_text, file_name));
+  });
 }
 
 Network read_network(const fs::path& yaml_file) {
-  return NetworkReader(yaml_file.string(), yaml_file.parent_path())
-      .read(yaml::load_file(yaml_file, "network file"));
+  return yaml::labelled(yaml_file.string(), [&] {
+    return NetworkReader(yaml_file.string(), yaml_file.parent_path())
+        .read(yaml::load_file(yaml_file, "network file"));
+  });
 }
 
 void write_network(const Network& net, const fs::path& yaml_file,

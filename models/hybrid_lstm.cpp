@@ -45,9 +45,13 @@ int feedback_exp(int threshold) {
   throw std::logic_error("no weight exponent for threshold " + std::to_string(threshold));
 }
 
+// lround rounds halves away from 0. Its argument is first limited to +-2^30, far outside every
+// mantissa range the callers check, so that a weight of 1e30 in a file is a range error rather
+// than an unrepresentable lround (and int) result; every in-range value rounds unchanged.
 long round_half_away(double x) {
-  return std::lround(x);
-}  // lround rounds halves away from 0
+  constexpr double kLimit = 1073741824.0;  // 2^30
+  return std::lround(std::clamp(x, -kLimit, kLimit));
+}
 
 }  // namespace
 
@@ -199,9 +203,10 @@ struct Builder {
       const int m = sign * (sigmoid ? hybrid_bias_sigmoid(x) + shift : hybrid_bias_tanh(x));
       if (std::abs(m) > core::kMaxBiasMant)
         throw InputError(fmt::format(
-            "{}: gate {} unit {}: bias {} gives the mantissa {}, outside -4095..4095 (|b| must "
-            "stay within about 14 for the i/f/o gates and 16 for g)",
-            w.file, "ifgo"[gate], u, x, m));
+            "{}: gate {} unit {}: bias {} gives the mantissa {:.6g}, outside -4095..4095 (|b| "
+            "must stay within about 14 for the i/f/o gates and 16 for g)",
+            w.file, "ifgo"[gate], u, x,
+            sign * ((sigmoid ? 512.0 + shift : 0.0) + 256.0 * static_cast<double>(x))));
       b[static_cast<std::size_t>(u)] = m;
       if (sign > 0) {
         ++biases.count;

@@ -27,11 +27,12 @@ std::string dims_text(const Dims& d) {
 // would make every output meaningless without any other symptom.
 std::vector<float> read_floats(const h5::Group& g, const std::string& name, const Dims& expected,
                                const std::string& meaning) {
-  Dims d;
-  auto v = g.read<float>(name, &d);
+  // The shape first: a file declaring a huge dataset is refused before anything is read.
+  const Dims d = g.shape(name);
   if (d != expected)
     g.fail(name,
            fmt::format("shape {}, expected {} ({})", dims_text(d), dims_text(expected), meaning));
+  auto v = g.read<float>(name);
   for (std::size_t k = 0; k < v.size(); ++k)
     if (!std::isfinite(v[k]))
       g.fail(name, fmt::format("value {} (flat index {}) is not finite", v[k], k));

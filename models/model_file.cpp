@@ -51,9 +51,7 @@ void read_host(const yaml::Reader& r, const yaml::Field& h, ModelSpec& m) {
   if (r.has(h, "location")) m.host_location = r.choice(r.get(h, "location"), kHostLocationNames);
 }
 
-}  // namespace
-
-ModelSpec read_model(const std::filesystem::path& file) {
+ModelSpec read_model_root(const std::filesystem::path& file) {
   const YAML::Node root = yaml::load_file(file, "model file");
   const yaml::Reader r(file.string());
   const yaml::Field top{root, ""};
@@ -81,6 +79,12 @@ ModelSpec read_model(const std::filesystem::path& file) {
   return m;
 }
 
+}  // namespace
+
+ModelSpec read_model(const std::filesystem::path& file) {
+  return yaml::labelled(file.string(), [&] { return read_model_root(file); });
+}
+
 void write_model(const std::filesystem::path& file, const ModelSpec& m) {
   YAML::Emitter out;
   std::string comment = m.comment;
@@ -92,8 +96,7 @@ void write_model(const std::filesystem::path& file, const ModelSpec& m) {
     out << YAML::Key << "network" << YAML::Value << YAML::DoubleQuoted
         << relative_to(m.network, file);
   else
-    out << YAML::Key << "image" << YAML::Value << YAML::DoubleQuoted
-        << relative_to(m.image, file);
+    out << YAML::Key << "image" << YAML::Value << YAML::DoubleQuoted << relative_to(m.image, file);
   out << YAML::Key << "placer" << YAML::Value << m.placer;
   out << YAML::Key << "dataset" << YAML::Value << YAML::Flow << YAML::BeginMap;
   if (!m.dataset.file.empty()) {
@@ -116,7 +119,8 @@ void write_model(const std::filesystem::path& file, const ModelSpec& m) {
   out << YAML::Key << "location" << YAML::Value << to_string(m.host_location);
   out << YAML::EndMap;
   out << YAML::EndMap;
-  if (!out.good()) throw InputError(file.string() + ": cannot emit the model: " + out.GetLastError());
+  if (!out.good())
+    throw InputError(file.string() + ": cannot emit the model: " + out.GetLastError());
   write_text_file(file, std::string(out.c_str()) + "\n");
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/splitmix.hpp"
 #include "io/errors.hpp"
+#include "io/limits.hpp"
 #include "io/summary_file.hpp"
 
 namespace loihisim::models::nir {
@@ -36,6 +37,11 @@ SequenceDataset synthetic_input(const Lowered& lowered, std::int64_t samples, st
   d.num_classes = lowered.outputs.empty()
                       ? 2
                       : static_cast<int>(std::max<std::int64_t>(2, lowered.outputs[0].size));
+  check_memory(
+      bytes_for(
+          bytes_for(static_cast<std::uint64_t>(samples), static_cast<std::uint64_t>(all_steps)),
+          static_cast<std::uint64_t>(size) * sizeof(float)),
+      fmt::format("synthetic input ({} samples x {} steps x {} inputs)", samples, all_steps, size));
   d.labels.assign(static_cast<std::size_t>(samples), 0);
   d.values.assign(static_cast<std::size_t>(samples * all_steps * size), 0.0f);
   for (std::int64_t s = 0; s < samples; ++s)

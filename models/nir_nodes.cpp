@@ -120,9 +120,14 @@ std::vector<std::int64_t> NodeTable::ints(const std::string& name, const std::st
 Shape NodeTable::dims(const std::string& name, const Array& a) const {
   Shape d;
   for (double v : a.values) {
-    if (v < 1 || v != std::floor(v) || v > 1e9)
+    if (v < 1 || v != std::floor(v))
       fail(name, fmt::format("shape entry {} is not a positive integer", v));
+    if (v > 1e9) fail(name, fmt::format("shape entry {} is larger than 10^9", v));
     d.push_back(static_cast<std::uint64_t>(v));
+    // Populations hold at most 2^30 neurons (docs/network-format.md); checked as the entries
+    // come so that the product cannot overflow.
+    if (product(d) > (std::uint64_t{1} << 30))
+      fail(name, fmt::format("shape {} has more than 2^30 values", shape_str(d)));
   }
   return d;
 }

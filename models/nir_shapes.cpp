@@ -92,6 +92,10 @@ Shape ShapeInference::input_node_shape(const std::string& name) const {
   const Array* a = nodes_.node(name).find("shape");
   if (!a) a = nodes_.node(name).find("input_type.input");
   if (!a) nodes_.fail(name, "an Input node needs a 'shape' dataset");
+  // An empty shape would be a zero-dimensional input; the lowering (like every NIR platform)
+  // needs at least one dimension, and an empty Shape means "no input" below.
+  if (a->values.empty())
+    nodes_.fail(name, "the Input's shape is empty: give its size per dimension, e.g. [12]");
   return nodes_.dims(name, *a);
 }
 
@@ -101,6 +105,8 @@ Shape ShapeInference::output_node_shape(const std::string& name) {
   Shape s = input_shape(name);
   if (a) {
     const auto declared = nodes_.dims(name, *a);
+    if (declared.empty())
+      nodes_.fail(name, "the Output's shape is empty: give its size per dimension, e.g. [10]");
     if (!s.empty() && product(s) != product(declared))
       nodes_.fail(name, fmt::format("its input has shape {} ({} values) but the Output declares {}",
                                     shape_str(s), product(s), shape_str(declared)));

@@ -1,9 +1,11 @@
 #include "runtime/encoders.hpp"
 
+#include <fmt/core.h>
+
 #include <cmath>
 
-#include "io/errors.hpp"
 #include "core/splitmix.hpp"
+#include "io/errors.hpp"
 
 namespace loihisim {
 std::string to_string(EncoderKind kind) {
@@ -113,9 +115,10 @@ void SpikeEncoder::step(std::vector<EncodedSpike>& out) {
 BiasValue encode_bias(double value, int scale) {
   const double target = std::round(value * scale);
   if (!std::isfinite(target) || std::fabs(target) > 4095.0 * 128.0)
-    throw InputError("bias value " + std::to_string(value) + " x scale " + std::to_string(scale) +
-                     " = " + std::to_string(target) +
-                     " is outside the representable bias range +-4095 * 2^7");
+    throw InputError(
+        fmt::format("bias value {:g} x scale {} = {:g} is outside the representable "
+                    "bias range +-4095 * 2^7",
+                    value, scale, target));
   BiasValue b;
   double mant = target;
   while (std::fabs(mant) > 4095.0) {

@@ -355,7 +355,7 @@ TEST_CASE("CPU energy from the counts, by hand (tiny LSTM)") {
   CHECK(memory_level_for(h, 8 * 1024 + 1).access_fj == 20'000);
 }
 
-TEST_CASE("RAPL: unavailable counters say why; wraparound; the idle-then-run protocol") {
+TEST_CASE("RAPL: unavailable counters say why, wraparound, the idle-then-run protocol") {
   const TempDir tmp("rapl");
   const fs::path none = tmp / "no-powercap";
   const RaplProbe missing = probe_rapl(none);
@@ -470,6 +470,35 @@ TEST_CASE("loihisim baseline and compare: reports, the table and bad input") {
     CHECK_THROWS_WITH_AS(read_run_summary(dir / "missing.yaml"),
                          doctest::Contains("missing.yaml: per_inference: missing key 'latency_ns'"),
                          InputError);
+  }
+  // Values out of their range: a negative energy, an accuracy above 100 %, a total energy below
+  // the active energy, a negative CPU energy; compare refuses them and writes nothing.
+  {
+    const auto refused = [&](Summary doc, const std::string& name, const std::string& expect,
+                             bool is_run) {
+      write_summary(doc, dir / name);
+      const std::string a = is_run ? (dir / name).string() : run;
+      const std::string b = is_run ? base : (dir / name).string();
+      std::string o;
+      CHECK(run_cli("compare " + a + " " + b + " --report " + (dir / "cmp3.json").string(), &o) ==
+            2);
+      CHECK_MESSAGE(o.find(expect) != std::string::npos, o);
+      CHECK(o.find(name) != std::string::npos);
+      CHECK_FALSE(fs::exists(dir / "cmp3.json"));
+    };
+    Summary r = read_summary(run);
+    r["per_inference"]["chip_active_energy_pJ"] = -3.0;
+    refused(r, "negative.json", "chip_active_energy_pJ: -3 is negative", true);
+    r = read_summary(run);
+    r["accuracy"]["fraction"] = 1.5;
+    refused(r, "accuracy.json", "accuracy.fraction: 1.5 is outside 0..1", true);
+    r = read_summary(run);
+    r["per_inference"]["chip_total_energy_pJ"] = 1.0;
+    refused(r, "total.json", "is less than chip_active_energy_pJ", true);
+    Summary c = read_summary(base);
+    c["energy_per_inference"][0]["energy_pJ"] = -1e300;
+    refused(c, "cpu_negative.json", "energy_per_inference[0].energy_pJ: -1e+300 is negative",
+            false);
   }
   // A baseline report is not a run report.
   CHECK(run_cli("compare " + base + " " + base + " --report " + (dir / "cmp2.json").string(),

@@ -92,6 +92,13 @@ void run(const RunCliOptions& opt) {
     result = run_inferences(image, arch, data, io, &g_interrupted, [&](std::uint64_t done) {
       if (bar) bar->update(done);
     });
+  } catch (const InputError& e) {
+    // The run's checks know values, not files: name the model and what it combines.
+    std::signal(SIGINT, previous);
+    const std::string net = model.image.empty() ? model.network.string() : model.image.string();
+    const std::string ds = model.dataset.file.empty() ? data.name : model.dataset.file.string();
+    throw InputError(fmt::format("{}: network {} with dataset {}: {}", opt.model, net, ds,
+                                 e.what()));
   } catch (...) {
     std::signal(SIGINT, previous);
     throw;

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <exception>
+#include <new>
 
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
@@ -27,8 +28,20 @@ int main(int argc, char** argv) {
   } catch (const loihisim::InputError& e) {
     fmt::print(stderr, "loihisim: error: {}\n", e.what());
     return 2;
+  } catch (const std::bad_alloc&) {
+    // Inputs are checked against the memory limit before large allocations (io/limits.hpp);
+    // this is the machine running out below that limit (other processes, many threads).
+    fmt::print(stderr,
+               "loihisim: error: out of memory: this machine could not give the memory the run "
+               "needs (LOIHISIM_MAX_MEMORY bytes bounds what one input may claim; fewer --threads "
+               "or --samples need less)\n");
+    return 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "loihisim: error: {}\n", e.what());
+    // Every input problem is an InputError (exit 2): anything else is a bug in loihisim.
+    fmt::print(stderr,
+               "loihisim: internal error (a bug in loihisim; please report it with the "
+               "command line): {}\n",
+               e.what());
     return 3;
   }
   return 0;

@@ -143,7 +143,7 @@ void add_cores(Report& r, const core::ChipAccountant& acct, const ReportOptions&
 
 // Latency, step-time statistics, summed parts and critical components (and, with per_step, the
 // per-step arrays).
-void add_times(Report& r, const core::ChipAccountant& acct, bool per_step) {
+void add_times(Report& r, const core::ChipAccountant& acct, bool per_step, bool per_core_steps) {
   std::vector<std::int64_t> times;
   times.reserve(acct.step_records().size());
   for (const auto& s : acct.step_records()) {
@@ -172,6 +172,7 @@ void add_times(Report& r, const core::ChipAccountant& acct, bool per_step) {
                                  [&](const auto& c) { return c.first == s.critical; });
     r.step_critical.push_back(static_cast<std::int32_t>(it - crit.begin()));
   }
+  if (!per_core_steps) return;
   if (r.steps > 0 && acct.per_core_step_counts().empty())
     throw std::invalid_argument(
         "per-step core arrays were asked for but the accountant did not keep them "
@@ -201,7 +202,7 @@ Report make_report(const core::ChipAccountant& acct, const ReportOptions& option
   r.chips_in_use = acct.chips_in_use();
   r.energy = core::energy_breakdown(arch, acct.energy_counts());
   add_cores(r, acct, options);
-  add_times(r, acct, options.per_step);
+  add_times(r, acct, options.per_step, options.per_core_steps);
   return r;
 }
 

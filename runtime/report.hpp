@@ -30,6 +30,9 @@ struct ReportOptions {
   // Copy per-step arrays into the report (for HDF5). Per-core arrays need the accountant to have
   // been built with AccountantOptions::keep_per_core_steps.
   bool per_step = false;
+  // With per_step: also the per-core-per-step arrays (steps x cores; the accountant must keep
+  // them). Off for long runs of many cores, whose per-step records are enough.
+  bool per_core_steps = true;
 };
 
 struct ReportCore {

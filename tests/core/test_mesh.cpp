@@ -174,7 +174,7 @@ TEST_CASE("a full input buffer holds messages back (credit flow control)") {
   }
 }
 
-TEST_CASE("messages on different links do not contend; state is reset between steps") {
+TEST_CASE("messages on different links do not contend, state is reset between steps") {
   const MeshGeometry g = two_chips();
   MeshNetwork net(g, costs());
   std::vector<MessageDelivery> out;

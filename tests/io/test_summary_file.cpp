@@ -85,7 +85,7 @@ TEST_CASE("summary files: reading errors name the file") {
   CHECK_FALSE(std::filesystem::exists(dir / "s.txt"));
 }
 
-TEST_CASE("summary fields: typed access; a missing key or a wrong type names file and key path") {
+TEST_CASE("summary fields: typed access, a missing key or a wrong type names file and key path") {
   const TempDir dir("summary_fields");
   write_summary(sample_summary(), dir / "r.yaml");
   const Summary doc = read_summary(dir / "r.yaml");

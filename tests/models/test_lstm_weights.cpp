@@ -216,7 +216,7 @@ TEST_CASE("LSTM weights: bad files are InputErrors naming the file and the objec
         std::string::npos);
 }
 
-TEST_CASE("LSTM weights (Keras): activations come from model_config; unmappable ones are errors") {
+TEST_CASE("LSTM weights (Keras): activations come from model_config, unmappable ones are errors") {
   const std::string config =
       R"({"class_name": "Sequential", "config": {"name": "s", "layers": [)"
       R"({"class_name": "LSTM", "config": {"name": "lstm", "units": 128, "activation": "ACT",)"

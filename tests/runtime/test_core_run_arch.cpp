@@ -46,7 +46,7 @@ TEST_CASE("core-run --arch loihi1 on trace 1: energy recomputed from the counts 
   CHECK(report["steps"].get<int>() == 20);
 }
 
-TEST_CASE("core-run --arch loihi1 rejects Loihi 2 behaviours; loihi2 accepts them") {
+TEST_CASE("core-run --arch loihi1 rejects Loihi 2 behaviours, loihi2 accepts them") {
   TempDir tmp("core_run_arch_l2");
   const fs::path& dir = tmp.path;
   const fs::path spec = dir / "subtract.yaml";

@@ -15,5 +15,6 @@ void register_import_nir(CLI::App& app);
 void register_baseline(CLI::App& app);
 void register_compare(CLI::App& app);
 void register_convert(CLI::App& app);
+void register_simulate(CLI::App& app);
 
 }  // namespace loihisim::tools

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   loihisim::tools::register_baseline(app);
   loihisim::tools::register_compare(app);
   loihisim::tools::register_convert(app);
+  loihisim::tools::register_simulate(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,176 @@
+#include "runtime/free_run.hpp"
+
+#include <fmt/core.h>
+
+#include "io/errors.hpp"
+#include "io/limits.hpp"
+#include "io/summary_file.hpp"
+#include "io/version.hpp"
+#include "runtime/chip_session.hpp"
+#include "runtime/report_parts.hpp"
+
+namespace loihisim {
+namespace {
+
+std::int64_t total_port_size(const mapper::MappedImage& image) {
+  std::int64_t n = 0;
+  for (const auto& p : image.input_ports) n += p.size;
+  return n;
+}
+
+void check_free_run(const mapper::MappedImage& image, const SequenceDataset* input,
+                    const FreeRunOptions& options) {
+  if (options.steps < 1)
+    throw InputError(fmt::format("steps = {}: a free run needs at least 1 step", options.steps));
+  // The accountant keeps one record per step (the per-step arrays of the report).
+  check_memory(bytes_for(static_cast<std::uint64_t>(options.steps), sizeof(core::StepRecord)),
+               fmt::format("{} steps of per-step records", options.steps));
+  if (!input) return;
+  const std::int64_t ports = total_port_size(image);
+  if (input->symbol_size != ports)
+    throw InputError(fmt::format(
+        "input {}: {} values per step, but the network's input ports have {} neurons in all",
+        input->name, input->symbol_size, ports));
+  if (options.input_sample >= input->size())
+    throw InputError(fmt::format("input {}: sample {} does not exist (it has {} samples)",
+                                 input->name, options.input_sample, input->size()));
+}
+
+// Each chip core's label for the report: the populations it holds, in image order.
+std::vector<std::string> core_groups(const mapper::MappedImage& image) {
+  std::vector<std::string> groups(image.cores.size());
+  for (const auto& p : image.populations)
+    for (const auto& b : p.blocks) {
+      std::string& g = groups[static_cast<std::size_t>(b.core)];
+      if (g == p.name || g.ends_with("+" + p.name)) continue;
+      g += (g.empty() ? "" : "+") + p.name;
+    }
+  for (auto& g : groups)
+    if (g.empty()) g = "unlabelled";
+  return groups;
+}
+
+// Sends raster step `t` (0-based) of the chosen sample into the input ports.
+std::uint64_t send_raster_step(ChipSession& session, const SequenceDataset& input,
+                               std::size_t sample, int t) {
+  const std::span<const float> x = input.symbol(sample, t);
+  std::uint64_t sent = 0;
+  std::size_t offset = 0;
+  for (std::size_t k = 0; k < session.input_ports().size(); ++k) {
+    const auto size = static_cast<std::size_t>(session.input_ports()[k].size);
+    for (std::size_t j = 0; j < size; ++j)
+      if (x[offset + j] != 0.0f) session.send(k, j), ++sent;
+    offset += size;
+  }
+  return sent;
+}
+
+void count_spikes(const ChipSession& session, std::vector<PopulationActivity>& pops) {
+  const SpikeMap& m = session.spike_map();
+  for (const std::int32_t c : m.cores)
+    for (const std::int32_t cx : session.fired(c)) {
+      const auto site = m.site[static_cast<std::size_t>(c)][static_cast<std::size_t>(cx)];
+      if (site.population >= 0) ++pops[static_cast<std::size_t>(site.population)].spikes;
+    }
+}
+
+}  // namespace
+
+FreeRunResult free_run(const mapper::MappedImage& image, const core::Architecture& arch,
+                       const SequenceDataset* input, const FreeRunOptions& options,
+                       const std::atomic<bool>* cancel,
+                       const std::function<void(std::int64_t)>& progress) {
+  check_free_run(image, input, options);
+  core::AccountantOptions accounting;
+  accounting.keep_per_core_steps = false;
+  RecordOptions record;
+  record.spikes = options.record_spikes;
+  ChipSession session(image, &arch, accounting, record);
+  session.begin_sample();
+  FreeRunResult r;
+  for (const auto& p : image.populations) r.populations.push_back({p.name, p.size, 0, {}, {}});
+  // The host reads the output ports' spikes every step; other populations are observed by the
+  // simulator, not moved over the host link.
+  core::HostTraffic traffic;
+  for (const auto& p : image.output_ports) traffic.readbacks += p.neurons.size();
+  for (std::int64_t s = 1; s <= options.steps; ++s) {
+    if (cancel && cancel->load()) break;
+    // Raster step t is sent during chip step t + 1 (integrated in the step after it is sent).
+    if (input && s - 1 < input->num_symbols)
+      r.input_spikes +=
+          send_raster_step(session, *input, options.input_sample, static_cast<int>(s - 1));
+    session.step(traffic);
+    count_spikes(session, r.populations);
+    r.steps = s;
+    if (progress && (s % 256 == 0 || s == options.steps)) progress(s);
+  }
+  r.spikes_recorded = options.record_spikes;
+  if (options.record_spikes)
+    for (std::size_t p = 0; p < r.populations.size(); ++p) {
+      r.populations[p].step = session.recording().populations[p].step;
+      r.populations[p].neuron = session.recording().populations[p].neuron;
+    }
+  ReportOptions ro;
+  ro.core_groups = core_groups(image);
+  ro.per_step = true;
+  ro.per_core_steps = false;
+  r.report = make_report(*session.accountant(), ro);
+  return r;
+}
+
+std::string free_run_text(const FreeRunResult& r) {
+  std::string s = fmt::format("{} steps, {} input spikes\n", r.steps, r.input_spikes);
+  s += fmt::format("{:<24} {:>10} {:>14} {:>22}\n", "population", "neurons", "spikes",
+                   "spikes/neuron/step");
+  for (const auto& p : r.populations)
+    s += fmt::format("{:<24} {:>10} {:>14} {:>22.6f}\n", p.name, p.neurons, p.spikes,
+                     r.steps > 0 && p.neurons > 0
+                         ? static_cast<double>(p.spikes) / static_cast<double>(p.neurons) /
+                               static_cast<double>(r.steps)
+                         : 0.0);
+  const double steps = static_cast<double>(std::max<std::int64_t>(1, r.steps));
+  s += fmt::format("per step: chip active energy {:.3f} nJ, total {:.3f} nJ, latency {:.3f} us\n",
+                   static_cast<double>(r.report.energy.dynamic_fj) / steps / 1e6,
+                   static_cast<double>(r.report.energy.total_fj) / steps / 1e6,
+                   static_cast<double>(r.report.latency_ps) / steps / 1e6);
+  return s + "\n" + report_text(r.report);
+}
+
+Summary free_run_summary(const FreeRunResult& r, const std::string& network) {
+  Summary doc = report_summary(r.report);
+  doc["report"] = "simulate";
+  doc["network"] = network;
+  doc["input_spikes"] = r.input_spikes;
+  const auto steps = static_cast<std::uint64_t>(std::max<std::int64_t>(1, r.steps));
+  doc["per_step"] = {
+      {"chip_active_energy_pJ", per_inference_milli(r.report.energy.dynamic_fj, steps)},
+      {"chip_total_energy_pJ", per_inference_milli(r.report.energy.total_fj, steps)},
+      {"latency_ns", per_inference_milli(r.report.latency_ps, steps)}};
+  Summary pops = Summary::array();
+  for (const auto& p : r.populations)
+    pops.push_back({{"name", p.name}, {"neurons", p.neurons}, {"spikes", p.spikes}});
+  doc["populations"] = pops;
+  return doc;
+}
+
+void write_free_run_h5(h5::Group& root, const FreeRunResult& r, const std::string& network) {
+  root.set_attribute("report", std::string("simulate"));
+  root.set_attribute("loihisim_version", version());
+  root.set_attribute("network", network);
+  root.set_attribute("steps", r.steps);
+  root.set_attribute("input_spikes", static_cast<std::int64_t>(r.input_spikes));
+  h5::Group pops = root.create_group("populations");
+  for (const auto& p : r.populations) {
+    h5::Group g = pops.create_group(p.name);
+    g.set_attribute("neurons", std::int64_t{p.neurons});
+    g.set_attribute("spikes", static_cast<std::int64_t>(p.spikes));
+    if (r.spikes_recorded) {
+      g.write("step", p.step);
+      g.write("neuron", p.neuron);
+    }
+  }
+  h5::Group energy = root.create_group("energy");
+  write_report_h5(energy, r.report);
+}
+
+}  // namespace loihisim

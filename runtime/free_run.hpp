@@ -1,0 +1,64 @@
+// A free-running simulation (`loihisim simulate`, docs/running.md "Free-running networks"): a
+// mapped network stepped N times, driven by its biases and, optionally, by an input raster on
+// its input ports; no dataset, no classifier. It returns the exact spike count of every
+// population, optional spike rasters, and the energy and time report of the run (per step:
+// the run is one "inference" of N steps, and per-step figures are the run's divided by N).
+//
+// Its cost grows with spikes, not neurons x steps: spikes are counted from the cores' fired
+// lists, and nothing is recorded per neuron and step unless asked.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/architecture.hpp"
+#include "formats/datasets.hpp"
+#include "mapper/mapped_image.hpp"
+#include "runtime/report.hpp"
+
+namespace loihisim {
+
+struct FreeRunOptions {
+  std::int64_t steps = 0;      // chip steps to run (>= 1)
+  bool record_spikes = false;  // every spike as (step, neuron) per population
+  // Which sample of the input raster drives the ports (when there is one).
+  std::size_t input_sample = 0;
+};
+
+struct PopulationActivity {
+  std::string name;
+  std::int32_t neurons = 0;
+  std::uint64_t spikes = 0;
+  std::vector<std::int32_t> step, neuron;  // with record_spikes: steps numbered from 1
+};
+
+struct FreeRunResult {
+  std::int64_t steps = 0;
+  std::vector<PopulationActivity> populations;  // in the image's order
+  std::uint64_t input_spikes = 0;               // raster spikes sent into the input ports
+  bool spikes_recorded = false;                 // PopulationActivity::step, neuron are filled
+  Report report;                                // energy and time of the whole run
+};
+
+// Throws InputError when steps < 1 or the raster does not match the image's input ports
+// (symbol size = the sum of the port sizes, in the image's port order; a raster step with
+// value != 0 at element j sends one spike of port element j, integrated in the next step).
+// Raster steps beyond `steps` are not sent; steps beyond the raster run on the biases alone.
+// `cancel` (may be null) stops the run between steps; `progress` gets the steps done.
+FreeRunResult free_run(const mapper::MappedImage& image, const core::Architecture& arch,
+                       const SequenceDataset* input, const FreeRunOptions& options,
+                       const std::atomic<bool>* cancel = nullptr,
+                       const std::function<void(std::int64_t)>& progress = {});
+
+// Spike counts and rates per population, then the report's text.
+std::string free_run_text(const FreeRunResult& r);
+// The summary (docs/reports.md, "simulate"): the report's keys plus the populations.
+Summary free_run_summary(const FreeRunResult& r, const std::string& network);
+// HDF5: /populations/<name> (attributes neurons, spikes; datasets step, neuron when recorded)
+// and /energy (the report with its per-step arrays).
+void write_free_run_h5(h5::Group& root, const FreeRunResult& r, const std::string& network);
+
+}  // namespace loihisim

@@ -1,0 +1,139 @@
+// `loihisim simulate NETWORK.yaml|MAPPED.h5 --arch loihi1 --steps N [--input RASTER.h5]
+// [--record-spikes] [--out run.h5] [--report r.json]`: a free-running network (no dataset, no
+// classifier): spike counts per population, energy and latency per step
+// (docs/running.md, "Free-running networks").
+#include <fmt/core.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "formats/arch_io.hpp"
+#include "formats/datasets.hpp"
+#include "io/atomic_output.hpp"
+#include "io/errors.hpp"
+#include "io/progress.hpp"
+#include "io/summary_file.hpp"
+#include "mapper/mapped_image_io.hpp"
+#include "mapper/mapper.hpp"
+#include "mapper/network_io.hpp"
+#include "runtime/free_run.hpp"
+#include "tools/cli/cli_files.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace loihisim::tools {
+namespace {
+
+struct SimulateOptions {
+  std::string network;
+  std::string arch = "loihi1";
+  std::int64_t steps = 0;
+  std::string input;
+  std::size_t input_sample = 0;
+  bool record_spikes = false;
+  std::string placer = "metis";
+  std::string out;
+  std::string report;
+  bool quiet = false;
+};
+
+bool is_mapped_image(const std::string& file) {
+  const auto ext = std::filesystem::path(file).extension().string();
+  return ext == ".h5" || ext == ".hdf5";
+}
+
+mapper::MappedImage image_of(const SimulateOptions& opt, const core::Architecture& arch) {
+  if (is_mapped_image(opt.network)) {
+    mapper::MappedImage image = mapper::read_mapped_image(opt.network);
+    if (image.architecture != arch.name)
+      throw InputError(fmt::format("{}: mapped for architecture '{}', not '{}': map it again",
+                                   opt.network, image.architecture, arch.name));
+    return image;
+  }
+  mapper::MapOptions mo;
+  mo.placer = mapper::parse_placer(opt.placer);
+  mo.compare_placers = false;
+  return mapper::map_network(mapper::read_network(opt.network), arch, mo).image;
+}
+
+void simulate(const SimulateOptions& opt) {
+  if (opt.record_spikes && opt.out.empty())
+    throw InputError("--record-spikes writes the rasters into --out: give --out FILE.h5");
+  OutputSet files;
+  if (is_mapped_image(opt.network))
+    files.input(opt.network, "mapped image");
+  else
+    network_inputs(files, opt.network);
+  input_if_file(files, opt.arch, "architecture file");
+  if (!opt.input.empty()) files.input(opt.input, "input raster");
+  if (!opt.out.empty()) files.output(opt.out, "--out");
+  if (!opt.report.empty()) {
+    check_summary_path(opt.report, "--report");
+    files.output(opt.report, "--report");
+  }
+  const core::Architecture arch = load_architecture(opt.arch);
+  const mapper::MappedImage image = image_of(opt, arch);
+  std::optional<SequenceDataset> input;
+  if (!opt.input.empty()) input = read_dataset_h5(opt.input);
+
+  FreeRunOptions fo;
+  fo.steps = opt.steps;
+  fo.record_spikes = opt.record_spikes;
+  fo.input_sample = opt.input_sample;
+  std::unique_ptr<ProgressBar> bar;
+  if (!opt.quiet)
+    bar = std::make_unique<ProgressBar>("simulate", static_cast<std::uint64_t>(opt.steps));
+  const FreeRunResult r =
+      free_run(image, arch, input ? &*input : nullptr, fo, nullptr, [&](std::int64_t done) {
+        if (bar) bar->update(static_cast<std::uint64_t>(done));
+      });
+  if (bar) bar->finish();
+
+  if (!opt.out.empty()) {
+    AtomicOutput out{std::filesystem::path(opt.out)};
+    {
+      h5::Group root = h5::create_file(out);
+      write_free_run_h5(root, r, opt.network);
+    }
+    out.commit();
+  }
+  if (!opt.report.empty()) write_summary(free_run_summary(r, opt.network), opt.report);
+  files.commit();
+  fmt::print("{} on {}: {}", opt.network, arch.name, free_run_text(r));
+}
+
+}  // namespace
+
+void register_simulate(CLI::App& app) {
+  auto opt = std::make_shared<SimulateOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "simulate",
+      "Run a network freely for N steps, driven by its biases and an optional input raster: "
+      "spike counts per population, energy and latency per step (docs/running.md)");
+  cmd->add_option("network", opt->network,
+                  "network file (YAML, mapped on the fly) or mapped image (.h5)")
+      ->required();
+  cmd->add_option("--arch", opt->arch, "architecture: a shipped name (loihi1, ...) or a YAML file")
+      ->capture_default_str();
+  cmd->add_option("--steps", opt->steps, "chip steps to run")
+      ->required()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 31));
+  cmd->add_option("--input", opt->input,
+                  "input raster (HDF5 dataset: samples x steps x the input ports' sizes; value "
+                  "!= 0 sends a spike)");
+  cmd->add_option("--sample", opt->input_sample, "which sample of --input drives the ports")
+      ->capture_default_str();
+  cmd->add_flag("--record-spikes", opt->record_spikes,
+                "write every spike (step, neuron) per population into --out");
+  cmd->add_option("--placer", opt->placer, "placement when mapping a network file")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"greedy", "metis"}));
+  cmd->add_option("--out,-o", opt->out, "results (HDF5): spike counts, rasters, energy arrays");
+  cmd->add_option("--report", opt->report, "summary (.json or .yaml, docs/reports.md)");
+  cmd->add_flag("--quiet,-q", opt->quiet, "no progress bar");
+  cmd->callback([opt] { simulate(*opt); });
+}
+
+}  // namespace loihisim::tools

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <chrono>
+
 #include "io/errors.hpp"
 #include "io/limits.hpp"
 #include "io/summary_file.hpp"
@@ -93,6 +95,7 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
   // simulator, not moved over the host link.
   core::HostTraffic traffic;
   for (const auto& p : image.output_ports) traffic.readbacks += p.neurons.size();
+  const auto t0 = std::chrono::steady_clock::now();
   for (std::int64_t s = 1; s <= options.steps; ++s) {
     if (cancel && cancel->load()) break;
     // Raster step t is sent during chip step t + 1 (integrated in the step after it is sent).
@@ -104,6 +107,7 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
     r.steps = s;
     if (progress && (s % 256 == 0 || s == options.steps)) progress(s);
   }
+  r.loop_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.spikes_recorded = options.record_spikes;
   if (options.record_spikes)
     for (std::size_t p = 0; p < r.populations.size(); ++p) {
@@ -133,6 +137,13 @@ std::string free_run_text(const FreeRunResult& r) {
                    static_cast<double>(r.report.energy.dynamic_fj) / steps / 1e6,
                    static_cast<double>(r.report.energy.total_fj) / steps / 1e6,
                    static_cast<double>(r.report.latency_ps) / steps / 1e6);
+  std::uint64_t syn_ops = 0;
+  for (const auto& g : r.report.by_group) syn_ops += g.counts.syn_ops();
+  s += fmt::format(
+      "simulated in {:.3f} s (measured): {:.4g} steps/s, {} synaptic events, {:.4g} synaptic "
+      "events/s\n",
+      r.loop_seconds, static_cast<double>(r.steps) / std::max(r.loop_seconds, 1e-9), syn_ops,
+      static_cast<double>(syn_ops) / std::max(r.loop_seconds, 1e-9));
   return s + "\n" + report_text(r.report);
 }
 

@@ -40,7 +40,10 @@ struct FreeRunResult {
   std::vector<PopulationActivity> populations;  // in the image's order
   std::uint64_t input_spikes = 0;               // raster spikes sent into the input ports
   bool spikes_recorded = false;                 // PopulationActivity::step, neuron are filled
-  Report report;                                // energy and time of the whole run
+  // Measured on this machine, not simulated (kept out of the summary, which is deterministic):
+  // wall time of the stepping loop.
+  double loop_seconds = 0.0;
+  Report report;  // energy and time of the whole run
 };
 
 // Throws InputError when steps < 1 or the raster does not match the image's input ports

@@ -7,11 +7,13 @@
 // power_uW * time_ps / 1000.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/core_config.hpp"
+#include "core/enum_names.hpp"
 
 namespace loihisim::core {
 
@@ -85,7 +87,18 @@ struct BarrierPoint {
 };
 
 // The network-on-chip, the chip-to-chip links and the timestep barrier.
+// How a step's mesh traffic is timed (docs/energy-model.md, "Network timing models"). kEvent
+// simulates every message through every link with FIFO links, serialisation and credit flow
+// control (mesh_network.hpp). kAnalytic counts each link's load in the step and gives every
+// message its contention-free path latency plus the serialisation backlog of the busiest link
+// on its path, (load - 1) x serialisation: no event queue. Both count the same hops, so energy
+// does not depend on the choice; only latency does.
+enum class NetworkModel { kEvent, kAnalytic };
+inline constexpr std::array<EnumName<NetworkModel>, 2> kNetworkModelNames = {
+    {{NetworkModel::kEvent, "event"}, {NetworkModel::kAnalytic, "analytic"}}};
+
 struct NetworkCosts {
+  NetworkModel model = NetworkModel::kEvent;
   EventCost within_tile;    // a message to a core of the same tile (no inter-tile link)
   LinkParams east_west;     // one tile hop along x inside a chip
   LinkParams north_south;   // one tile hop along y inside a chip

@@ -102,7 +102,10 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
   StepRecord rec;
   const int slowest = add_core_steps(chip, rec);
   const std::uint64_t host_spikes = collect_messages(chip);
-  network_.deliver(messages_, deliveries_);
+  if (arch_.network.model == NetworkModel::kAnalytic)
+    network_.deliver_analytic(messages_, deliveries_);
+  else
+    network_.deliver(messages_, deliveries_);
   const int last = add_hops(rec);
 
   rec.host_ps = checked_mul(host_spikes, arch_.host.spike_injected.latency_ps);

@@ -184,6 +184,39 @@ void MeshNetwork::deliver(std::span<const NetworkMessage> messages,
       throw std::logic_error("mesh network: a message was never delivered (deadlock)");
 }
 
+void MeshNetwork::deliver_analytic(std::span<const NetworkMessage> messages,
+                                   std::vector<MessageDelivery>& out) {
+  reset(messages.size());
+  out.resize(messages.size());
+  route(messages, out, false);
+  // The step's load of every link (occupancy_ serves as the counter; reset() clears the links
+  // touched here on the next call).
+  for (std::size_t i = 0; i < messages.size(); ++i)
+    for (int h = 0; h < path_len_[i]; ++h) {
+      const int link = route_links_[static_cast<std::size_t>(path_begin_[i] + h)];
+      touch(link);
+      ++occupancy_[static_cast<std::size_t>(link)];
+    }
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (path_len_[i] == 0) continue;  // within the tile: arrival set by route()
+    std::int64_t path = 0, backlog = 0;
+    int worst = -1;
+    for (int h = 0; h < path_len_[i]; ++h) {
+      const int link = route_links_[static_cast<std::size_t>(path_begin_[i] + h)];
+      const LinkParams& p = params(link);
+      path += p.hop.latency_ps;
+      const std::int64_t b =
+          std::int64_t{occupancy_[static_cast<std::size_t>(link)] - 1} * p.serialisation_ps;
+      if (b > backlog) backlog = b, worst = link;
+    }
+    MessageDelivery& d = out[i];
+    d.arrival_ps = messages[i].depart_ps + path + backlog;
+    d.wait_ps = backlog;
+    d.worst_wait_ps = backlog;
+    d.worst_link = worst;
+  }
+}
+
 inline void MeshNetwork::reset(std::size_t n) {
   for (int link : touched_list_) {
     const auto l = static_cast<std::size_t>(link);
@@ -209,7 +242,7 @@ inline void MeshNetwork::reset(std::size_t n) {
 }
 
 inline void MeshNetwork::route(std::span<const NetworkMessage> messages,
-                               std::vector<MessageDelivery>& out) {
+                               std::vector<MessageDelivery>& out, bool queue_departures) {
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const NetworkMessage& msg = messages[i];
     MessageDelivery& d = out[i];
@@ -235,7 +268,7 @@ inline void MeshNetwork::route(std::span<const NetworkMessage> messages,
       continue;
     }
     d.last_link = route_links_[static_cast<std::size_t>(r.begin + r.len - 1)];
-    injections_.emplace_back(msg.depart_ps, static_cast<int>(i));
+    if (queue_departures) injections_.emplace_back(msg.depart_ps, static_cast<int>(i));
   }
   // Departures wait in a sorted list rather than in the heap, so the heap holds only the events
   // of messages in flight (much smaller, hence cheaper). A departure goes before a heap event of

@@ -126,7 +126,7 @@ core::CoreLimits read_limits(const Reader& r, const Field& f) {
 void read_chip_geometry(const Reader& r, const Field& chip, core::MeshGeometry& mesh) {
   r.expect_map(chip, {"static_power_mw", "embedded_x86", "mesh", "barrier", "tile"});
   const Field m = r.get(chip, "mesh");
-  r.expect_map(m, {"tiles_x", "tiles_y", "east_west_link", "north_south_link"});
+  r.expect_map(m, {"tiles_x", "tiles_y", "east_west_link", "north_south_link"}, {"timing_model"});
   mesh.tiles_x = small_int(r, r.get(m, "tiles_x"), 1, 256);
   mesh.tiles_y = small_int(r, r.get(m, "tiles_y"), 1, 256);
   const Field tile = r.get(chip, "tile");
@@ -168,6 +168,8 @@ void read_chip_power_and_network(const Reader& r, const Field& chip, Architectur
   const Field mesh = r.get(chip, "mesh");
   a.network.east_west = read_link(r, r.get(mesh, "east_west_link"));
   a.network.north_south = read_link(r, r.get(mesh, "north_south_link"));
+  if (r.has(mesh, "timing_model"))
+    a.network.model = r.choice(r.get(mesh, "timing_model"), core::kNetworkModelNames);
   const Field barrier = r.get(chip, "barrier");
   r.expect_map(barrier, {"energy_pj_per_tile", "time_by_tiles"});
   a.network.barrier_energy_fj_per_tile =

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "formats/arch_io.hpp"
@@ -124,4 +126,31 @@ TEST_CASE("loihisim simulate: a network file, rasters in HDF5, a summary, option
   CHECK(run_cli("simulate " + mapped + " --steps 5 -q", &text) == 0);
   CHECK(run_cli("simulate " + mapped + " --arch loihi2 --steps 5 -q", &text) == 2);
   CHECK(text.find("map it again") != std::string::npos);
+}
+
+TEST_CASE("network timing models: same spikes and dynamic energy, only latency differs") {
+  core::Architecture arch = load_architecture("loihi1");
+  const auto image = mapper::map_network(mapper::read_network(kTiny), arch).image;
+  const SequenceDataset in = raster(100);
+  FreeRunOptions o;
+  o.steps = 120;
+  const FreeRunResult event = free_run(image, arch, &in, o);
+  arch.network.model = core::NetworkModel::kAnalytic;
+  const FreeRunResult analytic = free_run(image, arch, &in, o);
+  for (std::size_t p = 0; p < event.populations.size(); ++p)
+    CHECK(event.populations[p].spikes == analytic.populations[p].spikes);
+  CHECK(event.report.energy.dynamic_fj == analytic.report.energy.dynamic_fj);
+  CHECK(analytic.report.latency_ps > 0);
+  // The architecture file selects the model; an unknown one is refused.
+  std::ifstream f(std::string(LOIHISIM_SOURCE_DIR) + "/arch/loihi1.yaml");
+  std::stringstream text;
+  text << f.rdbuf();
+  std::string yaml = text.str();
+  const auto at = yaml.find("    tiles_y:");
+  REQUIRE(at != std::string::npos);
+  yaml.insert(at, "    timing_model: analytic\n");
+  CHECK(parse_architecture(yaml, "a.yaml").network.model == core::NetworkModel::kAnalytic);
+  yaml.replace(yaml.find("timing_model: analytic"), 22, "timing_model: fast");
+  CHECK_THROWS_WITH_AS(parse_architecture(yaml, "a.yaml"), doctest::Contains("timing_model"),
+                       InputError);
 }

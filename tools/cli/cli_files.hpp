@@ -4,9 +4,11 @@
 // all.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <string>
 
+#include "core/architecture.hpp"
 #include "io/atomic_output.hpp"
 
 namespace loihisim::tools {
@@ -22,6 +24,19 @@ inline void input_if_file(OutputSet& files, const std::string& name, const std::
 inline void network_inputs(OutputSet& files, const std::filesystem::path& yaml) {
   files.input(yaml, "network file");
   files.input(std::filesystem::path(yaml).replace_extension(".h5"), "network's array file");
+}
+
+// --network-model: the architecture's mesh timing model, or another for this run.
+inline void add_network_model_option(CLI::App* cmd, std::string& model) {
+  cmd->add_option("--network-model", model,
+                  "mesh timing: event (every message through every link) or analytic (per-link "
+                  "loads, no event queue); default: the architecture file's (docs/energy-model.md)")
+      ->check(CLI::IsMember({"event", "analytic"}));
+}
+inline void apply_network_model(core::Architecture& arch, const std::string& model) {
+  if (!model.empty())
+    arch.network.model =
+        model == "analytic" ? core::NetworkModel::kAnalytic : core::NetworkModel::kEvent;
 }
 
 }  // namespace loihisim::tools

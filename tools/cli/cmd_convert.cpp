@@ -7,16 +7,16 @@
 #include <memory>
 #include <string>
 
+#include "formats/arch_io.hpp"
+#include "formats/datasets.hpp"
+#include "io/atomic_output.hpp"
+#include "io/enum_parse.hpp"
+#include "io/errors.hpp"
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
 #include "models/hybrid_lstm.hpp"
 #include "models/lstm_weights.hpp"
 #include "models/model_file.hpp"
-#include "io/enum_parse.hpp"
-#include "formats/arch_io.hpp"
-#include "io/atomic_output.hpp"
-#include "formats/datasets.hpp"
-#include "io/errors.hpp"
 #include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/model_paths.hpp"

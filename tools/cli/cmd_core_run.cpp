@@ -9,11 +9,11 @@
 #include <string>
 
 #include "formats/arch_io.hpp"
-#include "io/atomic_output.hpp"
-#include "runtime/core_run.hpp"
 #include "formats/core_spec_io.hpp"
+#include "io/atomic_output.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
+#include "runtime/core_run.hpp"
 #include "runtime/report.hpp"
 #include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
@@ -28,6 +28,7 @@ struct CoreRunOptions {
   bool steps_given = false;
   std::string arch;    // empty: no energy/time model
   std::string report;  // energy/time summary file (.yaml/.json), with --arch
+  std::string network_model;
 };
 
 void core_run(const CoreRunOptions& opt) {
@@ -40,7 +41,10 @@ void core_run(const CoreRunOptions& opt) {
     files.output(opt.report, "--report");
   }
   std::optional<core::Architecture> arch;
-  if (!opt.arch.empty()) arch = load_architecture(opt.arch);
+  if (!opt.arch.empty()) {
+    arch = load_architecture(opt.arch);
+    apply_network_model(*arch, opt.network_model);
+  }
   if (!opt.report.empty() && !arch)
     throw InputError("--report " + opt.report + ": needs --arch (the energy and time model)");
   // With an architecture, its per-core limits apply (e.g. no reset by subtraction on loihi1).
@@ -96,6 +100,7 @@ void register_core_run(CLI::App& app) {
                   "architecture profile (loihi1, loihi1-sanafe, loihi2) or YAML file: adds the "
                   "energy and time model (docs/energy-model.md)");
   cmd->add_option("--report", opt->report, "energy/time summary file (.yaml or .json)");
+  add_network_model_option(cmd, opt->network_model);
   cmd->callback([opt, cmd] {
     opt->steps_given = cmd->count("--steps") > 0;
     core_run(*opt);

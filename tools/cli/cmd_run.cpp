@@ -14,6 +14,7 @@
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
 #include "io/progress.hpp"
+#include "io/summary_file.hpp"
 #include "mapper/mapped_image_io.hpp"
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
@@ -21,7 +22,6 @@
 #include "runtime/host_costs.hpp"
 #include "runtime/inference.hpp"
 #include "runtime/run_report.hpp"
-#include "io/summary_file.hpp"
 #include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 
@@ -45,6 +45,7 @@ struct RunCliOptions {
   bool json = false;
   bool quiet = false;
   std::string cache;
+  std::string network_model;
 };
 
 void run(const RunCliOptions& opt) {
@@ -60,7 +61,8 @@ void run(const RunCliOptions& opt) {
     check_summary_path(opt.report, "--report");
     files.output(opt.report, "--report");
   }
-  const core::Architecture arch = load_architecture(opt.arch);
+  core::Architecture arch = load_architecture(opt.arch);
+  apply_network_model(arch, opt.network_model);
 
   mapper::MappedImage image;
   std::string placer = model.placer;
@@ -97,8 +99,8 @@ void run(const RunCliOptions& opt) {
     std::signal(SIGINT, previous);
     const std::string net = model.image.empty() ? model.network.string() : model.image.string();
     const std::string ds = model.dataset.file.empty() ? data.name : model.dataset.file.string();
-    throw InputError(fmt::format("{}: network {} with dataset {}: {}", opt.model, net, ds,
-                                 e.what()));
+    throw InputError(
+        fmt::format("{}: network {} with dataset {}: {}", opt.model, net, ds, e.what()));
   } catch (...) {
     std::signal(SIGINT, previous);
     throw;
@@ -143,6 +145,7 @@ void register_run(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "Print the summary as JSON instead of the table");
   cmd->add_flag("--quiet", opt->quiet, "No progress bar");
   cmd->add_option("--data-cache", opt->cache, "Dataset cache folder (default data/cache)");
+  add_network_model_option(cmd, opt->network_model);
   cmd->callback([opt] { run(*opt); });
 }
 

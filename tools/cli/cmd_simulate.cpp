@@ -37,6 +37,7 @@ struct SimulateOptions {
   std::string out;
   std::string report;
   bool quiet = false;
+  std::string network_model;
 };
 
 bool is_mapped_image(const std::string& file) {
@@ -73,7 +74,8 @@ void simulate(const SimulateOptions& opt) {
     check_summary_path(opt.report, "--report");
     files.output(opt.report, "--report");
   }
-  const core::Architecture arch = load_architecture(opt.arch);
+  core::Architecture arch = load_architecture(opt.arch);
+  apply_network_model(arch, opt.network_model);
   const mapper::MappedImage image = image_of(opt, arch);
   std::optional<SequenceDataset> input;
   if (!opt.input.empty()) input = read_dataset_h5(opt.input);
@@ -133,6 +135,7 @@ void register_simulate(CLI::App& app) {
   cmd->add_option("--out,-o", opt->out, "results (HDF5): spike counts, rasters, energy arrays");
   cmd->add_option("--report", opt->report, "summary (.json or .yaml, docs/reports.md)");
   cmd->add_flag("--quiet,-q", opt->quiet, "no progress bar");
+  add_network_model_option(cmd, opt->network_model);
   cmd->callback([opt] { simulate(*opt); });
 }
 

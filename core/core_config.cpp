@@ -10,10 +10,9 @@ namespace loihisim::core {
 namespace {
 
 std::string indexed(const char* table, std::size_t i, const char* field) {
-  std::ostringstream s;
-  s << table << '[' << i << ']';
-  if (field[0] != '\0') s << '.' << field;
-  return s.str();
+  std::string s = std::string(table) + '[' + std::to_string(i) + ']';
+  if (field[0] != '\0') s += std::string(".") + field;
+  return s;
 }
 
 class Checker {
@@ -143,17 +142,16 @@ void check_joins(Checker& check, const CoreConfig& cfg) {
                    "is " + std::to_string(c.join_source) + " but the compartment has no join (-1)");
       continue;
     }
-    const std::string field = indexed("compartments", i, "join_source");
-    if (!check.lazy_range([&] { return field; }, c.join_source, 0,
-                          static_cast<std::int64_t>(i) - 1))
+    const auto field = [i] { return indexed("compartments", i, "join_source"); };
+    if (!check.lazy_range(field, c.join_source, 0, static_cast<std::int64_t>(i) - 1))
       continue;  // the range says it: a child has a lower index than its parent
     const auto src = static_cast<std::size_t>(c.join_source);
     if (cfg.compartments[src].join != JoinOp::kNone)
-      check.fail(field, "compartment " + std::to_string(src) +
-                            " has a join of its own (trees have two levels)");
+      check.fail(field(), "compartment " + std::to_string(src) +
+                              " has a join of its own (trees have two levels)");
     else if (parent_of[src] >= 0)
-      check.fail(field, "compartment " + std::to_string(src) + " is already the child of " +
-                            std::to_string(parent_of[src]) + " (a child feeds one parent)");
+      check.fail(field(), "compartment " + std::to_string(src) + " is already the child of " +
+                              std::to_string(parent_of[src]) + " (a child feeds one parent)");
     else
       parent_of[src] = static_cast<int>(i);
   }
@@ -254,8 +252,11 @@ void check_axons(Checker& check, const CoreConfig& cfg,
     const auto& a = cfg.input_axons[i];
     const auto n_lists = static_cast<std::int64_t>(cfg.synapse_lists.size());
     const auto before = check.count();
-    check.range(indexed("input_axons", i, "synapse_list"), a.synapse_list, 0, n_lists - 1);
-    check.range(indexed("input_axons", i, "base"), a.base, 0, std::max<std::int64_t>(n_cx - 1, 0));
+    // Names only for a failing check: this runs over every axon of a mapped network.
+    check.lazy_range([&] { return indexed("input_axons", i, "synapse_list"); }, a.synapse_list, 0,
+                     n_lists - 1);
+    check.lazy_range([&] { return indexed("input_axons", i, "base"); }, a.base, 0,
+                     std::max<std::int64_t>(n_cx - 1, 0));
     if (check.count() != before) continue;
     const std::int64_t last = a.base + list_span[static_cast<std::size_t>(a.synapse_list)];
     if (last > n_cx)
@@ -265,7 +266,8 @@ void check_axons(Checker& check, const CoreConfig& cfg,
                      " but the core has " + std::to_string(n_cx) + " compartments");
   }
   for (std::size_t i = 0; i < cfg.output_axons.size(); ++i)
-    check.range(indexed("output_axons", i, "source"), cfg.output_axons[i].source, 0, n_cx - 1);
+    check.lazy_range([&] { return indexed("output_axons", i, "source"); },
+                     cfg.output_axons[i].source, 0, n_cx - 1);
 }
 
 }  // namespace

@@ -92,6 +92,31 @@ void Chip::step() {
     for (const auto& m : scratch_)
       sent_.push_back({static_cast<std::int32_t>(c), m.dest_core, m.dest_axon, m.payload});
   }
+  finish_step();
+}
+
+void Chip::step(StepThreads* threads) {
+  if (!threads || threads->threads() == 1) return step();
+  sent_.clear();
+  early_delivered_.swap(early_host_);
+  early_host_.clear();
+  out_.resize(cores_.size());
+  threads->run(cores_.size(), [this](std::size_t c) {
+    out_[c].clear();
+    if (idle_[c]) {
+      cores_[c].advance_idle();
+      return;
+    }
+    cores_[c].step(inbox_[c], out_[c]);
+    inbox_[c].clear();
+  });
+  for (std::size_t c = 0; c < cores_.size(); ++c)
+    for (const auto& m : out_[c])
+      sent_.push_back({static_cast<std::int32_t>(c), m.dest_core, m.dest_axon, m.payload});
+  finish_step();
+}
+
+void Chip::finish_step() {
   sent_.insert(sent_.end(), pending_host_.begin(), pending_host_.end());
   pending_host_.clear();
   // Barrier: everything sent in this step is delivered at the start of the next one.

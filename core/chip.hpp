@@ -10,6 +10,7 @@
 
 #include "core/core_config.hpp"
 #include "core/neurocore.hpp"
+#include "core/step_threads.hpp"
 
 namespace loihisim::core {
 
@@ -49,6 +50,10 @@ class Chip {
 
   // One timestep of every core, then the barrier: route all messages for the next step.
   void step();
+  // The same with the cores stepped by `threads` (null or 1 thread: step()). Cores are
+  // independent within a step and each writes its own message buffer, gathered afterwards in
+  // core order, so state, messages and counts are bit-identical to step().
+  void step(StepThreads* threads);
 
   // Power-on state for every core and empty in-flight queues (counters are kept).
   void reset_state();
@@ -67,6 +72,8 @@ class Chip {
  private:
   void check_host_spike(int core, int axon) const;  // std::out_of_range for unknown ones
 
+  void finish_step();  // host spikes in, the barrier, the clock
+
   std::vector<Neurocore> cores_;
   std::vector<std::uint8_t> idle_;  // per core: Neurocore::idle() (fixed at construction)
   std::vector<std::vector<AxonSpike>> inbox_;   // per core: spikes to deliver this step
@@ -75,6 +82,7 @@ class Chip {
   std::vector<RoutedMessage> early_delivered_;  // ... and delivered in the last step
   std::vector<RoutedMessage> sent_;
   std::vector<SpikeMessage> scratch_;
+  std::vector<std::vector<SpikeMessage>> out_;  // per core, for step(StepThreads*)
   std::uint64_t host_spikes_ = 0;
   std::int64_t t_ = 0;
 };

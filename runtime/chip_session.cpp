@@ -43,8 +43,8 @@ SpikeMap spike_map(const mapper::MappedImage& image) {
     m.population_names.push_back(pop.name);
     for (const auto& b : pop.blocks)
       for (std::int32_t k = 0; k < b.count; ++k)
-        m.site[static_cast<std::size_t>(b.core)][static_cast<std::size_t>(b.first_compartment + k)] =
-            {static_cast<std::int32_t>(p), b.first_neuron + k};
+        m.site[static_cast<std::size_t>(b.core)][static_cast<std::size_t>(
+            b.first_compartment + k)] = {static_cast<std::int32_t>(p), b.first_neuron + k};
     auto& sites = m.population_sites.emplace_back();
     auto& integrating = m.integrating_sites.emplace_back();
     for (std::int32_t j = 0; j < pop.size; ++j) {
@@ -106,8 +106,8 @@ ChipSession::ChipSession(const mapper::MappedImage& image, const core::Architect
 ChipSession::ChipSession(const core::ChipConfig& config, const core::Architecture* arch,
                          core::AccountantOptions accounting, RecordOptions record)
     : ChipSession(core::Chip(config), std::make_shared<const SpikeMap>(loihisim::spike_map(config)),
-                  std::make_shared<const std::vector<mapper::InputPortSites>>(), arch,
-                  accounting, record) {}
+                  std::make_shared<const std::vector<mapper::InputPortSites>>(), arch, accounting,
+                  record) {}
 
 void ChipSession::begin_sample() {
   chip_.reset_state();
@@ -150,7 +150,7 @@ int ChipSession::input_port(const std::string& name) const {
 }
 
 void ChipSession::step(const core::HostTraffic& traffic) {
-  chip_.step();
+  chip_.step(step_threads_);
   ++steps_;
   if (accountant_) accountant_->observe(chip_, traffic);
   record_step();

@@ -111,6 +111,9 @@ class ChipSession {
   // One chip step; the accountant observes it with the host-link traffic the chip cannot see,
   // and the recording takes what it was asked for.
   void step(const core::HostTraffic& traffic = {});
+  // Cores of a step stepped by these threads (not owned; null: one thread). Results are
+  // bit-identical for any count (core::Chip::step(StepThreads*)).
+  void set_step_threads(core::StepThreads* threads) { step_threads_ = threads; }
 
   // The compartments of chip core `core` that fired in the last step.
   std::span<const std::int32_t> fired(int core) const { return chip_.core(core).fired(); }
@@ -142,6 +145,7 @@ class ChipSession {
   Recording recording_;
   std::vector<core::CoreCounts> previous_counts_;  // for RecordOptions::counts
   std::int64_t steps_ = 0;
+  core::StepThreads* step_threads_ = nullptr;
 };
 
 }  // namespace loihisim

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <optional>
 
 #include "io/errors.hpp"
 #include "io/limits.hpp"
@@ -22,6 +23,8 @@ std::int64_t total_port_size(const mapper::MappedImage& image) {
 
 void check_free_run(const mapper::MappedImage& image, const SequenceDataset* input,
                     const FreeRunOptions& options) {
+  if (options.threads < 1 || options.threads > 256)
+    throw InputError(fmt::format("threads = {}: allowed 1..256", options.threads));
   if (options.steps < 1)
     throw InputError(fmt::format("steps = {}: a free run needs at least 1 step", options.steps));
   // The accountant keeps one record per step (the per-step arrays of the report).
@@ -88,6 +91,11 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
   RecordOptions record;
   record.spikes = options.record_spikes;
   ChipSession session(image, &arch, accounting, record);
+  std::optional<core::StepThreads> threads;
+  if (options.threads > 1) {
+    threads.emplace(options.threads);
+    session.set_step_threads(&*threads);
+  }
   session.begin_sample();
   FreeRunResult r;
   for (const auto& p : image.populations) r.populations.push_back({p.name, p.size, 0, {}, {}});

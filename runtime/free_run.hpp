@@ -26,6 +26,8 @@ struct FreeRunOptions {
   bool record_spikes = false;  // every spike as (step, neuron) per population
   // Which sample of the input raster drives the ports (when there is one).
   std::size_t input_sample = 0;
+  // Threads stepping the cores of each step (results bit-identical for any count).
+  int threads = 1;
 };
 
 struct PopulationActivity {

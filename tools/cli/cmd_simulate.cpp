@@ -37,6 +37,7 @@ struct SimulateOptions {
   std::string out;
   std::string report;
   bool quiet = false;
+  int threads = 1;
   std::string network_model;
 };
 
@@ -84,6 +85,7 @@ void simulate(const SimulateOptions& opt) {
   fo.steps = opt.steps;
   fo.record_spikes = opt.record_spikes;
   fo.input_sample = opt.input_sample;
+  fo.threads = opt.threads;
   std::unique_ptr<ProgressBar> bar;
   if (!opt.quiet)
     bar = std::make_unique<ProgressBar>("simulate", static_cast<std::uint64_t>(opt.steps));
@@ -135,6 +137,10 @@ void register_simulate(CLI::App& app) {
   cmd->add_option("--out,-o", opt->out, "results (HDF5): spike counts, rasters, energy arrays");
   cmd->add_option("--report", opt->report, "summary (.json or .yaml, docs/reports.md)");
   cmd->add_flag("--quiet,-q", opt->quiet, "no progress bar");
+  cmd->add_option("--threads", opt->threads,
+                  "threads stepping the cores of each step (results identical for any count)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   add_network_model_option(cmd, opt->network_model);
   cmd->callback([opt] { simulate(*opt); });
 }

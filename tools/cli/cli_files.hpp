@@ -10,6 +10,7 @@
 
 #include "core/architecture.hpp"
 #include "io/atomic_output.hpp"
+#include "io/summary_file.hpp"
 
 namespace loihisim::tools {
 
@@ -24,6 +25,13 @@ inline void input_if_file(OutputSet& files, const std::string& name, const std::
 inline void network_inputs(OutputSet& files, const std::filesystem::path& yaml) {
   files.input(yaml, "network file");
   files.input(std::filesystem::path(yaml).replace_extension(".h5"), "network's array file");
+}
+
+// An optional summary output (--report): its format checked and declared before any work.
+inline void summary_output(OutputSet& files, const std::string& path, const std::string& option) {
+  if (path.empty()) return;
+  check_summary_path(path, option);
+  files.output(path, option);
 }
 
 // --network-model: the architecture's mesh timing model, or another for this run.

@@ -43,10 +43,7 @@ void run(const BaselineCliOptions& opt) {
   OutputSet files;
   files.input(opt.weights, "weight file");
   for (const auto& p : opt.profiles) input_if_file(files, p, "CPU profile");
-  if (!opt.report.empty()) {
-    check_summary_path(opt.report, "--report");
-    files.output(opt.report, "--report");
-  }
+  summary_output(files, opt.report, "--report");
   const models::LstmWeights w = models::read_lstm_weights(opt.weights);
   std::vector<CpuProfile> profiles;
   for (const auto& p : opt.profiles) profiles.push_back(load_cpu_profile(p));

@@ -24,10 +24,7 @@ void run(const CompareCliOptions& opt) {
   OutputSet files;
   files.input(opt.run_report, "run report");
   files.input(opt.baseline_report, "baseline report");
-  if (!opt.report.empty()) {
-    check_summary_path(opt.report, "--report");
-    files.output(opt.report, "--report");
-  }
+  summary_output(files, opt.report, "--report");
   const ChipSummary chip = read_run_summary(opt.run_report);
   const CpuSummary cpu = read_baseline_summary(opt.baseline_report);
   if (!opt.report.empty()) write_summary(compare_summary(chip, cpu), opt.report);

@@ -57,10 +57,7 @@ void run(const RunCliOptions& opt) {
   if (!model.image.empty()) files.input(model.image, "mapped image");
   if (!model.dataset.file.empty()) files.input(model.dataset.file, "dataset file");
   if (!opt.out.empty()) files.output(opt.out, "--out");
-  if (!opt.report.empty()) {
-    check_summary_path(opt.report, "--report");
-    files.output(opt.report, "--report");
-  }
+  summary_output(files, opt.report, "--report");
   core::Architecture arch = load_architecture(opt.arch);
   apply_network_model(arch, opt.network_model);
 

@@ -71,10 +71,7 @@ void simulate(const SimulateOptions& opt) {
   input_if_file(files, opt.arch, "architecture file");
   if (!opt.input.empty()) files.input(opt.input, "input raster");
   if (!opt.out.empty()) files.output(opt.out, "--out");
-  if (!opt.report.empty()) {
-    check_summary_path(opt.report, "--report");
-    files.output(opt.report, "--report");
-  }
+  summary_output(files, opt.report, "--report");
   core::Architecture arch = load_architecture(opt.arch);
   apply_network_model(arch, opt.network_model);
   const mapper::MappedImage image = image_of(opt, arch);

@@ -1,6 +1,8 @@
 #include "io/h5_file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -91,6 +93,97 @@ std::string shape_text(const std::vector<std::uint64_t>& d) {
   std::string s;
   for (const auto x : d) s += (s.empty() ? "" : " x ") + std::to_string(x);
   return (s.empty() ? "a scalar" : s) + " values";
+}
+
+// Stored numbers are at most 16 bytes wide (a long double); HDF5 sizes its conversion buffers by
+// the stored width, so a corrupt type of a few GB per value would make it allocate that much.
+bool plausible_number_width(hid_t type) {
+  const std::size_t size = H5Tget_size(type);
+  return size >= 1 && size <= 16;
+}
+
+// libhdf5 1.10.8 (Debian 12) never returns from reading a global heap collection (where
+// variable-length strings live) whose objects do not tile it: an object of index 0 and size 0
+// makes H5HG__cache_heap_deserialize loop without advancing (bytes past the end of the file read
+// as zeros). A corrupt file must be an error, not a hang, so every collection ("GCOL", version 1)
+// in the file is walked the way HDF5 walks it before HDF5 opens the file.
+class FileBytes {
+ public:
+  explicit FileBytes(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && st.st_size > 0) {
+      void* m =
+          ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (m != MAP_FAILED) {
+        data_ = static_cast<const unsigned char*>(m);
+        size_ = static_cast<std::size_t>(st.st_size);
+      }
+    }
+    if (fd >= 0) ::close(fd);
+  }
+  ~FileBytes() {
+    if (data_) ::munmap(const_cast<unsigned char*>(data_), size_);
+  }
+  FileBytes(const FileBytes&) = delete;
+  FileBytes& operator=(const FileBytes&) = delete;
+  std::size_t size() const { return size_; }
+  const unsigned char* data() const { return data_; }
+  // Little-endian unsigned of `n` bytes at `at`; bytes past the end read as 0, as HDF5 reads them.
+  std::uint64_t le(std::uint64_t at, std::size_t n) const {
+    std::uint64_t v = 0;
+    for (std::size_t i = n; i-- > 0;) v = (v << 8) | (at + i < size_ ? data_[at + i] : 0u);
+    return v;
+  }
+
+ private:
+  const unsigned char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// The superblock's size of lengths (signature at 0, 512, 1024, ...), 8 when none is found.
+std::size_t length_size(const FileBytes& f) {
+  static const unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  for (std::uint64_t at = 0; at + 16 <= f.size(); at = at == 0 ? 512 : at * 2) {
+    if (std::memcmp(f.data() + at, kSignature, 8) != 0) continue;
+    const std::size_t s = f.data()[at + (f.data()[at + 8] < 2 ? 14 : 10)];
+    return s == 2 || s == 4 || s == 8 ? s : 8;
+  }
+  return 8;
+}
+
+// Whether the collection at `at` is walked to its end the way HDF5 walks it (wrapping sizes
+// included): every object advances and none reaches past the collection.
+bool heap_collection_ends(const FileBytes& f, std::uint64_t at, std::size_t len) {
+  const auto align = [](std::uint64_t x) { return 8 * ((x + 7) / 8); };
+  const std::uint64_t header = align(8 + len), object_header = align(8 + len);
+  const std::uint64_t size = f.le(at + 8, len);
+  for (std::uint64_t p = header; p < size;) {
+    if (size - p < object_header) return true;  // the rest is free space
+    const std::uint64_t index = f.le(at + p, 2), object = f.le(at + p + 8, len);
+    const std::uint64_t need = index > 0 ? object_header + align(object) : object;
+    if (need == 0 || need > size - p) return false;
+    p += need;
+  }
+  return true;
+}
+
+void check_global_heaps(const std::string& path) {
+  const FileBytes f(path);
+  if (!f.data()) return;  // HDF5 will say what is wrong with it
+  const std::size_t len = length_size(f);
+  const unsigned char* begin = f.data();
+  const unsigned char* end = begin + f.size();
+  for (const unsigned char* p = begin; end - p >= 5;) {
+    p = static_cast<const unsigned char*>(
+        std::memchr(p, 'G', static_cast<std::size_t>(end - p - 4)));
+    if (!p) break;
+    const auto at = static_cast<std::uint64_t>(p - begin);
+    if (std::memcmp(p, "GCOL", 4) == 0 && p[4] == 1 && !heap_collection_ends(f, at, len))
+      throw InputError(path + ": corrupt HDF5 file: the global heap collection at byte " +
+                       std::to_string(at) + " (variable-length data) is malformed");
+    ++p;
+  }
 }
 
 std::string join_path(const std::string& path, const std::string& name) {
@@ -239,8 +332,12 @@ std::vector<T> Group::read(const std::string& name, std::vector<std::uint64_t>* 
   Handle type(H5Dget_type(ds.get()), H5Tclose);
   const H5T_class_t cls = H5Tget_class(type.get());
   if (cls != H5T_INTEGER && cls != H5T_FLOAT) fail(name, "expected a numeric dataset");
+  if (!plausible_number_width(type.get()))
+    fail(name, "stored numbers of " + std::to_string(H5Tget_size(type.get())) +
+                   " bytes each (a corrupt type; numbers are 1 to 16 bytes)");
   const std::uint64_t n = element_count(d);
-  check_memory(bytes_for(n, sizeof(T)), where(name) + " (" + shape_text(d) + ")");
+  check_memory(bytes_for(n, std::max(sizeof(T), H5Tget_size(type.get()))),
+               where(name) + " (" + shape_text(d) + ")");
   std::vector<T> out(n);
   Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_type_conv_cb(xfer.get(), strict_conversion, nullptr);
@@ -363,7 +460,8 @@ std::string Group::string_attribute(const std::string& name) const {
 std::int64_t Group::int_attribute(const std::string& name) const {
   Handle a = single_value_attribute(name, "integer");
   Handle type(H5Aget_type(a.get()), H5Tclose);
-  if (H5Tget_class(type.get()) != H5T_INTEGER) fail("@" + name, "expected an integer attribute");
+  if (H5Tget_class(type.get()) != H5T_INTEGER || !plausible_number_width(type.get()))
+    fail("@" + name, "expected an integer attribute");
   if (H5Tget_sign(type.get()) == H5T_SGN_NONE && H5Tget_size(type.get()) >= 8) {
     std::uint64_t u = 0;
     if (H5Aread(a.get(), H5T_NATIVE_UINT64, &u) < 0) fail("@" + name, "cannot read attribute");
@@ -380,7 +478,8 @@ double Group::double_attribute(const std::string& name) const {
   Handle a = single_value_attribute(name, "number");
   Handle type(H5Aget_type(a.get()), H5Tclose);
   const H5T_class_t cls = H5Tget_class(type.get());
-  if (cls != H5T_FLOAT && cls != H5T_INTEGER) fail("@" + name, "expected a numeric attribute");
+  if ((cls != H5T_FLOAT && cls != H5T_INTEGER) || !plausible_number_width(type.get()))
+    fail("@" + name, "expected a numeric attribute");
   double v = 0;
   if (H5Aread(a.get(), H5T_NATIVE_DOUBLE, &v) < 0) fail("@" + name, "cannot read attribute");
   return v;
@@ -460,6 +559,7 @@ Group open_file(const std::string& path) {
   check_input_file(path, "HDF5 file");
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw InputError(path + ": missing, unreadable, or not an HDF5 file");
+  check_global_heaps(path);
   auto file =
       std::make_shared<Handle>(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!*file) throw InputError(path + ": cannot open HDF5 file");

@@ -556,11 +556,24 @@ void check_board_capacity(const Network& net, const core::Architecture& arch) {
     needed += n;
     if (n > largest_size) largest_size = n, largest = p.name;
   }
-  if (needed <= per_core * cores) return;
-  throw InputError(fmt::format(
-      "network '{}' cannot fit architecture '{}': its populations need {} compartments (the "
-      "largest, '{}', {}), but the board has {} cores of at most {} compartments = {}",
-      net.name, arch.name, needed, largest, largest_size, cores, per_core, per_core * cores));
+  if (needed > per_core * cores)
+    throw InputError(fmt::format(
+        "network '{}' cannot fit architecture '{}': its populations need {} compartments (the "
+        "largest, '{}', {}), but the board has {} cores of at most {} compartments = {}",
+        net.name, arch.name, needed, largest, largest_size, cores, per_core, per_core * cores));
+  // Every non-zero weight is stored with at least its format's weight bits.
+  std::int64_t bits = 0;
+  for (const Network::Edge e : net.projections()) {
+    const Projection& p = net.projection(e);
+    const auto nonzero = std::count_if(p.weight.begin(), p.weight.end(), [](auto w) { return w; });
+    bits += static_cast<std::int64_t>(nonzero) * p.format.weight_bits;
+  }
+  if (bits > limits.synapse_memory_bits * cores)
+    throw InputError(fmt::format(
+        "network '{}' cannot fit architecture '{}': its non-zero weights need at least {} bits of "
+        "synapse memory, but the board has {} cores of {} bits = {}",
+        net.name, arch.name, bits, cores, limits.synapse_memory_bits,
+        limits.synapse_memory_bits * cores));
 }
 
 }  // namespace

@@ -8,16 +8,16 @@
 #include <random>
 #include <string>
 
-#include "tests/support/temp_dir.hpp"
 #include "core/chip.hpp"
 #include "core/mesh_router.hpp"
+#include "formats/arch_io.hpp"
+#include "io/errors.hpp"
 #include "mapper/mapped_image_io.hpp"
 #include "mapper/mapper.hpp"
 #include "mapper/network_index.hpp"
 #include "mapper/network_io.hpp"
 #include "mapper/partition.hpp"
-#include "formats/arch_io.hpp"
-#include "io/errors.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;
@@ -685,4 +685,41 @@ TEST_CASE("mapper: every example network maps to an image the core accepts") {
     }
   }
   CHECK(count >= 3);
+}
+
+TEST_CASE("a network larger than the whole board is refused before partitioning") {
+  core::Architecture arch = load_architecture("loihi1");
+  arch.mesh.chips_x = arch.mesh.chips_y = 1;
+  arch.mesh.tiles_x = arch.mesh.tiles_y = 1;
+  arch.mesh.cores_per_tile = 2;  // a board of 2 cores
+  Network net;
+  net.name = "big";
+  net.add_input_port({"in", 100});
+  Population p;
+  p.name = "a";
+  p.size = 2049;  // > 2 x 1024 compartments
+  p.profile.vth_mant = 100;
+  net.add_population(p);
+  CHECK_THROWS_WITH_AS(map_network(net, arch),
+                       doctest::Contains("need 2049 compartments (the largest, 'a', 2049), but "
+                                         "the board has 2 cores of at most 1024"),
+                       InputError);
+  // Few neurons, many weights: 1,000 x 100 non-zero 8-bit weights > 2 x 16 kbit.
+  Network dense;
+  dense.name = "dense";
+  dense.add_input_port({"in", 100});
+  p.size = 1000;
+  dense.add_population(p);
+  Projection w;
+  w.name = "w";
+  w.source = "in";
+  w.target = "a";
+  w.format.weight_bits = 8;
+  w.weight.assign(100'000, 2);
+  dense.add_projection(w);
+  arch.core.synapse_memory_bits = 16'384;
+  CHECK_THROWS_WITH_AS(map_network(dense, arch),
+                       doctest::Contains("non-zero weights need at least 800000 bits of synapse "
+                                         "memory, but the board has 2 cores of 16384 bits"),
+                       InputError);
 }

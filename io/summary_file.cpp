@@ -100,21 +100,38 @@ Summary plain_scalar(const std::string& text) {
   return text;
 }
 
-Summary from_yaml(const YAML::Node& n) {
+// What a YAML report may hold, so that it can become JSON: text that is UTF-8 once yaml-cpp has
+// decoded its escapes (its \_ and \N become bytes that are not, which the JSON writer refuses), and
+// no more values than its bytes could hold without aliases (nested aliases would otherwise expand
+// a few hundred bytes into billions of values).
+struct ValueBudget {
+  std::size_t used = 0, limit = 0;
+};
+
+const std::string& utf8_scalar(const YAML::Node& n) {
+  if (yaml::invalid_utf8_at(n.Scalar()) != std::string_view::npos)
+    throw YAML::ParserException(n.Mark(), "text that is not UTF-8 once its escapes are decoded");
+  return n.Scalar();
+}
+
+Summary from_yaml(const YAML::Node& n, ValueBudget& values) {
+  if (++values.used > values.limit)
+    throw YAML::ParserException(n.Mark(), "aliases expand the document to more than " +
+                                              std::to_string(values.limit) + " values");
   switch (n.Type()) {
     case YAML::NodeType::Map: {
       Summary j = Summary::object();
-      for (const auto& kv : n) j[kv.first.Scalar()] = from_yaml(kv.second);
+      for (const auto& kv : n) j[utf8_scalar(kv.first)] = from_yaml(kv.second, values);
       return j;
     }
     case YAML::NodeType::Sequence: {
       Summary j = Summary::array();
-      for (const auto& v : n) j.push_back(from_yaml(v));
+      for (const auto& v : n) j.push_back(from_yaml(v, values));
       return j;
     }
     case YAML::NodeType::Scalar:
       // yaml-cpp tags quoted scalars "!": they are strings whatever they look like.
-      return n.Tag() == "!" ? Summary(n.Scalar()) : plain_scalar(n.Scalar());
+      return n.Tag() == "!" ? Summary(utf8_scalar(n)) : plain_scalar(utf8_scalar(n));
     default:
       return nullptr;
   }
@@ -166,8 +183,13 @@ void write_summary(const Summary& j, const std::filesystem::path& path) {
 Summary read_summary(const std::filesystem::path& path) {
   const auto ext = path.extension().string();
   if (ext == ".yaml" || ext == ".yml")
-    return yaml::labelled(path.string(),
-                          [&] { return from_yaml(yaml::load_file(path, "summary")); });
+    return yaml::labelled(path.string(), [&] {
+      const YAML::Node doc = yaml::load_file(path, "summary");
+      std::error_code ec;
+      const auto bytes = std::filesystem::file_size(path, ec);
+      ValueBudget values{0, ec ? SIZE_MAX : static_cast<std::size_t>(bytes) + 16};
+      return from_yaml(doc, values);
+    });
   if (ext != ".json")
     throw InputError(path.string() + ": unknown summary format '" + ext +
                      "' (use .json, .yaml or .yml)");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -390,16 +391,23 @@ bool Reader::boolean(const Field& f) const {
   fail(f, "'" + text + "' is not a boolean (allowed true or false)");
 }
 
+// yaml-cpp decodes the escapes \_ and \N of double-quoted strings into single bytes (0xA0, 0x85)
+// that are not UTF-8, and names reach the reports.
+constexpr const char* kNotUtf8 =
+    "is not UTF-8 text once its escapes are decoded (write \\u00A0 for \\_, \\u0085 for \\N)";
+
 std::string Reader::text(const Field& f) const {
   if (!f.node.IsScalar())
     fail(f, std::string("expected a name, ") + found() + " " + describe(f.node));
   if (f.node.Scalar().empty()) fail(f, "must not be empty");
+  if (invalid_utf8_at(f.node.Scalar()) != std::string_view::npos) fail(f, kNotUtf8);
   return f.node.Scalar();
 }
 
 std::string Reader::string(const Field& f) const {
   if (!f.node.IsScalar())
     fail(f, std::string("expected a string, ") + found() + " " + describe(f.node));
+  if (invalid_utf8_at(f.node.Scalar()) != std::string_view::npos) fail(f, kNotUtf8);
   return f.node.Scalar();
 }
 
@@ -454,7 +462,55 @@ void Reader::throw_problems_if_any(const std::string& document) const {
 
 // --- loading
 
+// Well-formed UTF-8 as in Unicode, table 3-7: no overlong forms, no surrogates, nothing above
+// U+10FFFF (what nlohmann::json accepts).
+std::size_t invalid_utf8_at(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    // Continuation bytes after c, and the range of the first one.
+    const std::size_t n = c < 0x80   ? 0
+                          : c < 0xC2 ? 9
+                          : c < 0xE0 ? 1
+                          : c < 0xF0 ? 2
+                          : c < 0xF5 ? 3
+                                     : 9;
+    if (n == 9) return i;
+    const unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    const unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (text.size() - i <= n) return i;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return i;
+    }
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
+
+namespace {
+
+// loihisim's YAML files are UTF-8 (the common case of YAML's encodings; yaml-cpp would also
+// decode UTF-16 and UTF-32, but not check them). Names and text of a file that is not would
+// reach the reports, whose JSON writer refuses them (an exit 3 from input, found by fuzzing).
+void check_utf8(const std::string& text, const std::string& file_name) {
+  const std::size_t at = invalid_utf8_at(text);
+  if (at == std::string_view::npos) return;
+  const std::string_view before(text.data(), at);
+  const std::size_t line =
+      static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n')) + 1;
+  const std::size_t newline = before.rfind('\n');
+  const std::size_t column = newline == std::string_view::npos ? at + 1 : at - newline;
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[at]));
+  throw InputError(file_name + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                   ": not UTF-8 text (byte " + byte + "); YAML files are UTF-8");
+}
+
+}  // namespace
+
 YAML::Node load_text(const std::string& text, const std::string& file_name) {
+  check_utf8(text, file_name);
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {

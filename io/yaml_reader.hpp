@@ -12,6 +12,7 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -181,8 +182,14 @@ class Reader {
   std::vector<Problem> problems_;
 };
 
+// The offset of the first byte of `text` that is not well-formed UTF-8, or npos. Files must be
+// UTF-8 and so must every string read from them: yaml-cpp decodes the escapes \_ and \N into
+// single bytes that are not, and the reports' JSON writer refuses such text.
+std::size_t invalid_utf8_at(std::string_view text);
+
 // Loads a file. A missing or unreadable file or a directory is an InputError naming the file
-// ("PATH: cannot open the <kind>"); a YAML syntax error is one naming the file, line and column.
+// ("PATH: cannot open the <kind>"); a YAML syntax error is one naming the file, line and column;
+// so is text that is not UTF-8.
 YAML::Node load_file(const std::filesystem::path& path, const std::string& kind = "file");
 YAML::Node load_text(const std::string& text, const std::string& file_name);
 

@@ -43,9 +43,24 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-Graph read_graph(const h5::Group& group, const std::string& where);
+// How much of a file the reader may walk: a nested NIRGraph that is a hard link to an enclosing
+// group is a cycle, and subgraphs linked several times multiply; both would otherwise recurse
+// forever or exponentially.
+struct ReadBudget {
+  static constexpr int kMaxDepth = 32;
+  static constexpr std::size_t kMaxNodes = 1'000'000;
+  int depth = 0;
+  std::size_t nodes = 0;
+};
 
-Node read_node(const h5::Group& g, const std::string& name) {
+Graph read_graph(const h5::Group& group, const std::string& where, ReadBudget& budget);
+
+Node read_node(const h5::Group& g, const std::string& name, ReadBudget& budget) {
+  if (++budget.nodes > ReadBudget::kMaxNodes)
+    throw InputError(
+        fmt::format("{}:{}: more than {} nodes in all (subgraphs linked into "
+                    "themselves or many times?)",
+                    g.file_name(), g.path(), ReadBudget::kMaxNodes));
   Node n;
   n.name = name;
   n.path = g.path();
@@ -69,11 +84,20 @@ Node read_node(const h5::Group& g, const std::string& name) {
     if (dataset_kind(g, key) == DatasetKind::kNumeric) n.params[key] = read_array(g, key);
     // Strings other than `type` (edges, handled below) and other kinds are not parameters.
   }
-  if (n.type == "NIRGraph") n.graph = std::make_shared<const Graph>(read_graph(g, name));
+  if (n.type == "NIRGraph") {
+    if (budget.depth >= ReadBudget::kMaxDepth)
+      throw InputError(
+          fmt::format("{}:{}: NIRGraphs nested more than {} deep (a group linked "
+                      "into itself?)",
+                      g.file_name(), g.path(), ReadBudget::kMaxDepth));
+    ++budget.depth;
+    n.graph = std::make_shared<const Graph>(read_graph(g, name, budget));
+    --budget.depth;
+  }
   return n;
 }
 
-Graph read_graph(const h5::Group& group, const std::string& where) {
+Graph read_graph(const h5::Group& group, const std::string& where, ReadBudget& budget) {
   Graph graph;
   if (!group.is_group("nodes"))
     throw InputError(fmt::format("{}:{}: NIRGraph '{}' has no group 'nodes'", group.file_name(),
@@ -83,7 +107,7 @@ Graph read_graph(const h5::Group& group, const std::string& where) {
     if (!nodes.is_group(name))
       throw InputError(fmt::format("{}:{}/{}: expected a node group, found a dataset",
                                    group.file_name(), nodes.path(), name));
-    graph.nodes.push_back(read_node(nodes.open_group(name), name));
+    graph.nodes.push_back(read_node(nodes.open_group(name), name, budget));
   }
   if (group.has("edges")) {
     if (dataset_kind(group, "edges") != DatasetKind::kString)
@@ -269,7 +293,8 @@ NirFile read_nir(const std::filesystem::path& path) {
     f.version = root.read_string("version");
   if (!root.is_group("node"))
     throw InputError(f.file + ": no group /node (a NIR file holds its graph in /node)");
-  const Node top = read_node(root.open_group("node"), "node");
+  ReadBudget budget;
+  const Node top = read_node(root.open_group("node"), "node", budget);
   if (top.type != "NIRGraph")
     throw InputError(
         fmt::format("{}:/node: the top-level node is a {}, expected a NIRGraph", f.file, top.type));

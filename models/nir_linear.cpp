@@ -6,6 +6,9 @@
 #include <cmath>
 
 namespace loihisim::models::nir {
+
+// The longest delay, in steps, that a NIR Delay (or a chain of them) may ask for.
+constexpr std::int32_t kMaxDelaySteps = 1 << 20;
 namespace {
 
 // Adds the maps, constant parts and passed nodes of `s` into `sum`.
@@ -199,7 +202,13 @@ Signal LinearPaths::apply(const std::string& name, Signal in) {
     s.from = std::move(in.from);
     for (auto& [src, rows] : s.from)
       for (std::size_t i = 0; i < n; ++i)
-        for (auto& e : rows[i]) e.delay += steps[i];
+        for (auto& e : rows[i]) {
+          // Chained delays add up: keep the sum bounded too (and inside its integer type).
+          if (e.delay > kMaxDelaySteps - steps[i])
+            nodes_.fail(name, fmt::format("delays along a path add up to more than {} steps",
+                                          kMaxDelaySteps));
+          e.delay += steps[i];
+        }
     s.bias = std::move(in.bias);  // a constant, delayed, is the same constant
     return s;
   }
@@ -217,6 +226,11 @@ std::vector<std::int32_t> LinearPaths::delay_steps(const std::string& name, std:
     const double x = d[i] / dt;
     const double r = std::round(x);
     if (d[i] < 0) nodes_.fail(name, fmt::format("delay[{}] = {} s is negative", i, d[i]));
+    // Far beyond any synaptic delay a core stores (6 bits); checked before the conversion to
+    // an integer, which a delay of 1e293 s would overflow.
+    if (!(r <= kMaxDelaySteps))
+      nodes_.fail(name, fmt::format("delay[{}] = {} s is {:g} steps of dt = {} s, more than {}", i,
+                                    d[i], r, dt, kMaxDelaySteps));
     if (std::fabs(x - r) > 1e-6 * std::max(1.0, x))
       nodes_.approximate(
           name,

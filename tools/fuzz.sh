@@ -4,7 +4,8 @@
 # build-fuzz/, and runs each target for the given time, seeded with a copy of its committed
 # corpus fuzz/corpus/<target>/ (the committed corpus is never written).
 #   tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 60 s, every target)
-# Environment: LOIHISIM_FUZZ_BUILD (default build-fuzz/), LOIHISIM_FUZZ_WORK (default
+# Environment: LOIHISIM_FUZZ_SEED fixes libFuzzer's random seed (CI: the same mutations on
+# every run, so a clean run here predicts CI's), LOIHISIM_FUZZ_BUILD (default build-fuzz/), LOIHISIM_FUZZ_WORK (default
 # build-fuzz/work/): per target its grown corpus, its log and any crash, timeout, leak or
 # out-of-memory input. Exits non-zero when any target found one.
 set -euo pipefail
@@ -49,7 +50,8 @@ for t in "${targets[@]}"; do
   status=0
   (cd "$dir" && "$build/fuzz/fuzz_$t" "$dir/corpus" -max_total_time="$seconds" -timeout=10 \
      -rss_limit_mb=2048 -dict="$(dict_of "$t")" -artifact_prefix="$dir/artifacts/" \
-     -print_final_stats=1 >"$dir/log" 2>&1) || status=$?
+     -print_final_stats=1 ${LOIHISIM_FUZZ_SEED:+-seed=$LOIHISIM_FUZZ_SEED} >"$dir/log" 2>&1) ||
+    status=$?
   done_line="$(grep -E '^#[0-9]+[[:space:]]+DONE' "$dir/log" | tail -1 || true)"
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -1)"
   cov="$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")"

@@ -2,9 +2,11 @@
 """Writes the seeds of the fuzz targets' regression corpus (fuzz/corpus/<target>/seed_*).
 
 Seeds are the shipped examples (copied), small files written here with h5py where the shipped
-ones are large (weights, network arrays), and, with --cli, outputs of the command line (mapped
-images, run and baseline reports). Crash inputs found by fuzzing (every other file of the corpus)
-are left alone. docs/reliability.md says how the corpus is used.
+ones are large (weights, network arrays), with --cli outputs of the command line (mapped images,
+run and baseline reports), and every HDF5 seed again as a description of fuzz/hdf5_input.hpp
+(seed_*.txt, what the fuzz build mutates). Also writes the dictionaries fuzz/dict/*.dict. The
+crash_* and regression_* inputs and fuzz/corpus/network_yaml/seed_all_kinds.yaml are left alone.
+docs/reliability.md says how the corpus is used.
 
     /usr/bin/python3 fuzz/make_seeds.py [--cli build/tools/loihisim] [--shared ../shared]
 """

@@ -356,8 +356,10 @@ std::vector<std::string> Group::read_strings(const std::string& name,
   Handle type(H5Dget_type(ds.get()), H5Tclose);
   if (H5Tget_class(type.get()) != H5T_STRING) fail(name, "expected a string dataset");
   const std::uint64_t n = element_count(d);
-  const std::size_t stored = H5Tis_variable_str(type.get()) > 0 ? sizeof(char*) : H5Tget_size(type.get());
-  check_memory(bytes_for(n, stored + sizeof(std::string)), where(name) + " (" + shape_text(d) + ")");
+  const std::size_t stored =
+      H5Tis_variable_str(type.get()) > 0 ? sizeof(char*) : H5Tget_size(type.get());
+  check_memory(bytes_for(n, stored + sizeof(std::string)),
+               where(name) + " (" + shape_text(d) + ")");
   std::vector<std::string> out;
   out.reserve(n);
   Handle space(H5Dget_space(ds.get()), H5Sclose);
@@ -528,8 +530,7 @@ void write_image(const std::vector<char>& image, const std::string& path, const 
     if (n <= 0) {
       const int err = n < 0 ? errno : ENOSPC;
       ::close(fd);
-      throw InputError("cannot write " + name + ": " + std::strerror(err) +
-                       "; nothing was kept");
+      throw InputError("cannot write " + name + ": " + std::strerror(err) + "; nothing was kept");
     }
     done += static_cast<std::size_t>(n);
   }

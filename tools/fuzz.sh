@@ -5,9 +5,9 @@
 # corpus fuzz/corpus/<target>/ (the committed corpus is never written).
 #   tools/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 60 s, every target)
 # Environment: LOIHISIM_FUZZ_SEED fixes libFuzzer's random seed (CI: the same mutations on
-# every run, so a clean run here predicts CI's), LOIHISIM_FUZZ_BUILD (default build-fuzz/), LOIHISIM_FUZZ_WORK (default
-# build-fuzz/work/): per target its grown corpus, its log and any crash, timeout, leak or
-# out-of-memory input. Exits non-zero when any target found one.
+# every run, so a clean run here predicts CI's); LOIHISIM_FUZZ_BUILD (default build-fuzz/);
+# LOIHISIM_FUZZ_WORK (default build-fuzz/work/): per target its grown corpus, its log and any
+# crash, timeout, leak or out-of-memory input. Exits non-zero when any target found one.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${LOIHISIM_FUZZ_BUILD:-$here/build-fuzz}"

@@ -70,7 +70,7 @@ std::uint64_t send_raster_step(ChipSession& session, const SequenceDataset& inpu
   return sent;
 }
 
-void count_spikes(const ChipSession& session, std::vector<PopulationActivity>& pops) {
+void count_spikes(const ChipSession& session, std::vector<PopulationSpikes>& pops) {
   const SpikeMap& m = session.spike_map();
   for (const std::int32_t c : m.cores)
     for (const std::int32_t cx : session.fired(c)) {

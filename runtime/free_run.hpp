@@ -30,7 +30,7 @@ struct FreeRunOptions {
   int threads = 1;
 };
 
-struct PopulationActivity {
+struct PopulationSpikes {
   std::string name;
   std::int32_t neurons = 0;
   std::uint64_t spikes = 0;
@@ -39,9 +39,9 @@ struct PopulationActivity {
 
 struct FreeRunResult {
   std::int64_t steps = 0;
-  std::vector<PopulationActivity> populations;  // in the image's order
+  std::vector<PopulationSpikes> populations;  // in the image's order
   std::uint64_t input_spikes = 0;               // raster spikes sent into the input ports
-  bool spikes_recorded = false;                 // PopulationActivity::step, neuron are filled
+  bool spikes_recorded = false;                 // PopulationSpikes::step, neuron are filled
   // Measured on this machine, not simulated (kept out of the summary, which is deterministic):
   // wall time of the stepping loop.
   double loop_seconds = 0.0;

@@ -1,30 +1,31 @@
 #include "core/chip.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace loihisim::core {
 
-std::vector<ConfigProblem> validate(const ChipConfig& cfg) {
+std::vector<ConfigProblem> validate(std::span<const CoreConfig> cores, const CoreLimits& limits) {
   std::vector<ConfigProblem> problems;
-  for (std::size_t c = 0; c < cfg.cores.size(); ++c) {
+  for (std::size_t c = 0; c < cores.size(); ++c) {
     const std::string prefix = "cores[" + std::to_string(c) + "].";
-    for (auto p : validate(cfg.cores[c], cfg.limits)) {
+    for (auto p : validate(cores[c], limits)) {
       p.field = prefix + p.field;
       p.message = prefix + p.message;
       problems.push_back(std::move(p));
     }
-    const auto& outs = cfg.cores[c].output_axons;
+    const auto& outs = cores[c].output_axons;
     for (std::size_t i = 0; i < outs.size(); ++i) {
       const auto& o = outs[i];
       const std::string field = prefix + "output_axons[" + std::to_string(i) + "]";
-      if (o.dest_core < 0 || o.dest_core >= static_cast<int>(cfg.cores.size())) {
+      if (o.dest_core < 0 || o.dest_core >= static_cast<int>(cores.size())) {
         problems.push_back(
             {field + ".dest_core", field + ".dest_core = " + std::to_string(o.dest_core) +
                                        " names no core; allowed range 0.." +
-                                       std::to_string(static_cast<int>(cfg.cores.size()) - 1)});
+                                       std::to_string(static_cast<int>(cores.size()) - 1)});
         continue;
       }
-      const auto n_axons = cfg.cores[static_cast<std::size_t>(o.dest_core)].input_axons.size();
+      const auto n_axons = cores[static_cast<std::size_t>(o.dest_core)].input_axons.size();
       if (o.dest_axon < 0 || static_cast<std::size_t>(o.dest_axon) >= n_axons)
         problems.push_back({field + ".dest_axon",
                             field + ".dest_axon = " + std::to_string(o.dest_axon) +
@@ -36,13 +37,44 @@ std::vector<ConfigProblem> validate(const ChipConfig& cfg) {
   return problems;
 }
 
-Chip::Chip(const ChipConfig& cfg) {
-  if (auto problems = validate(cfg); !problems.empty())
+Chip::Chip(const ChipConfig& cfg) : Chip(cfg.cores, cfg.limits) {}
+
+Chip::Chip(std::span<const CoreConfig> cores, const CoreLimits& limits) {
+  if (auto problems = validate(cores, limits); !problems.empty())
     throw InvalidCoreConfig(std::move(problems));
-  cores_.reserve(cfg.cores.size());
-  for (const auto& c : cfg.cores) cores_.push_back(Neurocore(c, Neurocore::Validated{}));
-  inbox_.resize(cfg.cores.size());
-  for (const auto& c : cores_) idle_.push_back(c.idle() ? 1 : 0);
+  cores_.reserve(cores.size());
+  for (const auto& c : cores) cores_.push_back(Neurocore(c, Neurocore::Validated{}));
+  inbox_.resize(cores.size());
+  out_.resize(cores.size());
+  for (std::size_t c = 0; c < cores_.size(); ++c)
+    (cores_[c].idle() ? idle_cores_ : working_).push_back(c);
+  outbox_.resize(cores.size());
+  senders_.resize(cores.size());
+  for (std::size_t c = 0; c < cores.size(); ++c) {
+    Outbox& o = outbox_[c];
+    for (const auto& a : cores[c].output_axons) o.dests.push_back(a.dest_core);
+    std::sort(o.dests.begin(), o.dests.end());
+    o.dests.erase(std::unique(o.dests.begin(), o.dests.end()), o.dests.end());
+    // A direct table from destination to entry while it stays small (4 bytes x cores per
+    // sending core); a binary search in dests otherwise.
+    if (!o.dests.empty() && cores.size() <= kDirectSlotCores) {
+      o.slot_of.assign(cores.size(), -1);
+      for (std::size_t j = 0; j < o.dests.size(); ++j)
+        o.slot_of[static_cast<std::size_t>(o.dests[j])] = static_cast<std::int32_t>(j);
+    }
+    o.buckets.resize(o.dests.size());
+    o.flow_of.assign(o.dests.size(), -1);
+    for (std::size_t j = 0; j < o.dests.size(); ++j)
+      senders_[static_cast<std::size_t>(o.dests[j])].emplace_back(static_cast<std::int32_t>(c),
+                                                                  static_cast<std::int32_t>(j));
+  }
+  for (std::size_t d = 0; d < cores.size(); ++d)
+    if (!senders_[d].empty()) receivers_.push_back(d);
+}
+
+int Chip::Outbox::slot(std::int32_t dest) const {
+  if (!slot_of.empty()) return slot_of[static_cast<std::size_t>(dest)];
+  return static_cast<int>(std::lower_bound(dests.begin(), dests.end(), dest) - dests.begin());
 }
 
 void Chip::check_host_spike(int core, int axon) const {
@@ -77,61 +109,116 @@ void Chip::set_bias(int core, int compartment, int bias_mant, int bias_exp) {
 }
 
 void Chip::step() {
-  sent_.clear();
-  early_delivered_.swap(early_host_);  // in the inboxes already
-  early_host_.clear();
-  for (std::size_t c = 0; c < cores_.size(); ++c) {
-    if (idle_[c]) {  // no axons, so no inbox; no compartments, so nothing to update or send
-      cores_[c].advance_idle();
-      continue;
-    }
-    if (c + 1 < cores_.size()) cores_[c + 1].prefetch_inputs(inbox_[c + 1]);
-    scratch_.clear();
-    cores_[c].step(inbox_[c], scratch_);
-    inbox_[c].clear();
-    for (const auto& m : scratch_)
-      sent_.push_back({static_cast<std::int32_t>(c), m.dest_core, m.dest_axon, m.payload});
-  }
-  finish_step();
+  step(nullptr);
 }
 
 void Chip::step(StepThreads* threads) {
-  if (!threads || threads->threads() == 1) return step();
-  sent_.clear();
-  early_delivered_.swap(early_host_);
+  early_delivered_.swap(early_host_);  // in the inboxes already
   early_host_.clear();
-  out_.resize(cores_.size());
-  threads->run(cores_.size(), [this](std::size_t c) {
-    out_[c].clear();
-    if (idle_[c]) {
-      cores_[c].advance_idle();
-      return;
+  // Idle cores (no axons, so no inbox; no compartments, so nothing to update or send) only let
+  // time pass; the threads share the working ones.
+  for (const std::size_t c : idle_cores_) cores_[c].advance_idle();
+  if (!threads || threads->threads() == 1) {
+    for (std::size_t i = 0; i < working_.size(); ++i) {
+      if (i + 1 < working_.size()) cores_[working_[i + 1]].prefetch_inputs(inbox_[working_[i + 1]]);
+      step_core(working_[i]);
     }
-    cores_[c].step(inbox_[c], out_[c]);
-    inbox_[c].clear();
-  });
-  for (std::size_t c = 0; c < cores_.size(); ++c)
-    for (const auto& m : out_[c])
-      sent_.push_back({static_cast<std::int32_t>(c), m.dest_core, m.dest_axon, m.payload});
-  finish_step();
+  } else {
+    threads->run(working_.size(), [this](std::size_t i) { step_core(working_[i]); });
+  }
+  finish_step(threads);
 }
 
-void Chip::finish_step() {
-  sent_.insert(sent_.end(), pending_host_.begin(), pending_host_.end());
-  pending_host_.clear();
-  // Barrier: everything sent in this step is delivered at the start of the next one.
-  for (const auto& m : sent_)
+void Chip::step_core(std::size_t c) {
+  out_[c].clear();
+  cores_[c].step(inbox_[c], out_[c]);
+  inbox_[c].clear();
+  route_out(c);
+}
+
+// Sorts the core's messages into one bucket per destination core, keeping their order, and
+// records the step's flows. Everything here is the core's own, so it runs in the core's task.
+void Chip::route_out(std::size_t c) {
+  Outbox& o = outbox_[c];
+  for (const std::int32_t j : o.used) {  // last step's buckets (their spikes are delivered)
+    o.buckets[static_cast<std::size_t>(j)].clear();
+    o.flow_of[static_cast<std::size_t>(j)] = -1;
+  }
+  o.used.clear();
+  o.flows.clear();
+  std::uint32_t k = 0;
+  for (const SpikeMessage& m : out_[c]) {
+    ++k;
+    const auto j = static_cast<std::size_t>(o.slot(m.dest_core));
+    if (o.flow_of[j] < 0) {
+      o.flow_of[j] = static_cast<std::int32_t>(o.flows.size());
+      o.flows.push_back({static_cast<std::int32_t>(c), m.dest_core, 0, k, k});
+      o.used.push_back(static_cast<std::int32_t>(j));
+    }
+    MessageFlow& f = o.flows[static_cast<std::size_t>(o.flow_of[j])];
+    ++f.messages;
+    f.last = k;
+    o.buckets[j].push_back({m.dest_axon, m.payload});
+  }
+}
+
+void Chip::fill_inbox(std::size_t d) {
+  auto& in = inbox_[d];
+  for (const auto& [source, j] : senders_[d]) {
+    const auto& b = outbox_[static_cast<std::size_t>(source)].buckets[static_cast<std::size_t>(j)];
+    in.insert(in.end(), b.begin(), b.end());
+  }
+}
+
+void Chip::finish_step(StepThreads* threads) {
+  // Barrier: everything sent in this step is delivered at the start of the next one, each
+  // inbox in order of source core then output axon, host spikes last.
+  if (!threads || threads->threads() == 1) {
+    for (const std::size_t d : receivers_) fill_inbox(d);
+  } else {
+    threads->run(receivers_.size(), [this](std::size_t i) { fill_inbox(receivers_[i]); });
+  }
+  for (const auto& m : pending_host_)
     inbox_[static_cast<std::size_t>(m.dest_core)].push_back({m.dest_axon, m.payload});
+  host_sent_.swap(pending_host_);
+  pending_host_.clear();
+  flows_.clear();
+  for (const Outbox& o : outbox_) flows_.insert(flows_.end(), o.flows.begin(), o.flows.end());
+  sent_built_ = false;
   ++t_;
+}
+
+std::span<const RoutedMessage> Chip::last_messages() const {
+  if (!sent_built_) {
+    sent_.clear();
+    for (std::size_t c = 0; c < out_.size(); ++c)
+      for (const auto& m : out_[c])
+        sent_.push_back({static_cast<std::int32_t>(c), m.dest_core, m.dest_axon, m.payload});
+    sent_.insert(sent_.end(), host_sent_.begin(), host_sent_.end());
+    sent_built_ = true;
+  }
+  return sent_;
 }
 
 void Chip::reset_state() {
   for (auto& c : cores_) c.reset_state();
   for (auto& b : inbox_) b.clear();
+  for (auto& b : out_) b.clear();
+  for (auto& o : outbox_) {
+    for (const std::int32_t j : o.used) {
+      o.buckets[static_cast<std::size_t>(j)].clear();
+      o.flow_of[static_cast<std::size_t>(j)] = -1;
+    }
+    o.used.clear();
+    o.flows.clear();
+  }
   pending_host_.clear();
+  host_sent_.clear();
   early_host_.clear();
   early_delivered_.clear();
+  flows_.clear();
   sent_.clear();
+  sent_built_ = true;
   t_ = 0;
 }
 

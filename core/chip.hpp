@@ -27,13 +27,28 @@ struct RoutedMessage {
   std::int32_t payload = 1;
 };
 
+// The messages one core sent to one core in the last step (a flow): how many, and the send
+// index (1-based, in the order the source core sent its messages of the step) of the first and
+// the last. The analytic network model needs no more than the flows.
+struct MessageFlow {
+  std::int32_t source_core = 0;
+  std::int32_t dest_core = 0;
+  std::uint32_t messages = 0;
+  std::uint32_t first = 0, last = 0;
+};
+
 // Checks every core (paths prefixed with "cores[i].") and that every output axon names an
 // existing core and input axon.
-std::vector<ConfigProblem> validate(const ChipConfig& cfg);
+std::vector<ConfigProblem> validate(std::span<const CoreConfig> cores, const CoreLimits& limits);
+inline std::vector<ConfigProblem> validate(const ChipConfig& cfg) {
+  return validate(cfg.cores, cfg.limits);
+}
 
 class Chip {
  public:
   explicit Chip(const ChipConfig& cfg);  // throws InvalidCoreConfig
+  // The same from cores held elsewhere (a mapped image's), without copying them.
+  Chip(std::span<const CoreConfig> cores, const CoreLimits& limits);
 
   // Queue a host spike for the current step: like a compartment spike it reaches its targets'
   // update in the next step. Throws std::out_of_range for an unknown core or axon.
@@ -51,8 +66,9 @@ class Chip {
   // One timestep of every core, then the barrier: route all messages for the next step.
   void step();
   // The same with the cores stepped by `threads` (null or 1 thread: step()). Cores are
-  // independent within a step and each writes its own message buffer, gathered afterwards in
-  // core order, so state, messages and counts are bit-identical to step().
+  // independent within a step: each writes only its own state and its own outbox (a bucket per
+  // destination core), and each inbox is then filled from the buckets in source order by one
+  // thread, so state, messages and counts are bit-identical to step().
   void step(StepThreads* threads);
 
   // Power-on state for every core and empty in-flight queues (counters are kept).
@@ -62,8 +78,14 @@ class Chip {
   const Neurocore& core(int i) const { return cores_[static_cast<std::size_t>(i)]; }
   std::int64_t time() const { return t_; }
   // Messages sent during the last step (compartment spikes and host injections), in order of
-  // source core then output axon; they are the inputs of the next step.
-  std::span<const RoutedMessage> last_messages() const { return sent_; }
+  // source core then output axon; they are the inputs of the next step. Built on the first
+  // call after a step (a step itself moves spikes per flow and never lists them).
+  std::span<const RoutedMessage> last_messages() const;
+  // The compartment messages of the last step as flows: by source core, then by the first
+  // message of each flow.
+  std::span<const MessageFlow> last_flows() const { return flows_; }
+  // Host spikes that inject() queued during the last step and that it delivered.
+  std::span<const RoutedMessage> last_host() const { return host_sent_; }
   // Host spikes that inject_same_step() queued for the last step and that it delivered.
   std::span<const RoutedMessage> last_early_host() const { return early_delivered_; }
   CoreCounts total_counts() const;
@@ -72,17 +94,41 @@ class Chip {
  private:
   void check_host_spike(int core, int axon) const;  // std::out_of_range for unknown ones
 
-  void finish_step();  // host spikes in, the barrier, the clock
+  // Where one core's messages go: the distinct destination cores of its output axons, a
+  // bucket of this step's spikes for each, and this step's flows. Filled by the core's own
+  // step task, so cores can be stepped by several threads.
+  static constexpr std::size_t kDirectSlotCores = 1024;
+  struct Outbox {
+    std::vector<std::int32_t> dests;              // ascending
+    std::vector<std::int32_t> slot_of;            // per chip core (small chips), or empty
+    std::vector<std::vector<AxonSpike>> buckets;  // per entry of dests
+    std::vector<std::int32_t> flow_of;            // per entry of dests: index into flows
+    std::vector<MessageFlow> flows;               // this step's, in order of first message
+    std::vector<std::int32_t> used;               // entries of dests with a flow
+    int slot(std::int32_t dest) const;
+  };
+  void step_core(std::size_t c);  // one core's step, then its messages into its outbox
+  void route_out(std::size_t c);
+  void fill_inbox(std::size_t d);          // the senders' buckets, in source order
+  void finish_step(StepThreads* threads);  // the barrier: inboxes, host spikes, the clock
 
   std::vector<Neurocore> cores_;
-  std::vector<std::uint8_t> idle_;  // per core: Neurocore::idle() (fixed at construction)
+  // Cores by Neurocore::idle() (fixed at construction), ascending.
+  std::vector<std::size_t> idle_cores_, working_;
   std::vector<std::vector<AxonSpike>> inbox_;   // per core: spikes to deliver this step
   std::vector<RoutedMessage> pending_host_;     // host spikes injected during this step
+  std::vector<RoutedMessage> host_sent_;        // ... and those of the last step
   std::vector<RoutedMessage> early_host_;       // queued by inject_same_step() for the next step
   std::vector<RoutedMessage> early_delivered_;  // ... and delivered in the last step
-  std::vector<RoutedMessage> sent_;
-  std::vector<SpikeMessage> scratch_;
-  std::vector<std::vector<SpikeMessage>> out_;  // per core, for step(StepThreads*)
+  std::vector<std::vector<SpikeMessage>> out_;  // per core: its messages of the last step
+  std::vector<Outbox> outbox_;                  // per core
+  // Per destination core: (source core, entry of the source's dests) of every core that can
+  // send to it, ascending source.
+  std::vector<std::vector<std::pair<std::int32_t, std::int32_t>>> senders_;
+  std::vector<std::size_t> receivers_;  // cores with senders, ascending
+  std::vector<MessageFlow> flows_;
+  mutable std::vector<RoutedMessage> sent_;  // last_messages(), built on demand
+  mutable bool sent_built_ = true;
   std::uint64_t host_spikes_ = 0;
   std::int64_t t_ = 0;
 };

@@ -101,12 +101,18 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
   check_step(chip);
   StepRecord rec;
   const int slowest = add_core_steps(chip, rec);
-  const std::uint64_t host_spikes = collect_messages(chip);
-  if (arch_.network.model == NetworkModel::kAnalytic)
-    network_.deliver_analytic(messages_, deliveries_);
-  else
+  std::uint64_t host_spikes = 0;
+  LastArrival last;
+  if (arch_.network.model == NetworkModel::kAnalytic) {
+    host_spikes = collect_flows(chip);
+    network_.deliver_flows(flows_, flow_deliveries_);
+    deliveries_.clear();
+    last = add_flow_hops(rec);
+  } else {
+    host_spikes = collect_messages(chip);
     network_.deliver(messages_, deliveries_);
-  const int last = add_hops(rec);
+    last = add_hops(rec);
+  }
 
   rec.host_ps = checked_mul(host_spikes, arch_.host.spike_injected.latency_ps);
   rec.barrier_ps = barrier_time_ps(arch_.network, tiles_in_use_, chips_in_use_);
@@ -171,6 +177,11 @@ inline int ChipAccountant::add_core_steps(const Chip& chip, StepRecord& rec) {
   return slowest;
 }
 
+inline std::uint64_t ChipAccountant::count_host_spikes(const RoutedMessage& m) {
+  ++totals_[static_cast<std::size_t>(m.dest_core)].host_spikes_received;
+  return 1;
+}
+
 inline std::uint64_t ChipAccountant::collect_messages(const Chip& chip) {
   // The step's messages: core messages leave in order after the core's compute phase; host
   // spikes are serialised on the host link and reach their core directly.
@@ -182,8 +193,7 @@ inline std::uint64_t ChipAccountant::collect_messages(const Chip& chip) {
   std::uint64_t host_spikes = 0;
   for (const RoutedMessage& m : chip.last_messages()) {
     if (m.source_core < 0) {
-      ++host_spikes;
-      ++totals_[static_cast<std::size_t>(m.dest_core)].host_spikes_received;
+      host_spikes += count_host_spikes(m);
       continue;
     }
     const auto s = static_cast<std::size_t>(m.source_core);
@@ -194,14 +204,28 @@ inline std::uint64_t ChipAccountant::collect_messages(const Chip& chip) {
     message_dest_.push_back(m.dest_core);
   }
   // Host spikes written ahead of this step (Chip::inject_same_step) cross the host link for it.
-  for (const RoutedMessage& m : chip.last_early_host()) {
-    ++host_spikes;
-    ++totals_[static_cast<std::size_t>(m.dest_core)].host_spikes_received;
-  }
+  for (const RoutedMessage& m : chip.last_early_host()) host_spikes += count_host_spikes(m);
   return host_spikes;
 }
 
-inline int ChipAccountant::add_hops(StepRecord& rec) {
+inline std::uint64_t ChipAccountant::collect_flows(const Chip& chip) {
+  // The same messages as collect_messages(), as the chip's flows: nothing per message.
+  flows_.clear();
+  flow_info_.clear();
+  const std::int64_t spike_sent_ps = arch_.core_costs.spike_sent.latency_ps;
+  for (const MessageFlow& f : chip.last_flows()) {
+    const auto s = static_cast<std::size_t>(f.source_core);
+    flows_.push_back({placement_[s], placement_[static_cast<std::size_t>(f.dest_core)], f.messages,
+                      checked_add(compute_[s], checked_mul(std::uint64_t{f.last}, spike_sent_ps))});
+    flow_info_.push_back({f.source_core, f.dest_core, f.first, f.last});
+  }
+  std::uint64_t host_spikes = 0;
+  for (const RoutedMessage& m : chip.last_host()) host_spikes += count_host_spikes(m);
+  for (const RoutedMessage& m : chip.last_early_host()) host_spikes += count_host_spikes(m);
+  return host_spikes;
+}
+
+inline ChipAccountant::LastArrival ChipAccountant::add_hops(StepRecord& rec) {
   int last = -1;
   // Messages come grouped by source core: sum each group's hops locally and add them to its
   // core's totals once (adding into the totals per message made every add wait for the last).
@@ -225,33 +249,73 @@ inline int ChipAccountant::add_hops(StepRecord& rec) {
     t.north_south_hops += north_south;
     t.chip_hops += chip_to_chip;
   }
-  return last;
+  if (last < 0) return {};
+  const auto j = static_cast<std::size_t>(last);
+  const MessageDelivery& d = deliveries_[j];
+  return {message_source_[j],     message_dest_[j], messages_[j].dst_core,
+          messages_[j].depart_ps, d.arrival_ps,     d.wait_ps,
+          d.worst_wait_ps,        d.worst_link,     d.within_tile};
+}
+
+inline ChipAccountant::LastArrival ChipAccountant::add_flow_hops(StepRecord& rec) {
+  // A flow's messages arrive in the order they left (equal path and wait), so the step's last
+  // arrival is the last message of some flow, or, when messages leave with no time between
+  // them (spike_sent latency 0), its first: ties go to the earliest message in
+  // Chip::last_messages() order, (source core, send index), as in add_hops().
+  const bool spaced = arch_.core_costs.spike_sent.latency_ps > 0;
+  std::size_t best = flows_.size();
+  std::uint64_t best_k = 0;
+  for (std::size_t f = 0; f < flows_.size(); ++f) {
+    const FlowDelivery& d = flow_deliveries_[f];
+    const FlowInfo& info = flow_info_[f];
+    const std::uint64_t count = flows_[f].messages;
+    CoreTotals& t = totals_[static_cast<std::size_t>(info.source)];
+    t.within_tile += d.within_tile ? count : 0;
+    t.east_west_hops += count * static_cast<std::uint64_t>(d.east_west_hops);
+    t.north_south_hops += count * static_cast<std::uint64_t>(d.north_south_hops);
+    t.chip_hops += count * static_cast<std::uint64_t>(d.chip_hops);
+    const std::uint64_t k = spaced ? info.last_k : info.first_k;
+    const bool earlier =
+        best < flows_.size() && (info.source < flow_info_[best].source ||
+                                 (info.source == flow_info_[best].source && k < best_k));
+    if (best == flows_.size() || d.arrival_ps > rec.network_ps ||
+        (d.arrival_ps == rec.network_ps && earlier)) {
+      best = f;
+      best_k = k;
+      rec.network_ps = d.arrival_ps;
+    }
+  }
+  if (best == flows_.size()) return {};
+  const FlowDelivery& d = flow_deliveries_[best];
+  const FlowInfo& info = flow_info_[best];
+  const std::int64_t departed =
+      checked_add(compute_[static_cast<std::size_t>(info.source)],
+                  checked_mul(best_k, arch_.core_costs.spike_sent.latency_ps));
+  return {info.source, info.dest, flows_[best].dst_core, departed,     d.arrival_ps,
+          d.wait_ps,   d.wait_ps, d.worst_link,          d.within_tile};
 }
 
 inline CriticalComponent ChipAccountant::critical_component(const StepRecord& rec,
                                                             std::int64_t busiest, int slowest,
-                                                            int last) {
+                                                            const LastArrival& last) {
   // A core wins ties, then the network, then the host link.
   if (busiest > 0 && rec.compute_ps == busiest) {
     ++totals_[static_cast<std::size_t>(slowest)].critical_steps;
     return {CriticalComponent::Kind::kCore, slowest};
   }
-  if (busiest > 0 && last >= 0 && rec.network_ps == busiest) {
-    const auto j = static_cast<std::size_t>(last);
-    const MessageDelivery& d = deliveries_[j];
-    const std::int64_t departed = messages_[j].depart_ps;
-    const std::int64_t path = d.arrival_ps - departed - d.wait_ps;
-    if (departed >= d.worst_wait_ps && departed >= path) {
-      ++totals_[static_cast<std::size_t>(message_source_[j])].critical_steps;
-      return {CriticalComponent::Kind::kCore, message_source_[j]};
+  if (busiest > 0 && last.source >= 0 && rec.network_ps == busiest) {
+    const std::int64_t departed = last.depart_ps;
+    const std::int64_t path = last.arrival_ps - departed - last.wait_ps;
+    if (departed >= last.worst_wait_ps && departed >= path) {
+      ++totals_[static_cast<std::size_t>(last.source)].critical_steps;
+      return {CriticalComponent::Kind::kCore, last.source};
     }
-    if (d.worst_wait_ps >= path) return {CriticalComponent::Kind::kLink, d.worst_link};
-    if (d.within_tile) {
-      const BoardTile t = board_tile(arch_.mesh, messages_[j].dst_core);
+    if (last.worst_wait_ps >= path) return {CriticalComponent::Kind::kLink, last.worst_link};
+    if (last.within_tile) {
+      const BoardTile t = board_tile(arch_.mesh, last.dest_physical);
       return {CriticalComponent::Kind::kTileRouter, t.y * board_tiles_x(arch_.mesh) + t.x};
     }
-    return {CriticalComponent::Kind::kRoute,
-            std::int64_t{message_source_[j]} * num_cores() + message_dest_[j]};
+    return {CriticalComponent::Kind::kRoute, std::int64_t{last.source} * num_cores() + last.dest};
   }
   if (busiest > 0) return {CriticalComponent::Kind::kHostLink, -1};
   return rec.critical;

@@ -127,8 +127,9 @@ class ChipAccountant {
   // With keep_per_core_steps: steps x cores, row-major.
   const std::vector<CoreCounts>& per_core_step_counts() const { return step_counts_; }
   const std::vector<std::int64_t>& per_core_step_busy_ps() const { return step_busy_; }
-  // The messages of the last observed step as the network delivered them (Chip::last_messages()
-  // order, host injections excluded).
+  // The messages of the last observed step as the event network model delivered them
+  // (Chip::last_messages() order, host injections excluded); empty with the analytic model,
+  // which works on flows (MeshNetwork::deliver_flows) rather than messages.
   const std::vector<MessageDelivery>& last_deliveries() const { return deliveries_; }
 
  private:
@@ -138,12 +139,25 @@ class ChipAccountant {
   // messages for the mesh (returns the host spikes); the hops of the delivered messages into
   // each source core's totals (returns the message that arrived last, -1 if none); and what
   // set the step's time. Inline (defined in chip_accountant.cpp): observe() runs every step.
+  // The message that arrived last in a step (the first of equal arrivals in message order).
+  struct LastArrival {
+    int source = -1, dest = -1;  // chip cores
+    int dest_physical = -1;
+    std::int64_t depart_ps = 0, arrival_ps = 0, wait_ps = 0, worst_wait_ps = 0;
+    int worst_link = -1;
+    bool within_tile = false;
+  };
   inline void check_step(const Chip& chip);
   inline int add_core_steps(const Chip& chip, StepRecord& rec);
+  inline std::uint64_t count_host_spikes(const RoutedMessage& m);
+  // Event model: every message; analytic model: the step's flows (messages per core pair),
+  // so that its cost grows with the pairs that talk, not with messages x hops.
   inline std::uint64_t collect_messages(const Chip& chip);
-  inline int add_hops(StepRecord& rec);
+  inline std::uint64_t collect_flows(const Chip& chip);
+  inline LastArrival add_hops(StepRecord& rec);
+  inline LastArrival add_flow_hops(StepRecord& rec);
   inline CriticalComponent critical_component(const StepRecord& rec, std::int64_t busiest,
-                                              int slowest, int last);
+                                              int slowest, const LastArrival& last);
 
   Architecture arch_;
   std::vector<int> placement_;
@@ -172,6 +186,15 @@ class ChipAccountant {
   std::vector<NetworkMessage> messages_;
   std::vector<int> message_source_, message_dest_;
   std::vector<MessageDelivery> deliveries_;
+  // Analytic model: the step's flows for the mesh and, per flow, its chip cores and the send
+  // index of its first and last message (Chip::last_flows()).
+  struct FlowInfo {
+    int source = 0, dest = 0;
+    std::uint64_t first_k = 0, last_k = 0;
+  };
+  std::vector<NetworkFlow> flows_;
+  std::vector<FlowInfo> flow_info_;
+  std::vector<FlowDelivery> flow_deliveries_;
 };
 
 }  // namespace loihisim::core

@@ -46,6 +46,17 @@ const LinkParams& MeshNetwork::params(int link) const {
 }
 
 const MeshNetwork::CachedRoute& MeshNetwork::cached_route(int src_core, int dst_core) {
+  const int n = mesh_.num_cores();
+  if (n <= kDenseRouteCores && src_core >= 0 && src_core < n && dst_core >= 0 && dst_core < n) {
+    // A row of route indices per source core, made when the source first sends: a lookup is
+    // one load (the hash below costs a multiply and a probe per message).
+    if (route_rows_.empty()) route_rows_.resize(static_cast<std::size_t>(n));
+    auto& row = route_rows_[static_cast<std::size_t>(src_core)];
+    if (row.empty()) row.assign(static_cast<std::size_t>(n), -1);
+    int& slot = row[static_cast<std::size_t>(dst_core)];
+    if (slot < 0) slot = add_route(src_core, dst_core);
+    return routes_[static_cast<std::size_t>(slot)];
+  }
   if (route_keys_.empty()) {
     route_keys_.assign(1024, 0);
     route_slots_.assign(1024, -1);
@@ -60,16 +71,7 @@ const MeshNetwork::CachedRoute& MeshNetwork::cached_route(int src_core, int dst_
     i = (i + 1) & mask;
   }
   // Not cached yet: compute it (route_into throws for a core outside the mesh).
-  route_into(mesh_, src_core, dst_core, route_);
-  CachedRoute r;
-  r.begin = static_cast<int>(route_links_.size());
-  r.len = static_cast<int>(route_.links.size());
-  r.within_tile = route_.within_tile;
-  r.east_west_hops = route_.east_west_hops;
-  r.north_south_hops = route_.north_south_hops;
-  r.chip_hops = route_.chip_hops;
-  route_links_.insert(route_links_.end(), route_.links.begin(), route_.links.end());
-  routes_.push_back(r);
+  add_route(src_core, dst_core);
   if (2 * routes_.size() > route_keys_.size()) {  // keep the table at most half full
     std::vector<std::uint64_t> keys(2 * route_keys_.size(), 0);
     std::vector<int> slots(keys.size(), -1);
@@ -90,6 +92,20 @@ const MeshNetwork::CachedRoute& MeshNetwork::cached_route(int src_core, int dst_
   route_keys_[i] = key;
   route_slots_[i] = static_cast<int>(routes_.size()) - 1;
   return routes_.back();
+}
+
+int MeshNetwork::add_route(int src_core, int dst_core) {
+  route_into(mesh_, src_core, dst_core, route_);  // throws for a core outside the mesh
+  CachedRoute r;
+  r.begin = static_cast<int>(route_links_.size());
+  r.len = static_cast<int>(route_.links.size());
+  r.within_tile = route_.within_tile;
+  r.east_west_hops = route_.east_west_hops;
+  r.north_south_hops = route_.north_south_hops;
+  r.chip_hops = route_.chip_hops;
+  route_links_.insert(route_links_.end(), route_.links.begin(), route_.links.end());
+  routes_.push_back(r);
+  return static_cast<int>(routes_.size()) - 1;
 }
 
 void MeshNetwork::push_arrival(int kind, std::int64_t time, int message) {
@@ -217,6 +233,53 @@ void MeshNetwork::deliver_analytic(std::span<const NetworkMessage> messages,
   }
 }
 
+void MeshNetwork::deliver_flows(std::span<const NetworkFlow> flows,
+                                std::vector<FlowDelivery>& out) {
+  reset(flows.size());
+  out.assign(flows.size(), FlowDelivery{});
+  // Routes first, then each link's load (occupancy_ counts the step's messages on it).
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    const NetworkFlow& f = flows[i];
+    FlowDelivery& d = out[i];
+    path_len_[i] = 0;
+    if (f.src_core == f.dst_core && f.src_core >= 0 && f.src_core < mesh_.num_cores()) {
+      d.within_tile = true;  // back into its own core, as in route()
+      continue;
+    }
+    const CachedRoute& r = cached_route(f.src_core, f.dst_core);
+    d.within_tile = r.within_tile;
+    d.east_west_hops = r.east_west_hops;
+    d.north_south_hops = r.north_south_hops;
+    d.chip_hops = r.chip_hops;
+    path_begin_[i] = r.begin;
+    path_len_[i] = r.len;
+    for (int h = 0; h < r.len; ++h) {
+      const int link = route_links_[static_cast<std::size_t>(r.begin + h)];
+      touch(link);
+      occupancy_[static_cast<std::size_t>(link)] += static_cast<int>(f.messages);
+    }
+  }
+  for (std::size_t i = 0; i < flows.size(); ++i) {
+    FlowDelivery& d = out[i];
+    if (path_len_[i] == 0) {
+      d.arrival_ps = flows[i].last_depart_ps + costs_.within_tile.latency_ps;
+      continue;
+    }
+    std::int64_t path = 0, backlog = 0;
+    for (int h = 0; h < path_len_[i]; ++h) {
+      const int link = route_links_[static_cast<std::size_t>(path_begin_[i] + h)];
+      const LinkParams& p = params(link);
+      path += p.hop.latency_ps;
+      const std::int64_t b =
+          std::int64_t{occupancy_[static_cast<std::size_t>(link)] - 1} * p.serialisation_ps;
+      if (b > backlog) backlog = b, d.worst_link = link;
+    }
+    d.last_link = route_links_[static_cast<std::size_t>(path_begin_[i] + path_len_[i] - 1)];
+    d.arrival_ps = flows[i].last_depart_ps + path + backlog;
+    d.wait_ps = backlog;
+  }
+}
+
 inline void MeshNetwork::reset(std::size_t n) {
   for (int link : touched_list_) {
     const auto l = static_cast<std::size_t>(link);
@@ -273,9 +336,36 @@ inline void MeshNetwork::route(std::span<const NetworkMessage> messages,
   // Departures wait in a sorted list rather than in the heap, so the heap holds only the events
   // of messages in flight (much smaller, hence cheaper). A departure goes before a heap event of
   // the same time, and departures of the same time go in message order (the pair's second key).
-  // Messages of one source are already in departure order, so the list is usually nearly sorted.
-  if (!std::is_sorted(injections_.begin(), injections_.end()))
-    std::sort(injections_.begin(), injections_.end());
+  order_departures();
+}
+
+// The messages of one source core leave in order, so the departure list is a few sorted runs
+// (one per source core): merging them costs O(messages x log runs), never a full sort.
+void MeshNetwork::order_departures() {
+  run_begin_.clear();
+  for (std::size_t i = 0; i < injections_.size(); ++i)
+    if (i == 0 || injections_[i] < injections_[i - 1]) run_begin_.push_back(i);
+  if (run_begin_.size() <= 1) return;
+  run_begin_.push_back(injections_.size());
+  // A min-heap of run heads: (departure, message) of each run's next element, and the run.
+  run_heads_.clear();
+  const auto after = [](const RunHead& a, const RunHead& b) { return b.key < a.key; };
+  for (std::size_t r = 0; r + 1 < run_begin_.size(); ++r)
+    run_heads_.push_back({injections_[run_begin_[r]], run_begin_[r], run_begin_[r + 1]});
+  std::make_heap(run_heads_.begin(), run_heads_.end(), after);
+  merged_.clear();
+  while (!run_heads_.empty()) {
+    std::pop_heap(run_heads_.begin(), run_heads_.end(), after);
+    RunHead& h = run_heads_.back();
+    merged_.push_back(h.key);
+    if (++h.next < h.end) {
+      h.key = injections_[h.next];
+      std::push_heap(run_heads_.begin(), run_heads_.end(), after);
+    } else {
+      run_heads_.pop_back();
+    }
+  }
+  injections_.swap(merged_);
 }
 
 inline void MeshNetwork::simulate(std::vector<MessageDelivery>& out) {

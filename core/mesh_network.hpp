@@ -29,6 +29,27 @@ struct NetworkMessage {
   std::int64_t depart_ps = 0;  // when it leaves the source core, from the start of the step
 };
 
+// The messages of one step from one core to another, which is all the analytic model needs:
+// every message of a flow takes the same path and meets the same link loads, so they differ
+// only in their departure, and the last one to leave arrives last.
+struct NetworkFlow {
+  int src_core = 0;  // global (physical) core numbers
+  int dst_core = 0;
+  std::uint32_t messages = 0;
+  std::int64_t last_depart_ps = 0;  // departure of the flow's last message
+};
+
+struct FlowDelivery {
+  std::int64_t arrival_ps = 0;  // of the flow's last message
+  std::int64_t wait_ps = 0;     // of each of its messages (the busiest link's backlog)
+  int worst_link = -1;          // that link; -1 if no message waited
+  int last_link = -1;           // last link crossed; -1 for a within-tile delivery
+  bool within_tile = false;
+  int east_west_hops = 0;  // per message
+  int north_south_hops = 0;
+  int chip_hops = 0;
+};
+
 struct MessageDelivery {
   std::int64_t arrival_ps = 0;     // when it reached the destination core
   std::int64_t wait_ps = 0;        // time spent waiting for busy links or full buffers
@@ -56,6 +77,11 @@ class MeshNetwork {
   void deliver_analytic(std::span<const NetworkMessage> messages,
                         std::vector<MessageDelivery>& out);
 
+  // The analytic model on a step's flows: out[i] describes the last message of flows[i], with
+  // the same arrival, wait and links as deliver_analytic() gives that message when the flows'
+  // messages are listed one by one. O(flows x hops): its cost does not grow with messages.
+  void deliver_flows(std::span<const NetworkFlow> flows, std::vector<FlowDelivery>& out);
+
   const MeshGeometry& mesh() const { return mesh_; }
   const LinkParams& params(int link) const;
 
@@ -69,6 +95,10 @@ class MeshNetwork {
     int east_west_hops = 0, north_south_hops = 0, chip_hops = 0;
   };
   const CachedRoute& cached_route(int src_core, int dst_core);
+  int add_route(int src_core, int dst_core);  // computes and stores it; returns its index
+  // Meshes of up to this many cores look routes up in per-source rows (at most 8192 x 4 bytes
+  // per sending core); larger boards in the hash table.
+  static constexpr int kDenseRouteCores = 8192;
 
   struct Event {
     std::int64_t time;
@@ -111,12 +141,21 @@ class MeshNetwork {
   std::vector<std::uint64_t> route_keys_;
   std::vector<int> route_slots_;  // index into routes_
   std::vector<CachedRoute> routes_;
+  std::vector<std::vector<int>> route_rows_;  // dense meshes: per source, per destination
   std::vector<int> route_links_;
   // Per message of the current step.
   std::vector<int> path_begin_, path_len_, hop_, next_;  // path: into route_links_
   std::vector<std::int64_t> ready_;
   // Messages with links, by departure time (ties in message order): (depart_ps, message).
   std::vector<std::pair<std::int64_t, int>> injections_;
+  void order_departures();
+  struct RunHead {
+    std::pair<std::int64_t, int> key;
+    std::size_t next, end;
+  };
+  std::vector<std::size_t> run_begin_;
+  std::vector<RunHead> run_heads_;
+  std::vector<std::pair<std::int64_t, int>> merged_;
   std::vector<Event> arrivals_[kLinkKinds];
   std::size_t arrivals_head_[kLinkKinds] = {};
   std::vector<Event> frees_;  // heap

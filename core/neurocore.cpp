@@ -210,13 +210,26 @@ void Neurocore::reset_state() {
 // wrapping the exact sum to 21 bits + sign at read-out gives the same result as wrapping after
 // every add, so the adds need no per-event wrap. Graded payloads multiply the effective weight
 // exactly in 64 bits before entering the modular sum.
+void Neurocore::check_inputs(std::span<const AxonSpike> inputs) const {
+  const auto n_axons = static_cast<std::uint32_t>(axons_.size());
+  bool ok = true;  // one branch per step, not two per spike
+  for (const AxonSpike& s : inputs)
+    ok &= (static_cast<std::uint32_t>(s.axon) < n_axons) &
+          (s.payload == wrap_signed(s.payload, kPayloadBits));
+  if (ok) return;
+  for (const AxonSpike& s : inputs) {
+    if (s.axon < 0 || s.axon >= static_cast<std::int32_t>(axons_.size()))
+      throw std::out_of_range("spike on input axon " + std::to_string(s.axon) +
+                              " but the core has " + std::to_string(axons_.size()) +
+                              " input axons");
+    if (s.payload != wrap_signed(s.payload, kPayloadBits))
+      throw std::out_of_range("spike payload " + std::to_string(s.payload) +
+                              " does not fit 23 bits + sign");
+  }
+}
+
+// `s` was checked by check_inputs().
 void Neurocore::deliver(const AxonSpike& s) {
-  if (s.axon < 0 || s.axon >= static_cast<std::int32_t>(axons_.size()))
-    throw std::out_of_range("spike on input axon " + std::to_string(s.axon) + " but the core has " +
-                            std::to_string(axons_.size()) + " input axons");
-  if (s.payload != wrap_signed(s.payload, kPayloadBits))
-    throw std::out_of_range("spike payload " + std::to_string(s.payload) +
-                            " does not fit 23 bits + sign");
   const Axon& a = axons_[static_cast<std::size_t>(s.axon)];
   const std::size_t n = a.count;
   ++counts_.spikes_in;
@@ -397,19 +410,18 @@ LOIHISIM_WIDE_VECTORS void Neurocore::step(std::span<const AxonSpike> inputs,
   // are cache misses. The spikes are known in advance, so both are prefetched a few spikes ahead:
   // axon entries kAxonAhead ahead (the chip prefetches the first ones, prefetch_inputs(), while
   // the previous core works), synapse data kListAhead ahead, once its entry is cached.
+  // Every spike is checked first (a bad one throws before the state changes), so the loop
+  // below needs no checks.
+  check_inputs(inputs);
   const std::size_t n_in = inputs.size();
-  const auto n_axons = static_cast<std::uint32_t>(axons_.size());
-  const auto valid = [&](std::size_t k) {
-    return static_cast<std::uint32_t>(inputs[k].axon) < n_axons;  // deliver() reports the rest
-  };
   const auto prefetch_ahead = [&](std::size_t k) {
-    if (k + kAxonAhead < n_in && valid(k + kAxonAhead))
+    if (k + kAxonAhead < n_in)
       __builtin_prefetch(&axons_[static_cast<std::size_t>(inputs[k + kAxonAhead].axon)]);
-    if (k + kListAhead < n_in && valid(k + kListAhead))
+    if (k + kListAhead < n_in)
       prefetch_list(axons_[static_cast<std::size_t>(inputs[k + kListAhead].axon)]);
   };
   for (std::size_t k = 0; k < std::min(n_in, kListAhead); ++k)
-    if (valid(k)) prefetch_list(axons_[static_cast<std::size_t>(inputs[k].axon)]);
+    prefetch_list(axons_[static_cast<std::size_t>(inputs[k].axon)]);
   for (std::size_t k = 0; k < n_in;) {
     prefetch_ahead(k);
     const std::size_t m = dense16_group(inputs, k);
@@ -521,10 +533,8 @@ void Neurocore::prefetch_inputs(std::span<const AxonSpike> inputs) const {
 // with the same base and length, which deliver_dense16_group() adds in one pass. 0 or 1: deliver
 // inputs[k] alone.
 std::size_t Neurocore::dense16_group(std::span<const AxonSpike> inputs, std::size_t k) const {
-  const auto n_axons = static_cast<std::uint32_t>(axons_.size());
-  const auto fits = [&](const AxonSpike& s) {
-    return static_cast<std::uint32_t>(s.axon) < n_axons && s.payload == 1 &&
-           axons_[static_cast<std::size_t>(s.axon)].kind == ListKind::kDense16;
+  const auto fits = [&](const AxonSpike& s) {  // s was checked by check_inputs()
+    return s.payload == 1 && axons_[static_cast<std::size_t>(s.axon)].kind == ListKind::kDense16;
   };
   if (!fits(inputs[k])) return 0;
   const Axon& first = axons_[static_cast<std::size_t>(inputs[k].axon)];

@@ -131,6 +131,9 @@ class Neurocore {
   void load_joins(const CoreConfig& cfg);
 
   static constexpr std::size_t kAxonAhead = 32, kListAhead = 16;  // prefetch distances, spikes
+  // std::out_of_range for a spike on an axon the core does not have or a payload outside 23
+  // bits + sign.
+  void check_inputs(std::span<const AxonSpike> inputs) const;
   void deliver(const AxonSpike& s);
   static constexpr std::size_t kGroup = 8;  // spikes added in one pass (dense int16 lists)
   std::size_t dense16_group(std::span<const AxonSpike> inputs, std::size_t k) const;

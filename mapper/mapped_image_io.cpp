@@ -354,9 +354,7 @@ class ImageReader {
     read_cores(img);
     read_sites(img);
     read_host_nodes(img);
-    core::ChipConfig chip{std::move(img.cores), img.limits};  // lend, do not copy
-    const auto problems = core::validate(chip);
-    img.cores = std::move(chip.cores);
+    const auto problems = core::validate(img.cores, img.limits);
     if (!problems.empty()) {
       std::string msg = "the core tables fail validation:";
       for (std::size_t k = 0; k < problems.size() && k < 10; ++k)

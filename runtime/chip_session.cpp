@@ -98,7 +98,7 @@ ChipSession::ChipSession(core::Chip chip, std::shared_ptr<const SpikeMap> map,
 
 ChipSession::ChipSession(const mapper::MappedImage& image, const core::Architecture* arch,
                          core::AccountantOptions accounting, RecordOptions record)
-    : ChipSession(core::Chip(mapper::chip_config(image)),
+    : ChipSession(core::Chip(image.cores, image.limits),
                   std::make_shared<const SpikeMap>(loihisim::spike_map(image)),
                   std::make_shared<const std::vector<mapper::InputPortSites>>(image.input_ports),
                   arch, accounting, record) {}

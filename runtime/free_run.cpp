@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -39,6 +40,53 @@ void check_free_run(const mapper::MappedImage& image, const SequenceDataset* inp
   if (options.input_sample >= input->size())
     throw InputError(fmt::format("input {}: sample {} does not exist (it has {} samples)",
                                  input->name, options.input_sample, input->size()));
+}
+
+// The compartment of every probed neuron, checked against the image.
+std::vector<std::vector<mapper::CompartmentSite>> probe_sites(const mapper::MappedImage& image,
+                                                              const FreeRunOptions& options) {
+  std::vector<std::vector<mapper::CompartmentSite>> sites;
+  std::uint64_t values = 0;
+  for (const ProbeRequest& p : options.probes) {
+    if (std::count_if(options.probes.begin(), options.probes.end(),
+                      [&](const ProbeRequest& q) { return q.population == p.population; }) > 1)
+      throw InputError(
+          fmt::format("probe: population '{}' is probed twice; list all its neurons in one probe",
+                      p.population));
+    const auto it = std::find_if(image.populations.begin(), image.populations.end(),
+                                 [&](const auto& q) { return q.name == p.population; });
+    if (it == image.populations.end()) {
+      std::string names;
+      for (const auto& q : image.populations) names += (names.empty() ? "" : ", ") + q.name;
+      throw InputError(fmt::format("probe: the network has no population '{}' (it has: {})",
+                                   p.population, names));
+    }
+    auto& s = sites.emplace_back();
+    for (const std::int32_t n : p.neurons) {
+      if (n < 0 || n >= it->size)
+        throw InputError(fmt::format("probe: population '{}' has neurons 0..{}, not {}",
+                                     p.population, it->size - 1, n));
+      s.push_back(it->site(n));
+    }
+    if (p.neurons.empty())
+      for (std::int32_t n = 0; n < it->size; ++n) s.push_back(it->site(n));
+    values += s.size();
+  }
+  check_memory(
+      bytes_for(static_cast<std::uint64_t>(options.steps), values * 2 * sizeof(std::int32_t)),
+      fmt::format("probe traces of {} neurons over {} steps", values, options.steps));
+  return sites;
+}
+
+void record_probes(const core::Chip& chip,
+                   const std::vector<std::vector<mapper::CompartmentSite>>& sites,
+                   std::vector<ProbeTrace>& traces) {
+  for (std::size_t p = 0; p < sites.size(); ++p)
+    for (const auto& site : sites[p]) {
+      const core::Neurocore& c = chip.core(site.core);
+      traces[p].v.push_back(c.v()[static_cast<std::size_t>(site.compartment)]);
+      traces[p].u.push_back(c.u()[static_cast<std::size_t>(site.compartment)]);
+    }
 }
 
 // Each chip core's label for the report: the populations it holds, in image order.
@@ -86,6 +134,7 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
                        const std::atomic<bool>* cancel,
                        const std::function<void(std::int64_t)>& progress) {
   check_free_run(image, input, options);
+  const auto sites = probe_sites(image, options);
   core::AccountantOptions accounting;
   accounting.keep_per_core_steps = false;
   RecordOptions record;
@@ -99,6 +148,17 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
   session.begin_sample();
   FreeRunResult r;
   for (const auto& p : image.populations) r.populations.push_back({p.name, p.size, 0, {}, {}});
+  for (std::size_t p = 0; p < sites.size(); ++p) {
+    ProbeTrace& t = r.probes.emplace_back();
+    t.population = options.probes[p].population;
+    t.neurons = options.probes[p].neurons;
+    if (t.neurons.empty())
+      for (std::int32_t n = 0; n < static_cast<std::int32_t>(sites[p].size()); ++n)
+        t.neurons.push_back(n);
+    const auto n = static_cast<std::size_t>(options.steps) * sites[p].size();
+    t.v.reserve(n);
+    t.u.reserve(n);
+  }
   // The host reads the output ports' spikes every step; other populations are observed by the
   // simulator, not moved over the host link.
   core::HostTraffic traffic;
@@ -112,6 +172,7 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
           send_raster_step(session, *input, options.input_sample, static_cast<int>(s - 1));
     session.step(traffic);
     count_spikes(session, r.populations);
+    if (!sites.empty()) record_probes(session.chip(), sites, r.probes);
     r.steps = s;
     if (progress && (s % 256 == 0 || s == options.steps)) progress(s);
   }
@@ -186,6 +247,17 @@ void write_free_run_h5(h5::Group& root, const FreeRunResult& r, const std::strin
     if (r.spikes_recorded) {
       g.write("step", p.step);
       g.write("neuron", p.neuron);
+    }
+  }
+  if (!r.probes.empty()) {
+    h5::Group probes = root.create_group("probes");
+    for (const ProbeTrace& t : r.probes) {
+      h5::Group g = probes.create_group(t.population);
+      const auto n = static_cast<std::uint64_t>(t.neurons.size());
+      const auto steps = n > 0 ? static_cast<std::uint64_t>(t.v.size()) / n : 0;
+      g.write("neuron", t.neurons);
+      g.write("v", t.v, {steps, n});
+      g.write("u", t.u, {steps, n});
     }
   }
   h5::Group energy = root.create_group("energy");

@@ -21,9 +21,17 @@
 
 namespace loihisim {
 
+// Neurons whose state is recorded every step: of one population, the listed neurons (all when
+// empty).
+struct ProbeRequest {
+  std::string population;
+  std::vector<std::int32_t> neurons;
+};
+
 struct FreeRunOptions {
   std::int64_t steps = 0;      // chip steps to run (>= 1)
   bool record_spikes = false;  // every spike as (step, neuron) per population
+  std::vector<ProbeRequest> probes;
   // Which sample of the input raster drives the ports (when there is one).
   std::size_t input_sample = 0;
   // Threads stepping the cores of each step (results bit-identical for any count).
@@ -37,18 +45,29 @@ struct PopulationSpikes {
   std::vector<std::int32_t> step, neuron;  // with record_spikes: steps numbered from 1
 };
 
+// A probe's record: after every step, each probed neuron's compartment state (the soma's for
+// two-compartment neurons): v (voltage) and u (current), steps x neurons, row-major.
+struct ProbeTrace {
+  std::string population;
+  std::vector<std::int32_t> neurons;
+  std::vector<std::int32_t> v, u;
+};
+
 struct FreeRunResult {
   std::int64_t steps = 0;
   std::vector<PopulationSpikes> populations;  // in the image's order
-  std::uint64_t input_spikes = 0;               // raster spikes sent into the input ports
-  bool spikes_recorded = false;                 // PopulationSpikes::step, neuron are filled
+  std::uint64_t input_spikes = 0;             // raster spikes sent into the input ports
+  bool spikes_recorded = false;               // PopulationSpikes::step, neuron are filled
+  std::vector<ProbeTrace> probes;             // one per ProbeRequest
   // Measured on this machine, not simulated (kept out of the summary, which is deterministic):
   // wall time of the stepping loop.
   double loop_seconds = 0.0;
   Report report;  // energy and time of the whole run
 };
 
-// Throws InputError when steps < 1 or the raster does not match the image's input ports
+// Throws InputError when steps < 1, a probe names a population or neuron the image does not
+// have (or would need more memory than the input limits allow), or the raster does not match
+// the image's input ports
 // (symbol size = the sum of the port sizes, in the image's port order; a raster step with
 // value != 0 at element j sends one spike of port element j, integrated in the next step).
 // Raster steps beyond `steps` are not sent; steps beyond the raster run on the biases alone.
@@ -62,8 +81,9 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
 std::string free_run_text(const FreeRunResult& r);
 // The summary (docs/reports.md, "simulate"): the report's keys plus the populations.
 Summary free_run_summary(const FreeRunResult& r, const std::string& network);
-// HDF5: /populations/<name> (attributes neurons, spikes; datasets step, neuron when recorded)
-// and /energy (the report with its per-step arrays).
+// HDF5: /populations/<name> (attributes neurons, spikes; datasets step, neuron when recorded),
+// /probes/<population> (datasets neuron, v and u: steps x probed neurons) and /energy (the
+// report with its per-step arrays).
 void write_free_run_h5(h5::Group& root, const FreeRunResult& r, const std::string& network);
 
 }  // namespace loihisim

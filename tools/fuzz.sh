@@ -10,7 +10,7 @@
 # crash, timeout, leak or out-of-memory input. Exits non-zero when any target found one.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${LOIHISIM_FUZZ_BUILD:-$here/build-fuzz}"
+build="$(realpath -m "${LOIHISIM_FUZZ_BUILD:-$here/build-fuzz}")"
 work="${LOIHISIM_FUZZ_WORK:-$build/work}"
 seconds="${1:-60}"
 shift || true

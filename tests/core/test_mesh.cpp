@@ -366,3 +366,57 @@ TEST_CASE("analytic network model: same hops as the event model on random traffi
     }
   }
 }
+
+TEST_CASE("analytic network model: flows give each flow's last message as messages would") {
+  // Random steps of messages grouped into flows (one source core's messages to one destination,
+  // leaving one after another): deliver_flows() on the flows must give the last message of each
+  // flow the arrival, wait, links and hops that deliver_analytic() gives it in the full list.
+  const MeshGeometry g = two_chips();
+  MeshNetwork per_message(g, costs(2)), per_flow(g, costs(2));
+  std::vector<MessageDelivery> a;
+  std::vector<FlowDelivery> f;
+  std::uint64_t x = 777;
+  const auto next = [&](int n) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>((x >> 33) % static_cast<std::uint64_t>(n));
+  };
+  int compared = 0, waited = 0;
+  for (int step = 0; step < 30; ++step) {
+    std::vector<NetworkMessage> m;
+    std::vector<NetworkFlow> flows;
+    std::vector<std::size_t> last_of_flow;
+    for (int src = 0; src < 64; src += 1 + next(6)) {
+      const std::int64_t start = next(4) * 1'000;
+      std::int64_t k = 0;
+      for (int dests = next(5); dests > 0; --dests) {
+        const int dst = next(3) == 0 ? src : next(64);  // sometimes back into its own core
+        NetworkFlow fl{src, dst, 0, 0};
+        for (int n = 1 + next(6); n > 0; --n) {
+          m.push_back({src, dst, start + 500 * ++k});
+          ++fl.messages;
+          fl.last_depart_ps = m.back().depart_ps;
+        }
+        flows.push_back(fl);
+        last_of_flow.push_back(m.size() - 1);
+      }
+    }
+    per_message.deliver_analytic(m, a);
+    per_flow.deliver_flows(flows, f);
+    REQUIRE(f.size() == flows.size());
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      const MessageDelivery& d = a[last_of_flow[i]];
+      CHECK(f[i].arrival_ps == d.arrival_ps);
+      CHECK(f[i].wait_ps == d.wait_ps);
+      CHECK(f[i].worst_link == d.worst_link);
+      CHECK(f[i].last_link == d.last_link);
+      CHECK(f[i].within_tile == d.within_tile);
+      CHECK(f[i].east_west_hops == d.east_west_hops);
+      CHECK(f[i].north_south_hops == d.north_south_hops);
+      CHECK(f[i].chip_hops == d.chip_hops);
+      ++compared;
+      waited += f[i].wait_ps > 0 ? 1 : 0;
+    }
+  }
+  CHECK(compared > 200);
+  CHECK(waited > 20);  // the comparison covered contended links
+}

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <random>
 #include <span>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "core/chip.hpp"
+#include "core/step_threads.hpp"
 #include "core/synapse.hpp"
 
 namespace {
@@ -687,6 +689,36 @@ std::string where(int step, std::size_t core) {
   return s.str();
 }
 
+// Chip::last_flows() against the flows counted from Chip::last_messages(): per source core, in
+// order of first message, each destination's message count and first and last send index.
+std::optional<std::string> check_flows(const lc::Chip& chip, int step) {
+  std::vector<lc::MessageFlow> want;
+  std::map<std::pair<int, int>, std::size_t> flow_of;
+  std::map<int, std::uint32_t> sent;  // per source core: messages so far
+  for (const auto& m : chip.last_messages()) {
+    if (m.source_core < 0) continue;  // host spikes are not flows
+    const std::uint32_t k = ++sent[m.source_core];
+    const auto key = std::make_pair(m.source_core, m.dest_core);
+    auto it = flow_of.find(key);
+    if (it == flow_of.end()) {
+      it = flow_of.emplace(key, want.size()).first;
+      want.push_back({m.source_core, m.dest_core, 0, k, k});
+    }
+    ++want[it->second].messages;
+    want[it->second].last = k;
+  }
+  const auto got = chip.last_flows();
+  const auto same = [](const lc::MessageFlow& a, const lc::MessageFlow& b) {
+    return a.source_core == b.source_core && a.dest_core == b.dest_core &&
+           a.messages == b.messages && a.first == b.first && a.last == b.last;
+  };
+  if (got.size() != want.size() || !std::equal(got.begin(), got.end(), want.begin(), same))
+    return "step " + std::to_string(step) + " (0-based): Chip::last_flows() has " +
+           std::to_string(got.size()) + " flows that differ from the " +
+           std::to_string(want.size()) + " of its messages";
+  return std::nullopt;
+}
+
 // The first difference between the chip and the reference after `step`, if any.
 std::optional<std::string> compare(const Reference& ref, const lc::Chip& chip, int step) {
   for (std::size_t c = 0; c < static_cast<std::size_t>(chip.num_cores()); ++c) {
@@ -737,6 +769,7 @@ std::optional<std::string> compare(const Reference& ref, const lc::Chip& chip, i
         return where(step, c) + "count " + k.name + " core " + std::to_string(k.got) +
                ", reference " + std::to_string(k.want);
   }
+  if (auto bad = check_flows(chip, step)) return bad;
   std::vector<RefMessage> got_msgs, want_msgs = ref.sent();
   for (const auto& m : chip.last_messages())
     got_msgs.push_back({m.source_core, m.dest_core, m.dest_axon, m.payload});
@@ -774,11 +807,14 @@ NetworkResult run_network(std::uint64_t seed) {
   }
   lc::Chip chip(cfg);
   Reference ref(net);
+  // Every third network is stepped by three threads: the same reference must hold.
+  std::optional<lc::StepThreads> threads;
+  if (seed % 3 == 0) threads.emplace(3);
   for (int t = 0; t < net.steps && !result.mismatch; ++t) {
     const auto& host = net.host[static_cast<std::size_t>(t)];
     for (const HostSpike& h : host)
       chip.inject(h.core, {h.axon, static_cast<std::int32_t>(h.payload)});
-    chip.step();
+    chip.step(threads ? &*threads : nullptr);
     ref.step(host);
     result.mismatch = compare(ref, chip, t);
   }

@@ -198,3 +198,74 @@ TEST_CASE("free run: the cores of a step on 1, 2 or 4 threads give bit-identical
     CHECK(many.populations[0].neuron == one.populations[0].neuron);
   }
 }
+
+TEST_CASE("free run: probes record v and u every step, consistent with the spikes") {
+  const core::Architecture arch = load_architecture("loihi1");
+  const auto image = mapper::map_network(mapper::read_network(kTiny), arch).image;
+  const SequenceDataset in = raster(60);
+  FreeRunOptions o;
+  o.steps = 80;
+  o.record_spikes = true;
+  o.probes = {{"hidden", {}}, {"out", {1}}};
+  const FreeRunResult r = free_run(image, arch, &in, o);
+  REQUIRE(r.probes.size() == 2);
+  const ProbeTrace& h = r.probes[0];
+  CHECK(h.neurons == std::vector<std::int32_t>{0, 1, 2});
+  REQUIRE(h.v.size() == 80 * 3);
+  REQUIRE(h.u.size() == 80 * 3);
+  CHECK(r.probes[1].v.size() == 80);
+  // Loihi 1 resets v to zero when a neuron fires: every recorded spike of a hidden neuron has
+  // v == 0 after its step, and a neuron's v is never above the threshold after a step.
+  const auto& spikes = r.populations[0];
+  REQUIRE(spikes.spikes > 0);
+  for (std::size_t k = 0; k < spikes.step.size(); ++k)
+    CHECK(h.v[static_cast<std::size_t>(spikes.step[k] - 1) * 3 +
+              static_cast<std::size_t>(spikes.neuron[k])] == 0);
+  CHECK(*std::max_element(h.v.begin(), h.v.end()) <= 100 * 64);
+  CHECK(std::any_of(h.v.begin(), h.v.end(), [](std::int32_t v) { return v != 0; }));
+  CHECK(std::any_of(h.u.begin(), h.u.end(), [](std::int32_t u) { return u != 0; }));
+  // Probing changes nothing else.
+  FreeRunOptions plain = o;
+  plain.probes.clear();
+  CHECK(free_run_summary(free_run(image, arch, &in, plain), "tiny").dump() ==
+        free_run_summary(r, "tiny").dump());
+  // Bad probes name the population and the neuron.
+  o.probes = {{"hiden", {}}};
+  CHECK_THROWS_WITH_AS(free_run(image, arch, &in, o), doctest::Contains("no population 'hiden'"),
+                       InputError);
+  o.probes = {{"out", {2}}};
+  CHECK_THROWS_WITH_AS(free_run(image, arch, &in, o), doctest::Contains("neurons 0..1, not 2"),
+                       InputError);
+  o.probes = {{"out", {0}}, {"out", {1}}};
+  CHECK_THROWS_WITH_AS(free_run(image, arch, &in, o), doctest::Contains("probed twice"),
+                       InputError);
+}
+
+TEST_CASE("loihisim simulate --probe: traces in the HDF5 output, bad specs refused") {
+  TempDir dir("simulate_probe");
+  const std::string out = (dir / "p.h5").string();
+  std::string text;
+  REQUIRE(
+      run_cli("simulate " + kTiny + " --steps 30 -q --probe hidden:0,2 --probe out --out " + out,
+              &text) == 0);
+  {
+    const h5::Group probes = h5::open_file(out).open_group("probes");
+    const h5::Group hidden = probes.open_group("hidden");
+    std::vector<std::uint64_t> dims;
+    CHECK(hidden.read<std::int32_t>("neuron") == std::vector<std::int32_t>{0, 2});
+    CHECK(hidden.read<std::int32_t>("v", &dims).size() == 60);
+    CHECK(dims == std::vector<std::uint64_t>{30, 2});
+    CHECK(probes.open_group("out").read<std::int32_t>("u", &dims).size() == 60);
+    CHECK(dims == std::vector<std::uint64_t>{30, 2});
+  }
+  const std::string out2 = (dir / "q.h5").string();
+  CHECK(run_cli("simulate " + kTiny + " --steps 5 -q --probe hidden", &text) == 2);
+  CHECK(text.find("--out") != std::string::npos);
+  CHECK(run_cli("simulate " + kTiny + " --steps 5 -q --probe hidden:3-1 --out " + out2, &text) ==
+        2);
+  CHECK(text.find("runs backwards") != std::string::npos);
+  CHECK(run_cli("simulate " + kTiny + " --steps 5 -q --probe hidden:x --out " + out2, &text) == 2);
+  CHECK(run_cli("simulate " + kTiny + " --steps 5 -q --probe nope --out " + out2, &text) == 2);
+  CHECK(text.find("no population 'nope'") != std::string::npos);
+  CHECK(!fs::exists(out2));  // nothing half-written
+}

@@ -1,14 +1,16 @@
 // `loihisim simulate NETWORK.yaml|MAPPED.h5 --arch loihi1 --steps N [--input RASTER.h5]
-// [--record-spikes] [--out run.h5] [--report r.json]`: a free-running network (no dataset, no
-// classifier): spike counts per population, energy and latency per step
+// [--record-spikes] [--probe POP:N,...] [--out run.h5] [--report r.json]`: a free-running network
+// (no dataset, no classifier): spike counts per population, energy and latency per step
 // (docs/running.md, "Free-running networks").
 #include <fmt/core.h>
 
+#include <charconv>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "formats/arch_io.hpp"
 #include "formats/datasets.hpp"
@@ -33,6 +35,7 @@ struct SimulateOptions {
   std::string input;
   std::size_t input_sample = 0;
   bool record_spikes = false;
+  std::vector<std::string> probes;
   std::string placer = "metis";
   std::string out;
   std::string report;
@@ -60,9 +63,47 @@ mapper::MappedImage image_of(const SimulateOptions& opt, const core::Architectur
   return mapper::map_network(mapper::read_network(opt.network), arch, mo).image;
 }
 
+// "--probe POP" (every neuron) or "--probe POP:LIST", LIST = comma-separated neurons N or
+// ranges A-B (both ends included).
+ProbeRequest parse_probe(const std::string& spec) {
+  const auto bad = [&](const std::string& why) {
+    return InputError(fmt::format("--probe '{}': {} (expected POP or POP:N,A-B,...)", spec, why));
+  };
+  ProbeRequest p;
+  const auto colon = spec.rfind(':');
+  p.population = spec.substr(0, colon);
+  if (p.population.empty()) throw bad("no population");
+  if (colon == std::string::npos) return p;
+  const auto number = [&](const std::string& t) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || v < 0 || v >= (1 << 30))
+      throw bad(fmt::format("'{}' is not a neuron number", t));
+    return static_cast<std::int32_t>(v);
+  };
+  std::size_t at = colon + 1;
+  while (at <= spec.size()) {
+    const auto comma = std::min(spec.find(',', at), spec.size());
+    const std::string item = spec.substr(at, comma - at);
+    const auto dash = item.find('-');
+    const std::int32_t a = number(item.substr(0, dash));
+    const std::int32_t b = dash == std::string::npos ? a : number(item.substr(dash + 1));
+    if (b < a) throw bad(fmt::format("range '{}' runs backwards", item));
+    if (p.neurons.size() + static_cast<std::size_t>(b - a) + 1 > (std::size_t{1} << 24))
+      throw bad("more than 2^24 neurons");
+    for (std::int32_t n = a; n <= b; ++n) p.neurons.push_back(n);
+    at = comma + 1;
+  }
+  return p;
+}
+
 void simulate(const SimulateOptions& opt) {
   if (opt.record_spikes && opt.out.empty())
     throw InputError("--record-spikes writes the rasters into --out: give --out FILE.h5");
+  if (!opt.probes.empty() && opt.out.empty())
+    throw InputError("--probe writes the traces into --out: give --out FILE.h5");
+  std::vector<ProbeRequest> probes;
+  for (const auto& spec : opt.probes) probes.push_back(parse_probe(spec));
   OutputSet files;
   if (is_mapped_image(opt.network))
     files.input(opt.network, "mapped image");
@@ -81,6 +122,7 @@ void simulate(const SimulateOptions& opt) {
   FreeRunOptions fo;
   fo.steps = opt.steps;
   fo.record_spikes = opt.record_spikes;
+  fo.probes = std::move(probes);
   fo.input_sample = opt.input_sample;
   fo.threads = opt.threads;
   std::unique_ptr<ProgressBar> bar;
@@ -128,6 +170,9 @@ void register_simulate(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--record-spikes", opt->record_spikes,
                 "write every spike (step, neuron) per population into --out");
+  cmd->add_option("--probe", opt->probes,
+                  "record v and u of a population's neurons every step into --out: POP (all) "
+                  "or POP:N,A-B,... (repeatable)");
   cmd->add_option("--placer", opt->placer, "placement when mapping a network file")
       ->capture_default_str()
       ->check(CLI::IsMember({"greedy", "metis"}));

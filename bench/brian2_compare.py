@@ -51,18 +51,12 @@ def run_child(cmd):
 
 
 def peak_rss(cmd):
-    """The peak RSS (bytes) of one run of cmd, from wait4 on that child alone (RUSAGE_CHILDREN
-    would give the largest of all children, the Brian2 compiler's included)."""
-    pid = os.fork()
-    if pid == 0:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        os.execv(cmd[0], cmd)
-    _, status, usage = os.wait4(pid, 0)
-    if status != 0:
-        sys.exit(f"{' '.join(cmd)} failed (status {status})")
-    return usage.ru_maxrss * 1024
+    """The peak RSS (bytes) of one run of cmd, as GNU time measures it for that process alone
+    (RUSAGE_CHILDREN would give the largest of all children, the Brian2 compiler's included)."""
+    with tempfile.NamedTemporaryFile("r") as f:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name] + cmd, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return int(f.read().split()[-1]) * 1024
 
 
 def run_loihisim(cli, image, steps, arch, model, threads):

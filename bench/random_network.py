@@ -6,10 +6,17 @@ uniformly from [bias_lo, bias_hi] (hardware units), all in Loihi 1 hardware unit
 
     /usr/bin/python3 bench/random_network.py OUT.yaml [--neurons 4096] [--fanout 100]
         [--excitatory 0.8] [--w-exc 2] [--w-inh -12] [--bias-lo 450] [--bias-hi 560] [--seed 1]
+        [--split K]
 
 Writes OUT.yaml and its arrays OUT.h5 (pre, post, weight of the one sparse projection), for
 `loihisim map`, `loihisim simulate` and bench/brian2_compare.py, which builds the same network
 in Brian2 from the same files.
+
+`--split K` writes the same neurons and synapses (same seed) split by hand into K populations of
+N/K consecutive neurons (lif0, lif1, ...; neuron i is neuron i % (N/K) of population i // (N/K)),
+with one sparse projection for every ordered pair of populations that has synapses: the hand
+split that docs/performance.md ("Partitioning random connectivity") compares the mapper's own
+partition with. bench/brian2_compare.py reads only the unsplit form.
 """
 import argparse
 import os
@@ -38,6 +45,47 @@ def build(args):
     return pre, post, weight, bias
 
 
+def write_split(args, pre, post, weight, bias, arrays):
+    """The hand split: K populations of N/K neurons, one projection per connected pair."""
+    n, k = args.neurons, args.split
+    size = n // k
+    src, dst = pre // size, post // size
+    pairs = np.unique(src * k + dst)  # sorted: by source population, then target population
+    profile = ", ".join(f"{key}: {v}" for key, v in PROFILE.items())
+    lines = [f"""# bench/random_network.py {' '.join(sys.argv[1:])}
+loihisim_network: 1
+name: random_{n}_{args.fanout}_split{k}
+arrays: {os.path.basename(arrays)}
+populations:
+"""]
+    with h5py.File(arrays, "w") as f:
+        for p in range(k):
+            f[f"bias{p}"] = bias[p * size:(p + 1) * size]
+            lines.append(f"""  - name: lif{p}
+    size: {size}
+    profile: {{{profile}}}
+    bias_mant: {{dataset: /bias{p}}}
+    bias_exp: 0
+""")
+        lines.append("projections:\n")
+        for pair in pairs:
+            a, b = divmod(int(pair), k)
+            sel = (src == a) & (dst == b)  # keeps the synapses' order within the pair
+            g = f"p{a}_{b}"
+            f[f"{g}/pre"], f[f"{g}/post"] = pre[sel] - a * size, post[sel] - b * size
+            f[f"{g}/weight"] = weight[sel]
+            lines.append(f"""  - name: recurrent_{a}_{b}
+    source: lif{a}
+    target: lif{b}
+    format: {{weight_bits: 8, sign: mixed, weight_exp: 0}}
+    sparse: {{pre: {{dataset: /{g}/pre}}, post: {{dataset: /{g}/post}}, weight: {{dataset: /{g}/weight}}}}
+""")
+    with open(args.out, "w") as f:
+        f.write("".join(lines))
+    print(f"wrote {args.out} and {arrays}: {n} neurons in {k} populations of {size}, "
+          f"{len(pairs)} projections, {len(pre)} synapses")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out")
@@ -49,9 +97,16 @@ def main():
     ap.add_argument("--bias-lo", type=int, default=450)
     ap.add_argument("--bias-hi", type=int, default=560)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--split", type=int, default=1,
+                    help="write the network as K populations of N/K neurons (K divides N)")
     args = ap.parse_args()
+    if args.split < 1 or args.neurons % args.split:
+        sys.exit(f"--split {args.split} must be a divisor of --neurons {args.neurons}")
     pre, post, weight, bias = build(args)
     arrays = os.path.splitext(args.out)[0] + ".h5"
+    if args.split > 1:
+        write_split(args, pre, post, weight, bias, arrays)
+        return
     with h5py.File(arrays, "w") as f:
         f["pre"], f["post"], f["weight"], f["bias"] = pre, post, weight, bias
     profile = ", ".join(f"{k}: {v}" for k, v in PROFILE.items())

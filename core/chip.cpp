@@ -45,6 +45,8 @@ Chip::Chip(std::span<const CoreConfig> cores, const CoreLimits& limits) {
   cores_.reserve(cores.size());
   for (const auto& c : cores) cores_.push_back(Neurocore(c, Neurocore::Validated{}));
   inbox_.resize(cores.size());
+  host_in_.resize(cores.size());
+  host_in_.resize(cores.size());
   out_.resize(cores.size());
   for (std::size_t c = 0; c < cores_.size(); ++c)
     (cores_[c].idle() ? idle_cores_ : working_).push_back(c);
@@ -62,14 +64,12 @@ Chip::Chip(std::span<const CoreConfig> cores, const CoreLimits& limits) {
       for (std::size_t j = 0; j < o.dests.size(); ++j)
         o.slot_of[static_cast<std::size_t>(o.dests[j])] = static_cast<std::int32_t>(j);
     }
-    o.buckets.resize(o.dests.size());
+    for (auto& b : o.buckets) b.resize(o.dests.size());
     o.flow_of.assign(o.dests.size(), -1);
     for (std::size_t j = 0; j < o.dests.size(); ++j)
       senders_[static_cast<std::size_t>(o.dests[j])].emplace_back(static_cast<std::int32_t>(c),
                                                                   static_cast<std::int32_t>(j));
   }
-  for (std::size_t d = 0; d < cores.size(); ++d)
-    if (!senders_[d].empty()) receivers_.push_back(d);
 }
 
 int Chip::Outbox::slot(std::int32_t dest) const {
@@ -96,7 +96,7 @@ void Chip::inject(int core, AxonSpike spike) {
 
 void Chip::inject_same_step(int core, AxonSpike spike) {
   check_host_spike(core, spike.axon);
-  inbox_[static_cast<std::size_t>(core)].push_back(spike);
+  host_in_[static_cast<std::size_t>(core)].push_back(spike);
   early_host_.push_back({-1, core, spike.axon, spike.payload});
   ++host_spikes_;
 }
@@ -113,26 +113,36 @@ void Chip::step() {
 }
 
 void Chip::step(StepThreads* threads) {
-  early_delivered_.swap(early_host_);  // in the inboxes already
+  early_delivered_.swap(early_host_);  // in the host queues already
   early_host_.clear();
   // Idle cores (no axons, so no inbox; no compartments, so nothing to update or send) only let
   // time pass; the threads share the working ones.
   for (const std::size_t c : idle_cores_) cores_[c].advance_idle();
   if (!threads || threads->threads() == 1) {
-    for (std::size_t i = 0; i < working_.size(); ++i) {
-      if (i + 1 < working_.size()) cores_[working_[i + 1]].prefetch_inputs(inbox_[working_[i + 1]]);
-      step_core(working_[i]);
-    }
+    for (const std::size_t c : working_) step_core(c);
   } else {
     threads->run(working_.size(), [this](std::size_t i) { step_core(working_[i]); });
   }
-  finish_step(threads);
+  finish_step();
 }
 
+// One core's whole step in its own task: gather its inbox (what its senders bucketed for it in
+// the previous step, in source order, then the host's spikes), step it, bucket its messages.
+// Outboxes alternate between two sets of buckets, so a core writes this step's set while the
+// others read the previous step's: no thread waits for another within a step.
 void Chip::step_core(std::size_t c) {
+  auto& in = inbox_[c];
+  in.clear();
+  const int previous = parity_ ^ 1;
+  for (const auto& [source, j] : senders_[c]) {
+    const auto& b =
+        outbox_[static_cast<std::size_t>(source)].buckets[previous][static_cast<std::size_t>(j)];
+    in.insert(in.end(), b.begin(), b.end());
+  }
+  in.insert(in.end(), host_in_[c].begin(), host_in_[c].end());
+  host_in_[c].clear();
   out_[c].clear();
-  cores_[c].step(inbox_[c], out_[c]);
-  inbox_[c].clear();
+  cores_[c].step(in, out_[c]);
   route_out(c);
 }
 
@@ -140,11 +150,11 @@ void Chip::step_core(std::size_t c) {
 // records the step's flows. Everything here is the core's own, so it runs in the core's task.
 void Chip::route_out(std::size_t c) {
   Outbox& o = outbox_[c];
-  for (const std::int32_t j : o.used) {  // last step's buckets (their spikes are delivered)
-    o.buckets[static_cast<std::size_t>(j)].clear();
-    o.flow_of[static_cast<std::size_t>(j)] = -1;
-  }
-  o.used.clear();
+  auto& buckets = o.buckets[parity_];
+  auto& used = o.used[parity_];
+  for (const std::int32_t j : used)  // read by the receivers in the step before this one
+    buckets[static_cast<std::size_t>(j)].clear();
+  used.clear();
   o.flows.clear();
   std::uint32_t k = 0;
   for (const SpikeMessage& m : out_[c]) {
@@ -153,37 +163,26 @@ void Chip::route_out(std::size_t c) {
     if (o.flow_of[j] < 0) {
       o.flow_of[j] = static_cast<std::int32_t>(o.flows.size());
       o.flows.push_back({static_cast<std::int32_t>(c), m.dest_core, 0, k, k});
-      o.used.push_back(static_cast<std::int32_t>(j));
+      used.push_back(static_cast<std::int32_t>(j));
     }
     MessageFlow& f = o.flows[static_cast<std::size_t>(o.flow_of[j])];
     ++f.messages;
     f.last = k;
-    o.buckets[j].push_back({m.dest_axon, m.payload});
+    buckets[j].push_back({m.dest_axon, m.payload});
   }
+  for (const std::int32_t j : used) o.flow_of[static_cast<std::size_t>(j)] = -1;
 }
 
-void Chip::fill_inbox(std::size_t d) {
-  auto& in = inbox_[d];
-  for (const auto& [source, j] : senders_[d]) {
-    const auto& b = outbox_[static_cast<std::size_t>(source)].buckets[static_cast<std::size_t>(j)];
-    in.insert(in.end(), b.begin(), b.end());
-  }
-}
-
-void Chip::finish_step(StepThreads* threads) {
-  // Barrier: everything sent in this step is delivered at the start of the next one, each
-  // inbox in order of source core then output axon, host spikes last.
-  if (!threads || threads->threads() == 1) {
-    for (const std::size_t d : receivers_) fill_inbox(d);
-  } else {
-    threads->run(receivers_.size(), [this](std::size_t i) { fill_inbox(receivers_[i]); });
-  }
+void Chip::finish_step() {
+  // Barrier: everything sent in this step is delivered at the start of the next one (the
+  // receivers gather it then), host spikes after the cores' spikes.
   for (const auto& m : pending_host_)
-    inbox_[static_cast<std::size_t>(m.dest_core)].push_back({m.dest_axon, m.payload});
+    host_in_[static_cast<std::size_t>(m.dest_core)].push_back({m.dest_axon, m.payload});
   host_sent_.swap(pending_host_);
   pending_host_.clear();
   flows_.clear();
   for (const Outbox& o : outbox_) flows_.insert(flows_.end(), o.flows.begin(), o.flows.end());
+  parity_ ^= 1;
   sent_built_ = false;
   ++t_;
 }
@@ -204,14 +203,15 @@ void Chip::reset_state() {
   for (auto& c : cores_) c.reset_state();
   for (auto& b : inbox_) b.clear();
   for (auto& b : out_) b.clear();
+  for (auto& b : host_in_) b.clear();
   for (auto& o : outbox_) {
-    for (const std::int32_t j : o.used) {
-      o.buckets[static_cast<std::size_t>(j)].clear();
-      o.flow_of[static_cast<std::size_t>(j)] = -1;
+    for (int p = 0; p < 2; ++p) {
+      for (const std::int32_t j : o.used[p]) o.buckets[p][static_cast<std::size_t>(j)].clear();
+      o.used[p].clear();
     }
-    o.used.clear();
     o.flows.clear();
   }
+  parity_ = 0;
   pending_host_.clear();
   host_sent_.clear();
   early_host_.clear();

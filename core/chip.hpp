@@ -66,9 +66,9 @@ class Chip {
   // One timestep of every core, then the barrier: route all messages for the next step.
   void step();
   // The same with the cores stepped by `threads` (null or 1 thread: step()). Cores are
-  // independent within a step: each writes only its own state and its own outbox (a bucket per
-  // destination core), and each inbox is then filled from the buckets in source order by one
-  // thread, so state, messages and counts are bit-identical to step().
+  // independent within a step: each gathers its inbox from the buckets its senders filled in
+  // the previous step (in source order), writes only its own state and its own outbox (a
+  // bucket per destination core), so state, messages and counts are bit-identical to step().
   void step(StepThreads* threads);
 
   // Power-on state for every core and empty in-flight queues (counters are kept).
@@ -95,37 +95,38 @@ class Chip {
   void check_host_spike(int core, int axon) const;  // std::out_of_range for unknown ones
 
   // Where one core's messages go: the distinct destination cores of its output axons, a
-  // bucket of this step's spikes for each, and this step's flows. Filled by the core's own
-  // step task, so cores can be stepped by several threads.
+  // bucket of a step's spikes for each, and this step's flows. Filled by the core's own step
+  // task, so cores can be stepped by several threads.
   static constexpr std::size_t kDirectSlotCores = 1024;
   struct Outbox {
-    std::vector<std::int32_t> dests;              // ascending
-    std::vector<std::int32_t> slot_of;            // per chip core (small chips), or empty
-    std::vector<std::vector<AxonSpike>> buckets;  // per entry of dests
-    std::vector<std::int32_t> flow_of;            // per entry of dests: index into flows
-    std::vector<MessageFlow> flows;               // this step's, in order of first message
-    std::vector<std::int32_t> used;               // entries of dests with a flow
+    std::vector<std::int32_t> dests;    // ascending
+    std::vector<std::int32_t> slot_of;  // per chip core (small chips), or empty
+    // Two sets (steps alternate): per entry of dests, the spikes of a step.
+    std::vector<std::vector<AxonSpike>> buckets[2];
+    std::vector<std::int32_t> used[2];  // entries of dests with spikes in that set
+    std::vector<std::int32_t> flow_of;  // per entry of dests: index into flows (or -1)
+    std::vector<MessageFlow> flows;     // this step's, in order of first message
     int slot(std::int32_t dest) const;
   };
-  void step_core(std::size_t c);  // one core's step, then its messages into its outbox
+  void step_core(std::size_t c);  // inbox from the senders' buckets, step, outbox
   void route_out(std::size_t c);
-  void fill_inbox(std::size_t d);          // the senders' buckets, in source order
-  void finish_step(StepThreads* threads);  // the barrier: inboxes, host spikes, the clock
+  void finish_step();  // the barrier: host spikes, flows, the clock
 
   std::vector<Neurocore> cores_;
   // Cores by Neurocore::idle() (fixed at construction), ascending.
   std::vector<std::size_t> idle_cores_, working_;
-  std::vector<std::vector<AxonSpike>> inbox_;   // per core: spikes to deliver this step
-  std::vector<RoutedMessage> pending_host_;     // host spikes injected during this step
-  std::vector<RoutedMessage> host_sent_;        // ... and those of the last step
-  std::vector<RoutedMessage> early_host_;       // queued by inject_same_step() for the next step
-  std::vector<RoutedMessage> early_delivered_;  // ... and delivered in the last step
-  std::vector<std::vector<SpikeMessage>> out_;  // per core: its messages of the last step
-  std::vector<Outbox> outbox_;                  // per core
+  std::vector<std::vector<AxonSpike>> inbox_;    // per core: scratch for a step's spikes
+  std::vector<std::vector<AxonSpike>> host_in_;  // per core: host spikes for the next step
+  std::vector<RoutedMessage> pending_host_;      // host spikes injected during this step
+  std::vector<RoutedMessage> host_sent_;         // ... and those of the last step
+  std::vector<RoutedMessage> early_host_;        // queued by inject_same_step() for the next step
+  std::vector<RoutedMessage> early_delivered_;   // ... and delivered in the last step
+  std::vector<std::vector<SpikeMessage>> out_;   // per core: its messages of the last step
+  std::vector<Outbox> outbox_;                   // per core
   // Per destination core: (source core, entry of the source's dests) of every core that can
   // send to it, ascending source.
   std::vector<std::vector<std::pair<std::int32_t, std::int32_t>>> senders_;
-  std::vector<std::size_t> receivers_;  // cores with senders, ascending
+  int parity_ = 0;  // the outboxes' bucket set this step writes
   std::vector<MessageFlow> flows_;
   mutable std::vector<RoutedMessage> sent_;  // last_messages(), built on demand
   mutable bool sent_built_ = true;

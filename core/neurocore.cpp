@@ -408,8 +408,7 @@ LOIHISIM_WIDE_VECTORS void Neurocore::step(std::span<const AxonSpike> inputs,
                                            std::vector<SpikeMessage>& out) {
   // Spikes arrive on random axons, so on a core with many axons each one's axon entry and list
   // are cache misses. The spikes are known in advance, so both are prefetched a few spikes ahead:
-  // axon entries kAxonAhead ahead (the chip prefetches the first ones, prefetch_inputs(), while
-  // the previous core works), synapse data kListAhead ahead, once its entry is cached.
+  // axon entries kAxonAhead ahead, synapse data kListAhead ahead, once its entry is cached.
   // Every spike is checked first (a bad one throws before the state changes), so the loop
   // below needs no checks.
   check_inputs(inputs);
@@ -520,13 +519,6 @@ void Neurocore::send(std::vector<SpikeMessage>& out) {
     sent += e - b;
   }
   counts_.spikes_out += sent;
-}
-
-void Neurocore::prefetch_inputs(std::span<const AxonSpike> inputs) const {
-  const auto n_axons = static_cast<std::uint32_t>(axons_.size());
-  for (std::size_t k = 0; k < std::min(inputs.size(), kAxonAhead); ++k)
-    if (static_cast<std::uint32_t>(inputs[k].axon) < n_axons)
-      __builtin_prefetch(&axons_[static_cast<std::size_t>(inputs[k].axon)]);
 }
 
 // How many spikes from inputs[k] on (at most kGroup) are binary spikes on dense int16 lists

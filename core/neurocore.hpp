@@ -53,10 +53,6 @@ class Neurocore {
   // (appended). Throws std::out_of_range for an input axon the core does not have.
   void step(std::span<const AxonSpike> inputs, std::vector<SpikeMessage>& out);
 
-  // A hint before step(): starts loading the input axon entries of the first spikes (used by the
-  // chip while the previous core works). No effect on results.
-  void prefetch_inputs(std::span<const AxonSpike> inputs) const;
-
   // A core without compartments and input axons has nothing to do in a step but let time pass;
   // the chip calls advance_idle() for it instead of step() (same result, no work).
   bool idle() const { return n_ == 0 && axons_.empty(); }

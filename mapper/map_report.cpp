@@ -30,6 +30,16 @@ Summary use_summary(std::int64_t used, std::int64_t limit) {
   return {{"used", used}, {"limit", limit}, {"percent", percent(used, limit)}};
 }
 
+Summary bounds_summary(const std::vector<ResourceBound>& bounds) {
+  Summary a = Summary::array();
+  for (const auto& b : bounds)
+    a.push_back({{"resource", b.resource},
+                 {"demand", b.demand},
+                 {"capacity", b.capacity},
+                 {"cores", b.cores}});
+  return a;
+}
+
 }  // namespace
 
 std::string format_report(const MapReport& r) {
@@ -39,12 +49,27 @@ std::string format_report(const MapReport& r) {
       "synapses, {} input ports, {} output ports, {} host nodes\n",
       r.network, r.architecture, r.populations, r.neurons, r.projections, r.synapses, r.input_ports,
       r.output_ports, r.host_nodes);
-  s += fmt::format("blocks: {} (partition passes: {})\n", r.blocks, r.partition_passes);
-  s += fmt::format("cores used: {} (lower bound {})\n", r.cores_used, r.lower_bound);
+  s += fmt::format("blocks: {} (partition: {}, {} passes)\n", r.blocks, r.partition,
+                   r.partition_passes);
+  s += "partitions made (kept: fewer cores, then fewer output axons; refined on a tie):\n";
+  for (const auto& c : r.partitions)
+    if (c.error.empty())
+      s += fmt::format("  {:<24} {:>8} blocks {:>6} cores {:>12} output axons {:>4} passes\n",
+                       fmt::format("{}{}", c.method, c.chosen ? "*" : ""), c.blocks, c.cores,
+                       c.output_axons, c.passes);
+    else
+      s += fmt::format("  {:<24} not made: {}\n", c.method, c.error);
+  s += fmt::format("cores used: {} (lower bound {}; for any partition {})\n", r.cores_used,
+                   r.lower_bound, r.network_lower_bound);
+  const auto bound_rows = [&](const std::vector<ResourceBound>& bounds) {
+    for (const auto& b : bounds)
+      s += fmt::format("  {:<18} {:>14} / {:<8} -> {} cores\n", b.resource, b.demand, b.capacity,
+                       b.cores);
+  };
   s += "lower bound by resource (total demand of the blocks / per-core capacity):\n";
-  for (const auto& b : r.bounds)
-    s += fmt::format("  {:<18} {:>14} / {:<8} -> {} cores\n", b.resource, b.demand, b.capacity,
-                     b.cores);
+  bound_rows(r.bounds);
+  s += "lower bound for any partition (least total demand of the network / per-core capacity):\n";
+  bound_rows(r.network_bounds);
   s += fmt::format("chips used: {} (chip grid {} x {}, each {} x {} tiles of {} cores)\n",
                    r.chips_used, r.mesh.chips_x, r.mesh.chips_y, r.mesh.tiles_x, r.mesh.tiles_y,
                    r.mesh.cores_per_tile);
@@ -97,15 +122,24 @@ Summary report_summary(const MapReport& r) {
   j["host_nodes"] = r.host_nodes;
   j["blocks"] = r.blocks;
   j["partition_passes"] = r.partition_passes;
+  j["partition"] = r.partition;
+  Summary partitions = Summary::array();
+  for (const auto& c : r.partitions) {
+    Summary p = {{"method", c.method},
+                 {"blocks", c.blocks},
+                 {"passes", c.passes},
+                 {"cores", c.cores},
+                 {"output_axons", c.output_axons},
+                 {"chosen", c.chosen}};
+    if (!c.error.empty()) p["error"] = c.error;
+    partitions.push_back(p);
+  }
+  j["partitions"] = partitions;
   j["cores_used"] = r.cores_used;
   j["lower_bound"] = r.lower_bound;
-  Summary bounds = Summary::array();
-  for (const auto& b : r.bounds)
-    bounds.push_back({{"resource", b.resource},
-                      {"demand", b.demand},
-                      {"capacity", b.capacity},
-                      {"cores", b.cores}});
-  j["lower_bound_by_resource"] = bounds;
+  j["lower_bound_by_resource"] = bounds_summary(r.bounds);
+  j["network_lower_bound"] = r.network_lower_bound;
+  j["network_lower_bound_by_resource"] = bounds_summary(r.network_bounds);
   j["chips_used"] = r.chips_used;
   j["mesh"] = {{"chips_x", r.mesh.chips_x},
                {"chips_y", r.mesh.chips_y},

@@ -28,12 +28,21 @@ struct CoreUse {
   int formats = 0, format_limit = 0;
 };
 
-// ceil(total demand / per-core capacity) for one resource, summed over the mapper's blocks.
+// ceil(total demand / per-core capacity) for one resource.
 struct ResourceBound {
   std::string resource;
   std::int64_t demand = 0;
   std::int64_t capacity = 0;
   int cores = 0;
+};
+
+// One partition the mapper made and packed (it makes two and keeps one: docs/mapping.md).
+struct PartitionCandidate {
+  std::string method;  // partition_method_name ("refined" or "balanced" when not made)
+  int blocks = 0, passes = 0, cores = 0;
+  std::int64_t output_axons = 0;  // messages per step if every neuron spiked once
+  bool chosen = false;
+  std::string error;  // why it could not be made (the numbers are then 0)
 };
 
 struct MapTimings {  // wall-clock seconds per phase (not part of the image)
@@ -48,9 +57,16 @@ struct MapReport {
   int populations = 0, projections = 0, input_ports = 0, output_ports = 0, host_nodes = 0;
   std::int64_t neurons = 0, synapses = 0;
   int blocks = 0, partition_passes = 0;
+  std::string partition;  // the method of the partition in the image
+  std::vector<PartitionCandidate> partitions;
   int cores_used = 0;
+  // Packing bound: from the demand of the blocks the mapper made (how well they are packed).
   int lower_bound = 0;
   std::vector<ResourceBound> bounds;
+  // Bound for any partition: from the least demand of the network (mapper::minimal_demand),
+  // so no mapping of the network on this architecture can use fewer cores.
+  int network_lower_bound = 0;
+  std::vector<ResourceBound> network_bounds;
   int chips_used = 0;
   core::MeshGeometry mesh;  // chips in use
   std::vector<CoreUse> cores;

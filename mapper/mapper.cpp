@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include "io/errors.hpp"
 #include "mapper/network_index.hpp"
@@ -473,6 +475,30 @@ std::vector<ResourceBound> resource_bounds(const Partition& part, const core::Co
   };
 }
 
+// The least cores each resource needs for any partition of the network.
+std::vector<ResourceBound> network_bounds(const NetworkIndex& ix, const core::CoreLimits& limits) {
+  const MinimalDemand d = minimal_demand(ix, limits);
+  const auto bound = [](const char* name, std::int64_t demand, std::int64_t capacity) {
+    return ResourceBound{name, demand, capacity, ceil_div(demand, capacity)};
+  };
+  return {
+      bound("compartments", d.compartments, limits.max_compartments),
+      bound("accumulator slots", d.accumulator_slots, limits.accumulator_slots),
+      bound("input axons", d.input_axons, limits.max_input_axons),
+      bound("output axons", d.output_axons, limits.max_output_axons),
+      bound("synapse bits", d.synapse_bits, limits.synapse_memory_bits),
+      bound("profiles", d.profiles, limits.max_compartment_profiles),
+      bound("thresholds", d.thresholds, limits.max_threshold_profiles),
+      bound("synapse formats", d.formats, limits.max_synapse_formats),
+  };
+}
+
+int largest_bound(const std::vector<ResourceBound>& bounds) {
+  int n = 0;
+  for (const auto& b : bounds) n = std::max(n, b.cores);
+  return n;
+}
+
 // What global core g (logical core c) holds against each per-core limit.
 CoreUse core_use(const MappedImage& img, int g, int c, const NetworkIndex& ix,
                  const Partition& part, const CoreAssignment& pack,
@@ -525,13 +551,15 @@ void summarise(MapReport& rep, const Network& net, const core::Architecture& arc
   rep.synapses = net.num_synapses();
   rep.blocks = static_cast<int>(part.blocks.size());
   rep.partition_passes = part.passes;
+  rep.partition = partition_method_name(part.method);
   const int n_cores = static_cast<int>(pack.blocks.size());
   rep.cores_used = n_cores;
   rep.chips_used = pl.chips_used;
   rep.mesh = pl.mesh;
   rep.bounds = resource_bounds(part, arch.core);
-  rep.lower_bound = 0;
-  for (const auto& b : rep.bounds) rep.lower_bound = std::max(rep.lower_bound, b.cores);
+  rep.lower_bound = largest_bound(rep.bounds);
+  rep.network_bounds = network_bounds(ix, arch.core);
+  rep.network_lower_bound = largest_bound(rep.network_bounds);
   for (int c = 0; c < n_cores; ++c)
     rep.cores.push_back(core_use(img, global_core(pl, c), c, ix, part, pack, arch.core));
   std::sort(rep.cores.begin(), rep.cores.end(),
@@ -576,6 +604,56 @@ void check_board_capacity(const Network& net, const core::Architecture& arch) {
         limits.synapse_memory_bits * cores));
 }
 
+struct ChosenPartition {
+  Partition part;
+  CoreAssignment pack;
+};
+
+PartitionCandidate candidate(const Partition& part, const CoreAssignment& pack) {
+  return {partition_method_name(part.method),
+          static_cast<int>(part.blocks.size()),
+          part.passes,
+          static_cast<int>(pack.blocks.size()),
+          part.output_axons(),
+          false,
+          {}};
+}
+
+// Makes the refined and the balanced partition, packs both and keeps the one with fewer cores,
+// then fewer output axons (messages per spike); the refined one on a tie, so that a network the
+// balanced partition does not improve keeps exactly the mapping it always had. When one of them
+// cannot be made (a neuron whose fan-out over its split targets fits no core), the other.
+ChosenPartition choose_partition(const NetworkIndex& ix, const core::CoreLimits& limits,
+                                 MapReport& rep) {
+  auto t0 = Clock::now();
+  PartitionCandidates made = partition_candidates(ix, limits);
+  rep.timings.partition = seconds_since(t0);
+  t0 = Clock::now();
+  // Packs a candidate and reports it, or reports why it could not be made.
+  const auto pack = [&](const std::optional<Partition>& part, const std::string& error,
+                        const char* name) -> std::optional<CoreAssignment> {
+    if (!part) {
+      rep.partitions.push_back({name, 0, 0, 0, 0, false, error});
+      return std::nullopt;
+    }
+    CoreAssignment a = pack_blocks(*part, ix, limits);
+    rep.partitions.push_back(candidate(*part, a));
+    return a;
+  };
+  std::optional<CoreAssignment> refined_pack = pack(made.refined, made.refined_error, "refined");
+  std::optional<CoreAssignment> balanced_pack =
+      pack(made.balanced, made.balanced_error, "balanced");
+  rep.timings.pack = seconds_since(t0);
+  const auto key = [](const PartitionCandidate& c) {
+    return std::pair<int, std::int64_t>(c.cores, c.output_axons);
+  };
+  const bool take_balanced =
+      !made.refined || (made.balanced && key(rep.partitions[1]) < key(rep.partitions[0]));
+  rep.partitions[take_balanced ? 1 : 0].chosen = true;
+  if (take_balanced) return {std::move(*made.balanced), std::move(*balanced_pack)};
+  return {std::move(*made.refined), std::move(*refined_pack)};
+}
+
 }  // namespace
 
 MapResult map_network(const Network& net, const core::Architecture& arch,
@@ -593,12 +671,9 @@ MapResult map_network(const Network& net, const core::Architecture& arch,
   auto t0 = Clock::now();
   const NetworkIndex ix = index_network(net);
   rep.timings.index = seconds_since(t0);
-  t0 = Clock::now();
-  const Partition part = partition_network(ix, limits);
-  rep.timings.partition = seconds_since(t0);
-  t0 = Clock::now();
-  const CoreAssignment pack = pack_blocks(part, ix, limits);
-  rep.timings.pack = seconds_since(t0);
+  const ChosenPartition chosen = choose_partition(ix, limits, rep);
+  const Partition& part = chosen.part;
+  const CoreAssignment& pack = chosen.pack;
   const int n_cores = static_cast<int>(pack.blocks.size());
   const NeuronSites site = neuron_sites(ix, part, pack);
 

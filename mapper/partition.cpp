@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <map>
+#include <set>
+#include <tuple>
 
 #include "io/errors.hpp"
 
@@ -16,6 +19,24 @@ int accumulator_depth_for(int max_delay, const core::CoreLimits& limits) {
 int sparse_index_bits(std::int32_t max_offset) {
   const int bits = static_cast<int>(std::bit_width(static_cast<std::uint32_t>(max_offset)));
   return std::max(core::kMinSparseIndexBits, bits);
+}
+
+const char* partition_method_name(PartitionMethod m) {
+  switch (m) {
+    case PartitionMethod::kRefined:
+      return "refined";
+    case PartitionMethod::kBalanced:
+      return "balanced";
+    case PartitionMethod::kBalancedRefined:
+      return "balanced, then refined";
+  }
+  return "?";
+}
+
+std::int64_t Partition::output_axons() const {
+  std::int64_t n = 0;
+  for (const auto& b : blocks) n += b.demand.output_axons;
+  return n;
 }
 
 int Partition::block_of(int population, std::int32_t neuron) const {
@@ -70,12 +91,14 @@ struct ProjState {
 
 class PopulationSplitter {
  public:
+  // Blocks hold at most `cap` neurons (besides every per-core limit).
   PopulationSplitter(const NetworkIndex& ix, int pop, const core::CoreLimits& limits,
-                     const std::vector<std::int32_t>& out_count,
+                     std::int32_t cap, const std::vector<std::int32_t>& out_count,
                      std::vector<std::vector<std::int32_t>>& new_out)
       : ix_(ix),
         pop_(pop),
         cx_per_neuron_(ix.populations[static_cast<std::size_t>(pop)]->compartments_per_neuron()),
+        cap_(cap),
         limits_(limits),
         out_count_(out_count),
         new_out_(new_out) {
@@ -103,7 +126,7 @@ class PopulationSplitter {
   void split(std::int32_t a, std::int32_t b, std::vector<Block>& out) {
     open(a);
     for (std::int32_t i = a; i < b;) {
-      if (try_add(i)) {
+      if (size_ < cap_ && try_add(i)) {  // cap_ >= 1, so an empty block always tries
         ++i;
         continue;
       }
@@ -365,6 +388,7 @@ class PopulationSplitter {
   const NetworkIndex& ix_;
   int pop_;
   int cx_per_neuron_;  // 2 for two-compartment neurons (a dendrite and a soma each)
+  std::int32_t cap_;
   const core::CoreLimits& limits_;
   const std::vector<std::int32_t>& out_count_;
   std::vector<std::vector<std::int32_t>>& new_out_;
@@ -414,41 +438,304 @@ void check_supported(const NetworkIndex& ix, const core::CoreLimits& limits) {
                       limits.max_accumulator_depth, max_delay));
 }
 
+// Output-axon counts per population, per neuron.
+using Counts = std::vector<std::vector<std::int32_t>>;
+
+Counts zero_counts(const NetworkIndex& ix) {
+  Counts c(ix.populations.size());
+  for (std::size_t p = 0; p < c.size(); ++p)
+    c[p].assign(static_cast<std::size_t>(ix.populations[p]->size), 0);
+  return c;
+}
+
+// One pass over every population, its output axons counted with `checked` (the counts of the
+// previous pass's split): from scratch with at most caps[p] neurons per block, or (`refine`
+// given) re-splitting each block of *refine. `produced` gets the counts this split gives.
+Partition split_pass(const NetworkIndex& ix, const core::CoreLimits& limits, const Counts& checked,
+                     const Partition* refine, const std::vector<std::int32_t>& caps,
+                     Counts& produced) {
+  produced = zero_counts(ix);
+  Partition cur;
+  for (std::size_t p = 0; p < ix.populations.size(); ++p) {
+    cur.first_block.push_back(static_cast<int>(cur.blocks.size()));
+    PopulationSplitter splitter(ix, static_cast<int>(p), limits, caps[p], checked[p], produced);
+    if (refine == nullptr) {
+      splitter.split(0, ix.populations[p]->size, cur.blocks);
+    } else {
+      for (int b = refine->first_block[p]; b < refine->first_block[p + 1]; ++b) {
+        const Block& old = refine->blocks[static_cast<std::size_t>(b)];
+        splitter.split(old.first, old.first + old.count, cur.blocks);
+      }
+    }
+  }
+  cur.first_block.push_back(static_cast<int>(cur.blocks.size()));
+  return cur;
+}
+
+std::vector<std::int32_t> population_sizes(const NetworkIndex& ix) {
+  std::vector<std::int32_t> sizes;
+  for (const auto* p : ix.populations) sizes.push_back(p->size);
+  return sizes;
+}
+
+// `cur` was split with the counts `checked` and gives the counts `produced`. While the two
+// differ, re-split every block of the last split with the counts it gives. Blocks only get
+// finer, so counts only grow (a finer target split has more lists): this terminates, and when
+// the counts checked equal those produced every block fits with its real output axons.
+Partition refine_to_fixed_point(const NetworkIndex& ix, const core::CoreLimits& limits,
+                                Partition cur, Counts checked, Counts produced) {
+  const std::vector<std::int32_t> no_cap = population_sizes(ix);
+  while (produced != checked) {
+    checked = std::move(produced);
+    Partition next = split_pass(ix, limits, checked, &cur, no_cap, produced);
+    next.passes = cur.passes + 1;
+    next.method = cur.method;
+    next.stall_steps = cur.stall_steps;
+    cur = std::move(next);
+  }
+  return cur;
+}
+
+// Pass 1 of both partitions: no cap and no output axons counted (no target split is known).
+Partition first_pass(const NetworkIndex& ix, const core::CoreLimits& limits, Counts& produced) {
+  Partition cur = split_pass(ix, limits, zero_counts(ix), nullptr, population_sizes(ix), produced);
+  cur.passes = 1;
+  return cur;
+}
+
+// A split as numbers: the blocks per population and each block's first neuron.
+std::vector<std::int32_t> split_signature(const Partition& part) {
+  std::vector<std::int32_t> sig(part.first_block.begin(), part.first_block.end());
+  for (const auto& b : part.blocks) sig.push_back(b.first);
+  return sig;
+}
+
+// Whether population p has the same blocks in both splits (false when b is no split yet).
+bool same_blocks(const Partition& a, const Partition& b, std::size_t p) {
+  if (b.first_block.empty()) return false;
+  const auto range = [p](const Partition& x) {
+    return std::pair(x.blocks.begin() + x.first_block[p], x.blocks.begin() + x.first_block[p + 1]);
+  };
+  const auto [a0, a1] = range(a);
+  const auto [b0, b1] = range(b);
+  return std::equal(a0, a1, b0, b1, [](const Block& x, const Block& y) {
+    return x.first == y.first && x.count == y.count;
+  });
+}
+
+// Continues from `cur`, split with the counts `checked`, giving the counts `produced`: while
+// a population needed more blocks than k_p, or the counts are not yet consistent, split every
+// population afresh into blocks of at most ceil(size / k_p) neurons.
+Partition balance(const NetworkIndex& ix, const core::CoreLimits& limits,
+                  const BalanceGuards& guards, Partition cur, Counts checked, Counts produced) {
+  const std::size_t n_pop = ix.populations.size();
+  std::vector<std::int32_t> k(n_pop, 1), caps(n_pop);
+  Partition prev;
+  std::set<std::vector<std::int32_t>> seen;  // splits since k_p last grew (split_signature)
+  int stalled = 0;                           // passes in a row in which no k_p grew
+  int stall_steps = 0;
+  for (;;) {
+    cur.stall_steps = stall_steps;
+    // A population that needed more blocks than k_p is re-split evenly into that many: its
+    // blocks closed early on some limit and left a short block at its end.
+    bool grew = false;
+    for (std::size_t p = 0; p < n_pop; ++p) {
+      const std::int32_t blocks = cur.first_block[p + 1] - cur.first_block[p];
+      if (blocks > k[p]) k[p] = blocks, grew = true;
+    }
+    if (!grew && produced == checked) {
+      cur.method = PartitionMethod::kBalanced;
+      return cur;
+    }
+    if (cur.passes >= guards.max_passes) {
+      cur.method = PartitionMethod::kBalancedRefined;
+      return refine_to_fixed_point(ix, limits, std::move(cur), std::move(checked),
+                                   std::move(produced));
+    }
+    // Counts that keep changing at the same k_p mean blocks that sit at the edge of the
+    // output-axon limit: each split shifts a boundary, which changes the counts, which shifts
+    // it back. One block more in each population that is still moving gives them slack. (A
+    // converged split returned above, so a split seen before is a cycle of two or more.)
+    stalled = grew ? 0 : stalled + 1;
+    if (grew) seen.clear();
+    const bool cycle = guards.detect_cycles && !seen.insert(split_signature(cur)).second;
+    if (cycle || stalled >= guards.stall_passes) {
+      seen.clear();
+      for (std::size_t p = 0; p < n_pop; ++p)
+        if (!same_blocks(cur, prev, p) && k[p] < ix.populations[p]->size) ++k[p];
+      stalled = 0;
+      ++stall_steps;
+    }
+    checked = std::move(produced);
+    for (std::size_t p = 0; p < n_pop; ++p) {
+      const std::int32_t size = ix.populations[p]->size;
+      caps[p] = size / k[p] + (size % k[p] != 0 ? 1 : 0);
+    }
+    const int passes = cur.passes;
+    prev = std::move(cur);
+    cur = split_pass(ix, limits, checked, nullptr, caps, produced);
+    cur.passes = passes + 1;
+  }
+}
+
 }  // namespace
 
 Partition partition_network(const NetworkIndex& ix, const core::CoreLimits& limits) {
   check_supported(ix, limits);
-  const std::size_t n_pop = ix.populations.size();
-  std::vector<std::vector<std::int32_t>> out_count(n_pop);
-  for (std::size_t p = 0; p < n_pop; ++p)
-    out_count[p].assign(static_cast<std::size_t>(ix.populations[p]->size), 0);
+  Counts produced;
+  Partition first = first_pass(ix, limits, produced);
+  return refine_to_fixed_point(ix, limits, std::move(first), zero_counts(ix), std::move(produced));
+}
 
-  Partition prev;
-  for (int pass = 1;; ++pass) {
-    std::vector<std::vector<std::int32_t>> new_out(n_pop);
-    for (std::size_t p = 0; p < n_pop; ++p)
-      new_out[p].assign(static_cast<std::size_t>(ix.populations[p]->size), 0);
-    Partition cur;
-    cur.passes = pass;
-    for (std::size_t p = 0; p < n_pop; ++p) {
-      cur.first_block.push_back(static_cast<int>(cur.blocks.size()));
-      PopulationSplitter splitter(ix, static_cast<int>(p), limits, out_count[p], new_out);
-      if (pass == 1) {
-        splitter.split(0, ix.populations[p]->size, cur.blocks);
-      } else {  // refine the previous pass's blocks
-        for (int b = prev.first_block[p]; b < prev.first_block[p + 1]; ++b) {
-          const Block& old = prev.blocks[static_cast<std::size_t>(b)];
-          splitter.split(old.first, old.first + old.count, cur.blocks);
-        }
-      }
-    }
-    cur.first_block.push_back(static_cast<int>(cur.blocks.size()));
-    // The output-axon counts checked in this pass were those of the previous pass's targets;
-    // when they equal the counts these blocks produce, every limit holds for this split.
-    if (new_out == out_count) return cur;
-    out_count = std::move(new_out);
-    prev = std::move(cur);
+Partition partition_balanced(const NetworkIndex& ix, const core::CoreLimits& limits,
+                             const BalanceGuards& guards) {
+  check_supported(ix, limits);
+  Counts produced;
+  Partition first = first_pass(ix, limits, produced);
+  return balance(ix, limits, guards, std::move(first), zero_counts(ix), std::move(produced));
+}
+
+PartitionCandidates partition_candidates(const NetworkIndex& ix, const core::CoreLimits& limits) {
+  check_supported(ix, limits);
+  Counts produced;
+  Partition first = first_pass(ix, limits, produced);
+  PartitionCandidates c;
+  try {
+    c.refined = refine_to_fixed_point(ix, limits, first, zero_counts(ix), produced);
+  } catch (const InputError& e) {
+    c.refined_error = e.what();
   }
+  try {
+    c.balanced = balance(ix, limits, {}, std::move(first), zero_counts(ix), std::move(produced));
+  } catch (const InputError& e) {
+    c.balanced_error = e.what();
+  }
+  if (!c.refined && !c.balanced) throw InputError(c.refined_error);
+  return c;
+}
+
+// A set of lists is a set of blocks of 1..64 synapses, each costing its own rounded size, and
+// any such set of blocks can be realised as lists: the cheapest is an unbounded knapsack over
+// block sizes. Let c be the block size of the least cost per synapse. Among any c blocks some
+// have a size sum divisible by c (pigeonhole on prefix sums), and replacing them by blocks of c
+// costs no more; so some cheapest cut has fewer than c other blocks, at most 64 (c - 1)
+// synapses, and for n above that, cheapest(n) = cheapest(n - c) + cost(c). A table up to
+// 64 x 64 synapses and that step give every n.
+CheapestListBits::CheapestListBits(int per_synapse) : per_synapse_(per_synapse), best_{0} {
+  for (std::int64_t m = 2; m <= core::kSynapsesPerBlock; ++m)
+    if (block_bits(m) * step_ < block_bits(step_) * m) step_ = m;
+}
+
+std::int64_t CheapestListBits::block_bits(std::int64_t m) const {
+  return (m * per_synapse_ + core::kSynapseBlockHeaderBits + 63) / 64 * 64;
+}
+
+std::int64_t CheapestListBits::operator()(std::int64_t n) {
+  constexpr std::int64_t kBlock = core::kSynapsesPerBlock;
+  constexpr std::int64_t kTable = kBlock * kBlock;
+  std::int64_t steps = 0;
+  if (n > kTable) {
+    steps = (n - kTable + step_ - 1) / step_;
+    n -= steps * step_;
+  }
+  for (auto m = static_cast<std::int64_t>(best_.size()); m <= n; ++m) {
+    std::int64_t b = best_[static_cast<std::size_t>(m - 1)] + block_bits(1);
+    for (std::int64_t s = 2; s <= std::min(m, kBlock); ++s)
+      b = std::min(b, best_[static_cast<std::size_t>(m - s)] + block_bits(s));
+    best_.push_back(b);
+  }
+  return best_[static_cast<std::size_t>(n)] + steps * block_bits(step_);
+}
+
+std::int64_t min_synapse_bits(int per_synapse, std::int64_t n) {
+  return CheapestListBits(per_synapse)(n);
+}
+
+namespace {
+
+// The per-synapse bits of a projection's lists at their narrowest: sparse lists with the
+// fewest index bits, dense lists (which span their block) with none.
+int narrowest_synapse_bits(const Projection& p) {
+  core::SynapseFormat f = p.format;
+  f.index_bits = p.dense ? 0 : core::kMinSparseIndexBits;
+  return f.weight_bits + f.delay_bits + f.tag_bits + f.index_bits;
+}
+
+// Adds projection pi's fan-in to `d`: per source neuron with synapses one input axon (and one
+// output axon from a population), and the cheapest bits of its synapses; and raises `depth`
+// (per target neuron) to what the delays of its nonzero weights need.
+void add_projection_demand(const NetworkIndex& ix, int pi, const core::CoreLimits& limits,
+                           std::map<int, CheapestListBits>& cheapest, MinimalDemand& d,
+                           std::vector<int>& depth) {
+  const auto piu = static_cast<std::size_t>(pi);
+  const Projection& p = *ix.projections[piu];
+  const auto n_src = static_cast<std::size_t>(ix.source_size[piu]);
+  std::vector<std::int64_t> synapses(n_src, 0);  // per source: dense nonzeros, sparse synapses
+  const auto need = [&](std::size_t target, std::size_t k) {
+    depth[target] = std::max(depth[target], accumulator_depth_for(p.delay_of(k), limits));
+  };
+  if (p.dense) {
+    for (std::size_t k = 0; k < p.weight.size(); ++k)
+      if (p.weight[k] != 0) ++synapses[k % n_src], need(k / n_src, k);
+  } else {
+    for (std::size_t k = 0; k < p.weight.size(); ++k) {
+      ++synapses[static_cast<std::size_t>(p.pre[k])];
+      if (p.weight[k] != 0) need(static_cast<std::size_t>(p.post[k]), k);
+    }
+  }
+  const int per_synapse = narrowest_synapse_bits(p);
+  auto& bits = cheapest.try_emplace(per_synapse, per_synapse).first->second;
+  for (const std::int64_t n : synapses) {
+    if (n == 0) continue;
+    ++d.input_axons;
+    if (ix.source_population[piu] >= 0) ++d.output_axons;
+    d.synapse_bits += bits(n);
+  }
+}
+
+// Distinct profiles and thresholds of all populations (and dendrites), and distinct formats of
+// the projections with synapses, sparse formats by their base (index width set by the split).
+void add_table_demand(const NetworkIndex& ix, MinimalDemand& d) {
+  std::vector<core::CompartmentProfile> profiles;
+  std::set<std::int32_t> thresholds;
+  const auto add = [&](const core::CompartmentProfile& f) {
+    if (std::find(profiles.begin(), profiles.end(), f) == profiles.end()) profiles.push_back(f);
+    thresholds.insert(f.vth_mant);
+  };
+  for (const auto* p : ix.populations) {
+    add(p->profile);
+    if (p->dendrite) add(p->dendrite->profile);
+  }
+  std::set<std::tuple<int, int, int, int, int, bool>> formats;
+  for (const auto* p : ix.projections) {
+    const bool lists = p->dense ? std::any_of(p->weight.begin(), p->weight.end(),
+                                              [](std::int16_t w) { return w != 0; })
+                                : !p->weight.empty();
+    if (!lists) continue;  // a dense projection has lists only for its nonzero weights
+    const auto& f = p->format;
+    formats.emplace(f.weight_bits, static_cast<int>(f.sign), f.weight_exp, f.delay_bits, f.tag_bits,
+                    p->dense);
+  }
+  d.profiles = static_cast<int>(profiles.size());
+  d.thresholds = static_cast<int>(thresholds.size());
+  d.formats = static_cast<int>(formats.size());
+}
+
+}  // namespace
+
+MinimalDemand minimal_demand(const NetworkIndex& ix, const core::CoreLimits& limits) {
+  MinimalDemand d;
+  std::map<int, CheapestListBits> cheapest;  // by bits per synapse
+  for (std::size_t p = 0; p < ix.populations.size(); ++p) {
+    const Population& pop = *ix.populations[p];
+    std::vector<int> depth(static_cast<std::size_t>(pop.size), limits.min_accumulator_depth);
+    for (int pi : ix.incoming[p]) add_projection_demand(ix, pi, limits, cheapest, d, depth);
+    const int cx = pop.compartments_per_neuron();
+    d.compartments += std::int64_t{pop.size} * cx;
+    for (int dep : depth) d.accumulator_slots += std::int64_t{cx} * dep;
+  }
+  add_table_demand(ix, d);
+  return d;
 }
 
 }  // namespace loihisim::mapper

@@ -1,11 +1,13 @@
 // The mapper: partitioning under every per-core limit (exact blocks, axons and bits worked out by
 // hand), packing, placement (greedy and METIS), the mapped image and its validity.
 #include <doctest/doctest.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <numeric>
 #include <random>
+#include <set>
 #include <string>
 
 #include "core/chip.hpp"
@@ -142,6 +144,134 @@ Network random_network(int pops, std::int32_t size, int fan_in, std::uint64_t se
   return net;
 }
 
+// The shape of bench/random_network.py at a small scale: n neurons, each projecting to `fanout`
+// distinct random targets other than itself (seeded), 80 % excitatory; written as one
+// population (split 1) or, with the same synapses, as `split` populations of n / split
+// neurons with one sparse projection per connected pair (the hand split).
+Network random_recurrent(std::int32_t n, int fanout, int split, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::pair<std::int32_t, std::int32_t>> synapses;
+  for (std::int32_t i = 0; i < n; ++i) {
+    std::vector<std::int32_t> others;
+    for (std::int32_t t = 0; t < n; ++t)
+      if (t != i) others.push_back(t);
+    // A partial Fisher-Yates shuffle spelled out: std::shuffle differs between libraries.
+    for (std::size_t k = 0; k < static_cast<std::size_t>(fanout); ++k)
+      std::swap(others[k], others[k + rng() % (others.size() - k)]);
+    others.resize(static_cast<std::size_t>(fanout));
+    std::sort(others.begin(), others.end());
+    for (auto t : others) synapses.emplace_back(i, t);
+  }
+  Network net;
+  net.name = "random_recurrent";
+  const std::int32_t size = n / split;
+  for (int p = 0; p < split; ++p)
+    net.add_population(make_population("lif" + std::to_string(p), size));
+  for (int a = 0; a < split; ++a)
+    for (int b = 0; b < split; ++b) {
+      std::vector<std::pair<std::int32_t, std::int32_t>> pairs;
+      for (auto [pre, post] : synapses)
+        if (pre / size == a && post / size == b)
+          pairs.emplace_back(pre - a * size, post - b * size);
+      if (pairs.empty()) continue;
+      auto proj = sparse_projection(fmt::format("r{}_{}", a, b), "lif" + std::to_string(a),
+                                    "lif" + std::to_string(b), pairs, 2);
+      for (std::size_t k = 0; k < pairs.size(); ++k)
+        if (static_cast<std::size_t>(pairs[k].first + a * size) >=
+            static_cast<std::size_t>(n) * 4 / 5)
+          proj.weight[k] = -12;
+      net.add_projection(std::move(proj));
+    }
+  return net;
+}
+
+// Per-core limits of loihi1 scaled down by 8 (4096 -> 512 neurons): a quarter of the network
+// per core in compartments, as many axons as neurons, 1/8 of the synapse memory.
+core::Architecture scaled_arch() {
+  core::Architecture a = test_arch();
+  a.core.max_compartments = 128;
+  a.core.accumulator_slots = 1024;
+  a.core.max_input_axons = 512;
+  a.core.max_output_axons = 512;
+  a.core.synapse_memory_bits = 131072;
+  return a;
+}
+
+// Checks, independently of the partitioner, that every block of `part` fits `limits` with the
+// output axons its neurons really have: one per (projection, target block) they have synapses
+// into, recounted here from the synapses (sparse projections only).
+void check_consistent(const Network& net, const Partition& part, const core::CoreLimits& limits) {
+  const NetworkIndex ix = index_network(net);
+  std::vector<std::vector<std::int32_t>> out(ix.populations.size());
+  for (std::size_t p = 0; p < out.size(); ++p)
+    out[p].assign(static_cast<std::size_t>(ix.populations[p]->size), 0);
+  for (std::size_t pi = 0; pi < ix.projections.size(); ++pi) {
+    const Projection& proj = *ix.projections[pi];
+    REQUIRE_FALSE(proj.dense);
+    const int src = ix.source_population[pi];
+    if (src < 0) continue;
+    std::set<std::pair<std::int32_t, int>> lists;  // (source neuron, target block)
+    for (std::size_t k = 0; k < proj.pre.size(); ++k)
+      lists.emplace(proj.pre[k], part.block_of(ix.target_population[pi], proj.post[k]));
+    for (const auto& l : lists)
+      ++out[static_cast<std::size_t>(src)][static_cast<std::size_t>(l.first)];
+  }
+  for (const Block& b : part.blocks) {
+    std::int32_t axons = 0;
+    for (std::int32_t i = b.first; i < b.first + b.count; ++i)
+      axons += out[static_cast<std::size_t>(b.population)][static_cast<std::size_t>(i)];
+    CAPTURE(b.population);
+    CAPTURE(b.first);
+    CHECK(b.demand.output_axons == axons);
+    CHECK(axons <= limits.max_output_axons);
+    CHECK(b.demand.input_axons <= limits.max_input_axons);
+    CHECK(b.demand.synapse_bits <= limits.synapse_memory_bits);
+    CHECK(b.demand.compartments <= core::compartment_capacity(limits, b.demand.accumulator_depth));
+  }
+}
+
+// Small random networks on tiny cores (seeded): 1 to 3 populations of 4..43 neurons, random
+// sparse projections between some pairs, limits of a few compartments and axons. A search over
+// seeds found the ones the test below uses.
+Network small_random_network(std::uint64_t seed, core::Architecture& arch) {
+  std::mt19937_64 rng(seed);
+  const int pops = 1 + static_cast<int>(rng() % 3);
+  Network net;
+  std::vector<std::int32_t> sizes;
+  for (int p = 0; p < pops; ++p) {
+    sizes.push_back(4 + static_cast<std::int32_t>(rng() % 40));
+    net.add_population(make_population("p" + std::to_string(p), sizes.back(), 100 + p));
+  }
+  for (int a = 0; a < pops; ++a)
+    for (int b = 0; b < pops; ++b) {
+      if (rng() % 2) continue;
+      std::vector<std::pair<std::int32_t, std::int32_t>> pairs;
+      const int n = static_cast<int>(rng() % 200);
+      for (int k = 0; k < n; ++k) {
+        const auto post = static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(sizes[b]));
+        const auto pre = static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(sizes[a]));
+        pairs.emplace_back(pre, post);
+      }
+      if (!pairs.empty())
+        net.add_projection(sparse_projection(fmt::format("r{}_{}", a, b), "p" + std::to_string(a),
+                                             "p" + std::to_string(b), pairs));
+    }
+  arch = test_arch();
+  arch.core.max_compartments = 2 + static_cast<int>(rng() % 16);
+  arch.core.accumulator_slots = arch.core.max_compartments * 8;
+  arch.core.max_input_axons = 8 + static_cast<int>(rng() % 64);
+  arch.core.max_output_axons = 4 + static_cast<int>(rng() % 32);
+  arch.core.synapse_memory_bits = 64 * (4 + static_cast<int>(rng() % 64));
+  return net;
+}
+
+const PartitionCandidate& candidate(const MapReport& r, const std::string& method) {
+  for (const auto& c : r.partitions)
+    if (c.method == method) return c;
+  FAIL("no partition " << method);
+  return r.partitions.front();
+}
+
 }  // namespace
 
 TEST_CASE("mapper: the tiny example maps exactly as worked out by hand") {
@@ -214,8 +344,10 @@ TEST_CASE("mapper: the tiny example maps exactly as worked out by hand") {
   REQUIRE(img.output_ports.size() == 1);
   CHECK(img.output_ports[0].neurons == std::vector<CompartmentSite>{{0, 3}, {0, 4}});
 
-  // Report: demand and bound.
+  // Report: demand and bound; both partitions make the same blocks, the refined one is kept.
   CHECK(r.report.lower_bound == 1);
+  CHECK(r.report.network_lower_bound == 1);
+  CHECK(r.report.partition == "refined");
   REQUIRE(r.report.cores.size() == 1);
   CHECK(r.report.cores[0].input_axons == 7);
   CHECK(r.report.cores[0].output_axons == 3);
@@ -682,6 +814,7 @@ TEST_CASE("mapper: every example network maps to an image the core accepts") {
       const auto r = map_network(net, arch, opt);
       CHECK(core::validate(chip_config(r.image)).empty());
       CHECK(r.report.cores_used >= r.report.lower_bound);
+      CHECK(r.report.cores_used >= r.report.network_lower_bound);
     }
   }
   CHECK(count >= 3);
@@ -722,4 +855,203 @@ TEST_CASE("a network larger than the whole board is refused before partitioning"
                        doctest::Contains("non-zero weights need at least 800000 bits of synapse "
                                          "memory, but the board has 2 cores of 16384 bits"),
                        InputError);
+}
+
+TEST_CASE("mapper: min_synapse_bits is the cheapest cut of a source's synapses into lists") {
+  // Against a plain knapsack over blocks of 1..64 synapses, for every n up to 9000 (past the
+  // 64 x 64 table, where the periodic step takes over).
+  for (int width : {1, 8, 14, 17, 33}) {
+    CAPTURE(width);
+    const auto block = [&](std::int64_t m) { return (m * width + 10 + 63) / 64 * 64; };
+    std::vector<std::int64_t> best(9001, 0);
+    for (std::size_t n = 1; n < best.size(); ++n) {
+      best[n] = -1;
+      for (std::size_t m = 1; m <= std::min<std::size_t>(n, 64); ++m) {
+        const std::int64_t v = best[n - m] + block(static_cast<std::int64_t>(m));
+        if (best[n] < 0 || v < best[n]) best[n] = v;
+      }
+    }
+    CheapestListBits cheapest(width);
+    for (std::size_t n = best.size(); n-- > 0;)  // from the top: past the table first
+      if (cheapest(static_cast<std::int64_t>(n)) != best[n])
+        FAIL_CHECK("n = " << n << ": " << cheapest(static_cast<std::int64_t>(n))
+                          << " != " << best[n]);
+  }
+  // One list is not always cheapest: 65 one-bit synapses as one list take 128 + 64 bits, as
+  // lists of 11 and 54, 64 + 64.
+  const core::SynapseFormat one_bit{1, core::SignMode::kExcitatory, 0, 0, 0, 0};
+  CHECK(core::synapse_list_bits(one_bit, 65) == 192);
+  CHECK(core::synapse_list_bits(one_bit, 11) + core::synapse_list_bits(one_bit, 54) == 128);
+  CHECK(min_synapse_bits(1, 65) == 128);
+}
+
+TEST_CASE("mapper: the lower bound for any partition equals the cores of tightly packed networks") {
+  const auto bound_of = [](const MapReport& r, const std::string& resource) {
+    for (const auto& b : r.network_bounds)
+      if (b.resource == resource) return b.cores;
+    return -1;
+  };
+  SUBCASE("compartments: 4 x 1024 neurons") {
+    Network net;
+    for (int k = 0; k < 4; ++k) net.add_population(make_population("p" + std::to_string(k), 1024));
+    const auto r = map_network(net, test_arch());
+    CHECK(r.report.cores_used == 4);
+    CHECK(r.report.network_lower_bound == 4);
+    CHECK(bound_of(r.report, "compartments") == 4);
+  }
+  SUBCASE("thresholds: 9 one-neuron populations, 9 thresholds") {
+    Network net;
+    for (int k = 0; k < 9; ++k)
+      net.add_population(make_population("p" + std::to_string(k), 1, 100 + k));
+    const auto r = map_network(net, test_arch());
+    CHECK(r.report.cores_used == 2);
+    CHECK(r.report.network_lower_bound == 2);
+    CHECK(bound_of(r.report, "thresholds") == 2);
+    CHECK(bound_of(r.report, "profiles") == 1);
+  }
+  SUBCASE("synapse bits: 2048 dense 8-bit sources into 62 or 63 neurons") {
+    // 62 synapses: 8 x 62 + 10 = 506 -> 512 bits, and no cut is cheaper: 2048 x 512 bits fill
+    // one core exactly. 63 synapses: 576 bits however cut, 2048 x 576 > 1048576: 2 cores.
+    for (std::int32_t n : {62, 63}) {
+      Network net;
+      net.add_input_port({"in", 2048});
+      net.add_population(make_population("t", n));
+      net.add_projection(dense_projection("in_t", "in", "t", n, 2048));
+      const auto r = map_network(net, test_arch());
+      const int cores = n == 62 ? 1 : 2;
+      CHECK(r.report.cores_used == cores);
+      CHECK(r.report.network_lower_bound == cores);
+      CHECK(bound_of(r.report, "synapse bits") == cores);
+      CHECK(bound_of(r.report, "input axons") == 1);
+      CHECK(bound_of(r.report, "output axons") == 0);  // input ports use no output axons
+    }
+  }
+  SUBCASE("accumulator slots: delays of some neurons deepen only their share") {
+    // 1024 neurons; neurons 0..255 receive delay 14 (depth 16), the rest none (depth 8):
+    // 256 x 16 + 768 x 8 = 10240 slots > 8192, so 2 cores, though 1024 compartments fit one.
+    Network net;
+    net.add_input_port({"in", 1});
+    net.add_population(make_population("t", 1024));
+    std::vector<std::pair<std::int32_t, std::int32_t>> pairs;
+    for (std::int32_t i = 0; i < 1024; ++i) pairs.emplace_back(0, i);
+    auto p = sparse_projection("in_t", "in", "t", pairs);
+    p.format.delay_bits = 4;
+    p.delay.assign(1024, 0);
+    std::fill(p.delay.begin(), p.delay.begin() + 256, std::uint8_t{14});
+    net.add_projection(std::move(p));
+    const auto r = map_network(net, test_arch());
+    CHECK(bound_of(r.report, "compartments") == 1);
+    CHECK(bound_of(r.report, "accumulator slots") == 2);
+    CHECK(r.report.network_lower_bound == 2);
+    CHECK(r.report.cores_used == 2);
+  }
+}
+
+TEST_CASE("mapper: the balanced partition keeps random recurrent connectivity compact") {
+  // bench/random_network.py's network scaled down by 8 on limits scaled alike: 512 neurons,
+  // 100 random targets each. The refined partition cascades into small blocks that each get a
+  // list from nearly every source; balanced blocks of 64 fit with 8 output axons per neuron.
+  const core::Architecture arch = scaled_arch();
+  const Network net = random_recurrent(512, 100, 1, 5);
+  const Network hand = random_recurrent(512, 100, 16, 5);  // 16 populations of 32, by hand
+  const auto r = map_network(net, arch);
+  const auto h = map_network(hand, arch);
+  MESSAGE("one population: refined "
+          << candidate(r.report, "refined").cores << " cores, "
+          << candidate(r.report, "refined").output_axons << " output axons; balanced "
+          << r.report.cores_used << " cores, " << r.report.greedy->messages << " messages; bound "
+          << r.report.network_lower_bound << "; hand split " << h.report.cores_used << " cores, "
+          << h.report.greedy->messages << " messages");
+  CHECK(r.report.partition == "balanced");
+  CHECK(r.report.cores_used <= h.report.cores_used);
+  CHECK(r.report.greedy->messages <= h.report.greedy->messages);
+  CHECK(r.report.cores_used >= r.report.network_lower_bound);
+  CHECK(r.report.cores_used >= r.report.lower_bound);
+  CHECK(r.report.greedy->messages ==
+        doctest::Approx(static_cast<double>(candidate(r.report, "balanced").output_axons)));
+  // The refined partition is far worse here (the cascade the balanced one avoids).
+  CHECK(candidate(r.report, "refined").cores > 4 * r.report.cores_used);
+  CHECK(core::validate(chip_config(r.image)).empty());
+  // The hand split's lists are fixed by its populations: its bound is close to its cores.
+  CHECK(h.report.network_lower_bound > r.report.network_lower_bound);
+
+  const NetworkIndex ix = index_network(net);
+  const Partition part = partition_balanced(ix, arch.core);
+  CHECK(part.method == PartitionMethod::kBalanced);
+  check_consistent(net, part, arch.core);
+  CHECK(same_image(r.image, map_network(net, arch).image));  // deterministic
+}
+
+TEST_CASE("mapper: the balanced partition's guards: a cycle adds a block, the budget refines") {
+  // 512 neurons, 50 targets each, 1/16 of the synapse memory: at 12 or 13 blocks the fullest
+  // blocks sit at the output-axon limit, so a split moves a boundary, the counts change, and a
+  // later split moves it back (seed 16: a cycle).
+  core::Architecture arch = scaled_arch();
+  arch.core.synapse_memory_bits = 65536;
+  const Network net = random_recurrent(512, 50, 1, 16);
+  const NetworkIndex ix = index_network(net);
+
+  const Partition guarded = partition_balanced(ix, arch.core);
+  MESSAGE("guarded: " << guarded.blocks.size() << " blocks, " << guarded.passes << " passes, "
+                      << guarded.stall_steps << " stall steps");
+  CHECK(guarded.method == PartitionMethod::kBalanced);
+  CHECK(guarded.stall_steps >= 1);
+  check_consistent(net, guarded, arch.core);
+
+  // The cycle test alone resolves it.
+  const Partition cycle_only = partition_balanced(ix, arch.core, {1000, 40, true});
+  CHECK(cycle_only.method == PartitionMethod::kBalanced);
+  CHECK(cycle_only.stall_steps >= 1);
+  CHECK(cycle_only.blocks.size() == guarded.blocks.size());
+
+  // Without the guards the counts keep moving until the pass budget, then the last split is
+  // refined to a fixed point: consistent, but cascaded into many more blocks.
+  const Partition unguarded = partition_balanced(ix, arch.core, {1000, 30, false});
+  MESSAGE("unguarded: " << unguarded.blocks.size() << " blocks, " << unguarded.passes << " passes");
+  CHECK(unguarded.method == PartitionMethod::kBalancedRefined);
+  CHECK(unguarded.passes > 30);
+  CHECK(unguarded.blocks.size() > 2 * guarded.blocks.size());
+  check_consistent(net, unguarded, arch.core);
+
+  // The stall guard alone (no cycle test) also ends consistent; firing after every pass
+  // without growth (even the first) it adds blocks more eagerly.
+  const Partition eager = partition_balanced(ix, arch.core, {1, 40, false});
+  MESSAGE("eager: " << eager.blocks.size() << " blocks, " << eager.passes << " passes, "
+                    << eager.stall_steps << " stall steps");
+  CHECK(eager.stall_steps >= 1);
+  CHECK(eager.blocks.size() >= guarded.blocks.size());
+  check_consistent(net, eager, arch.core);
+
+  // The mapper keeps the guarded balanced partition over the refined one.
+  const auto r = map_network(net, arch);
+  CHECK(r.report.partition == "balanced");
+  CHECK(r.report.cores_used < candidate(r.report, "refined").cores);
+  CHECK(core::validate(chip_config(r.image)).empty());
+}
+
+TEST_CASE("mapper: when one partition leaves a neuron that fits no core, the other is used") {
+  // A neuron's output axons depend on how its targets are split, so either partition can split
+  // some target finer than the other and leave a source neuron whose fan-out alone exceeds the
+  // limit. Seed 43: the balanced one does; seed 261: the refined one does (such a network could
+  // not be mapped before the balanced partition existed).
+  for (const auto& [seed, failing] :
+       {std::pair<std::uint64_t, std::string>{43, "balanced"}, {261, "refined"}}) {
+    CAPTURE(seed);
+    core::Architecture arch;
+    const Network net = small_random_network(seed, arch);
+    const NetworkIndex ix = index_network(net);
+    const PartitionCandidates made = partition_candidates(ix, arch.core);
+    const std::string& error = failing == "balanced" ? made.balanced_error : made.refined_error;
+    CHECK(contains(error, "its fan-out alone needs"));
+    CHECK(bool(made.balanced) == (failing != "balanced"));
+    CHECK(bool(made.refined) == (failing != "refined"));
+    if (failing == "refined")
+      CHECK(contains(error_of([&] { partition_network(ix, arch.core); }), "fan-out alone"));
+    const auto r = map_network(net, arch);
+    CHECK(r.report.partition == (failing == "balanced" ? "refined" : "balanced"));
+    CHECK(contains(candidate(r.report, failing).error, "fan-out alone"));
+    CHECK_FALSE(candidate(r.report, failing).chosen);
+    CHECK(core::validate(chip_config(r.image)).empty());
+    check_consistent(net, made.refined ? *made.refined : *made.balanced, arch.core);
+  }
 }

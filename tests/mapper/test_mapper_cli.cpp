@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "mapper/mapped_image_io.hpp"
 #include "tests/support/cli.hpp"
 #include "tests/support/temp_dir.hpp"
-#include "mapper/mapped_image_io.hpp"
 
 namespace fs = std::filesystem;
 
@@ -50,7 +50,12 @@ TEST_CASE("mapper cli: map the tiny example, print the table and write the image
   const auto r =
       run_map({(kExamples / "tiny.yaml").string(), "--arch", "loihi1", "--out", out.string()});
   REQUIRE(r.exit_code == 0);
-  CHECK(has(r.out, "cores used: 1 (lower bound 1)"));
+  CHECK(has(r.out, "cores used: 1 (lower bound 1; for any partition 1)"));
+  CHECK(has(r.out, "blocks: 2 (partition: refined, 2 passes)"));
+  // The tiny network's blocks are as cheap as any split: both bounds count 448 synapse bits.
+  const auto any = r.out.find("lower bound for any partition");
+  REQUIRE(any != std::string::npos);
+  CHECK(has(r.out.substr(any), "448 / 1048576  -> 1 cores"));
   CHECK(has(r.out, "chips used: 1"));
   CHECK(has(r.out, "greedy"));
   CHECK(has(r.out, "metis*"));
@@ -72,6 +77,15 @@ TEST_CASE("mapper cli: --json prints the same report as JSON") {
   CHECK(j["placer"].as<std::string>() == "greedy");
   CHECK(j["cores_used"].as<int>() == 24);
   CHECK(j["lower_bound"].as<int>() == 24);
+  // 24 x 1000 compartments need 24 cores whatever the partition; both partitions agree.
+  CHECK(j["network_lower_bound"].as<int>() == 24);
+  CHECK(j["network_lower_bound_by_resource"][0]["resource"].as<std::string>() == "compartments");
+  CHECK(j["network_lower_bound_by_resource"][0]["demand"].as<int>() == 24000);
+  CHECK(j["partition"].as<std::string>() == "refined");
+  REQUIRE(j["partitions"].size() == 2);
+  CHECK(j["partitions"][0]["chosen"].as<bool>());
+  CHECK(j["partitions"][0]["cores"].as<int>() == 24);
+  CHECK(j["partitions"][1]["method"].as<std::string>() == "balanced");
   CHECK(j["chips_used"].as<int>() == 1);
   REQUIRE(j["cores"].size() == 24);
   CHECK(j["cores"][0]["compartments"]["used"].as<int>() == 1000);

@@ -6,11 +6,11 @@
 #include <fstream>
 #include <string>
 
-#include "tests/support/temp_dir.hpp"
-#include "mapper/network_io.hpp"
-#include "mapper/quantize.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
+#include "mapper/network_io.hpp"
+#include "mapper/quantize.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;

@@ -1,6 +1,8 @@
 // `loihisim map NETWORK.yaml --arch loihi1 --out mapped.h5 [--placer greedy|metis] [--json]`:
 // partition a network under every per-core limit, place it on the mesh, write the mapped image
-// and report per-core use, cores against the lower bound, traffic and hops for both placers.
+// and report per-core use, both partitions made (the kept one marked), cores against the lower
+// bound of the blocks and against the bound for any partition, traffic and hops for both
+// placers (the report itself: mapper/map_report.cpp).
 #include <fmt/core.h>
 
 #include <memory>

@@ -1034,8 +1034,11 @@ TEST_CASE("mapper: when one partition leaves a neuron that fits no core, the oth
   // some target finer than the other and leave a source neuron whose fan-out alone exceeds the
   // limit. Seed 43: the balanced one does; seed 261: the refined one does (such a network could
   // not be mapped before the balanced partition existed).
-  for (const auto& [seed, failing] :
+  // (Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.)
+  for (const auto& seed_failing :
        {std::pair<std::uint64_t, std::string>{43, "balanced"}, {261, "refined"}}) {
+    const std::uint64_t seed = seed_failing.first;
+    const std::string& failing = seed_failing.second;
     CAPTURE(seed);
     core::Architecture arch;
     const Network net = small_random_network(seed, arch);

@@ -101,15 +101,15 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
   check_step(chip);
   StepRecord rec;
   const int slowest = add_core_steps(chip, rec);
-  std::uint64_t host_spikes = 0;
+  const std::uint64_t host_spikes = collect_host_spikes(chip);
   LastArrival last;
   if (arch_.network.model == NetworkModel::kAnalytic) {
-    host_spikes = collect_flows(chip);
+    collect_flows(chip);
     network_.deliver_flows(flows_, flow_deliveries_);
     deliveries_.clear();
     last = add_flow_hops(rec);
   } else {
-    host_spikes = collect_messages(chip);
+    collect_messages(chip);
     network_.deliver(messages_, deliveries_);
     last = add_hops(rec);
   }
@@ -177,25 +177,27 @@ inline int ChipAccountant::add_core_steps(const Chip& chip, StepRecord& rec) {
   return slowest;
 }
 
-inline std::uint64_t ChipAccountant::count_host_spikes(const RoutedMessage& m) {
-  ++totals_[static_cast<std::size_t>(m.dest_core)].host_spikes_received;
-  return 1;
+inline std::uint64_t ChipAccountant::collect_host_spikes(const Chip& chip) {
+  // Host spikes are serialised on the host link and reach their core directly: those injected
+  // during the last step, and those written ahead of it (Chip::inject_same_step).
+  std::uint64_t host_spikes = 0;
+  for (const std::span<const RoutedMessage> list : {chip.last_host(), chip.last_early_host()})
+    for (const RoutedMessage& m : list) {
+      ++totals_[static_cast<std::size_t>(m.dest_core)].host_spikes_received;
+      ++host_spikes;
+    }
+  return host_spikes;
 }
 
-inline std::uint64_t ChipAccountant::collect_messages(const Chip& chip) {
-  // The step's messages: core messages leave in order after the core's compute phase; host
-  // spikes are serialised on the host link and reach their core directly.
+inline void ChipAccountant::collect_messages(const Chip& chip) {
+  // The step's core messages: they leave in order after the core's compute phase.
   messages_.clear();
   message_source_.clear();
   message_dest_.clear();
   sent_in_step_.assign(static_cast<std::size_t>(num_cores()), 0);
   const std::int64_t spike_sent_ps = arch_.core_costs.spike_sent.latency_ps;
-  std::uint64_t host_spikes = 0;
   for (const RoutedMessage& m : chip.last_messages()) {
-    if (m.source_core < 0) {
-      host_spikes += count_host_spikes(m);
-      continue;
-    }
+    if (m.source_core < 0) continue;  // a host spike (collect_host_spikes)
     const auto s = static_cast<std::size_t>(m.source_core);
     const std::uint64_t k = ++sent_in_step_[s];
     messages_.push_back({placement_[s], placement_[static_cast<std::size_t>(m.dest_core)],
@@ -203,12 +205,9 @@ inline std::uint64_t ChipAccountant::collect_messages(const Chip& chip) {
     message_source_.push_back(m.source_core);
     message_dest_.push_back(m.dest_core);
   }
-  // Host spikes written ahead of this step (Chip::inject_same_step) cross the host link for it.
-  for (const RoutedMessage& m : chip.last_early_host()) host_spikes += count_host_spikes(m);
-  return host_spikes;
 }
 
-inline std::uint64_t ChipAccountant::collect_flows(const Chip& chip) {
+inline void ChipAccountant::collect_flows(const Chip& chip) {
   // The same messages as collect_messages(), as the chip's flows: nothing per message.
   flows_.clear();
   flow_info_.clear();
@@ -219,10 +218,6 @@ inline std::uint64_t ChipAccountant::collect_flows(const Chip& chip) {
                       checked_add(compute_[s], checked_mul(std::uint64_t{f.last}, spike_sent_ps))});
     flow_info_.push_back({f.source_core, f.dest_core, f.first, f.last});
   }
-  std::uint64_t host_spikes = 0;
-  for (const RoutedMessage& m : chip.last_host()) host_spikes += count_host_spikes(m);
-  for (const RoutedMessage& m : chip.last_early_host()) host_spikes += count_host_spikes(m);
-  return host_spikes;
 }
 
 inline ChipAccountant::LastArrival ChipAccountant::add_hops(StepRecord& rec) {

@@ -135,10 +135,10 @@ class ChipAccountant {
  private:
   void init(const Chip& chip);
   // The steps of observe(): the chip is the one followed, one step on; each core's counter
-  // deltas, busy time and totals (returns the slowest core, -1 if none worked); the step's
-  // messages for the mesh (returns the host spikes); the hops of the delivered messages into
-  // each source core's totals (returns the message that arrived last, -1 if none); and what
-  // set the step's time. Inline (defined in chip_accountant.cpp): observe() runs every step.
+  // deltas, busy time and totals (returns the slowest core, -1 if none worked); the host
+  // spikes; the step's messages or flows for the mesh; the hops of the delivered messages into
+  // each source core's totals (returns the message that arrived last; source -1 if none); and
+  // what set the step's time. Inline (defined in chip_accountant.cpp): observe() runs every step.
   // The message that arrived last in a step (the first of equal arrivals in message order).
   struct LastArrival {
     int source = -1, dest = -1;  // chip cores
@@ -149,11 +149,11 @@ class ChipAccountant {
   };
   inline void check_step(const Chip& chip);
   inline int add_core_steps(const Chip& chip, StepRecord& rec);
-  inline std::uint64_t count_host_spikes(const RoutedMessage& m);
+  inline std::uint64_t collect_host_spikes(const Chip& chip);  // returns them
   // Event model: every message; analytic model: the step's flows (messages per core pair),
   // so that its cost grows with the pairs that talk, not with messages x hops.
-  inline std::uint64_t collect_messages(const Chip& chip);
-  inline std::uint64_t collect_flows(const Chip& chip);
+  inline void collect_messages(const Chip& chip);
+  inline void collect_flows(const Chip& chip);
   inline LastArrival add_hops(StepRecord& rec);
   inline LastArrival add_flow_hops(StepRecord& rec);
   inline CriticalComponent critical_component(const StepRecord& rec, std::int64_t busiest,

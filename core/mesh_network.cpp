@@ -202,34 +202,26 @@ void MeshNetwork::deliver(std::span<const NetworkMessage> messages,
 
 void MeshNetwork::deliver_analytic(std::span<const NetworkMessage> messages,
                                    std::vector<MessageDelivery>& out) {
-  reset(messages.size());
+  // Each message is a flow of its own: the flow model's loads, path and backlog are the
+  // per-message formula (one implementation of the analytic model).
+  single_flows_.clear();
+  for (const NetworkMessage& m : messages)
+    single_flows_.push_back({m.src_core, m.dst_core, 1, m.depart_ps});
+  deliver_flows(single_flows_, single_deliveries_);
   out.resize(messages.size());
-  route(messages, out, false);
-  // The step's load of every link (occupancy_ serves as the counter; reset() clears the links
-  // touched here on the next call).
-  for (std::size_t i = 0; i < messages.size(); ++i)
-    for (int h = 0; h < path_len_[i]; ++h) {
-      const int link = route_links_[static_cast<std::size_t>(path_begin_[i] + h)];
-      touch(link);
-      ++occupancy_[static_cast<std::size_t>(link)];
-    }
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    if (path_len_[i] == 0) continue;  // within the tile: arrival set by route()
-    std::int64_t path = 0, backlog = 0;
-    int worst = -1;
-    for (int h = 0; h < path_len_[i]; ++h) {
-      const int link = route_links_[static_cast<std::size_t>(path_begin_[i] + h)];
-      const LinkParams& p = params(link);
-      path += p.hop.latency_ps;
-      const std::int64_t b =
-          std::int64_t{occupancy_[static_cast<std::size_t>(link)] - 1} * p.serialisation_ps;
-      if (b > backlog) backlog = b, worst = link;
-    }
+    const FlowDelivery& f = single_deliveries_[i];
     MessageDelivery& d = out[i];
-    d.arrival_ps = messages[i].depart_ps + path + backlog;
-    d.wait_ps = backlog;
-    d.worst_wait_ps = backlog;
-    d.worst_link = worst;
+    d = MessageDelivery{};
+    d.arrival_ps = f.arrival_ps;
+    d.wait_ps = f.wait_ps;
+    d.worst_wait_ps = f.wait_ps;
+    d.worst_link = f.worst_link;
+    d.last_link = f.last_link;
+    d.within_tile = f.within_tile;
+    d.east_west_hops = f.east_west_hops;
+    d.north_south_hops = f.north_south_hops;
+    d.chip_hops = f.chip_hops;
   }
 }
 
@@ -305,7 +297,7 @@ inline void MeshNetwork::reset(std::size_t n) {
 }
 
 inline void MeshNetwork::route(std::span<const NetworkMessage> messages,
-                               std::vector<MessageDelivery>& out, bool queue_departures) {
+                               std::vector<MessageDelivery>& out) {
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const NetworkMessage& msg = messages[i];
     MessageDelivery& d = out[i];
@@ -331,7 +323,7 @@ inline void MeshNetwork::route(std::span<const NetworkMessage> messages,
       continue;
     }
     d.last_link = route_links_[static_cast<std::size_t>(r.begin + r.len - 1)];
-    if (queue_departures) injections_.emplace_back(msg.depart_ps, static_cast<int>(i));
+    injections_.emplace_back(msg.depart_ps, static_cast<int>(i));
   }
   // Departures wait in a sorted list rather than in the heap, so the heap holds only the events
   // of messages in flight (much smaller, hence cheaper). A departure goes before a heap event of

@@ -79,7 +79,8 @@ class MeshNetwork {
 
   // The analytic model on a step's flows: out[i] describes the last message of flows[i], with
   // the same arrival, wait and links as deliver_analytic() gives that message when the flows'
-  // messages are listed one by one. O(flows x hops): its cost does not grow with messages.
+  // messages are listed one by one (deliver_analytic() is this with one flow per message).
+  // O(flows x hops): its cost does not grow with messages.
   void deliver_flows(std::span<const NetworkFlow> flows, std::vector<FlowDelivery>& out);
 
   const MeshGeometry& mesh() const { return mesh_; }
@@ -123,8 +124,7 @@ class MeshNetwork {
   // (time, seq) order; arrive() handles a message reaching a router. Inline (defined in
   // mesh_network.cpp): deliver() runs every step, arrive() for every hop.
   inline void reset(std::size_t num_messages);
-  inline void route(std::span<const NetworkMessage> messages, std::vector<MessageDelivery>& out,
-                    bool queue_departures = true);
+  inline void route(std::span<const NetworkMessage> messages, std::vector<MessageDelivery>& out);
   inline void simulate(std::vector<MessageDelivery>& out);
   inline void arrive(const Event& e, std::vector<MessageDelivery>& out);
 
@@ -156,6 +156,9 @@ class MeshNetwork {
   std::vector<std::size_t> run_begin_;
   std::vector<RunHead> run_heads_;
   std::vector<std::pair<std::int64_t, int>> merged_;
+  // deliver_analytic(): the step's messages as one-message flows.
+  std::vector<NetworkFlow> single_flows_;
+  std::vector<FlowDelivery> single_deliveries_;
   std::vector<Event> arrivals_[kLinkKinds];
   std::size_t arrivals_head_[kLinkKinds] = {};
   std::vector<Event> frees_;  // heap

@@ -44,25 +44,26 @@ struct CompartmentProfile {
   friend bool operator==(const CompartmentProfile&, const CompartmentProfile&) = default;
 };
 
-// How a compartment combines the state of a child compartment (Loihi 1 multi-compartment
-// neurons: dendritic trees whose compartments are updated in index order, children first).
+// How a compartment feeds its parent in a multi-compartment neuron (Loihi 1 dendritic trees
+// whose compartments are updated in index order, children before parents).
 enum class JoinOp : std::uint8_t {
-  kNone,  // an ordinary, independent compartment (the default)
-  kAdd,   // adds the child's voltage v of this step into its own current: u = wrap23(decayed u +
-          // q + wrap23(v_child)). Our choice of where the child's value enters; the exact Loihi 1
-          // datapath of a join is not public (docs/core.md, "Joins").
+  kNone,  // no parent: an ordinary compartment, or the root of a tree (the default)
+  kAdd,   // its voltage v of this step enters the parent's current: the parent's u =
+          // wrap23(decayed u + q + sum over its children of wrap23(v_child)). Our choice of where
+          // the children's values enter; the exact Loihi 1 datapath of a join is not public
+          // (docs/core.md, "Joins").
 };
 
-// One compartment's own configuration: which profile, its bias, and its join.
+// One compartment's own configuration: which profile, its bias, and the parent it joins.
 struct CompartmentConfig {
   int profile = 0;    // index into the core's profile table
   int bias_mant = 0;  // -4095..4095 (13-bit signed mantissa, as nengo-loihi limits it)
   int bias_exp = 0;   // 0..7; bias = bias_mant * 2^bias_exp
   JoinOp join = JoinOp::kNone;
-  // With a join: the child compartment, of the same core, with a lower index (updated earlier
-  // in the step), itself without a join (trees of two levels), and the child of no other
-  // compartment. -1 without a join.
-  int join_source = -1;
+  // With a join: the parent compartment, of the same core, with a higher index (updated later
+  // in the step). A parent may have any number of children and be the child of another (trees
+  // of any depth). -1 without a join.
+  int join_parent = -1;
 
   friend bool operator==(const CompartmentConfig&, const CompartmentConfig&) = default;
 };

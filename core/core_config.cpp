@@ -131,29 +131,21 @@ void check_compartments(Checker& check, const CoreConfig& cfg) {
   }
 }
 
-// Joins: two-level trees, each child feeding one parent that is updated after it.
+// Joins: each child feeds one parent of the same core, updated after it (a higher index), so
+// the trees have any shape and depth and no cycle.
 void check_joins(Checker& check, const CoreConfig& cfg) {
-  std::vector<int> parent_of(cfg.compartments.size(), -1);
   for (std::size_t i = 0; i < cfg.compartments.size(); ++i) {
     const auto& c = cfg.compartments[i];
+    const auto field = [i] { return indexed("compartments", i, "join_parent"); };
     if (c.join == JoinOp::kNone) {
-      if (c.join_source != -1)
-        check.fail(indexed("compartments", i, "join_source"),
-                   "is " + std::to_string(c.join_source) + " but the compartment has no join (-1)");
+      if (c.join_parent != -1)
+        check.fail(field(),
+                   "is " + std::to_string(c.join_parent) + " but the compartment has no join (-1)");
       continue;
     }
-    const auto field = [i] { return indexed("compartments", i, "join_source"); };
-    if (!check.lazy_range(field, c.join_source, 0, static_cast<std::int64_t>(i) - 1))
-      continue;  // the range says it: a child has a lower index than its parent
-    const auto src = static_cast<std::size_t>(c.join_source);
-    if (cfg.compartments[src].join != JoinOp::kNone)
-      check.fail(field(), "compartment " + std::to_string(src) +
-                              " has a join of its own (trees have two levels)");
-    else if (parent_of[src] >= 0)
-      check.fail(field(), "compartment " + std::to_string(src) + " is already the child of " +
-                              std::to_string(parent_of[src]) + " (a child feeds one parent)");
-    else
-      parent_of[src] = static_cast<int>(i);
+    // The range says it: a parent has a higher index than its children.
+    check.lazy_range(field, c.join_parent, static_cast<std::int64_t>(i) + 1,
+                     static_cast<std::int64_t>(cfg.compartments.size()) - 1);
   }
 }
 

@@ -167,21 +167,33 @@ void Neurocore::load_compartments(const CoreConfig& cfg) {
 
 void Neurocore::load_joins(const CoreConfig& cfg) {
   const auto n = static_cast<std::size_t>(n_);
-  join_source_.resize(n);
+  join_parent_.resize(n);
   join_in_.assign(n, 0);
-  for (std::size_t i = 0; i < n; ++i)
-    join_source_[i] =
-        cfg.compartments[i].join == JoinOp::kNone ? -1 : cfg.compartments[i].join_source;
-  std::vector<Run> children, parents;
-  for (int i = 0; i < n_;) {
-    const bool join = join_source_[static_cast<std::size_t>(i)] >= 0;
-    int e = i + 1;
-    while (e < n_ && (join_source_[static_cast<std::size_t>(e)] >= 0) == join) ++e;
-    (join ? parents : children).push_back({i, e, join});
-    i = e;
+  std::vector<int> level(n, 0);
+  std::vector<bool> has_children(n, false);
+  for (std::size_t i = 0; i < n; ++i) {  // children first: a child's level is final here
+    const auto& c = cfg.compartments[i];
+    join_parent_[i] = c.join == JoinOp::kNone ? -1 : c.join_parent;
+    if (join_parent_[i] < 0) continue;
+    const auto p = static_cast<std::size_t>(join_parent_[i]);
+    level[p] = std::max(level[p], level[i] + 1);
+    has_children[p] = true;
   }
-  runs_ = children;
-  runs_.insert(runs_.end(), parents.begin(), parents.end());
+  const int top = *std::max_element(level.begin(), level.end());
+  runs_.clear();
+  for (int l = 0; l <= top; ++l)
+    for (int i = 0; i < n_;) {
+      if (level[static_cast<std::size_t>(i)] != l) {
+        ++i;
+        continue;
+      }
+      Run r{i, i + 1, has_children[static_cast<std::size_t>(i)], false};
+      while (r.end < n_ && level[static_cast<std::size_t>(r.end)] == l) ++r.end;
+      for (int k = r.begin; k < r.end; ++k)
+        r.children |= join_parent_[static_cast<std::size_t>(k)] >= 0;
+      runs_.push_back(r);
+      i = r.end;
+    }
 }
 
 void Neurocore::set_bias(int compartment, int bias_mant, int bias_exp) {
@@ -342,7 +354,7 @@ struct State {
 // here. `kPreReset`: keep v before the reset (needed for graded payloads only).
 // Local restrict pointers and a local trip count: without them the compiler must assume the
 // stores may alias the vectors' own bookkeeping and refuses to vectorise.
-// `kJoin`: the range's compartments have joins; join_in[i] (the child's v, already wrapped to
+// `kJoin`: the range's compartments have children; join_in[i] (their v summed, wrapped to
 // 23 bits + sign) enters u with q.
 template <bool kPreReset, bool kJoin, class Params>
 LOIHISIM_WIDE_VECTORS Neurocore::Totals update_compartments(const State& s, const Params p) {
@@ -440,14 +452,20 @@ LOIHISIM_WIDE_VECTORS void Neurocore::step(std::span<const AxonSpike> inputs,
   if (runs_.empty()) {
     tot = update(0, n_, nullptr);
   } else {
+    std::fill(join_in_.begin(), join_in_.end(), 0);
     for (const Run& r : runs_) {
-      if (r.join)
-        for (int i = r.begin; i < r.end; ++i)
-          join_in_[static_cast<std::size_t>(i)] =
-              wrap_current(v_[static_cast<std::size_t>(join_source_[static_cast<std::size_t>(i)])]);
-      const Totals t = update(r.begin, r.end, r.join ? join_in_.data() + r.begin : nullptr);
+      const Totals t = update(r.begin, r.end, r.parents ? join_in_.data() + r.begin : nullptr);
       tot.active += t.active;
       tot.fired += t.fired;
+      if (!r.children) continue;
+      // The children's v of this step (after clip, hold and reset) into their parents' sums,
+      // wrapped like every input: both terms fit 23 bits + sign, so the sum fits 32 bits.
+      for (int i = r.begin; i < r.end; ++i) {
+        const auto p = join_parent_[static_cast<std::size_t>(i)];
+        if (p < 0) continue;
+        auto& in = join_in_[static_cast<std::size_t>(p)];
+        in = wrap_current(in + wrap_current(v_[static_cast<std::size_t>(i)]));
+      }
     }
   }
   const std::int32_t active = tot.active;

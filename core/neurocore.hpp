@@ -141,7 +141,7 @@ class Neurocore {
     return acc_.data() + static_cast<std::size_t>(k) * static_cast<std::size_t>(n_);
   }
   // The compartment update of compartments [begin, end); `join_in` (indexed like them, or
-  // null) holds each one's join input, the child's v wrapped to 23 bits + sign.
+  // null) holds each one's join input, its children's v summed and wrapped to 23 bits + sign.
   Totals update(int begin, int end, const std::int32_t* join_in);
   void collect_fired();
   void send(std::vector<SpikeMessage>& out);
@@ -158,16 +158,19 @@ class Neurocore {
   std::vector<Delayed> delayed_;
   bool any_graded_ = false;
   bool uniform_ = false;  // every compartment has the same update parameters (bias aside)
-  // Joins (multi-compartment neurons). A step updates the compartments without a join first,
-  // then those with one (their children are then updated): runs_ lists maximal index ranges of
-  // either kind, children's runs first. Empty when the core has no join: one pass over all.
+  // Joins (multi-compartment neurons). A compartment's level is 0 without children, else one
+  // more than its children's highest. A step updates the levels in turn, each in runs_ (maximal
+  // index ranges of one level); after a run, its children's v is added into their parents'
+  // join_in_. Children come before parents in index order, so this is the in-order update.
+  // Empty when the core has no join: one pass over all.
   struct Run {
     int begin = 0, end = 0;
-    bool join = false;
+    bool parents = false;   // its compartments have children (read join_in_)
+    bool children = false;  // some of its compartments feed a parent
   };
   std::vector<Run> runs_;
-  std::vector<std::int32_t> join_source_;  // per compartment (-1: none); empty without joins
-  std::vector<std::int32_t> join_in_;      // per compartment: this step's join input
+  std::vector<std::int32_t> join_parent_;  // per compartment (-1: none); empty without joins
+  std::vector<std::int32_t> join_in_;      // per compartment: this step's sum of children's v
   // Output axons grouped by source compartment (CSR): out_[out_begin_[c] .. out_begin_[c+1]).
   std::vector<std::int32_t> out_begin_;
   std::vector<SpikeMessage> out_;

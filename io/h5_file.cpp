@@ -583,4 +583,37 @@ LOIHISIM_H5_INSTANTIATE(float)
 LOIHISIM_H5_INSTANTIATE(double)
 #undef LOIHISIM_H5_INSTANTIATE
 
+std::vector<std::string> Group::string_list_attribute(const std::string& name) const {
+  const Group& g = *this;
+  if (!g.has_attribute(name)) g.fail("@" + name, "missing attribute (a list of names)");
+  Handle a(H5Aopen(g.id(), name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle type(H5Aget_type(a.get()), H5Tclose);
+  Handle space(H5Aget_space(a.get()), H5Sclose);
+  if (!a || !type || !space || H5Tget_class(type.get()) != H5T_STRING)
+    g.fail("@" + name, "expected a string attribute (a list of names)");
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  if (count < 0) g.fail("@" + name, "cannot read the attribute's size");
+  const auto n = static_cast<std::size_t>(count);
+  std::vector<std::string> out;
+  if (H5Tis_variable_str(type.get()) > 0) {
+    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    // HDF5 does not convert between character sets: read UTF-8 (what h5py writes) as UTF-8.
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+    std::vector<char*> buf(n, nullptr);
+    if (n > 0 && H5Aread(a.get(), mem.get(), buf.data()) < 0)
+      g.fail("@" + name, "cannot read attribute");
+    for (char* s : buf) out.emplace_back(s ? s : "");
+    if (n > 0) H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, buf.data());
+  } else {
+    const std::size_t size = H5Tget_size(type.get());
+    std::vector<char> buf(n * size);
+    if (n > 0 && H5Aread(a.get(), type.get(), buf.data()) < 0)
+      g.fail("@" + name, "cannot read attribute");
+    for (std::size_t i = 0; i < n; ++i)
+      out.emplace_back(buf.data() + i * size, strnlen(buf.data() + i * size, size));
+  }
+  return out;
+}
+
 }  // namespace loihisim::h5

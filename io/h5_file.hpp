@@ -85,6 +85,9 @@ class Group {
   // Attributes are read only when they hold exactly one value (a scalar or a 1-element array)
   // of the right class; an array attribute is an error naming it, never a buffer overflow.
   std::string string_attribute(const std::string& name) const;
+  // A string attribute as h5py writes them: variable-length UTF-8 or fixed-length bytes, a
+  // scalar (a list of one) or an array (Keras's layer_names, weight_names), flattened.
+  std::vector<std::string> string_list_attribute(const std::string& name) const;
   std::int64_t int_attribute(const std::string& name) const;
   double double_attribute(const std::string& name) const;
 

@@ -104,14 +104,14 @@ struct FormatColumns {
 
 struct CompartmentColumns {
   Flat off;
-  std::vector<std::int32_t> profile, bias_mant, bias_exp, join_source;
+  std::vector<std::int32_t> profile, bias_mant, bias_exp, join_parent;
 
   void add(const core::CoreConfig& c) {
     for (const auto& x : c.compartments) {
       profile.push_back(x.profile);
       bias_mant.push_back(x.bias_mant);
       bias_exp.push_back(x.bias_exp);
-      join_source.push_back(x.join == core::JoinOp::kNone ? -1 : x.join_source);
+      join_parent.push_back(x.join == core::JoinOp::kNone ? -1 : x.join_parent);
     }
     off.next(profile.size());
   }
@@ -120,7 +120,7 @@ struct CompartmentColumns {
     put(cx, "profile", profile);
     put(cx, "bias_mant", bias_mant);
     put(cx, "bias_exp", bias_exp);
-    put(cx, "join_source", join_source);  // ADD join of that compartment, -1 for none
+    put(cx, "join_parent", join_parent);  // ADD join into that compartment, -1 for none
   }
 };
 
@@ -499,16 +499,33 @@ class ImageReader {
     const auto m = static_cast<std::int64_t>(profile.size());
     const auto bias_mant = vec<std::int32_t>(x, "bias_mant", m);
     const auto bias_exp = vec<std::int32_t>(x, "bias_exp", m);
-    // Images written before joins existed have no join_source: no joins.
-    const auto join_source = x.has("join_source") ? vec<std::int32_t>(x, "join_source", m)
-                                                  : std::vector<std::int32_t>(profile.size(), -1);
+    // Joins: join_parent (child side, trees of any shape). Images written before that have
+    // join_source (parent side: each soma names its one child), images before joins neither.
+    std::vector<std::int32_t> join_parent(profile.size(), -1), join_source;
+    if (x.has("join_parent")) join_parent = vec<std::int32_t>(x, "join_parent", m);
+    if (x.has("join_source")) join_source = vec<std::int32_t>(x, "join_source", m);
     const auto off = offsets(x, "offsets", n, m);
-    for (std::size_t c = 0; c < n; ++c)
-      for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]); ++k)
+    for (std::size_t c = 0; c < n; ++c) {
+      const auto first = static_cast<std::size_t>(off[c]),
+                 end = static_cast<std::size_t>(off[c + 1]);
+      for (auto k = first; k < end; ++k)
         img.cores[c].compartments.push_back(
             {profile[k], bias_mant[k], bias_exp[k],
-             join_source[k] < 0 ? core::JoinOp::kNone : core::JoinOp::kAdd,
-             join_source[k] < 0 ? -1 : join_source[k]});
+             join_parent[k] < 0 ? core::JoinOp::kNone : core::JoinOp::kAdd,
+             join_parent[k] < 0 ? -1 : join_parent[k]});
+      for (auto k = first; k < end && !join_source.empty(); ++k) {
+        const auto child = join_source[k];
+        if (child < 0) continue;
+        // validate() reports a child index outside the core; here it must only not crash.
+        if (static_cast<std::size_t>(child) >= end - first)
+          x.fail("join_source", fmt::format("compartment {} of core {} joins compartment {}, but "
+                                            "the core has {}",
+                                            k - first, c, child, end - first));
+        auto& cx = img.cores[c].compartments[static_cast<std::size_t>(child)];
+        cx.join = core::JoinOp::kAdd;
+        cx.join_parent = static_cast<std::int32_t>(k - first);
+      }
+    }
   }
 
   // Synapse lists: offsets per core into the lists, per list into their fields.

@@ -25,7 +25,7 @@ double seconds_since(Clock::time_point t0) {
 // One synapse list of the image seen from its source: source neuron j of a population or an
 // input port drives input axon `axon` of logical core `core`.
 struct Connection {
-  std::int32_t source_node = 0;  // population index (is_port false) or input port index
+  std::int32_t source_node = 0;  // population id (NetworkIndex::member_populations) or port index
   std::int32_t neuron = 0;
   std::int32_t core = 0;
   std::int32_t axon = 0;
@@ -53,28 +53,8 @@ class ImageBuilder {
     for (std::size_t c = 0; c < cores_.size(); ++c) {
       auto& cfg = cores_[c];
       cfg.accumulator_depth = pack_.demand[c].accumulator_depth;
-      for (int b : pack_.blocks[c]) {
-        const Block& blk = part_.blocks[static_cast<std::size_t>(b)];
-        const Population& pop = *ix_.populations[static_cast<std::size_t>(blk.population)];
-        // Two-compartment neurons: the block's dendrites first (synapses target them), then
-        // its somas, soma k joining dendrite k (block_layout() in mapper.hpp).
-        const auto dendrites = static_cast<int>(cfg.compartments.size());
-        if (pop.dendrite) {
-          const int profile = intern(cfg.profiles, pop.dendrite->profile);
-          for (std::int32_t i = blk.first; i < blk.first + blk.count; ++i)
-            cfg.compartments.push_back(
-                {profile, pop.dendrite->bias_mant_of(i), pop.dendrite->bias_exp_of(i)});
-        }
-        const int profile = intern(cfg.profiles, pop.profile);
-        for (std::int32_t i = blk.first; i < blk.first + blk.count; ++i) {
-          core::CompartmentConfig cx{profile, pop.bias_mant_of(i), pop.bias_exp_of(i)};
-          if (pop.dendrite) {
-            cx.join = core::JoinOp::kAdd;
-            cx.join_source = dendrites + (i - blk.first);
-          }
-          cfg.compartments.push_back(cx);
-        }
-      }
+      for (int b : pack_.blocks[c])
+        add_compartments(cfg, part_.blocks[static_cast<std::size_t>(b)]);
     }
     for (std::size_t p = 0; p < ix_.populations.size(); ++p) build_population(static_cast<int>(p));
     return std::move(cores_);
@@ -83,6 +63,48 @@ class ImageBuilder {
   std::vector<Connection>& connections() { return conns_; }
 
  private:
+  // A block's compartments (docs/mapping.md, "Compartment layout"). Two-compartment neurons: the
+  // dendrites first (synapses target them), then the somas, soma k joining dendrite k. A join
+  // group: each member's compartments in turn (its compartment order), neuron k of a child
+  // joining neuron k of its parent.
+  void add_compartments(core::CoreConfig& cfg, const Block& blk) const {
+    const Population& pop = *ix_.populations[static_cast<std::size_t>(blk.population)];
+    const auto base = static_cast<int>(cfg.compartments.size());
+    if (pop.dendrite) {
+      const int profile = intern(cfg.profiles, pop.dendrite->profile);
+      for (std::int32_t i = 0; i < blk.count; ++i)
+        cfg.compartments.push_back({profile, pop.dendrite->bias_mant_of(blk.first + i),
+                                    pop.dendrite->bias_exp_of(blk.first + i), core::JoinOp::kAdd,
+                                    base + blk.count + i});
+    }
+    for (int m : ix_.members[static_cast<std::size_t>(blk.population)]) {
+      const Population& mp = *ix_.member_populations[static_cast<std::size_t>(m)];
+      const int profile = intern(cfg.profiles, mp.profile);
+      const int parent_kind =
+          mp.join_parent.empty()
+              ? -1
+              : ix_.kind_of[static_cast<std::size_t>(ix_.member_index(mp.join_parent))];
+      for (std::int32_t i = 0; i < blk.count; ++i) {
+        core::CompartmentConfig cx{profile, mp.bias_mant_of(blk.first + i),
+                                   mp.bias_exp_of(blk.first + i)};
+        if (parent_kind >= 0) {
+          cx.join = core::JoinOp::kAdd;
+          cx.join_parent = base + parent_kind * blk.count + i;
+        }
+        cfg.compartments.push_back(cx);
+      }
+    }
+  }
+
+  // First compartment of projection pi's targets in block b: the block's dendrites, or its
+  // target member's compartments.
+  std::int32_t target_base(int b, int pi) const {
+    const Block& blk = part_.blocks[static_cast<std::size_t>(b)];
+    const int kind =
+        ix_.kind_of[static_cast<std::size_t>(ix_.target_member[static_cast<std::size_t>(pi)])];
+    return pack_.offset_of_block[static_cast<std::size_t>(b)] + kind * blk.count;
+  }
+
   struct Scratch {
     std::vector<std::int32_t> stamp, count, first, last, pos;
   };
@@ -124,7 +146,7 @@ class ImageBuilder {
     cfg.input_axons.push_back({static_cast<int>(cfg.synapse_lists.size()) - 1, base});
     const auto piu = static_cast<std::size_t>(pi);
     const bool is_port = ix_.source_population[piu] < 0;
-    conns_.push_back({is_port ? ix_.source_port[piu] : ix_.source_population[piu], source,
+    conns_.push_back({is_port ? ix_.source_port[piu] : ix_.source_member[piu], source,
                       static_cast<std::int32_t>(c), axon, pi, is_port});
   }
 
@@ -158,7 +180,7 @@ class ImageBuilder {
         list.mantissa[static_cast<std::size_t>(r)] = p.weight[k];
         if (delays) list.delay[static_cast<std::size_t>(r)] = p.weight[k] != 0 ? p.delay_of(k) : 0;
       }
-      add_list(b, pi, j, std::move(list), pack_.offset_of_block[static_cast<std::size_t>(b)]);
+      add_list(b, pi, j, std::move(list), target_base(b, pi));
     }
   }
 
@@ -213,7 +235,7 @@ class ImageBuilder {
         list.index.push_back(t - s.first[ju]);
         if (delays) list.delay.push_back(p.weight[syn] != 0 ? p.delay_of(syn) : 0);
       }
-    const std::int32_t offset = pack_.offset_of_block[static_cast<std::size_t>(b)];
+    const std::int32_t offset = target_base(b, pi);
     for (std::size_t r = 0; r < active.size(); ++r) {
       const auto ju = static_cast<std::size_t>(active[r]);
       add_list(b, pi, active[r], std::move(lists[r]), offset + (s.first[ju] - blk.first));
@@ -226,9 +248,7 @@ class ImageBuilder {
     const auto& cfg =
         cores_[static_cast<std::size_t>(pack_.core_of_block[static_cast<std::size_t>(b)])];
     BlockDemand actual;
-    actual.compartments =
-        blk.count *
-        ix_.populations[static_cast<std::size_t>(blk.population)]->compartments_per_neuron();
+    actual.compartments = blk.count * ix_.compartments_per_neuron(blk.population);
     actual.input_axons = static_cast<std::int32_t>(cfg.synapse_lists.size() - lists_before);
     int max_delay = 0;
     for (std::size_t l = lists_before; l < cfg.synapse_lists.size(); ++l) {
@@ -280,28 +300,33 @@ int ceil_div(std::int64_t a, std::int64_t b) {
   return static_cast<int>((a + b - 1) / b);
 }
 
-// The compartment whose spikes are a neuron's: with a dendrite, the soma (block_layout()).
-std::int32_t first_soma(const NetworkIndex& ix, const Partition& part, const CoreAssignment& pack,
-                        std::size_t b) {
+// The compartment of a block's first neuron in member population m (a population id): with a
+// dendrite the soma, whose spikes are the neuron's; in a join group the member's own run
+// (docs/mapping.md, "Compartment layout").
+std::int32_t first_compartment(const NetworkIndex& ix, const Partition& part,
+                               const CoreAssignment& pack, std::size_t b, int m) {
   const Block& blk = part.blocks[b];
-  return pack.offset_of_block[b] +
-         (ix.populations[static_cast<std::size_t>(blk.population)]->dendrite ? blk.count : 0);
+  const Population& pop = *ix.populations[static_cast<std::size_t>(blk.population)];
+  const int kind = pop.dendrite ? 1 : ix.kind_of[static_cast<std::size_t>(m)];
+  return pack.offset_of_block[b] + kind * blk.count;
 }
 
-// Sites of every population neuron on the logical cores, per population.
+// Sites of every population neuron on the logical cores, per population id.
 using NeuronSites = std::vector<std::vector<CompartmentSite>>;
 
 NeuronSites neuron_sites(const NetworkIndex& ix, const Partition& part,
                          const CoreAssignment& pack) {
-  NeuronSites site(ix.populations.size());
-  for (std::size_t p = 0; p < ix.populations.size(); ++p)
-    site[p].resize(static_cast<std::size_t>(ix.populations[p]->size));
+  NeuronSites site(ix.member_populations.size());
+  for (std::size_t m = 0; m < site.size(); ++m)
+    site[m].resize(static_cast<std::size_t>(ix.member_populations[m]->size));
   for (std::size_t b = 0; b < part.blocks.size(); ++b) {
     const Block& blk = part.blocks[b];
-    const std::int32_t soma = first_soma(ix, part, pack, b);
-    for (std::int32_t i = 0; i < blk.count; ++i)
-      site[static_cast<std::size_t>(blk.population)][static_cast<std::size_t>(blk.first + i)] = {
-          pack.core_of_block[b], soma + i};
+    for (int m : ix.members[static_cast<std::size_t>(blk.population)]) {
+      const std::int32_t first = first_compartment(ix, part, pack, b, m);
+      for (std::int32_t i = 0; i < blk.count; ++i)
+        site[static_cast<std::size_t>(m)][static_cast<std::size_t>(blk.first + i)] = {
+            pack.core_of_block[b], first + i};
+    }
   }
   return site;
 }
@@ -379,18 +404,20 @@ std::vector<core::CoreConfig> cores_by_global_id(std::vector<core::CoreConfig>& 
   return cores;
 }
 
+// Per population (network order), its blocks: a join group's members share their unit's.
 std::vector<PopulationSites> population_sites(const NetworkIndex& ix, const Partition& part,
                                               const CoreAssignment& pack, const Placement& pl) {
   std::vector<PopulationSites> out;
-  for (std::size_t p = 0; p < ix.populations.size(); ++p) {
+  for (std::size_t m = 0; m < ix.member_populations.size(); ++m) {
     PopulationSites ps;
-    ps.name = ix.populations[p]->name;
-    ps.size = ix.populations[p]->size;
-    for (int b = part.first_block[p]; b < part.first_block[p + 1]; ++b) {
+    ps.name = ix.member_populations[m]->name;
+    ps.size = ix.member_populations[m]->size;
+    const auto u = static_cast<std::size_t>(ix.unit_of[m]);
+    for (int b = part.first_block[u]; b < part.first_block[u + 1]; ++b) {
       const Block& blk = part.blocks[static_cast<std::size_t>(b)];
-      ps.blocks.push_back({blk.first, blk.count,
-                           global_core(pl, pack.core_of_block[static_cast<std::size_t>(b)]),
-                           first_soma(ix, part, pack, static_cast<std::size_t>(b))});
+      ps.blocks.push_back(
+          {blk.first, blk.count, global_core(pl, pack.core_of_block[static_cast<std::size_t>(b)]),
+           first_compartment(ix, part, pack, static_cast<std::size_t>(b), static_cast<int>(m))});
     }
     out.push_back(std::move(ps));
   }
@@ -435,7 +462,7 @@ std::vector<OutputPortSites> output_port_sites(const Network& net, const Network
     OutputPortSites s;
     s.name = op.name;
     s.population = op.population;
-    const auto p = static_cast<std::size_t>(ix.population_index(op.population));
+    const auto p = static_cast<std::size_t>(ix.member_index(op.population));
     for (const auto& cs : site[p]) s.neurons.push_back({global_core(pl, cs.core), cs.compartment});
     out.push_back(std::move(s));
   }
@@ -542,7 +569,7 @@ void summarise(MapReport& rep, const Network& net, const core::Architecture& arc
   rep.network = net.name;
   rep.architecture = arch.name;
   rep.placer = img.placer;
-  rep.populations = static_cast<int>(ix.populations.size());
+  rep.populations = static_cast<int>(ix.member_populations.size());
   rep.projections = static_cast<int>(ix.projections.size());
   rep.input_ports = static_cast<int>(ix.input_ports.size());
   rep.output_ports = static_cast<int>(net.output_ports().size());

@@ -214,12 +214,32 @@ Network::Vertex Network::add_population(Population p) {
     check_profile(what + ": dendrite.profile", p.dendrite->profile);
     check_biases(what + ": dendrite.", *p.dendrite);
   }
+  if (!p.join_parent.empty()) check_join_parent(what, p);
   const std::string key = p.name;
   const Vertex v = boost::add_vertex(Node{std::move(p)}, graph_);
   names_[key] = "population";
   by_name_[key] = v;
   populations_.push_back(v);
   return v;
+}
+
+// A join child's parent: a population added before it, of the same size, neither with a
+// dendrite (a join group's neurons are the trees its populations form).
+void Network::check_join_parent(const std::string& what, const Population& p) const {
+  if (p.dendrite)
+    fail(fmt::format("{}: a member of a join group (join_parent '{}') cannot have a dendrite", what,
+                     p.join_parent));
+  const auto it = by_name_.find(p.join_parent);
+  if (it == by_name_.end() || !is_population(it->second))
+    fail(fmt::format("{}: join_parent '{}' is not a population added before it", what,
+                     p.join_parent));
+  const Population& parent = population(it->second);
+  if (parent.size != p.size)
+    fail(fmt::format("{}: {} neurons, but its join_parent '{}' has {} (neuron i joins neuron i)",
+                     what, p.size, parent.name, parent.size));
+  if (parent.dendrite)
+    fail(fmt::format("{}: its join_parent '{}' has a dendrite (members of a join group cannot)",
+                     what, parent.name));
 }
 
 Network::Vertex Network::add_input_port(InputPort p) {

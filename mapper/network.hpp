@@ -57,11 +57,19 @@ struct Dendrite : NeuronBiases {
 
 // A group of compartments that share one profile (dynamics and threshold); each neuron has its
 // own bias. With a dendrite, every neuron is two compartments.
+//
+// Join groups (docs/network-format.md, "Join groups"): with `join_parent`, neuron i of this
+// population is a compartment of the same multi-compartment neuron as neuron i of the parent
+// population (added earlier, the same size) and adds its voltage of each step into that
+// compartment's current (core::JoinOp::kAdd). The populations linked this way form trees; the
+// mapper keeps each neuron's compartments on one core, children before parents. Members of a
+// join group have no dendrite.
 struct Population : NeuronBiases {
   std::string name;
   std::int32_t size = 0;
   core::CompartmentProfile profile;
   std::optional<Dendrite> dendrite;
+  std::string join_parent;  // empty: not a join child
 
   int compartments_per_neuron() const { return dendrite ? 2 : 1; }
 };
@@ -185,6 +193,7 @@ class Network {
 
  private:
   void check_name(const std::string& kind, const std::string& node_name) const;
+  void check_join_parent(const std::string& what, const Population& p) const;
   void relink_projections();  // projections_ from graph_'s edges and projection_names_
 
   Graph graph_;

@@ -9,9 +9,23 @@
 
 namespace loihisim::mapper {
 
+// The mapper splits and places *units*: a population outside any join group, or a whole join
+// group (mapper/network.hpp), whose members are split into the same blocks and laid out on one
+// core member after member, children before parents. `populations`, `incoming`, `outgoing` and
+// the projections' source_population / target_population are per unit; members and the
+// per-population tables below say which population of the unit a projection leaves or enters.
 struct NetworkIndex {
   const Network* net = nullptr;
-  std::vector<const Population*> populations;  // in network order
+  // Per unit: the population (a join group's root, the population no member joins into).
+  std::vector<const Population*> populations;
+  // Per unit: its populations as ids into `member_populations`, in compartment order (a
+  // post-order of the tree: every child before its parent, siblings in network order). A
+  // population outside any group is the only member of its unit.
+  std::vector<std::vector<int>> members;
+  std::vector<const Population*> member_populations;  // every population, network order
+  std::vector<int> unit_of, kind_of;  // per population id: its unit, its position in members
+  // Per projection: the source population id (-1 for an input port) and the target's.
+  std::vector<int> source_member, target_member;
   std::vector<const InputPort*> input_ports;   // in network order
   std::vector<const Projection*> projections;  // in network order
   // Per projection: the source population (or -1), the source input port (or -1), the target
@@ -28,7 +42,11 @@ struct NetworkIndex {
   std::vector<std::vector<std::uint64_t>> row_start;
   std::vector<std::vector<std::uint32_t>> by_post;
 
-  int population_index(const std::string& name) const;
+  int population_index(const std::string& name) const;  // the unit holding population `name`
+  int member_index(const std::string& name) const;      // the population id of `name`
+  // Compartments per neuron of a unit: its members, or two with a dendrite.
+  int compartments_per_neuron(int unit) const;
+  bool is_group(int unit) const { return members[static_cast<std::size_t>(unit)].size() > 1; }
   int input_port_index(const std::string& name) const;
 };
 

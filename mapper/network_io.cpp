@@ -212,8 +212,9 @@ class NetworkReader {
   }
 
   void read_population(Network& net, const Field& n) {
-    r_.expect_map(
-        n, {}, {"name", "size", "profile", "neuron", "bias_mant", "bias_exp", "bias", "dendrite"});
+    r_.expect_map(n, {},
+                  {"name", "size", "profile", "neuron", "bias_mant", "bias_exp", "bias", "dendrite",
+                   "join_parent"});
     Population p;
     p.name = name_of(n, "population name");
     p.size = static_cast<std::int32_t>(
@@ -271,6 +272,7 @@ class NetworkReader {
         dd.bias_exp = per_neuron<std::int32_t>(*b, p.size, 0, core::kMaxBiasExp);
       p.dendrite = std::move(dd);
     }
+    if (auto j = r_.find(n, "join_parent")) p.join_parent = r_.string(*j);
     r_.label_errors(n, [&] { net.add_population(std::move(p)); });
   }
 
@@ -586,6 +588,7 @@ void write_population(YAML::Emitter& out, Writer& w, const Population& p) {
       w.array("populations", p.name, "dendrite_bias_exp", d.bias_exp, shape, "bias_exp");
     out << YAML::EndMap;
   }
+  if (!p.join_parent.empty()) out << YAML::Key << "join_parent" << YAML::Value << p.join_parent;
   out << YAML::EndMap;
 }
 

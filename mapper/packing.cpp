@@ -4,7 +4,7 @@
 
 namespace loihisim::mapper {
 
-void CoreDemand::add(const BlockDemand& b, const Population& pop) {
+void CoreDemand::add(const BlockDemand& b, const NetworkIndex& ix, int unit) {
   compartments += b.compartments;
   accumulator_depth = std::max(accumulator_depth, b.accumulator_depth);
   input_axons += b.input_axons;
@@ -20,8 +20,11 @@ void CoreDemand::add(const BlockDemand& b, const Population& pop) {
     profiles.push_back(profile);
     thresholds += new_threshold ? 1 : 0;
   };
-  if (pop.dendrite) add_profile(pop.dendrite->profile);
-  add_profile(pop.profile);
+  for (int m : ix.members[static_cast<std::size_t>(unit)]) {
+    const Population& pop = *ix.member_populations[static_cast<std::size_t>(m)];
+    if (pop.dendrite) add_profile(pop.dendrite->profile);
+    add_profile(pop.profile);
+  }
 }
 
 bool CoreDemand::fits(const core::CoreLimits& limits) const {
@@ -40,12 +43,11 @@ CoreAssignment pack_blocks(const Partition& part, const NetworkIndex& ix,
   a.offset_of_block.resize(part.blocks.size());
   for (std::size_t b = 0; b < part.blocks.size(); ++b) {
     const Block& blk = part.blocks[b];
-    const Population& pop = *ix.populations[static_cast<std::size_t>(blk.population)];
     int chosen = -1;
     const int n = static_cast<int>(a.blocks.size());
     for (int c = std::max(0, n - kPackingWindow); c < n && chosen < 0; ++c) {
       CoreDemand trial = a.demand[static_cast<std::size_t>(c)];
-      trial.add(blk.demand, pop);
+      trial.add(blk.demand, ix, blk.population);
       if (trial.fits(limits)) chosen = c;
     }
     if (chosen < 0) {
@@ -56,7 +58,7 @@ CoreAssignment pack_blocks(const Partition& part, const NetworkIndex& ix,
     auto& d = a.demand[static_cast<std::size_t>(chosen)];
     a.core_of_block[b] = chosen;
     a.offset_of_block[b] = d.compartments;
-    d.add(blk.demand, pop);
+    d.add(blk.demand, ix, blk.population);
     a.blocks[static_cast<std::size_t>(chosen)].push_back(static_cast<int>(b));
   }
   return a;

@@ -29,7 +29,7 @@ struct CoreDemand {
   std::vector<core::CompartmentProfile> profiles;
   int thresholds = 0;  // distinct vth_mant among the profiles
 
-  void add(const BlockDemand& b, const Population& pop);  // its profile (and dendrite's)
+  void add(const BlockDemand& b, const NetworkIndex& ix, int unit);  // and the unit's profiles
   bool fits(const core::CoreLimits& limits) const;
 };
 

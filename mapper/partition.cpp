@@ -97,7 +97,7 @@ class PopulationSplitter {
                      std::vector<std::vector<std::int32_t>>& new_out)
       : ix_(ix),
         pop_(pop),
-        cx_per_neuron_(ix.populations[static_cast<std::size_t>(pop)]->compartments_per_neuron()),
+        cx_per_neuron_(ix.compartments_per_neuron(pop)),
         cap_(cap),
         limits_(limits),
         out_count_(out_count),
@@ -387,7 +387,7 @@ class PopulationSplitter {
 
   const NetworkIndex& ix_;
   int pop_;
-  int cx_per_neuron_;  // 2 for two-compartment neurons (a dendrite and a soma each)
+  int cx_per_neuron_;  // 2 with a dendrite, the members of a join group
   std::int32_t cap_;
   const core::CoreLimits& limits_;
   const std::vector<std::int32_t>& out_count_;
@@ -407,6 +407,30 @@ class PopulationSplitter {
   std::int64_t lists_ = 0;
 };
 
+// Every neuron of a join group lives on one core, so that core holds every member's profile.
+void check_group_tables(const NetworkIndex& ix, int unit, const core::CoreLimits& limits) {
+  std::vector<core::CompartmentProfile> profiles;
+  std::set<std::int32_t> thresholds;
+  for (int m : ix.members[static_cast<std::size_t>(unit)]) {
+    const auto& f = ix.member_populations[static_cast<std::size_t>(m)]->profile;
+    if (std::find(profiles.begin(), profiles.end(), f) == profiles.end()) profiles.push_back(f);
+    thresholds.insert(f.vth_mant);
+  }
+  const std::string who = fmt::format("join group of population '{}' ({} populations)",
+                                      ix.populations[static_cast<std::size_t>(unit)]->name,
+                                      ix.members[static_cast<std::size_t>(unit)].size());
+  if (static_cast<int>(profiles.size()) > limits.max_compartment_profiles)
+    throw InputError(
+        fmt::format("{}: its neurons need {} compartment profiles on one core, the "
+                    "architecture allows {} per core",
+                    who, profiles.size(), limits.max_compartment_profiles));
+  if (static_cast<int>(thresholds.size()) > limits.max_threshold_profiles)
+    throw InputError(
+        fmt::format("{}: its neurons need {} distinct thresholds on one core, the "
+                    "architecture allows {} per core",
+                    who, thresholds.size(), limits.max_threshold_profiles));
+}
+
 void check_supported(const NetworkIndex& ix, const core::CoreLimits& limits) {
   if (limits.max_compartment_profiles < 1 || limits.max_threshold_profiles < 1)
     throw InputError("the architecture allows no compartment profiles per core");
@@ -418,7 +442,9 @@ void check_supported(const NetworkIndex& ix, const core::CoreLimits& limits) {
       throw InputError(
           fmt::format("{}: graded spikes are not available on this architecture", who));
   };
-  for (const auto* p : ix.populations) {
+  for (std::size_t u = 0; u < ix.members.size(); ++u)
+    if (ix.is_group(static_cast<int>(u))) check_group_tables(ix, static_cast<int>(u), limits);
+  for (const auto* p : ix.member_populations) {
     check(fmt::format("population '{}'", p->name), p->profile);
     if (p->dendrite)
       check(fmt::format("population '{}' (dendrite)", p->name), p->dendrite->profile);
@@ -702,7 +728,7 @@ void add_table_demand(const NetworkIndex& ix, MinimalDemand& d) {
     if (std::find(profiles.begin(), profiles.end(), f) == profiles.end()) profiles.push_back(f);
     thresholds.insert(f.vth_mant);
   };
-  for (const auto* p : ix.populations) {
+  for (const auto* p : ix.member_populations) {
     add(p->profile);
     if (p->dendrite) add(p->dendrite->profile);
   }
@@ -730,7 +756,7 @@ MinimalDemand minimal_demand(const NetworkIndex& ix, const core::CoreLimits& lim
     const Population& pop = *ix.populations[p];
     std::vector<int> depth(static_cast<std::size_t>(pop.size), limits.min_accumulator_depth);
     for (int pi : ix.incoming[p]) add_projection_demand(ix, pi, limits, cheapest, d, depth);
-    const int cx = pop.compartments_per_neuron();
+    const int cx = ix.compartments_per_neuron(static_cast<int>(p));
     d.compartments += std::int64_t{pop.size} * cx;
     for (int dep : depth) d.accumulator_slots += std::int64_t{cx} * dep;
   }

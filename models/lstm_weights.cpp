@@ -51,45 +51,10 @@ Dims shape_of_rank(const h5::Group& g, const std::string& name, std::size_t rank
   return d;
 }
 
-// A string attribute holding a list (h5py writes Keras's layer_names / weight_names as arrays of
-// fixed-length byte strings); a scalar string is accepted as a list of one. The project's HDF5
-// wrapper reads scalar string attributes only.
-std::vector<std::string> string_list_attribute(const h5::Group& g, const std::string& name) {
-  if (!g.has_attribute(name)) g.fail("@" + name, "missing attribute (a list of names)");
-  h5::Handle a(H5Aopen(g.id(), name.c_str(), H5P_DEFAULT), H5Aclose);
-  h5::Handle type(H5Aget_type(a.get()), H5Tclose);
-  h5::Handle space(H5Aget_space(a.get()), H5Sclose);
-  if (!a || !type || !space || H5Tget_class(type.get()) != H5T_STRING)
-    g.fail("@" + name, "expected a string attribute (a list of names)");
-  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
-  if (count < 0) g.fail("@" + name, "cannot read the attribute's size");
-  const auto n = static_cast<std::size_t>(count);
-  std::vector<std::string> out;
-  if (H5Tis_variable_str(type.get()) > 0) {
-    h5::Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(mem.get(), H5T_VARIABLE);
-    // HDF5 does not convert between character sets: read UTF-8 (what h5py writes) as UTF-8.
-    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
-    std::vector<char*> buf(n, nullptr);
-    if (n > 0 && H5Aread(a.get(), mem.get(), buf.data()) < 0)
-      g.fail("@" + name, "cannot read attribute");
-    for (char* s : buf) out.emplace_back(s ? s : "");
-    if (n > 0) H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, buf.data());
-  } else {
-    const std::size_t size = H5Tget_size(type.get());
-    std::vector<char> buf(n * size);
-    if (n > 0 && H5Aread(a.get(), type.get(), buf.data()) < 0)
-      g.fail("@" + name, "cannot read attribute");
-    for (std::size_t i = 0; i < n; ++i)
-      out.emplace_back(buf.data() + i * size, strnlen(buf.data() + i * size, size));
-  }
-  return out;
-}
-
 // A scalar string attribute. Not h5::Group::string_attribute(), which reads variable-length
 // strings as ASCII and so fails on the UTF-8 attributes h5py writes (tools/train_lstm.py).
 std::string string_attribute(const h5::Group& g, const std::string& name) {
-  const auto v = string_list_attribute(g, name);
+  const auto v = g.string_list_attribute(name);
   if (v.size() != 1) g.fail("@" + name, "expected a single string");
   return v[0];
 }
@@ -218,7 +183,7 @@ LstmCell keras_cell(const h5::Group& root, const KerasLayer& lstm) {
 // The datasets of one Keras layer, by role ("kernel", "recurrent_kernel", "bias"), from the
 // layer group's weight_names (paths like "lstm/lstm_cell/kernel:0", relative to the group).
 std::optional<std::string> keras_weight(const h5::Group& layer, const std::string& role) {
-  for (const auto& n : string_list_attribute(layer, "weight_names")) {
+  for (const auto& n : layer.string_list_attribute("weight_names")) {
     std::string base =
         n.substr(n.find_last_of('/') == std::string::npos ? 0 : n.find_last_of('/') + 1);
     base = base.substr(0, base.find(':'));
@@ -239,7 +204,7 @@ std::string require_keras_weight(const h5::Group& layer, const std::string& role
 void read_keras(const h5::Group& root, LstmWeights& w) {
   const auto layers = keras_layers(root);
   const h5::Group mw = root.open_group("model_weights");
-  const auto names = string_list_attribute(mw, "layer_names");
+  const auto names = mw.string_list_attribute("layer_names");
   const KerasLayer* lstm = nullptr;
   const KerasLayer* dense = nullptr;
   for (const auto& l : layers) {

@@ -32,6 +32,25 @@ void size_map(SpikeMap& m, const std::vector<core::CoreConfig>& cores,
   }
 }
 
+// The compartment that integrates neuron j's input: for two-compartment neurons its dendrite,
+// which the mapper puts `count` compartments before the soma of the same block and which joins
+// that soma; otherwise the neuron's own compartment.
+mapper::CompartmentSite integrating_site(const mapper::MappedImage& image,
+                                         const mapper::PopulationSites& pop, std::int32_t j) {
+  mapper::CompartmentSite site = pop.site(j);
+  for (const auto& b : pop.blocks) {
+    if (j < b.first_neuron || j >= b.first_neuron + b.count) continue;
+    const std::int32_t dendrite = site.compartment - b.count;
+    if (dendrite < 0) break;
+    const auto& cx = image.cores[static_cast<std::size_t>(site.core)]
+                         .compartments[static_cast<std::size_t>(dendrite)];
+    if (cx.join != core::JoinOp::kNone && cx.join_parent == site.compartment)
+      site.compartment = dendrite;
+    break;
+  }
+  return site;
+}
+
 }  // namespace
 
 SpikeMap spike_map(const mapper::MappedImage& image) {
@@ -49,11 +68,7 @@ SpikeMap spike_map(const mapper::MappedImage& image) {
     auto& integrating = m.integrating_sites.emplace_back();
     for (std::int32_t j = 0; j < pop.size; ++j) {
       sites.push_back(pop.site(j));
-      mapper::CompartmentSite in = sites.back();
-      const auto& cx = image.cores[static_cast<std::size_t>(in.core)]
-                           .compartments[static_cast<std::size_t>(in.compartment)];
-      if (cx.join != core::JoinOp::kNone) in.compartment = cx.join_source;
-      integrating.push_back(in);
+      integrating.push_back(integrating_site(image, pop, j));
     }
   }
   for (std::size_t k = 0; k < image.output_ports.size(); ++k) {

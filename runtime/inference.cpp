@@ -20,7 +20,10 @@ struct RunPlan {
   const InferenceOptions& options;
   const HostProgram& program;
   int prediction = 0;
-  std::uint64_t readbacks_per_symbol = 0;  // output-port neurons read after each symbol
+  // Output-port neurons read back after each symbol (ports a per-symbol host node reads), and
+  // after the last symbol only (ports read only at the sequence end: by sequence-end nodes, as
+  // the prediction, or by nobody).
+  std::uint64_t readbacks_per_symbol = 0, readbacks_at_end = 0;
   std::uint64_t bias_words = 0;            // bias words written over the host link per symbol
 };
 
@@ -49,13 +52,22 @@ void start_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostValues&
   }
   for (std::size_t e = 0; e < program.before_chip().size(); ++e) {
     const auto& node = program.before_chip()[e];
+    if (node.kind == HostNodeKind::kIntegerBias) {
+      const std::vector<std::int64_t> target = program.integer_biases(node, values, h);
+      for (std::size_t j = 0; j < target.size(); ++j) {
+        const BiasValue b = encode_bias(static_cast<double>(target[j]), 1);
+        w.session.set_bias(static_cast<std::size_t>(node.population), static_cast<std::int32_t>(j),
+                           b.mant, b.exp);
+      }
+      continue;  // the biases travel as host-link words (bias_words)
+    }
     const std::vector<float> in = program.gather_inputs(node, values);
     h.count_read(in.size());
     if (node.kind == HostNodeKind::kBias) {
       for (std::size_t j = 0; j < in.size(); ++j) {
         const BiasValue b = encode_bias(in[j], node.encoder.bias_scale);
-        w.session.set_bias(static_cast<std::size_t>(node.population),
-                           static_cast<std::int32_t>(j), b.mant, b.exp);
+        w.session.set_bias(static_cast<std::size_t>(node.population), static_cast<std::int32_t>(j),
+                           b.mant, b.exp);
       }
       continue;  // the biases travel as host-link words (bias_words)
     }
@@ -92,14 +104,15 @@ void send_encoder_spikes(const RunPlan& plan, Worker& w) {
 
 // The T chip steps of one symbol, counting each compartment's spikes (the host reads them after
 // step T).
-void run_symbol_steps(const RunPlan& plan, Worker& w) {
+void run_symbol_steps(const RunPlan& plan, Worker& w, bool last_symbol) {
   const int T = plan.options.steps_per_symbol;
   const SpikeMap& map = w.session.spike_map();
   for (int t = 0; t < T; ++t) {
     send_encoder_spikes(plan, w);
     core::HostTraffic traffic;
     if (t == 0) traffic.words = plan.bias_words;
-    if (t == T - 1) traffic.readbacks = plan.readbacks_per_symbol;
+    if (t == T - 1)
+      traffic.readbacks = plan.readbacks_per_symbol + (last_symbol ? plan.readbacks_at_end : 0);
     w.session.step(traffic);
     for (const std::int32_t c : map.cores) {
       std::uint32_t* const count = w.fired_count[static_cast<std::size_t>(c)].data();
@@ -124,8 +137,7 @@ void read_out_symbol(const RunPlan& plan, Worker& w, HostValues& values, SampleR
         res.population_spikes[static_cast<std::size_t>(site[x].population)] += count[x];
       for (auto k = begin[x]; k < begin[x + 1]; ++k) {
         const auto& tg = map.port_targets[cu][static_cast<std::size_t>(k)];
-        values[static_cast<std::size_t>(
-            plan.program.port_value(static_cast<std::size_t>(tg.port)))]
+        values[static_cast<std::size_t>(plan.program.port_value(static_cast<std::size_t>(tg.port)))]
               [static_cast<std::size_t>(tg.neuron)] += static_cast<double>(count[x]);
       }
       count[x] = 0;
@@ -148,20 +160,38 @@ void run_sample(const RunPlan& plan, Worker& w, std::uint64_t sample, SampleResu
   for (int s = 0; s < plan.data.num_symbols; ++s) {
     if (plan.options.reset == ResetPolicy::kSymbol && s > 0) w.session.reset_state();
     start_symbol(plan, w, h, values, sample, s);
-    run_symbol_steps(plan, w);
+    run_symbol_steps(plan, w, s + 1 == plan.data.num_symbols);
     read_out_symbol(plan, w, values, res);
     for (const auto& node : program.after_chip()) program.run_node(node, values, h, T);
   }
   for (const auto& node : program.at_end()) program.run_node(node, values, h, T);
   res.output = values[static_cast<std::size_t>(plan.prediction)];
-  res.prediction = static_cast<std::int32_t>(h.argmax(std::span<const double>(
-      res.output.data(), static_cast<std::size_t>(plan.data.num_classes))));
+  res.prediction = static_cast<std::int32_t>(h.argmax(
+      std::span<const double>(res.output.data(), static_cast<std::size_t>(plan.data.num_classes))));
   res.host = h.counts();
   const core::ChipAccountant& acct = *w.session.accountant();
   res.chip_steps = acct.steps();
   res.chip_ps = acct.elapsed_ps();
   res.chip_events = acct.energy_counts();
   res.core_totals = acct.core_totals();
+}
+
+// Which output ports the host must read after every symbol, and which only after the last.
+void count_readbacks(RunPlan& plan) {
+  const HostProgram& program = plan.program;
+  const auto reads = [](const std::vector<CompiledHostNode>& nodes, int value) {
+    return std::any_of(nodes.begin(), nodes.end(), [&](const CompiledHostNode& n) {
+      return std::find(n.inputs.begin(), n.inputs.end(), value) != n.inputs.end();
+    });
+  };
+  for (std::size_t k = 0; k < plan.image.output_ports.size(); ++k) {
+    const int value = program.port_value(k);
+    const auto n = static_cast<std::uint64_t>(plan.image.output_ports[k].neurons.size());
+    if (reads(program.before_chip(), value) || reads(program.after_chip(), value))
+      plan.readbacks_per_symbol += n;
+    else
+      plan.readbacks_at_end += n;
+  }
 }
 
 // Throws InputError for settings that cannot run on this image, architecture and dataset.
@@ -221,10 +251,10 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
   const HostProgram program(image, static_cast<std::size_t>(data.symbol_size), options.host_format);
   RunPlan plan{image, data, options, program, program.value_id(options.prediction)};
   check_run(image, arch, data, options, program, plan.prediction);
-  for (const auto& p : image.output_ports) plan.readbacks_per_symbol += p.neurons.size();
+  count_readbacks(plan);
   // Bias inputs write one 32-bit word per compartment over the host link every symbol.
   for (const auto& node : program.before_chip())
-    if (node.kind == HostNodeKind::kBias)
+    if (node.kind == HostNodeKind::kBias || node.kind == HostNodeKind::kIntegerBias)
       plan.bias_words += static_cast<std::uint64_t>(
           image.populations[static_cast<std::size_t>(node.population)].size);
 

@@ -5,6 +5,7 @@
 #   1. loihisim run      the shipped hybrid model (accuracy, energy, latency per inference);
 #   2. loihisim baseline the original LSTM on this CPU, batch size 1 (counts, time, energy);
 #   3. loihisim compare  the two side by side, with the ratios and every assumption.
+#   4. loihisim run      the all-spiking LSTM (methods.md B) at T = 4 on the same digits.
 # Then, briefly, the other jobs on shipped examples (register-level cores, mapping, NIR).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +28,10 @@ echo "== 2. baseline: the original LSTM on this CPU =="
 echo
 echo "== 3. compare: chip versus CPU, per inference =="
 "$cli" compare "$out/hybrid.json" "$out/baseline.json" --report "$out/compare.json"
+echo
+echo "== 4. run: the all-spiking LSTM (methods.md B, T = 4; examples/spiking-lstm/) on loihi1 =="
+"$cli" run "$here/examples/spiking-lstm/mnist_row_t4.model.yaml" --arch loihi1 --threads "$threads" \
+  --out "$out/spiking-lstm.h5" --report "$out/spiking-lstm.json"
 echo
 echo "== other jobs =="
 "$cli" core-run "$here/examples/core/demo.yaml" --arch loihi1 --out "$out/core-demo.h5" \

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Regenerates docs/results.md: the hybrid analog-spiking LSTM (methods.md A) on the simulated
-chip against its ANNs and the CPU baseline, and the measurements of the Loihi 1 gate neuron.
+chip against its ANNs and the CPU baseline, the measurements of the Loihi 1 gate neuron, and the
+spiking LSTM (methods.md B; tools/spiking_results.py).
 
   /usr/bin/python3 tools/hybrid_results.py [--build build] [--work demo-output/results]
                                            [--out docs/results.md] [--threads 2] [--quick]
@@ -18,6 +19,9 @@ import platform  # noqa: used for the machine name fallback
 import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import spiking_results  # noqa: E402  (the spiking-LSTM section, methods.md B)
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -228,7 +232,7 @@ def main():
     def base_acc(b):
         return 100.0 * tuned(b)["accuracy"]["fraction"]
 
-    md("# Results: the hybrid analog-spiking LSTM on the simulated chip")
+    md("# Results: the LSTM methods on the simulated chip")
     md("")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
                             text=True).stdout.strip() or "?"
@@ -416,6 +420,11 @@ def main():
            "(`models/weights/mnist_pixel_modified.h5` is missing); the training command is in "
            "[models/weights/README.md](../models/weights/README.md).")
     md("")
+
+    # The spiking LSTM (methods.md B), beside the hybrid at its best T on row-wise MNIST.
+    best_T = max(Ts, key=lambda T: (acc(runs[("loihi1", T)][0]), -T))
+    spiking_results.section(R, md, fmt_energy, fmt_time, q, (best_T, runs[("loihi1", best_T)][0]),
+                            base_std)
 
     # The NIR results: written with their analysis in results-nir.md (numbers from
     # tools/nir_results.sh), included here so that every result is in one file.

@@ -159,43 +159,52 @@ TEST_CASE("validate: compartment fields") {
   }
 }
 
-TEST_CASE("validate: joins form two-level trees, children first") {
-  const auto join = [](CoreConfig& cfg, int parent, int child) {
-    cfg.compartments[static_cast<std::size_t>(parent)].join = JoinOp::kAdd;
-    cfg.compartments[static_cast<std::size_t>(parent)].join_source = child;
+TEST_CASE("validate: joins form trees, children before parents") {
+  const auto join = [](CoreConfig& cfg, int child, int parent) {
+    cfg.compartments[static_cast<std::size_t>(child)].join = JoinOp::kAdd;
+    cfg.compartments[static_cast<std::size_t>(child)].join_parent = parent;
   };
-  SUBCASE("valid: 5 joins 4, 9 joins 0") {
+  const auto last = [](const CoreConfig& cfg) {
+    return static_cast<int>(cfg.compartments.size()) - 1;
+  };
+  SUBCASE("valid: 4 joins 5, 0 joins 9") {
     auto cfg = valid_core();
-    join(cfg, 5, 4);
-    join(cfg, 9, 0);
+    join(cfg, 4, 5);
+    join(cfg, 0, 9);
     CHECK(validate(cfg, {}).empty());
   }
-  SUBCASE("the child must come first") {
+  SUBCASE("valid: several children and several levels (1, 2 -> 4 -> 6; 3 -> 6)") {
+    auto cfg = valid_core();
+    join(cfg, 1, 4);
+    join(cfg, 2, 4);
+    join(cfg, 4, 6);
+    join(cfg, 3, 6);
+    CHECK(validate(cfg, {}).empty());
+  }
+  SUBCASE("the parent must come after") {
     auto cfg = valid_core();
     join(cfg, 5, 5);
-    expect_problem(cfg, "compartments[5].join_source", {"5", "0..4"});
+    expect_problem(cfg, "compartments[5].join_parent", {"5", "6.." + std::to_string(last(cfg))});
   }
-  SUBCASE("a child beyond the core") {
+  SUBCASE("a parent before the child") {
     auto cfg = valid_core();
-    join(cfg, 3, -2);
-    expect_problem(cfg, "compartments[3].join_source", {"-2", "0..2"});
+    join(cfg, 5, 2);
+    expect_problem(cfg, "compartments[5].join_parent", {"2", "6.."});
   }
-  SUBCASE("a child with a join of its own") {
+  SUBCASE("a parent beyond the core") {
     auto cfg = valid_core();
-    join(cfg, 4, 1);
-    join(cfg, 6, 4);
-    expect_problem(cfg, "compartments[6].join_source", {"compartment 4", "two levels"});
+    join(cfg, 3, last(cfg) + 1);
+    expect_problem(cfg, "compartments[3].join_parent", {std::to_string(last(cfg) + 1)});
   }
-  SUBCASE("one child, two parents") {
+  SUBCASE("the last compartment cannot join") {
     auto cfg = valid_core();
-    join(cfg, 4, 1);
-    join(cfg, 6, 1);
-    expect_problem(cfg, "compartments[6].join_source", {"already the child of 4"});
+    join(cfg, last(cfg), 0);
+    expect_problem(cfg, "compartments[" + std::to_string(last(cfg)) + "].join_parent", {"0"});
   }
-  SUBCASE("a source without a join") {
+  SUBCASE("a parent without a join") {
     auto cfg = valid_core();
-    cfg.compartments[8].join_source = 2;
-    expect_problem(cfg, "compartments[8].join_source", {"no join"});
+    cfg.compartments[8].join_parent = 9;
+    expect_problem(cfg, "compartments[8].join_parent", {"no join"});
   }
 }
 

@@ -1,6 +1,6 @@
 // Bit-exactness of core::Chip against a deliberately plain reference implementation of the
 // Loihi 1 semantics of loihi.md section 2 (plus the two extension behaviours the core offers:
-// reset by subtraction and graded spikes) and of the ADD join of two-compartment neurons, on a
+// reset by subtraction and graded spikes) and of the ADD join of multi-compartment neurons, on a
 // few hundred random networks.
 //
 // The reference below shares no code with core/: it has its own network description, its own
@@ -62,7 +62,7 @@ struct NetCompartment {
   int profile = 0;
   i64 bias_mant = 0;
   int bias_exp = 0;
-  int join_source = -1;  // >= 0: ADD join of that (earlier) compartment's v into u
+  int join_parent = -1;  // >= 0: ADD join of this compartment's v into that (later) one's u
 };
 
 struct NetList {
@@ -189,6 +189,7 @@ struct Coverage {
   bool recurrent_cross = false;  // ... of another core
   bool join_input = false;       // a joined compartment received a nonzero child voltage
   bool join_wrap = false;        // ... and the join made u wrap
+  bool join_tree = false;        // ... and it is itself the child of a parent (trees, not pairs)
 };
 
 class Reference {
@@ -225,6 +226,7 @@ class Reference {
         input[static_cast<std::size_t>(target)] += amount;
       s.pending[t].clear();
       s.fired.clear();
+      std::vector<i64> joined(n, 0);  // per parent: its children's v of this step, summed
       for (std::size_t i = 0; i < n; ++i) {
         const NetCompartment& cx = nc.cx[i];
         const NetProfile& p = nc.profiles[static_cast<std::size_t>(cx.profile)];
@@ -232,21 +234,22 @@ class Reference {
 
         const i64 q = plain::wrap(input[i], 21);
         cover_.q_wrap |= q != input[i];
-        // Active: any input (the join's counted as the child's v in 23 bits + sign), u, v or bias.
-        const i64 join_in = cx.join_source >= 0
-                                ? plain::wrap(s.v[static_cast<std::size_t>(cx.join_source)], 23)
-                                : 0;
+        // Active: any input (the join's counted as the children's v summed in 23 bits + sign),
+        // u, v or bias.
+        const i64 child_v = joined[i];
+        const i64 join_in = plain::wrap(child_v, 23);
         s.counts.cx_active +=
             (q != 0 || join_in != 0 || s.u[i] != 0 || s.v[i] != 0 || bias != 0) ? 1 : 0;
 
-        // A join reads the child's v of this step: the child has a lower index, so the loop
-        // has updated it already (Loihi updates a core's compartments in index order).
-        const i64 child_v = cx.join_source >= 0 ? s.v[static_cast<std::size_t>(cx.join_source)] : 0;
+        // A join reads its children's v of this step: children have lower indices, so the loop
+        // has updated them already (Loihi updates a core's compartments in index order) and
+        // added their v into joined[] below.
         const i64 u_sum = plain::decay(s.u[i], 4096 - 1 - p.decay_u) + q + child_v;
         s.u[i] = plain::wrap(u_sum, 23);
         cover_.u_wrap |= s.u[i] != u_sum;
         cover_.join_input |= child_v != 0;
         cover_.join_wrap |= child_v != 0 && s.u[i] != u_sum;
+        cover_.join_tree |= child_v != 0 && cx.join_parent >= 0;
 
         const i64 u2_sum = s.u[i] + bias;
         const i64 u2 = plain::wrap(u2_sum, 23);
@@ -280,6 +283,7 @@ class Reference {
         }
         s.ref[i] = s.ref[i] > 0 ? s.ref[i] - 1 : 0;
         s.v[i] = v;
+        if (cx.join_parent >= 0) joined[static_cast<std::size_t>(cx.join_parent)] += v;
       }
       s.counts.cx_updates += static_cast<i64>(n);
       s.counts.spikes += static_cast<i64>(s.fired.size());
@@ -482,16 +486,14 @@ NetCore random_core(Rng& rng, Regime regime, bool room_for_deep) {
       cx.bias_exp = regime == Regime::kSpiking ? rng.uniform_int(0, 2) : rng.uniform_int(0, 7);
     }
   }
-  // Two-compartment neurons in a share of the cores: some compartments join (ADD) an earlier
-  // one that has no join and feeds no other parent.
+  // Multi-compartment neurons in a share of the cores: some compartments join (ADD) a later
+  // one, so that trees of any shape form (several children, several levels).
   if (rng.chance(0.4)) {
-    std::vector<bool> is_child(c.cx.size(), false);
-    for (std::size_t i = 1; i < c.cx.size(); ++i) {
-      if (is_child[i] || !rng.chance(0.4)) continue;
-      const auto j = static_cast<std::size_t>(rng.uniform(0, static_cast<i64>(i) - 1));
-      if (is_child[j] || c.cx[j].join_source >= 0) continue;
-      c.cx[i].join_source = static_cast<int>(j);
-      is_child[j] = true;
+    for (std::size_t i = 0; i + 1 < c.cx.size(); ++i) {
+      if (!rng.chance(0.4)) continue;
+      c.cx[i].join_parent = static_cast<int>(
+          rng.uniform(static_cast<i64>(i) + 1,
+                      std::min<i64>(static_cast<i64>(c.cx.size()) - 1, static_cast<i64>(i) + 4)));
     }
   }
 
@@ -667,8 +669,8 @@ lc::ChipConfig to_chip_config(const Net& net) {
     }
     for (const NetCompartment& cx : c.cx)
       cfg.compartments.push_back({cx.profile, static_cast<int>(cx.bias_mant), cx.bias_exp,
-                                  cx.join_source >= 0 ? lc::JoinOp::kAdd : lc::JoinOp::kNone,
-                                  cx.join_source});
+                                  cx.join_parent >= 0 ? lc::JoinOp::kAdd : lc::JoinOp::kNone,
+                                  cx.join_parent});
     const auto to32 = [](const std::vector<i64>& v) {
       std::vector<std::int32_t> out;
       for (i64 x : v) out.push_back(static_cast<std::int32_t>(x));
@@ -860,7 +862,8 @@ TEST_CASE("random networks: core::Chip matches the plain reference step by step"
                {"recurrent_self", &Coverage::recurrent_self, 40},
                {"recurrent_cross", &Coverage::recurrent_cross, 30},
                {"join_input", &Coverage::join_input, 30},
-               {"join_wrap", &Coverage::join_wrap, 20}};
+               {"join_wrap", &Coverage::join_wrap, 20},
+               {"join_tree", &Coverage::join_tree, 30}};
   for (std::uint64_t seed : seeds) {
     const NetworkResult r = run_network(seed);
     if (r.mismatch) {

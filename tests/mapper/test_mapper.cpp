@@ -765,11 +765,11 @@ TEST_CASE("mapper: two-compartment neurons: dendrites then somas, joined, two pe
     for (std::int32_t k = 0; k < b.count; ++k) {
       const auto& dx = cfg.compartments[static_cast<std::size_t>(dendrites + k)];
       const auto& sx = cfg.compartments[static_cast<std::size_t>(b.first_compartment + k)];
-      CHECK(dx.join == core::JoinOp::kNone);
+      CHECK(dx.join == core::JoinOp::kAdd);
+      CHECK(dx.join_parent == b.first_compartment + k);
       CHECK(cfg.profiles[static_cast<std::size_t>(dx.profile)] == d.profile);
       CHECK(dx.bias_mant == (b.first_neuron + k) % 100);
-      CHECK(sx.join == core::JoinOp::kAdd);
-      CHECK(sx.join_source == dendrites + k);
+      CHECK(sx.join == core::JoinOp::kNone);
       CHECK(sx.bias_mant == -32);
       CHECK(cfg.profiles[static_cast<std::size_t>(sx.profile)] == p.profile);
     }
@@ -797,6 +797,115 @@ TEST_CASE("mapper: two-compartment neurons: dendrites then somas, joined, two pe
   const fs::path& dir = tmp.path;
   write_mapped_image(img, dir / "image.h5");
   CHECK(same_image(img, read_mapped_image(dir / "image.h5")));
+}
+
+TEST_CASE("mapper: a join group is split as one unit, members in post-order on one core") {
+  // Tree: root <- {mid <- {leaf_a, leaf_b}, leaf_c}, 1500 neurons each: 5 compartments per
+  // neuron, 204 neurons per 1024-compartment core, so 8 blocks shared by every member.
+  Network net;
+  net.name = "tree";
+  net.add_input_port({"in", 2});
+  const std::int32_t n = 1500;
+  const auto member = [&](const std::string& name, int vth, const std::string& parent) {
+    Population p = make_population(name, n, vth);
+    p.join_parent = parent;
+    for (std::int32_t i = 0; i < n; ++i) p.bias_mant.push_back(i % 7);
+    net.add_population(p);
+  };
+  member("root", 1, "");
+  member("mid", 2, "root");
+  member("leaf_c", 3, "root");
+  member("leaf_a", 4, "mid");
+  member("leaf_b", 5, "mid");
+  net.add_population(make_population("sink", 3));
+  net.add_projection(dense_projection("in_a", "in", "leaf_a", n, 2, 2));
+  net.add_projection(dense_projection("in_c", "in", "leaf_c", n, 2, 4));
+  net.add_projection(sparse_projection("b_sink", "leaf_b", "sink", {{0, 1}, {1499, 2}}));
+  net.add_projection(sparse_projection("root_sink", "root", "sink", {{7, 0}}));
+  net.add_output_port({"roots", "root"});
+  net.add_output_port({"bs", "leaf_b"});
+  const auto r = map_network(net, test_arch());
+  const MappedImage& img = r.image;
+  // Post-order: leaf_a, leaf_b, mid, leaf_c, root.
+  const std::vector<std::string> order{"leaf_a", "leaf_b", "mid", "leaf_c", "root"};
+  const auto& root = *img.find_population("root");
+  REQUIRE(root.blocks.size() >= 7);
+  for (std::size_t b = 0; b < root.blocks.size(); ++b) {
+    const BlockSite& rb = root.blocks[b];
+    const auto& cfg = img.cores[static_cast<std::size_t>(rb.core)];
+    const std::int32_t base = rb.first_compartment - 4 * rb.count;
+    REQUIRE(base >= 0);
+    for (std::size_t m = 0; m < order.size(); ++m) {
+      const BlockSite& mb = img.find_population(order[m])->blocks[b];
+      CAPTURE(order[m]);
+      CHECK(mb.core == rb.core);
+      CHECK(mb.first_neuron == rb.first_neuron);
+      CHECK(mb.count == rb.count);
+      CHECK(mb.first_compartment == base + static_cast<std::int32_t>(m) * rb.count);
+    }
+    const auto parent_kind = std::vector<int>{2, 2, 4, 4, -1};
+    for (std::int32_t k = 0; k < rb.count; ++k)
+      for (std::size_t m = 0; m < order.size(); ++m) {
+        const auto& cx = cfg.compartments[static_cast<std::size_t>(
+            base + static_cast<std::int32_t>(m) * rb.count + k)];
+        CHECK(cx.bias_mant == (rb.first_neuron + k) % 7);
+        if (parent_kind[m] < 0) {
+          CHECK(cx.join == core::JoinOp::kNone);
+        } else {
+          CHECK(cx.join == core::JoinOp::kAdd);
+          CHECK(cx.join_parent == base + parent_kind[m] * rb.count + k);
+        }
+      }
+    // Dense lists of in_a span leaf_a's run, those of in_c leaf_c's.
+    for (const auto& a : cfg.input_axons) {
+      const auto& l = cfg.synapse_lists[static_cast<std::size_t>(a.synapse_list)];
+      if (!cfg.formats[static_cast<std::size_t>(l.format)].dense()) continue;
+      CHECK((a.base == base || a.base == base + 3 * rb.count));
+      CHECK(static_cast<std::int32_t>(l.mantissa.size()) == rb.count);
+    }
+  }
+  // Output axons leave from the member that sends: leaf_b neuron 1499, root neuron 7.
+  const auto sends = [&](CompartmentSite s) {
+    const auto& outs = img.cores[static_cast<std::size_t>(s.core)].output_axons;
+    return std::count_if(outs.begin(), outs.end(),
+                         [&](const core::OutputAxon& o) { return o.source == s.compartment; });
+  };
+  CHECK(sends(img.find_population("leaf_b")->site(1499)) == 1);
+  CHECK(sends(img.find_population("root")->site(7)) == 1);
+  CHECK(sends(img.find_population("mid")->site(7)) == 0);
+  CHECK(img.output_ports[1].neurons[1499] == img.find_population("leaf_b")->site(1499));
+  CHECK(core::validate(core::ChipConfig{img.cores, img.limits}).empty());
+  TempDir tmp("mapper_tree");
+  write_mapped_image(img, tmp.path / "image.h5");
+  CHECK(same_image(img, read_mapped_image(tmp.path / "image.h5")));
+}
+
+TEST_CASE("mapper: join groups are checked when added and against the core's tables") {
+  Network net;
+  net.name = "bad";
+  net.add_population(make_population("a", 10));
+  Population b = make_population("b", 11);
+  b.join_parent = "a";
+  CHECK_THROWS_WITH_AS(net.add_population(b), doctest::Contains("has 10"), InputError);
+  b.size = 10;
+  b.join_parent = "later";
+  CHECK_THROWS_WITH_AS(net.add_population(b), doctest::Contains("not a population added before"),
+                       InputError);
+  b.join_parent = "a";
+  b.dendrite = Dendrite{};
+  CHECK_THROWS_WITH_AS(net.add_population(b), doctest::Contains("cannot have a dendrite"),
+                       InputError);
+  // Nine distinct thresholds in one group: more than a core's eight.
+  Network wide;
+  wide.name = "wide";
+  wide.add_population(make_population("r", 4, 100));
+  for (int k = 0; k < 8; ++k) {
+    Population m = make_population("m" + std::to_string(k), 4, 200 + k);
+    m.join_parent = "r";
+    wide.add_population(m);
+  }
+  CHECK_THROWS_WITH_AS(map_network(wide, test_arch()), doctest::Contains("9 distinct thresholds"),
+                       InputError);
 }
 
 TEST_CASE("mapper: every example network maps to an image the core accepts") {

@@ -12,15 +12,16 @@
 #include <vector>
 
 #include "core/chip.hpp"
-#include "mapper/mapper.hpp"
-#include "mapper/network_io.hpp"
-#include "models/hybrid_lstm.hpp"
 #include "formats/arch_io.hpp"
 #include "formats/datasets.hpp"
 #include "io/errors.hpp"
-#include "runtime/inference.hpp"
+#include "mapper/mapper.hpp"
+#include "mapper/network_io.hpp"
+#include "models/hybrid_lstm.hpp"
 #include "models/model_file.hpp"
+#include "runtime/inference.hpp"
 #include "tests/support/cli.hpp"
+#include "tests/support/same_network.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -370,8 +371,9 @@ TEST_CASE("hybrid LSTM: the committed MNIST weights give the same spikes on loih
   const auto img1 = mapper::map_network(models::convert_hybrid_lstm(w, two).network, loihi1).image;
   const auto img2 =
       mapper::map_network(models::convert_hybrid_lstm(w, native).network, loihi2).image;
-  const auto data = load_dataset(DatasetSpec{"mnist", "test", SequenceLayout::kRow, InputScaling::kUnit, {}},
-                                 default_data_cache());
+  const auto data =
+      load_dataset(DatasetSpec{"mnist", "test", SequenceLayout::kRow, InputScaling::kUnit, {}},
+                   default_data_cache());
   InferenceOptions o;
   o.steps_per_symbol = 16;
   o.input_timing = InputTiming::kSameStep;
@@ -461,30 +463,5 @@ TEST_CASE("hybrid LSTM: the shipped demo model is what the converter makes of th
           models::read_lstm_weights((kSource / "models/weights/mnist_row_modified.h5").string()),
           {})
           .network;
-  REQUIRE(shipped.populations().size() == fresh.populations().size());
-  for (std::size_t i = 0; i < fresh.populations().size(); ++i) {
-    const auto& a = shipped.population(shipped.populations()[i]);
-    const auto& b = fresh.population(fresh.populations()[i]);
-    CAPTURE(b.name);
-    CHECK(a.name == b.name);
-    CHECK(a.size == b.size);
-    CHECK(a.profile == b.profile);
-    CHECK(static_cast<const mapper::NeuronBiases&>(a) ==
-          static_cast<const mapper::NeuronBiases&>(b));
-    CHECK(a.dendrite == b.dendrite);
-  }
-  REQUIRE(shipped.projections().size() == fresh.projections().size());
-  for (std::size_t i = 0; i < fresh.projections().size(); ++i) {
-    const auto& a = shipped.projection(shipped.projections()[i]);
-    const auto& b = fresh.projection(fresh.projections()[i]);
-    CAPTURE(b.name);
-    CHECK(a.name == b.name);
-    CHECK(a.source == b.source);
-    CHECK(a.target == b.target);
-    CHECK(a.format == b.format);
-    CHECK(a.weight == b.weight);
-    CHECK(a.pre == b.pre);
-    CHECK(a.post == b.post);
-  }
-  CHECK(shipped.host_nodes() == fresh.host_nodes());
+  loihisim::testing::check_same_network(shipped, fresh);
 }

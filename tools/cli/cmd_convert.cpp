@@ -17,6 +17,7 @@
 #include "models/hybrid_lstm.hpp"
 #include "models/lstm_weights.hpp"
 #include "models/model_file.hpp"
+#include "models/spiking_lstm.hpp"
 #include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/model_paths.hpp"
@@ -39,6 +40,7 @@ struct ConvertOptions {
   std::string dataset, layout;
   bool bias_shift = false;
   std::string generator_start = "half";
+  int replica = -1;  // spiking-lstm: all replicas (-1) or replica k alone
 };
 
 models::HybridLstmOptions gate_options(const ConvertOptions& o, const core::Architecture& arch,
@@ -63,6 +65,23 @@ models::HybridLstmOptions gate_options(const ConvertOptions& o, const core::Arch
   return opt;
 }
 
+// The dataset a converted model runs on: the file's attributes unless overridden.
+DatasetSpec model_dataset(const ConvertOptions& o, const std::string& file_dataset,
+                          const std::string& file_layout, InputScaling scaling,
+                          const std::string& weights) {
+  const std::string dataset = !o.dataset.empty() ? o.dataset : file_dataset;
+  const std::string layout = !o.layout.empty() ? o.layout : file_layout;
+  if (dataset.empty() || layout.empty())
+    throw InputError(weights +
+                     ": the file does not say which dataset and layout it was trained on "
+                     "(attributes 'dataset', 'layout'): pass --dataset and --layout");
+  DatasetSpec d;
+  d.name = dataset;
+  d.layout = parse_enum(kSequenceLayoutNames, layout, "sequence layout");
+  d.scaling = scaling;
+  return d;
+}
+
 // The model file's content: the dataset the weights were trained on, T, the hybrid's schedule.
 ModelSpec hybrid_model(const ConvertOptions& o, const models::LstmWeights& w,
                        const models::HybridLstm& h, const models::HybridLstmOptions& opt,
@@ -70,15 +89,7 @@ ModelSpec hybrid_model(const ConvertOptions& o, const models::LstmWeights& w,
   ModelSpec m;
   m.name = h.network.name;
   m.network = network_file;
-  const std::string dataset = !o.dataset.empty() ? o.dataset : w.dataset;
-  const std::string layout = !o.layout.empty() ? o.layout : w.sequence_layout;
-  if (dataset.empty() || layout.empty())
-    throw InputError(o.weights +
-                     ": the file does not say which dataset and layout it was trained on "
-                     "(attributes 'dataset', 'layout'): pass --dataset and --layout");
-  m.dataset.name = dataset;
-  m.dataset.layout = parse_enum(kSequenceLayoutNames, layout, "sequence layout");
-  m.dataset.scaling = scaling;
+  m.dataset = model_dataset(o, w.dataset, w.sequence_layout, scaling, o.weights);
   m.steps_per_symbol = o.steps;
   m.reset = ResetPolicy::kSymbol;
   // The gates integrate all T steps of the generators' spikes within the symbol.
@@ -113,20 +124,87 @@ void print_conversion(const ConvertOptions& o, const models::LstmWeights& w,
              r.cores_used, r.chips_used, r.lower_bound, r.neurons, r.synapses);
 }
 
+// What a conversion reads and the three files it writes, declared before any work.
+void declare_files(OutputSet& files, const ConvertOptions& o, const fs::path& model_file,
+                   const fs::path& network_file) {
+  files.input(o.weights, "weight file");
+  input_if_file(files, o.arch, "architecture file");
+  files.output(model_file, "--out");
+  files.output(network_file, "the network file beside --out");
+  files.output(fs::path(network_file).replace_extension(".h5"), "the network's array file");
+}
+
+// `--method spiking-lstm`: the file's integer model (snn/chip) as it is; T is the file's.
+void run_convert_spiking(const ConvertOptions& o) {
+  const fs::path model_file = o.out;
+  const fs::path network_file = model_base(model_file).string() + ".network.yaml";
+  OutputSet files;
+  declare_files(files, o, model_file, network_file);
+  const core::Architecture arch = load_architecture(o.arch);
+  const models::SpikingLstmChip full = models::read_spiking_lstm(o.weights);
+  const models::SpikingLstmChip w = o.replica >= 0 ? models::single_replica(full, o.replica) : full;
+  const InputScaling scaling = input_scaling_from_attribute(w.input_scaling, o.weights);
+  // Back from the dataset's values to the pixel bytes the host weights multiply.
+  const bool signed_in = scaling == InputScaling::kSigned;
+  models::SpikingLstm s =
+      models::convert_spiking_lstm(w, signed_in ? 127.5 : 255.0, signed_in ? 1.0 : 0.0);
+  const std::string stem = model_base(model_file).filename().string();
+  s.network.name = stem.empty() ? "spiking_lstm" : stem;
+  const mapper::MapResult mapped = mapper::map_network(s.network, arch, {});
+  ModelSpec m;
+  m.name = s.network.name;
+  m.network = network_file;
+  m.dataset = model_dataset(o, w.dataset, w.layout, scaling, o.weights);
+  m.steps_per_symbol = 1;          // the T replicas run in lockstep: one chip step per symbol
+  m.reset = ResetPolicy::kSample;  // membranes and cells carry from symbol to symbol
+  m.input_timing = InputTiming::kSameStep;  // inputs are biases written before the step
+  m.prediction = "logits";
+  m.host_format = host_number_format_from_string(o.host_format);
+  m.host_location = parse_enum(kHostLocationNames, o.host_location, "host location");
+  m.comment = fmt::format(
+      "Written by: loihisim convert {} --method spiking-lstm --arch {}{} --out {}\n"
+      "The all-spiking LSTM (docs/spiking-lstm.md, methods.md B) of {}: {}, {} inputs, {} "
+      "hidden, {} classes.\n{}",
+      o.weights, o.arch, o.replica >= 0 ? fmt::format(" --replica {}", o.replica) : "", o.out,
+      o.weights,
+      o.replica >= 0 ? fmt::format("replica {} of {} alone (for timing the serial schedule; its "
+                                   "predictions use one replica's counts only)",
+                                   o.replica, full.steps)
+                     : fmt::format("T = {} replicas in lockstep", w.steps),
+      w.inputs, w.hidden, w.classes, s.notes.front());
+  mapper::write_network(s.network, network_file);
+  write_model(model_file, m);
+  files.commit();
+  fmt::print(
+      "{} (spiking LSTM, T = {}, {} inputs -> {} hidden -> {} classes{})\n", o.weights, w.steps,
+      w.inputs, w.hidden, w.classes,
+      w.test_accuracy >= 0
+          ? fmt::format(", integer model's test accuracy {:.4f} (training script)", w.test_accuracy)
+          : std::string());
+  for (const auto& note : s.notes) fmt::print("  {}\n", note);
+  const auto& r = mapped.report;
+  fmt::print("  fits {}: {} cores on {} chip(s) (lower bound {}), {} compartments, {} synapses\n",
+             arch.name, r.cores_used, r.chips_used, r.lower_bound, r.neurons, r.synapses);
+  if (o.replica >= 0)
+    fmt::print(
+        "  replica {} of {} alone: for timing the serial schedule (its accuracy is not "
+        "the model's)\n",
+        o.replica, full.steps);
+  fmt::print("wrote {} and {}\n", model_file.string(), network_file.string());
+}
+
 void run_convert(const ConvertOptions& o) {
+  if (o.method == "spiking-lstm") return run_convert_spiking(o);
   if (o.method != "hybrid-lstm")
-    throw InputError("--method '" + o.method + "': the converter knows hybrid-lstm");
+    throw InputError("--method '" + o.method +
+                     "': the converter knows hybrid-lstm and spiking-lstm");
   if (o.steps < 1 || o.steps > (1 << 20))
     throw InputError(fmt::format("--steps {}: T must be in 1..{}", o.steps, 1 << 20));
   host_number_format_from_string(o.host_format);  // a bad format fails before any work
   const fs::path model_file = o.out;
   const fs::path network_file = model_base(model_file).string() + ".network.yaml";
   OutputSet files;
-  files.input(o.weights, "weight file");
-  input_if_file(files, o.arch, "architecture file");
-  files.output(model_file, "--out");
-  files.output(network_file, "the network file beside --out");
-  files.output(fs::path(network_file).replace_extension(".h5"), "the network's array file");
+  declare_files(files, o, model_file, network_file);
   const core::Architecture arch = load_architecture(o.arch);
   const models::LstmWeights w = models::read_lstm_weights(o.weights);
   const InputScaling scaling = input_scaling_from_attribute(w.input_scaling, o.weights);
@@ -155,8 +233,12 @@ void register_convert(CLI::App& app) {
       "analog-spiking LSTM (docs/hybrid-lstm.md): a network file and a model file for "
       "`loihisim run`");
   cmd->add_option("weights", opt->weights, "trained weights (HDF5)")->required();
-  cmd->add_option("--method", opt->method, "conversion method: hybrid-lstm")->required();
-  cmd->add_option("--steps,-T", opt->steps, "SNN steps per input symbol (T)")
+  cmd->add_option("--method", opt->method,
+                  "conversion method: hybrid-lstm (methods.md A, from LSTM weights) or "
+                  "spiking-lstm (methods.md B, from a tools/train_lstm.py --spiking-from file)")
+      ->required();
+  cmd->add_option("--steps,-T", opt->steps,
+                  "SNN steps per input symbol (T; hybrid-lstm: spiking-lstm files fix their own)")
       ->capture_default_str();
   cmd->add_option("--arch", opt->arch, "architecture: a shipped name (loihi1, ...) or a YAML file")
       ->capture_default_str();
@@ -182,6 +264,10 @@ void register_convert(CLI::App& app) {
       ->check(CLI::IsMember({"mnist", "fashion"}));
   cmd->add_option("--layout", opt->layout, "sequence layout (default: the file's)")
       ->check(CLI::IsMember({"row", "pixel"}));
+  cmd->add_option("--replica", opt->replica,
+                  "spiking-lstm: build replica k alone (its share of the spikes; the serial "
+                  "schedule's cost is the sum over k, docs/spiking-lstm.md)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--bias-shift", opt->bias_shift,
                 "add the half-step bias shift threshold / (2 T) to the i, f, o gates "
                 "(methods.md B; not part of methods.md A)");

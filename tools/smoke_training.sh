@@ -2,7 +2,8 @@
 # The training smoke test (CTest runs it): the hand-written back-propagation against autograd, a
 # few batches of tools/train_lstm.py, then the trained file through the whole pipeline: convert ->
 # run on the chip -> CPU baseline, which must agree with the logits PyTorch stored in the file;
-# the same for a pixel-wise model trained with the manual engine.
+# the same for a pixel-wise model trained with the manual engine; and the spiking LSTM (its
+# self-test, then train -> fine-tune -> convert -> run, against its integer reference).
 #   tools/smoke_training.sh BUILD_DIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,4 +35,28 @@ grep -q "x_neg" "$out/p.network.yaml"
 grep -q "2 inferences, T = 4" "$out/prun.txt"
 "$cli" baseline "$out/p.h5" --samples 2 --warmup 0 --rapl off | tee "$out/pbase.txt"
 [ "$(grep -c "vs PyTorch's stored logits: 8/8 same class" "$out/pbase.txt")" = 2 ]
+
+# The spiking LSTM (methods.md B): its self-test, a source ANN and a fine-tuned SNN of a few
+# batches, converted and run on the chip, which must reproduce the file's integer reference on
+# its 8 reference digits (test digits 0, 250, ..., 1750): spikes per population and logits.
+/usr/bin/python3 "$here/tools/train_lstm.py" --check-spiking
+/usr/bin/python3 "$here/tools/train_lstm.py" --dataset mnist --layout row --cell spiking \
+  --epochs 1 --max-batches 2 --train-limit 256 --seed 1 --out "$out/src.h5"
+/usr/bin/python3 "$here/tools/train_lstm.py" --spiking-from "$out/src.h5" --steps 2 --epochs 1 \
+  --qat-epochs 1 --max-batches 2 --train-limit 256 --calibration 64 --seed 1 --out "$out/s.h5"
+"$cli" convert "$out/s.h5" --method spiking-lstm --arch loihi1 --out "$out/s.model.yaml"
+"$cli" run "$out/s.model.yaml" --every 250 --samples 8 --quiet --out "$out/s_run.h5"
+/usr/bin/python3 - "$out/s.h5" "$out/s_run.h5" <<'PY'
+import json, sys
+import h5py, numpy as np
+with h5py.File(sys.argv[1]) as f, h5py.File(sys.argv[2]) as r:
+    ref = f["snn/reference"]
+    names = [p["name"] for p in json.loads(r.attrs["summary_json"])["populations"]]
+    got = r["samples/population_spikes"][...]
+    order = ["S_A", "S_F", "S_Bbar", "S_Obar", "N", "W", "C", "H"]
+    assert (got[:, [names.index(n) for n in order]] == ref["population_spikes"][...]).all()
+    assert np.allclose(r["samples/output"][...], ref["logits"][...], rtol=1e-5, atol=1e-5)
+    assert (r["samples/prediction"][...] == ref["prediction"][...]).all()
+print("spiking LSTM on the chip = the training script's integer reference (8 digits)")
+PY
 echo "training smoke test passed"

@@ -179,14 +179,15 @@ def section(R, md, fmt_energy, fmt_time, quick, hybrid_best, cpu_std):
     md("### Row-wise MNIST (%d test digits)" % n_row)
     md("")
     md("| T | ANN | converted, no shift | converted, theta/(2T) | converted, calibrated | "
-       "fine-tuned (float) | **chip** | fine-tuning epochs |")
-    md("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+       "fine-tuned (float) | **chip** | fine-tuning epochs | compartments | loihi1 cores |")
+    md("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for T, m in rows.items():
         r = m["res"]
-        md("| %d | %s | %s | %s | %s | %s | **%.2f** | %d |" % (
+        md("| %d | %s | %s | %s | %s | %s | **%.2f** | %d | %d | %d |" % (
             T, fmt_pct(r["ann_accuracy"]), fmt_pct(r["converted_none"]),
             fmt_pct(r["converted_default"]), fmt_pct(r["converted_calibrated"]),
-            fmt_pct(r["finetuned_float"]), m["acc"], m["shape"]["epochs"]))
+            fmt_pct(r["finetuned_float"]), m["acc"], m["shape"]["epochs"],
+            12 * m["shape"]["H"] * T, m["run"]["mapping"]["cores_used"]))
     md("")
     if 4 in rows:
         ann = 100.0 * rows[4]["res"]["ann_accuracy"]
@@ -267,8 +268,9 @@ def section(R, md, fmt_energy, fmt_time, quick, hybrid_best, cpu_std):
     md("Operation model (methods.md B, E_MAC = %.1f pJ, E_AC = %.1f pJ from cpu/horowitz45.yaml: "
        "a multiply-accumulate is a multiply plus an add): E_SNN = first-layer MACs (4 H n_in per "
        "symbol) x E_MAC + recurrent accumulates (hidden spikes x 4 H, counted on the chip) x "
-       "E_AC; 'all synapses' counts every synaptic operation of the chip instead (adds the "
-       "soft-reset feedback); E_ANN = 4 H (n_in + H) MACs per symbol x E_MAC; the classifier is "
+       "E_AC; 'all synapses' counts every synaptic operation the chip performed instead (the "
+       "soft-reset feedback adds some; recurrent weights quantised to 0 are not stored and "
+       "subtract some); E_ANN = 4 H (n_in + H) MACs per symbol x E_MAC; the classifier is "
        "left out of both. Chip: counted events x arch/loihi1.yaml, plus the host (the first "
        "layer and the classifier at Horowitz's operation energies, and the host link)." % (e_mac, e_ac))
     md("")
@@ -281,6 +283,14 @@ def section(R, md, fmt_energy, fmt_time, quick, hybrid_best, cpu_std):
             fmt_energy(p["host_energy_pJ"]), fmt_energy(m["op_snn_pJ"]),
             fmt_energy(m["op_snn_all_pJ"]), fmt_energy(m["op_ann_pJ"]),
             m["op_ann_pJ"] / m["op_snn_pJ"]))
+    md("")
+    md("What the on-chip products cost (Loihi 1 has no multiply of two compartments, so each "
+       "unit and replica is 12 compartments where the gates alone would be 4 plus a hidden "
+       "neuron): 3x the compartments (the cores in the accuracy table), the comparators' spikes "
+       "and their feedback synaptic operations, and the window and cell spikes, which drive no "
+       "synapse; all are in the chip columns. The alternative, the products on the host, would "
+       "need a read-back and an injection between the gates and the hidden state of every step, "
+       "two chip steps per symbol instead of one ([spiking-lstm.md](spiking-lstm.md), section 1).")
     md("")
     md("The paper's headline (%.2f %% on Google Speech Commands at T = 2, %.1fx less energy than "
        "the iso-architecture LSTM) is on data we do not have offline. The ratio carries over: "

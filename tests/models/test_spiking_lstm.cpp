@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "mapper/network_io.hpp"
 #include "models/model_file.hpp"
 #include "models/spiking_lstm.hpp"
+#include "runtime/host_program.hpp"
 #include "runtime/inference.hpp"
 #include "tests/support/cli.hpp"
 #include "tests/support/same_network.hpp"
@@ -116,10 +118,10 @@ TEST_CASE("spiking LSTM: the shipped T = 4 model matches the training script's i
 }
 
 TEST_CASE("spiking LSTM: every shipped model matches its reference on loihi1") {
-  for (const char* name : {"spiking_mnist_row_t1.h5", "spiking_mnist_row_t2.h5",
-                           "spiking_mnist_row_t8.h5", "spiking_fashion_row_t1.h5",
-                           "spiking_fashion_row_t2.h5", "spiking_fashion_row_t4.h5",
-                           "spiking_fashion_row_t8.h5"}) {
+  for (const char* name :
+       {"spiking_mnist_row_t1.h5", "spiking_mnist_row_t2.h5", "spiking_mnist_row_t8.h5",
+        "spiking_fashion_row_t1.h5", "spiking_fashion_row_t2.h5", "spiking_fashion_row_t4.h5",
+        "spiking_fashion_row_t8.h5"}) {
     const fs::path file = kSource / "models/weights" / name;
     CAPTURE(name);
     REQUIRE(fs::exists(file));
@@ -275,4 +277,46 @@ TEST_CASE("spiking LSTM: the shipped demo model is what the converter makes of t
           255.0, 0.0)
           .network;
   loihisim::testing::check_same_network(shipped, fresh);
+}
+
+TEST_CASE("integer_bias host node: bad arrays and inputs are refused naming the node") {
+  TempDir tmp("integer_bias");
+  const models::SpikingLstmChip w = models::read_spiking_lstm(tiny_file(tmp.path, {}));
+  const auto arch = load_architecture("loihi1");
+  const auto image_with = [&](const std::function<void(mapper::HostNode&)>& edit) {
+    mapper::Network net = models::convert_spiking_lstm(w, 255.0, 0.0).network;
+    mapper::Network edited;
+    edited.name = net.name;
+    for (auto v : net.populations()) edited.add_population(net.population(v));
+    for (auto e : net.projections()) edited.add_projection(net.projection(e));
+    for (const auto& p : net.output_ports()) edited.add_output_port(p);
+    for (auto h : net.host_nodes()) {
+      if (h.name == "input_A") edit(h);
+      edited.add_host_node(h);
+    }
+    return mapper::map_network(edited, arch).image;
+  };
+  const auto refused = [&](const std::function<void(mapper::HostNode&)>& edit, const char* says) {
+    CHECK_THROWS_WITH_AS(HostProgram(image_with(edit), 3, HostNumberFormat{}),
+                         doctest::Contains(says), InputError);
+  };
+  refused([](mapper::HostNode& h) { h.arrays["weight"].values[0] = 1.5; }, "not an integer");
+  refused([](mapper::HostNode& h) { h.arrays["offset"].shape = {1, 4}; }, "input_A");
+  refused([](mapper::HostNode& h) { h.params["divisor"] = "0"; }, "divisor");
+  refused([](mapper::HostNode& h) { h.params["saturate"] = "999999999"; }, "saturate");
+  refused([](mapper::HostNode& h) { h.arrays.erase("offset"); }, "offset");
+  // A value whose pixel byte falls outside 0..255 stops the run with the node's name.
+  SequenceDataset data;
+  data.name = "one";
+  data.num_symbols = 1;
+  data.symbol_size = 3;
+  data.num_classes = 10;
+  data.values = {0.5f, 1.5f, 0.0f};
+  data.labels = {0};
+  InferenceOptions o;
+  o.steps_per_symbol = 1;
+  o.reset = ResetPolicy::kSample;
+  o.prediction = "logits";
+  CHECK_THROWS_WITH_AS(run_inferences(image_with([](mapper::HostNode&) {}), arch, data, o),
+                       doctest::Contains("outside 0..255"), InputError);
 }

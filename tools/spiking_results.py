@@ -44,7 +44,7 @@ def host_link_time(run, arch):
     """Chip time per inference spent on the host link (bias words and read-backs)."""
     t_word, t_read = host_link_ns(arch)
     n = run["samples"]
-    count = {e["event"]: e["count"] / n for e in run["chip"]["energy"]["breakdown"]}
+    count = {e["event"]: e.get("count", 0) / n for e in run["chip"]["energy"]["breakdown"]}
     return count.get("host_word", 0) * t_word + count.get("host_readback", 0) * t_read
 
 

@@ -223,7 +223,7 @@ def section(R, md, fmt_energy, fmt_time, quick, hybrid_best, cpu_std):
        "methods.md B's wavefront would take L + T - 1 steps.")
     md("")
     md("| T | pipelined steps | serial steps | L + T - 1 | pipelined latency | serial latency | "
-       "speed-up (time) | chip active, pipelined | chip active + host, serial |")
+       "speed-up (time) | chip active + host, pipelined | chip active + host, serial |")
     md("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for T, m in rows.items():
         md("| %d | %.0f | %.0f | %.0f | %s | %s | %.2fx | %s | %s |" % (

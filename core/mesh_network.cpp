@@ -238,13 +238,7 @@ void MeshNetwork::deliver_flows(std::span<const NetworkFlow> flows,
       d.within_tile = true;  // back into its own core, as in route()
       continue;
     }
-    const CachedRoute& r = cached_route(f.src_core, f.dst_core);
-    d.within_tile = r.within_tile;
-    d.east_west_hops = r.east_west_hops;
-    d.north_south_hops = r.north_south_hops;
-    d.chip_hops = r.chip_hops;
-    path_begin_[i] = r.begin;
-    path_len_[i] = r.len;
+    const CachedRoute& r = take_route(i, f.src_core, f.dst_core, d);
     for (int h = 0; h < r.len; ++h) {
       const int link = route_links_[static_cast<std::size_t>(r.begin + h)];
       touch(link);
@@ -311,13 +305,7 @@ inline void MeshNetwork::route(std::span<const NetworkMessage> messages,
       d.arrival_ps = msg.depart_ps + costs_.within_tile.latency_ps;
       continue;
     }
-    const CachedRoute& r = cached_route(msg.src_core, msg.dst_core);
-    d.within_tile = r.within_tile;
-    d.east_west_hops = r.east_west_hops;
-    d.north_south_hops = r.north_south_hops;
-    d.chip_hops = r.chip_hops;
-    path_begin_[i] = r.begin;
-    path_len_[i] = r.len;
+    const CachedRoute& r = take_route(i, msg.src_core, msg.dst_core, d);
     if (r.len == 0) {
       d.arrival_ps = msg.depart_ps + costs_.within_tile.latency_ps;
       continue;

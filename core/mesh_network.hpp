@@ -96,6 +96,19 @@ class MeshNetwork {
     int east_west_hops = 0, north_south_hops = 0, chip_hops = 0;
   };
   const CachedRoute& cached_route(int src_core, int dst_core);
+  // Item i (a flow or a message) takes the cached route src -> dst: its hop counts into d, its
+  // path into path_begin_/path_len_. Returns the route.
+  template <class Delivery>
+  const CachedRoute& take_route(std::size_t i, int src_core, int dst_core, Delivery& d) {
+    const CachedRoute& r = cached_route(src_core, dst_core);
+    d.within_tile = r.within_tile;
+    d.east_west_hops = r.east_west_hops;
+    d.north_south_hops = r.north_south_hops;
+    d.chip_hops = r.chip_hops;
+    path_begin_[i] = r.begin;
+    path_len_[i] = r.len;
+    return r;
+  }
   int add_route(int src_core, int dst_core);  // computes and stores it; returns its index
   // Meshes of up to this many cores look routes up in per-source rows (at most 8192 x 4 bytes
   // per sending core); larger boards in the hash table.

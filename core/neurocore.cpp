@@ -169,15 +169,13 @@ void Neurocore::load_joins(const CoreConfig& cfg) {
   const auto n = static_cast<std::size_t>(n_);
   join_parent_.resize(n);
   join_in_.assign(n, 0);
-  std::vector<int> level(n, 0);
-  std::vector<bool> has_children(n, false);
+  std::vector<int> level(n, 0);          // 0 without children, so level > 0 marks a parent
   for (std::size_t i = 0; i < n; ++i) {  // children first: a child's level is final here
     const auto& c = cfg.compartments[i];
     join_parent_[i] = c.join == JoinOp::kNone ? -1 : c.join_parent;
     if (join_parent_[i] < 0) continue;
     const auto p = static_cast<std::size_t>(join_parent_[i]);
     level[p] = std::max(level[p], level[i] + 1);
-    has_children[p] = true;
   }
   const int top = *std::max_element(level.begin(), level.end());
   runs_.clear();
@@ -187,7 +185,7 @@ void Neurocore::load_joins(const CoreConfig& cfg) {
         ++i;
         continue;
       }
-      Run r{i, i + 1, has_children[static_cast<std::size_t>(i)], false};
+      Run r{i, i + 1, l > 0, false};
       while (r.end < n_ && level[static_cast<std::size_t>(r.end)] == l) ++r.end;
       for (int k = r.begin; k < r.end; ++k)
         r.children |= join_parent_[static_cast<std::size_t>(k)] >= 0;

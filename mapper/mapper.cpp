@@ -80,10 +80,8 @@ class ImageBuilder {
     for (int m : ix_.members[static_cast<std::size_t>(blk.population)]) {
       const Population& mp = *ix_.member_populations[static_cast<std::size_t>(m)];
       const int profile = intern(cfg.profiles, mp.profile);
-      const int parent_kind =
-          mp.join_parent.empty()
-              ? -1
-              : ix_.kind_of[static_cast<std::size_t>(ix_.member_index(mp.join_parent))];
+      const int parent = ix_.parent_of[static_cast<std::size_t>(m)];
+      const int parent_kind = parent < 0 ? -1 : ix_.kind_of[static_cast<std::size_t>(parent)];
       for (std::int32_t i = 0; i < blk.count; ++i) {
         core::CompartmentConfig cx{profile, mp.bias_mant_of(blk.first + i),
                                    mp.bias_exp_of(blk.first + i)};

@@ -25,7 +25,8 @@ void index_units(const Network& net, NetworkIndex& ix, std::map<Network::Vertex,
   }
   const std::size_t n = ix.member_populations.size();
   std::vector<std::vector<int>> children(n);
-  std::vector<int> parent(n, -1);
+  std::vector<int>& parent = ix.parent_of;
+  parent.assign(n, -1);
   for (std::size_t k = 0; k < n; ++k) {
     const auto& jp = ix.member_populations[k]->join_parent;
     if (jp.empty()) continue;

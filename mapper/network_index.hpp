@@ -24,6 +24,7 @@ struct NetworkIndex {
   std::vector<std::vector<int>> members;
   std::vector<const Population*> member_populations;  // every population, network order
   std::vector<int> unit_of, kind_of;  // per population id: its unit, its position in members
+  std::vector<int> parent_of;         // per population id: its join parent's id, or -1
   // Per projection: the source population id (-1 for an input port) and the target's.
   std::vector<int> source_member, target_member;
   std::vector<const InputPort*> input_ports;   // in network order

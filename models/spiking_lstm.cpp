@@ -233,7 +233,6 @@ class Builder {
             p.post.push_back(k * H_ + static_cast<std::int32_t>(i));
             p.weight.push_back(m);
           }
-      synapses_ += static_cast<std::int64_t>(p.weight.size());
       add(std::move(p));
     }
     for (std::size_t x = 0; x < 4; ++x) {
@@ -251,7 +250,6 @@ class Builder {
         p.post.push_back(k);
         p.weight.push_back(static_cast<std::int16_t>(-w_.feedback_mant[x]));
       }
-      synapses_ += static_cast<std::int64_t>(p.weight.size());
       add(std::move(p));
     }
   }
@@ -310,9 +308,6 @@ class Builder {
   mapper::Network& net_;
   int H_, T_;
   std::int32_t n_;
-
- public:
-  std::int64_t synapses_ = 0;
 };
 
 }  // namespace

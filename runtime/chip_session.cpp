@@ -32,22 +32,17 @@ void size_map(SpikeMap& m, const std::vector<core::CoreConfig>& cores,
   }
 }
 
-// The compartment that integrates neuron j's input: for two-compartment neurons its dendrite,
-// which the mapper puts `count` compartments before the soma of the same block and which joins
-// that soma; otherwise the neuron's own compartment.
+// The compartment that integrates the input of the neuron at `site` of block b: for
+// two-compartment neurons its dendrite, which the mapper puts `count` compartments before the
+// soma of the same block and which joins that soma; otherwise the neuron's own compartment.
 mapper::CompartmentSite integrating_site(const mapper::MappedImage& image,
-                                         const mapper::PopulationSites& pop, std::int32_t j) {
-  mapper::CompartmentSite site = pop.site(j);
-  for (const auto& b : pop.blocks) {
-    if (j < b.first_neuron || j >= b.first_neuron + b.count) continue;
-    const std::int32_t dendrite = site.compartment - b.count;
-    if (dendrite < 0) break;
-    const auto& cx = image.cores[static_cast<std::size_t>(site.core)]
-                         .compartments[static_cast<std::size_t>(dendrite)];
-    if (cx.join != core::JoinOp::kNone && cx.join_parent == site.compartment)
-      site.compartment = dendrite;
-    break;
-  }
+                                         const mapper::BlockSite& b, mapper::CompartmentSite site) {
+  const std::int32_t dendrite = site.compartment - b.count;
+  if (dendrite < 0) return site;
+  const auto& cx = image.cores[static_cast<std::size_t>(site.core)]
+                       .compartments[static_cast<std::size_t>(dendrite)];
+  if (cx.join != core::JoinOp::kNone && cx.join_parent == site.compartment)
+    site.compartment = dendrite;
   return site;
 }
 
@@ -60,16 +55,16 @@ SpikeMap spike_map(const mapper::MappedImage& image) {
   for (std::size_t p = 0; p < image.populations.size(); ++p) {
     const auto& pop = image.populations[p];
     m.population_names.push_back(pop.name);
-    for (const auto& b : pop.blocks)
-      for (std::int32_t k = 0; k < b.count; ++k)
-        m.site[static_cast<std::size_t>(b.core)][static_cast<std::size_t>(
-            b.first_compartment + k)] = {static_cast<std::int32_t>(p), b.first_neuron + k};
     auto& sites = m.population_sites.emplace_back();
     auto& integrating = m.integrating_sites.emplace_back();
-    for (std::int32_t j = 0; j < pop.size; ++j) {
-      sites.push_back(pop.site(j));
-      integrating.push_back(integrating_site(image, pop, j));
-    }
+    // The blocks cover the neurons in order (the image reader checks it): neuron order.
+    for (const auto& b : pop.blocks)
+      for (std::int32_t k = 0; k < b.count; ++k) {
+        m.site[static_cast<std::size_t>(b.core)][static_cast<std::size_t>(
+            b.first_compartment + k)] = {static_cast<std::int32_t>(p), b.first_neuron + k};
+        sites.push_back({b.core, b.first_compartment + k});
+        integrating.push_back(integrating_site(image, b, sites.back()));
+      }
   }
   for (std::size_t k = 0; k < image.output_ports.size(); ++k) {
     const auto& port = image.output_ports[k];

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "io/errors.hpp"
+#include "io/h5_file.hpp"
 #include "io/readable_units.hpp"
 #include "io/version.hpp"
 
@@ -49,18 +50,46 @@ std::string bytes(std::uint64_t b) {
   return fmt::format("{} B", b);
 }
 
-ImplementationResult time_implementation(const models::LstmWeights& w, const SequenceDataset& data,
+// The logits a weight file stores for its first sequences (the training script's), to check
+// the implementations against.
+struct StoredLogits {
+  int count = 0, steps = 0, classes = 0;
+  std::size_t values_per_sequence = 0;
+  const float* inputs = nullptr;
+  const float* logits = nullptr;
+};
+
+template <class Net>
+void check_stored_logits(Net& net, const StoredLogits& ref, ImplementationResult& res) {
+  std::vector<float> logits(static_cast<std::size_t>(ref.classes));
+  for (int s = 0; s < ref.count; ++s) {
+    const auto k = static_cast<std::size_t>(s);
+    const int p = net.infer(ref.inputs + k * ref.values_per_sequence, ref.steps, logits);
+    const float* stored = ref.logits + k * static_cast<std::size_t>(ref.classes);
+    const int stored_best =
+        static_cast<int>(std::max_element(stored, stored + ref.classes) - stored);
+    res.reference_argmax_agree += p == stored_best ? 1 : 0;
+    for (int c = 0; c < ref.classes; ++c)
+      res.reference_max_abs_diff =
+          std::max(res.reference_max_abs_diff,
+                   std::abs(static_cast<double>(logits[static_cast<std::size_t>(c)]) - stored[c]));
+  }
+  res.reference_samples = ref.count;
+}
+
+// Both implementations of one network (Net: CpuLstm or CpuLmu, built from Weights).
+template <class Net, class Weights>
+ImplementationResult time_implementation(const Weights& w, const SequenceDataset& data,
                                          std::uint64_t n, std::uint64_t warmup,
-                                         CpuImplementation impl) {
-  CpuLstm net(w, impl);
+                                         CpuImplementation impl, const std::string& plain,
+                                         const StoredLogits& ref) {
+  Net net(w, impl);
   ImplementationResult res;
   res.implementation = impl;
-  res.description = impl == CpuImplementation::kTuned
-                        ? tuned_implementation_description()
-                        : "plain loops, one float32 dot product per gate row (-O3, no BLAS)";
+  res.description = impl == CpuImplementation::kTuned ? tuned_implementation_description() : plain;
   const auto per_sample =
       static_cast<std::size_t>(data.num_symbols) * static_cast<std::size_t>(data.symbol_size);
-  std::vector<float> logits(static_cast<std::size_t>(w.classes));
+  std::vector<float> logits(static_cast<std::size_t>(ref.classes));
   auto sample = [&](std::uint64_t i) { return data.values.data() + i * per_sample; };
   // Warm-up: caches, branch predictors, page faults and the CPU's clock ramp.
   for (std::uint64_t k = 0; k < warmup; ++k) net.infer(sample(k % n), data.num_symbols, logits);
@@ -82,23 +111,118 @@ ImplementationResult time_implementation(const models::LstmWeights& w, const Seq
   res.median_ns = median(ns);
   res.p10_ns = quantile(ns, 0.1);
   res.p90_ns = quantile(ns, 0.9);
-  // The stored PyTorch logits, when the file has them.
-  const auto ref_per =
-      static_cast<std::size_t>(w.reference_steps) * static_cast<std::size_t>(w.input_size);
-  for (int s = 0; s < w.reference_count; ++s) {
-    const int p = net.infer(w.reference_inputs.data() + static_cast<std::size_t>(s) * ref_per,
-                            w.reference_steps, logits);
-    const float* ref = w.reference_logits.data() +
-                       static_cast<std::size_t>(s) * static_cast<std::size_t>(w.classes);
-    const int ref_best = static_cast<int>(std::max_element(ref, ref + w.classes) - ref);
-    res.reference_argmax_agree += p == ref_best ? 1 : 0;
-    for (int k = 0; k < w.classes; ++k)
-      res.reference_max_abs_diff =
-          std::max(res.reference_max_abs_diff,
-                   std::abs(static_cast<double>(logits[static_cast<std::size_t>(k)]) - ref[k]));
-  }
-  res.reference_samples = w.reference_count;
+  check_stored_logits(net, ref, res);
   return res;
+}
+
+void check_dataset(const std::string& file, int inputs, int classes, const SequenceDataset& data) {
+  if (data.symbol_size != inputs)
+    throw InputError(
+        fmt::format("{}: the network's input size is {}, but dataset {} has symbols "
+                    "of {} values (choose the layout the network was trained on)",
+                    file, inputs, data.name, data.symbol_size));
+  if (data.num_classes > classes)
+    throw InputError(fmt::format("{}: the network has {} outputs, dataset {} has {} classes", file,
+                                 classes, data.name, data.num_classes));
+  if (data.size() == 0) throw InputError("dataset " + data.name + " has no samples");
+}
+
+// Everything after the network's description, for either network: the counts (closed form in
+// r.counts, cross-checked against the instrumented implementation on the first sample: they
+// describe every sample, the work does not depend on the values), both implementations, the
+// energies and RAPL.
+template <class Net, class Weights>
+void run_network(const Weights& w, const SequenceDataset& data, const BaselineOptions& options,
+                 const std::string& plain, const StoredLogits& ref, BaselineResult& r) {
+  {
+    Net counted(w, CpuImplementation::kStraightforward);
+    std::vector<float> logits(static_cast<std::size_t>(r.classes));
+    CpuOpCounts executed;
+    counted.infer_counted(data.values.data(), r.steps, logits, executed);
+    if (!(executed == r.counts))
+      throw std::logic_error("CPU baseline: executed operation counts differ from the closed form");
+  }
+  for (const auto impl : {CpuImplementation::kStraightforward, CpuImplementation::kTuned})
+    r.implementations.push_back(
+        time_implementation<Net>(w, data, r.samples, options.warmup, impl, plain, ref));
+  for (std::uint64_t i = 0; i < r.samples; ++i)
+    r.implementations_agree +=
+        r.implementations[0].predictions[i] == r.implementations[1].predictions[i] ? 1 : 0;
+  for (const auto& p : options.profiles) {
+    r.energies.push_back(cpu_energy(p, r.counts));
+    r.profile_files.push_back(p.file);
+  }
+  r.rapl_attempted = options.rapl;
+  r.rapl_implementation = options.rapl_implementation;
+  if (options.rapl) {
+    Net net(w, options.rapl_implementation);
+    std::vector<float> logits(static_cast<std::size_t>(r.classes));
+    const auto per_sample =
+        static_cast<std::size_t>(data.num_symbols) * static_cast<std::size_t>(data.symbol_size);
+    std::uint64_t next = 0;
+    r.rapl = measure_rapl(probe_rapl(options.powercap), options.rapl_idle_seconds,
+                          options.rapl_run_seconds, r.samples, [&] {
+                            net.infer(data.values.data() + (next % r.samples) * per_sample,
+                                      data.num_symbols, logits);
+                            ++next;
+                          });
+  }
+}
+
+// The report's `weights`: which network, its shape and (LMU) its kind and activation.
+Summary weights_json(const BaselineResult& r) {
+  Summary w = {{"file", r.weights_file}, {"model", to_string(r.model)}};
+  if (r.model == BaselineModel::kLstm) {
+    w["layout"] = models::to_string(r.layout);
+    w["cell"] = models::to_string(r.cell);
+  } else {
+    w["cell"] = "lmu";
+    w["kind"] = r.kind;
+    w["activation"] = r.activation;
+    w["memory_size"] = r.memory_size;
+    w["permutation_seed"] = r.permutation_seed;
+    if (r.file_float_accuracy >= 0) w["file_test_accuracy"] = r.file_float_accuracy;
+  }
+  w["input_size"] = r.input_size;
+  w["hidden_size"] = r.hidden_size;
+  w["classes"] = r.classes;
+  return w;
+}
+
+// How the piecewise-linear nonlinearities are counted, for the text.
+std::string nonlinearity_note(const BaselineResult& r) {
+  if (r.model == BaselineModel::kLstm)
+    return r.cell == models::LstmCell::kModified
+               ? "; phi1/phi2 counted as their add, multiply, compares"
+               : "";
+  if (r.activation == "crelu") return "; crelu counted as its 2 compares";
+  if (r.activation == "relu") return "; relu counted as its compare";
+  return "";
+}
+
+// The first line of an LMU's text: the network, and what the file says of it.
+std::string lmu_header(const BaselineResult& r) {
+  std::string s = fmt::format("CPU baseline: {} (LMU, d {}, hidden {}, {}, input {}, classes {}",
+                              r.weights_file, r.memory_size, r.hidden_size, r.activation,
+                              r.input_size, r.classes);
+  if (r.kind == "hybrid-spiking") s += "; a hybrid-spiking file, run without its quantiser";
+  if (r.file_float_accuracy >= 0)
+    s += fmt::format("; float accuracy in the file {:.2f} %", 100 * r.file_float_accuracy);
+  return s + ")\n";
+}
+
+// The fields every run has.
+void describe_run(const std::string& file, int inputs, int hidden, int classes,
+                  const SequenceDataset& data, const BaselineOptions& options, BaselineResult& r) {
+  r.weights_file = file;
+  r.input_size = inputs;
+  r.hidden_size = hidden;
+  r.classes = classes;
+  r.dataset = data.name;
+  r.steps = data.num_symbols;
+  r.samples = options.samples ? std::min<std::uint64_t>(options.samples, data.size()) : data.size();
+  r.warmup = options.warmup;
+  r.cpu_model = cpu_model_name();
 }
 
 Summary counts_json(const CpuOpCounts& n) {
@@ -119,67 +243,74 @@ Summary counts_json(const CpuOpCounts& n) {
 
 }  // namespace
 
+const char* to_string(BaselineModel m) {
+  return m == BaselineModel::kLmu ? "lmu" : "lstm";
+}
+
+BaselineModel detect_baseline_model(const std::string& path) {
+  const h5::Group root = h5::open_file(path);
+  if (root.has("lmu")) {
+    if (!root.has("readout"))
+      root.fail("readout",
+                "missing: a group lmu/ without readout/ is not an LMU written by "
+                "tools/train_lmu.py (docs/hybrid-lmu.md)");
+    return BaselineModel::kLmu;
+  }
+  if (root.has("model_weights") || root.has("lstm")) return BaselineModel::kLstm;
+  throw InputError(path +
+                   ": neither an LSTM weight file (groups lstm/ and fc/: tools/train_lstm.py; or "
+                   "model_weights/: Keras) nor an LMU (group lmu/: tools/train_lmu.py)");
+}
+
 BaselineResult run_cpu_baseline(const models::LstmWeights& w, const SequenceDataset& data,
                                 const BaselineOptions& options) {
-  if (data.symbol_size != w.input_size)
-    throw InputError(
-        fmt::format("{}: the network's input size is {}, but dataset {} has symbols "
-                    "of {} values (choose the layout the network was trained on)",
-                    w.file, w.input_size, data.name, data.symbol_size));
-  if (data.num_classes > w.classes)
-    throw InputError(fmt::format("{}: the network has {} outputs, dataset {} has {} classes",
-                                 w.file, w.classes, data.name, data.num_classes));
-  if (data.size() == 0) throw InputError("dataset " + data.name + " has no samples");
+  check_dataset(w.file, w.input_size, w.classes, data);
   const auto start = clock_type::now();
   BaselineResult r;
-  r.weights_file = w.file;
+  r.model = BaselineModel::kLstm;
+  describe_run(w.file, w.input_size, w.hidden_size, w.classes, data, options, r);
   r.layout = w.layout;
   r.cell = w.cell;
-  r.input_size = w.input_size;
-  r.hidden_size = w.hidden_size;
-  r.classes = w.classes;
-  r.dataset = data.name;
-  r.steps = data.num_symbols;
-  r.samples = options.samples ? std::min<std::uint64_t>(options.samples, data.size()) : data.size();
-  r.warmup = options.warmup;
-  r.cpu_model = cpu_model_name();
-
-  // The counts: closed form, cross-checked against the instrumented implementation on the first
-  // sample (they describe every sample: the work does not depend on the values).
   r.counts = count_lstm_ops(w, r.steps);
-  {
-    CpuLstm counted(w, CpuImplementation::kStraightforward);
-    std::vector<float> logits(static_cast<std::size_t>(w.classes));
-    CpuOpCounts executed;
-    counted.infer_counted(data.values.data(), r.steps, logits, executed);
-    if (!(executed == r.counts))
-      throw std::logic_error("CPU baseline: executed operation counts differ from the closed form");
-  }
-  for (const auto impl : {CpuImplementation::kStraightforward, CpuImplementation::kTuned})
-    r.implementations.push_back(time_implementation(w, data, r.samples, options.warmup, impl));
-  for (std::uint64_t i = 0; i < r.samples; ++i)
-    r.implementations_agree +=
-        r.implementations[0].predictions[i] == r.implementations[1].predictions[i] ? 1 : 0;
-  for (const auto& p : options.profiles) {
-    r.energies.push_back(cpu_energy(p, r.counts));
-    r.profile_files.push_back(p.file);
-  }
+  StoredLogits ref;
+  ref.count = w.reference_count;
+  ref.steps = w.reference_steps;
+  ref.classes = w.classes;
+  ref.values_per_sequence =
+      static_cast<std::size_t>(w.reference_steps) * static_cast<std::size_t>(w.input_size);
+  ref.inputs = w.reference_inputs.data();
+  ref.logits = w.reference_logits.data();
+  run_network<CpuLstm>(w, data, options,
+                       "plain loops, one float32 dot product per gate row (-O3, no BLAS)", ref, r);
+  r.wall_seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+  return r;
+}
 
-  r.rapl_attempted = options.rapl;
-  r.rapl_implementation = options.rapl_implementation;
-  if (options.rapl) {
-    CpuLstm net(w, options.rapl_implementation);
-    std::vector<float> logits(static_cast<std::size_t>(w.classes));
-    const auto per_sample =
-        static_cast<std::size_t>(data.num_symbols) * static_cast<std::size_t>(data.symbol_size);
-    std::uint64_t next = 0;
-    r.rapl = measure_rapl(probe_rapl(options.powercap), options.rapl_idle_seconds,
-                          options.rapl_run_seconds, r.samples, [&] {
-                            net.infer(data.values.data() + (next % r.samples) * per_sample,
-                                      data.num_symbols, logits);
-                            ++next;
-                          });
-  }
+BaselineResult run_cpu_baseline(const models::LmuWeights& w, const LmuReference& reference,
+                                const SequenceDataset& data, const BaselineOptions& options) {
+  check_dataset(w.file, w.inputs, w.classes, data);
+  const auto start = clock_type::now();
+  BaselineResult r;
+  r.model = BaselineModel::kLmu;
+  describe_run(w.file, w.inputs, w.hidden, w.classes, data, options, r);
+  r.memory_size = w.d;
+  r.activation = lmu_activation_name(w.activation);
+  r.kind = w.kind;
+  r.permutation_seed = w.permutation_seed;
+  r.file_float_accuracy = reference.float_accuracy;
+  r.counts = count_lmu_ops(w, r.steps);
+  StoredLogits ref;
+  ref.count = reference.count;
+  ref.steps = reference.steps;
+  ref.classes = w.classes;
+  ref.values_per_sequence =
+      static_cast<std::size_t>(reference.steps) * static_cast<std::size_t>(w.inputs);
+  ref.inputs = reference.inputs.data();
+  ref.logits = reference.logits.data();
+  run_network<CpuLmu>(w, data, options,
+                      "plain loops, one float32 dot product per memory and hidden row (-O3, "
+                      "no BLAS)",
+                      ref, r);
   r.wall_seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   return r;
 }
@@ -189,12 +320,7 @@ Summary baseline_summary(const BaselineResult& r) {
   json j;
   j["report"] = "cpu_baseline";
   j["loihisim_version"] = version();
-  j["weights"] = {{"file", r.weights_file},
-                  {"layout", models::to_string(r.layout)},
-                  {"cell", models::to_string(r.cell)},
-                  {"input_size", r.input_size},
-                  {"hidden_size", r.hidden_size},
-                  {"classes", r.classes}};
+  j["weights"] = weights_json(r);
   j["dataset"] = r.dataset;
   j["samples"] = r.samples;
   j["steps_per_inference"] = r.steps;
@@ -264,19 +390,20 @@ Summary baseline_summary(const BaselineResult& r) {
 std::string baseline_text(const BaselineResult& r) {
   const CpuOpCounts& n = r.counts;
   std::string s;
-  s += fmt::format("CPU baseline: {} ({} layout, {} cell, input {}, hidden {}, classes {})\n",
-                   r.weights_file, models::to_string(r.layout), models::to_string(r.cell),
-                   r.input_size, r.hidden_size, r.classes);
+  if (r.model == BaselineModel::kLstm)
+    s += fmt::format(
+        "CPU baseline: {} (LSTM, {} layout, {} cell, input {}, hidden {}, classes {})\n",
+        r.weights_file, models::to_string(r.layout), models::to_string(r.cell), r.input_size,
+        r.hidden_size, r.classes);
+  else
+    s += lmu_header(r);
   s += fmt::format("dataset {}, {} inferences of {} steps, batch size 1, 1 thread, on {}\n",
                    r.dataset, r.samples, r.steps, r.cpu_model);
   s += "operations per inference:\n";
   s += fmt::format("  multiply-accumulates (= synops)  {:>12}\n", n.mac);
   s += fmt::format("  adds / multiplies / compares     {:>12} / {} / {}\n", n.add, n.mul, n.cmp);
   s += fmt::format("  nonlinearity evaluations         {:>12}  ({} sigmoid/tanh{})\n",
-                   n.nonlinearity, n.transcendental,
-                   r.cell == models::LstmCell::kModified
-                       ? "; phi1/phi2 counted as their add, multiply, compares"
-                       : "");
+                   n.nonlinearity, n.transcendental, nonlinearity_note(r));
   s += fmt::format("  neuron updates                   {:>12}\n", n.neuron_updates);
   s += fmt::format("  weights read                     {:>12}  (working set {})\n",
                    bytes(n.weight_bytes_read), bytes(n.weight_working_set_bytes));
@@ -348,6 +475,24 @@ ChipSummary read_run_summary(const std::filesystem::path& path) {
   return c;
 }
 
+namespace {
+
+// weights.model (absent in reports written before the LMU: an LSTM) and the network in words.
+void read_network(const SummaryField& w, CpuSummary& c) {
+  c.model = w.has("model") ? w.at("model").string() : "lstm";
+  if (c.model == "lstm") {
+    c.network = "LSTM, " + c.cell + " cell";
+  } else if (c.model == "lmu") {
+    c.network = fmt::format("LMU, d {}, H {}, {}", w.at("memory_size", "d").positive_count(),
+                            w.at("hidden_size", "H").positive_count(),
+                            w.at("activation", "crelu, relu or tanh").string());
+  } else {
+    w.at("model").fail("'" + c.model + "' (expected lstm or lmu)");
+  }
+}
+
+}  // namespace
+
 CpuSummary read_baseline_summary(const std::filesystem::path& path) {
   const Summary doc = read_summary(path);
   const SummaryField top(doc, path.string());
@@ -360,6 +505,7 @@ CpuSummary read_baseline_summary(const std::filesystem::path& path) {
   const SummaryField w = top.at("weights", "the weight file");
   c.weights = w.at("file", "the weight file").string();
   c.cell = w.at("cell", "the cell").string();
+  read_network(w, c);
   c.dataset = top.at("dataset", "the dataset").string();
   c.cpu_model = top.at("cpu", "the CPU").string();
   c.samples = top.at("samples", "the number of inferences").positive_count();
@@ -426,10 +572,9 @@ Summary compare_notes(const ChipSummary& chip, const CpuSummary& cpu) {
       cpu.cpu_model, cpu.median_ns_straightforward / 1e3, cpu.median_ns_tuned / 1e3,
       cpu.tuned_description));
   notes.push_back(fmt::format(
-      "Accuracy: neuromorphic {:.2f} % ({}, {} samples), CPU {:.2f} % ({}, {} samples, {} cell, "
-      "{}).",
+      "Accuracy: neuromorphic {:.2f} % ({}, {} samples), CPU {:.2f} % ({}, {} samples, {}, {}).",
       100.0 * chip.accuracy, chip.dataset, chip.samples, 100.0 * cpu.accuracy, cpu.dataset,
-      cpu.samples, cpu.cell, cpu.weights));
+      cpu.samples, cpu.network, cpu.weights));
   if (chip.dataset != cpu.dataset)
     notes.push_back("WARNING: the two reports use different datasets (" + chip.dataset + " vs " +
                     cpu.dataset + "): the ratios compare different workloads.");
@@ -481,6 +626,7 @@ Summary compare_summary(const ChipSummary& chip, const CpuSummary& cpu) {
   j["cpu"] = {
       {"baseline_report", cpu.file},
       {"weights", cpu.weights},
+      {"model", cpu.model},
       {"cell", cpu.cell},
       {"dataset", cpu.dataset},
       {"samples", cpu.samples},
@@ -515,7 +661,7 @@ std::string compare_text(const ChipSummary& chip, const CpuSummary& cpu) {
                    active > 0 ? 100.0 * chip.host_pj / active : 0.0);
   s += fmt::format("  {:<44} {:>14}\n", "active = chip active + host", pj(active));
   s += fmt::format("  {:<44} {:>14}\n", "total = chip total + host", pj(total));
-  s += fmt::format("CPU: original network, {} [6] [7]\n", cpu.weights);
+  s += fmt::format("CPU: original network ({}), {} [6] [7]\n", cpu.network, cpu.weights);
   for (const auto& p : cpu.profiles)
     s += fmt::format("  {:<44} {:>14}  {:>12}  {:>12}\n", p.name + " (" + p.kind + ") [4]",
                      pj(p.energy_pj), ratio(p.energy_pj, active), ratio(p.energy_pj, total));

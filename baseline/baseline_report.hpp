@@ -9,13 +9,24 @@
 #include <vector>
 
 #include "baseline/cpu_baseline.hpp"
+#include "baseline/cpu_lmu.hpp"
 #include "baseline/cpu_profile.hpp"
 #include "baseline/rapl.hpp"
 #include "formats/datasets.hpp"
 #include "io/summary_file.hpp"
+#include "models/lmu_weights.hpp"
 #include "models/lstm_weights.hpp"
 
 namespace loihisim {
+
+// The networks the baseline runs: the LSTM classifier (tools/train_lstm.py, Keras) and the LMU
+// (tools/train_lmu.py).
+enum class BaselineModel { kLstm, kLmu };
+const char* to_string(BaselineModel m);  // "lstm" | "lmu"
+// Which one a weight file holds: the group lmu/ makes an LMU; lstm/ (PyTorch layout) or
+// model_weights/ (Keras) an LSTM (whose reader then checks the rest); anything else is an
+// InputError naming the file and what was expected.
+BaselineModel detect_baseline_model(const std::string& path);
 
 struct BaselineOptions {
   std::uint64_t samples = 0;  // the first N samples of the dataset (0: all)
@@ -42,8 +53,16 @@ struct ImplementationResult {
 
 struct BaselineResult {
   std::string weights_file;
+  BaselineModel model = BaselineModel::kLstm;
+  // The LSTM's
   models::WeightLayout layout = models::WeightLayout::kPyTorch;
   models::LstmCell cell = models::LstmCell::kStandard;
+  // The LMU's: d, f, the file's kind (ann | hybrid-spiking), its pixel order (-1: none) and the
+  // float network's test accuracy it states (-1: none)
+  int memory_size = 0;
+  std::string activation, kind;
+  std::int64_t permutation_seed = -1;
+  double file_float_accuracy = -1;
   int input_size = 0, hidden_size = 0, classes = 0;
   std::string dataset;  // e.g. "mnist/test/row"
   std::uint64_t samples = 0;
@@ -62,9 +81,12 @@ struct BaselineResult {
 };
 
 // Runs both implementations over the samples (batch size 1, one thread) and everything else the
-// report needs. The dataset's symbols must have the network's input size.
+// report needs. The dataset's symbols must have the network's input size. The LMU's reference
+// (read_lmu_reference) gives the logits its file stores, to check both implementations against.
 BaselineResult run_cpu_baseline(const models::LstmWeights& w, const SequenceDataset& data,
                                 const BaselineOptions& options);
+BaselineResult run_cpu_baseline(const models::LmuWeights& w, const LmuReference& reference,
+                                const SequenceDataset& data, const BaselineOptions& options);
 
 // The report (docs/reports.md, "baseline"), for write_summary.
 Summary baseline_summary(const BaselineResult& r);
@@ -87,6 +109,9 @@ struct CpuSummary {
     double energy_pj = 0;
   };
   std::string file, weights, cell, dataset, cpu_model;
+  // "lstm" or "lmu" (reports written before the LMU have no weights.model: "lstm"), and the
+  // network in words, e.g. "LSTM, modified cell" or "LMU, d 256, H 212, crelu".
+  std::string model, network;
   std::uint64_t samples = 0;
   double accuracy = 0;  // of the tuned implementation
   double median_ns_straightforward = 0, median_ns_tuned = 0;

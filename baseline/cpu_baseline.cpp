@@ -9,30 +9,30 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "baseline/cpu_kernels.hpp"
 #include "io/errors.hpp"
 
 namespace loihisim {
+
+void cpu_kernels::single_threaded_blas() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+
 namespace {
 
+using cpu_kernels::argmax;
+using cpu_kernels::clip;
+using cpu_kernels::single_threaded_blas;
+using cpu_kernels::u64;
 using models::LstmCell;
 
-constexpr std::uint64_t kFloat = sizeof(float);
-
-std::uint64_t u64(int v) {
-  return static_cast<std::uint64_t>(v);
-}
+constexpr std::uint64_t kFloat = cpu_kernels::kFloatBytes;
 
 float sigmoid(float z) {
   return 1.0f / (1.0f + std::exp(-z));
 }
 
-// Written as compare-and-select so the tuned loops vectorise to min/max instructions; the
-// results are those of clip() (no NaN can reach them: the weights are checked finite and every
-// input is in [0, 1]).
-float clip(float v, float lo, float hi) {
-  v = v < lo ? lo : v;
-  return v > hi ? hi : v;
-}
 // phi1 multiplies by 0.25 where the training script divides by 4: the same float32 result (a
 // power of two), and the operation that is counted.
 float phi1(float z) {
@@ -40,17 +40,6 @@ float phi1(float z) {
 }
 float phi2(float z) {
   return clip(z * 0.5f, -1.0f, 1.0f);
-}
-
-int argmax(std::span<const float> v) {
-  return static_cast<int>(std::max_element(v.begin(), v.end()) - v.begin());
-}
-
-// OpenBLAS starts one thread per core; batch-1 inference is measured single-threaded (the
-// comparison is one inference at a time, and the machine is shared), so limit it once.
-void single_threaded_blas() {
-  static std::once_flag once;
-  std::call_once(once, [] { openblas_set_num_threads(1); });
 }
 
 }  // namespace

@@ -21,8 +21,9 @@
 
 namespace loihisim {
 
-// Operations and memory traffic of one inference (one sequence, batch size 1). What counts as
-// what is defined in docs/baseline.md "What is counted"; in short:
+// Operations and memory traffic of one inference (one sequence, batch size 1), for the LSTM here
+// and the LMU (count_lmu_ops, baseline/cpu_lmu.hpp) alike. What counts as what is defined in
+// docs/baseline.md "What is counted"; in short, for the LSTM:
 // - mac: multiply-accumulates of the gate layers (4H x (I + H) per step) and the classifier
 //   (C x H), also the number of synaptic operations ("synops": one weight applied to one input);
 // - add, mul, cmp: every other float32 operation (bias adds, cell arithmetic, the modified

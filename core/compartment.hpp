@@ -26,6 +26,15 @@ enum class SpikeKind : std::uint8_t {
 inline constexpr std::array<EnumName<SpikeKind>, 2> kSpikeKindNames = {
     {{SpikeKind::kBinary, "binary"}, {SpikeKind::kGraded, "graded"}}};
 
+// How a compartment turns its input into spikes (docs/core.md).
+enum class NeuronModel : std::uint8_t {
+  kCuba,        // Loihi 1's current-based leaky integrate-and-fire (the default)
+  kSigmaDelta,  // a first-order sigma-delta quantiser of the rectified input u + bias, whose
+                // output is a graded spike (docs/core.md, "Sigma-delta neurons")
+};
+inline constexpr std::array<EnumName<NeuronModel>, 2> kNeuronModelNames = {
+    {{NeuronModel::kCuba, "cuba"}, {NeuronModel::kSigmaDelta, "sigma_delta"}}};
+
 // A compartment profile: the shared dynamics of a group of compartments. Loihi 1 keeps up to
 // 32 of these per core (plus up to 8 distinct thresholds, checked by the core's limits).
 struct CompartmentProfile {
@@ -40,6 +49,10 @@ struct CompartmentProfile {
   // Graded spikes only: payload = v (before reset) arithmetically shifted right by this many
   // bits (floor), then required to fit 23 bits + sign. 0..23.
   int payload_shift = 0;
+  NeuronModel neuron = NeuronModel::kCuba;
+  // Sigma-delta only: the rectified input is clipped to [0, input_max]; -1: no upper clip (relu).
+  // -1 or 0..2^23 - 1.
+  std::int32_t input_max = -1;
 
   friend bool operator==(const CompartmentProfile&, const CompartmentProfile&) = default;
 };
@@ -75,5 +88,7 @@ inline constexpr int kMaxBiasMant = 4095;
 inline constexpr int kMaxBiasExp = 7;
 inline constexpr int kMaxVminExp = 31;
 inline constexpr int kMaxVmaxExp = 7;
+// Sigma-delta: the largest upper clip of the rectified input (the largest u + bias, 2^23 - 1).
+inline constexpr std::int32_t kMaxInputMax = (1 << 23) - 1;
 
 }  // namespace loihisim::core

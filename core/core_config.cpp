@@ -18,7 +18,9 @@ std::string indexed(const char* table, std::size_t i, const char* field) {
 class Checker {
  public:
   explicit Checker(std::vector<ConfigProblem>& out) : out_(out) {}
-  void range(const std::string& field, std::int64_t value, std::int64_t lo, std::int64_t hi) {
+  // `note`, when given, follows the range in parentheses (why this range).
+  void range(const std::string& field, std::int64_t value, std::int64_t lo, std::int64_t hi,
+             const char* note = nullptr) {
     if (value < lo || value > hi) {
       std::ostringstream s;
       s << field << " = " << value;
@@ -26,6 +28,7 @@ class Checker {
         s << " indexes a table that is empty here (no value is allowed)";
       else
         s << " is outside the allowed range " << lo << ".." << hi;
+      if (note != nullptr) s << " (" << note << ")";
       out_.push_back({field, s.str()});
     }
   }
@@ -80,6 +83,34 @@ void check_table_sizes(Checker& check, const CoreConfig& cfg, const CoreLimits& 
               limits.max_output_axons);
 }
 
+// The rules of a sigma-delta profile (docs/core.md, "Sigma-delta neurons"): a graded spike whose
+// quantum is 2^payload_shift, an optional upper clip of the input, reset modulo the quantum
+// (the reset field does not apply) and no refractory period.
+void check_sigma_delta(Checker& check, std::size_t i, const CompartmentProfile& p,
+                       const CoreLimits& limits) {
+  if (p.spike != SpikeKind::kGraded)
+    check.fail(indexed("profiles", i, "spike"),
+               "a sigma_delta neuron sends graded spikes: spike must be graded (so it needs an "
+               "architecture with graded spikes)");
+  else if (!limits.allow_graded_spikes)
+    check.fail(indexed("profiles", i, "spike"),
+               "graded spikes are not available on this architecture, and a sigma_delta neuron "
+               "sends them");
+  check.range(indexed("profiles", i, "payload_shift"), p.payload_shift, 1, kPayloadBits,
+              "of a sigma_delta neuron: its quantum is 2^payload_shift, its initial voltage "
+              "2^(payload_shift - 1)");
+  check.range(indexed("profiles", i, "input_max"), p.input_max, -1, kMaxInputMax,
+              "-1: no upper clip of the input");
+  if (p.reset != ResetMode::kZero)
+    check.fail(indexed("profiles", i, "reset"),
+               "does not apply to a sigma_delta neuron (it subtracts whole quanta: reset "
+               "modulo 2^payload_shift): must be zero");
+  if (p.refract_delay > 1 && p.refract_delay <= kMaxRefractDelay)  // else the range check says
+    check.fail(indexed("profiles", i, "refract_delay"),
+               "is " + std::to_string(p.refract_delay) +
+                   " but a sigma_delta neuron has no refractory period: must be 1");
+}
+
 void check_profiles(Checker& check, const CoreConfig& cfg, const CoreLimits& limits) {
   std::set<std::int32_t> thresholds;
   for (std::size_t i = 0; i < cfg.profiles.size(); ++i) {
@@ -90,13 +121,26 @@ void check_profiles(Checker& check, const CoreConfig& cfg, const CoreLimits& lim
     check.range(indexed("profiles", i, "refract_delay"), p.refract_delay, 1, kMaxRefractDelay);
     check.range(indexed("profiles", i, "vmin_exp"), p.vmin_exp, 0, kMaxVminExp);
     check.range(indexed("profiles", i, "vmax_exp"), p.vmax_exp, 0, kMaxVmaxExp);
-    check.range(indexed("profiles", i, "payload_shift"), p.payload_shift, 0, kPayloadBits);
-    if (p.reset == ResetMode::kSubtract && !limits.allow_reset_subtract)
-      check.fail(indexed("profiles", i, "reset"),
-                 "reset by subtraction is not available on this architecture");
-    if (p.spike == SpikeKind::kGraded && !limits.allow_graded_spikes)
-      check.fail(indexed("profiles", i, "spike"),
-                 "graded spikes are not available on this architecture");
+    if (p.neuron == NeuronModel::kSigmaDelta) {
+      check_sigma_delta(check, i, p, limits);
+    } else {
+      if (p.neuron != NeuronModel::kCuba)
+        check.fail(indexed("profiles", i, "neuron"),
+                   "value " + std::to_string(static_cast<int>(p.neuron)) +
+                       " is not a neuron model (allowed: " + allowed_names(kNeuronModelNames) +
+                       ")");
+      check.range(indexed("profiles", i, "payload_shift"), p.payload_shift, 0, kPayloadBits);
+      if (p.input_max != -1)
+        check.fail(indexed("profiles", i, "input_max"),
+                   "is " + std::to_string(p.input_max) +
+                       " but applies to sigma_delta neurons only: must be -1 (unused) for cuba");
+      if (p.reset == ResetMode::kSubtract && !limits.allow_reset_subtract)
+        check.fail(indexed("profiles", i, "reset"),
+                   "reset by subtraction is not available on this architecture");
+      if (p.spike == SpikeKind::kGraded && !limits.allow_graded_spikes)
+        check.fail(indexed("profiles", i, "spike"),
+                   "graded spikes are not available on this architecture");
+    }
     thresholds.insert(p.vth_mant);
   }
   check.range("profiles (distinct thresholds)", static_cast<std::int64_t>(thresholds.size()), 0,

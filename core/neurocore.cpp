@@ -61,6 +61,7 @@ Neurocore::Neurocore(const CoreConfig& cfg, Validated) {
                subtract_[i] == subtract_[0];
   u_.assign(n, 0);
   v_.assign(n, 0);
+  set_initial_v();
   ref_.assign(n, 0);
   acc_.assign(n * static_cast<std::size_t>(depth_), 0);
   spiked_.assign(n, 0);
@@ -161,8 +162,30 @@ void Neurocore::load_compartments(const CoreConfig& cfg) {
     subtract_[i] = p.reset == ResetMode::kSubtract;
     graded_[i] = p.spike == SpikeKind::kGraded;
     any_graded_ = any_graded_ || graded_[i];
+    any_sigma_delta_ = any_sigma_delta_ || p.neuron == NeuronModel::kSigmaDelta;
   }
   configured_bias_ = bias_;
+  if (!any_sigma_delta_) return;
+  // Sigma-delta compartments: their input clip, and the ranges of one model.
+  input_hi_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& p = cfg.profiles[static_cast<std::size_t>(cfg.compartments[i].profile)];
+    const bool sd = p.neuron == NeuronModel::kSigmaDelta;
+    input_hi_[i] = sd && p.input_max >= 0 ? p.input_max : kMaxInputMax;
+    if (model_ranges_.empty() || model_ranges_.back().sigma_delta != sd)
+      model_ranges_.push_back({static_cast<int>(i), static_cast<int>(i), sd});
+    ++model_ranges_.back().end;
+  }
+}
+
+// Sigma-delta compartments start half a quantum up (v = 2^(payload_shift - 1)), the others at 0.
+void Neurocore::set_initial_v() {
+  for (const ModelRange& r : model_ranges_)
+    if (r.sigma_delta)
+      for (int i = r.begin; i < r.end; ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        v_[k] = std::int32_t{1} << (payload_shift_[k] - 1);
+      }
 }
 
 void Neurocore::load_joins(const CoreConfig& cfg) {
@@ -209,6 +232,7 @@ void Neurocore::reset_state() {
   bias_ = configured_bias_;  // undo set_bias()
   std::fill(u_.begin(), u_.end(), 0);
   std::fill(v_.begin(), v_.end(), 0);
+  set_initial_v();
   std::fill(ref_.begin(), ref_.end(), 0);
   std::fill(acc_.begin(), acc_.end(), 0u);
   n_fired_ = 0;
@@ -495,6 +519,51 @@ Neurocore::Totals update_with(const State& st, const Params& p, bool graded) {
 }  // namespace
 
 Neurocore::Totals Neurocore::update(int begin, int end, const std::int32_t* join_in) {
+  if (!any_sigma_delta_) return update_cuba(begin, end, join_in);
+  // The parts of [begin, end) of one model each, with that model's loop.
+  Totals tot;
+  auto r = std::upper_bound(model_ranges_.begin(), model_ranges_.end(), begin,
+                            [](int i, const ModelRange& m) { return i < m.end; });
+  for (; r != model_ranges_.end() && r->begin < end; ++r) {
+    const int b = std::max(begin, r->begin), e = std::min(end, r->end);
+    const std::int32_t* j = join_in != nullptr ? join_in + (b - begin) : nullptr;
+    const Totals t = r->sigma_delta ? update_sigma_delta(b, e, j) : update_cuba(b, e, j);
+    tot.active += t.active;
+    tot.fired += t.fired;
+  }
+  return tot;
+}
+
+// The sigma-delta update (docs/core.md, "Sigma-delta neurons"): steps 2-4 as CUBA, then the
+// rectified, clipped input s = clip(u2, 0, input_max) enters V, whose whole quanta of
+// 2^payload_shift leave as one graded spike (payload n = V >> payload_shift) and are subtracted.
+// V stays in [0, 2^payload_shift) between steps, so V + s < 2^24: all of it fits 32 bits. The
+// payload is formed by collect_fired() from pre_reset_ (V before the subtraction), as for CUBA.
+Neurocore::Totals Neurocore::update_sigma_delta(int begin, int end, const std::int32_t* join_in) {
+  Totals tot;
+  std::uint32_t* const acc = slot_at(0);
+  for (int k = begin; k < end; ++k) {
+    const auto i = static_cast<std::size_t>(k);
+    const std::int32_t q = wrap_input(static_cast<std::int32_t>(acc[i]));
+    acc[i] = 0;
+    const std::int32_t joined = join_in != nullptr ? join_in[k - begin] : 0;
+    tot.active += static_cast<std::int32_t>((q | u_[i] | v_[i] | bias_[i] | joined) != 0);
+    const std::int32_t u = wrap_current(decay_trunc32(u_[i], decay_u_factor_[i]) + q + joined);
+    u_[i] = u;
+    const std::int32_t u2 = wrap_current(u + bias_[i]);
+    const std::int32_t s = std::clamp(u2, 0, input_hi_[i]);
+    const std::int32_t v = decay_trunc32(v_[i], decay_v_factor_[i]) + s;
+    const int shift = payload_shift_[i];
+    const std::int32_t n = v >> shift;  // v >= 0: the floor
+    pre_reset_[i] = v;
+    v_[i] = v - (n << shift);
+    spiked_[i] = n > 0;
+    tot.fired += static_cast<std::int32_t>(n > 0);
+  }
+  return tot;
+}
+
+Neurocore::Totals Neurocore::update_cuba(int begin, int end, const std::int32_t* join_in) {
   const auto b = static_cast<std::size_t>(begin);
   const State st{end - begin,           slot_at(0) + b,   u_.data() + b,
                  v_.data() + b,         ref_.data() + b,  spiked_.data() + b,

@@ -66,8 +66,8 @@ class Neurocore {
   // CompartmentConfig.
   void set_bias(int compartment, int bias_mant, int bias_exp);
 
-  // Back to power-on state: u = v = 0, refractory counters and accumulator cleared, biases as
-  // configured, time 0.
+  // Back to power-on state: u = v = 0 (sigma-delta compartments: v = 2^(payload_shift - 1), half
+  // a quantum), refractory counters and accumulator cleared, biases as configured, time 0.
   // Counters are kept (they count over a whole run).
   void reset_state();
 
@@ -80,6 +80,10 @@ class Neurocore {
   // Compartments that fired in the last step, ascending.
   std::span<const std::int32_t> fired() const {
     return {fired_.data(), static_cast<std::size_t>(n_fired_)};
+  }
+  // Their payloads, in the same order (1 for binary spikes).
+  std::span<const std::int32_t> fired_payloads() const {
+    return {fired_payload_.data(), static_cast<std::size_t>(n_fired_)};
   }
   const CoreCounts& counts() const { return counts_; }
   void clear_counts() { counts_ = {}; }
@@ -142,7 +146,12 @@ class Neurocore {
   }
   // The compartment update of compartments [begin, end); `join_in` (indexed like them, or
   // null) holds each one's join input, its children's v summed and wrapped to 23 bits + sign.
+  // Cores with sigma-delta compartments split the range at model_ranges_ and update each part
+  // with its model's loop; other cores run update_cuba() on the whole range.
   Totals update(int begin, int end, const std::int32_t* join_in);
+  Totals update_cuba(int begin, int end, const std::int32_t* join_in);
+  Totals update_sigma_delta(int begin, int end, const std::int32_t* join_in);
+  void set_initial_v();  // v of power-on and reset_state()
   void collect_fired();
   void send(std::vector<SpikeMessage>& out);
 
@@ -180,6 +189,17 @@ class Neurocore {
   std::vector<std::int32_t> configured_bias_;  // bias_ as configured, restored by reset_state()
   std::vector<std::int32_t> refract_, payload_shift_;
   std::vector<std::uint8_t> subtract_, graded_;
+  // Sigma-delta compartments (docs/core.md, "Sigma-delta neurons"). Without any, the vectors
+  // below are empty and the update is the CUBA loop alone. model_ranges_: maximal index ranges
+  // of one neuron model, ascending, covering every compartment; input_hi_: the upper clip of
+  // the rectified input (input_max, or 2^23 - 1 for none: u + bias never exceeds it).
+  struct ModelRange {
+    int begin = 0, end = 0;
+    bool sigma_delta = false;
+  };
+  bool any_sigma_delta_ = false;
+  std::vector<ModelRange> model_ranges_;
+  std::vector<std::int32_t> input_hi_;
   // State, structure of arrays.
   std::vector<std::int32_t> u_, v_, ref_;
   std::vector<std::uint32_t> acc_;       // depth_ slots x n_ compartments; modular sums

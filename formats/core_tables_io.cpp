@@ -32,7 +32,7 @@ core::CompartmentProfile read_compartment_profile(const yaml::Reader& r, const y
                                                   Keys keys) {
   r.expect_map(f, {},
                {"decay_u", "decay_v", "vth_mant", "refract_delay", "vmin_exp", "vmax_exp", "reset",
-                "spike", "payload_shift"});
+                "spike", "payload_shift", "neuron", "input_max"});
   core::CompartmentProfile p;
   const std::string decay = fmt::format("0..{} in units of 1/{}", core::kMaxDecay, core::kDecayOne);
   read_int(r, f, "decay_u", keys, "current decay, " + decay, 0, core::kMaxDecay, p.decay_u);
@@ -53,6 +53,10 @@ core::CompartmentProfile read_compartment_profile(const yaml::Reader& r, const y
   if (auto v = r.find(f, "reset")) p.reset = r.choice(*v, core::kResetModeNames);
   if (auto v = r.find(f, "spike")) p.spike = r.choice(*v, core::kSpikeKindNames);
   read_int(r, f, "payload_shift", Keys::kDefaults, "", 0, 23, p.payload_shift);
+  // Optional in both formats (files written before sigma-delta neurons read as cuba); the rules
+  // between the fields (docs/core.md, "Sigma-delta neurons") are core::validate()'s.
+  if (auto v = r.find(f, "neuron")) p.neuron = r.choice(*v, core::kNeuronModelNames);
+  read_int(r, f, "input_max", Keys::kDefaults, "", -1, core::kMaxInputMax, p.input_max);
   return p;
 }
 

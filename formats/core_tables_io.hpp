@@ -20,8 +20,8 @@ enum class Keys : std::uint8_t {
 };
 
 // Keys decay_u, decay_v, vth_mant, refract_delay, vmin_exp, vmax_exp (required with
-// kAllRequired), reset, spike, payload_shift (optional); every value range-checked against the
-// core's limits.
+// kAllRequired), reset, spike, payload_shift, neuron, input_max (optional); every value
+// range-checked against the core's limits (the rules between fields are core::validate()'s).
 core::CompartmentProfile read_compartment_profile(const yaml::Reader& r, const yaml::Field& f,
                                                   Keys keys);
 

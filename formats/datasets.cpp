@@ -11,10 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "core/splitmix.hpp"
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
-#include "core/splitmix.hpp"
 
 namespace loihisim {
 namespace {
@@ -220,7 +220,54 @@ SequenceDataset load_dataset(const std::string& name, const std::string& cache_d
 
 SequenceDataset load_dataset(const DatasetSpec& spec, const std::string& cache_dir) {
   if (!spec.file.empty()) return read_dataset_h5(spec.file);
-  return load_dataset(spec.name, cache_dir, spec.split, spec.layout, spec.scaling);
+  SequenceDataset d = load_dataset(spec.name, cache_dir, spec.split, spec.layout, spec.scaling);
+  if (spec.permutation_seed >= 0) {
+    if (spec.layout != SequenceLayout::kPixel)
+      throw InputError("dataset " + d.name + ": permutation_seed " +
+                       std::to_string(spec.permutation_seed) +
+                       " permutes pixels: it needs layout pixel");
+    permute_symbols(d,
+                    pixel_permutation(static_cast<std::size_t>(d.num_symbols),
+                                      static_cast<std::uint64_t>(spec.permutation_seed)),
+                    spec.permutation_seed);
+  }
+  return d;
+}
+
+std::vector<std::int32_t> pixel_permutation(std::size_t length, std::uint64_t seed) {
+  std::vector<std::int32_t> order(length);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::uint64_t> key(length);
+  for (std::size_t i = 0; i < length; ++i) key[i] = splitmix64(seed ^ i);
+  std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+    const auto ka = key[static_cast<std::size_t>(a)], kb = key[static_cast<std::size_t>(b)];
+    return ka != kb ? ka < kb : a < b;
+  });
+  return order;
+}
+
+void permute_symbols(SequenceDataset& d, const std::vector<std::int32_t>& perm, std::int64_t seed) {
+  const auto n = static_cast<std::size_t>(d.num_symbols);
+  std::vector<char> seen(n, 0);
+  bool ok = perm.size() == n;
+  for (std::size_t t = 0; ok && t < n; ++t) {
+    const auto p = static_cast<std::size_t>(perm[t]);
+    ok = perm[t] >= 0 && p < n && !seen[p];
+    if (ok) seen[p] = 1;
+  }
+  if (!ok)
+    throw InputError("dataset " + d.name + ": the symbol order is not a permutation of 0.." +
+                     std::to_string(n == 0 ? 0 : n - 1));
+  const auto width = static_cast<std::size_t>(d.symbol_size);
+  std::vector<float> row(n * width);
+  for (std::size_t s = 0; s < d.size(); ++s) {
+    float* sample = d.values.data() + s * n * width;
+    for (std::size_t t = 0; t < n; ++t)
+      std::copy_n(sample + static_cast<std::size_t>(perm[t]) * width, width,
+                  row.data() + t * width);
+    std::copy(row.begin(), row.end(), sample);
+  }
+  d.name += "/perm" + std::to_string(seed);
 }
 
 SequenceDataset read_dataset_h5(const std::filesystem::path& file) {
@@ -244,10 +291,9 @@ SequenceDataset read_dataset_h5(const std::filesystem::path& file) {
   } else {
     d.labels.assign(dims[0], 0);
   }
-  const std::int64_t classes =
-      root.has_attribute("num_classes") || root.has("labels")
-          ? root.int_attribute("num_classes")
-          : 0;
+  const std::int64_t classes = root.has_attribute("num_classes") || root.has("labels")
+                                   ? root.int_attribute("num_classes")
+                                   : 0;
   if (classes != 0 && (classes < 2 || classes > 1 << 20))
     root.fail("@num_classes", "must be 0 (no classes) or 2..1048576");
   d.num_classes = static_cast<int>(classes);

@@ -43,10 +43,10 @@ inline std::string to_string(InputScaling s) {
 InputScaling input_scaling_from_attribute(const std::string& text, const std::string& where);
 
 struct SequenceDataset {
-  std::string name;     // e.g. "mnist/test/row", or the file's path
-  int num_symbols = 0;  // symbols per sample
-  int symbol_size = 0;  // values per symbol
-  int num_classes = 0;  // 0: not a classification task (the labels are all 0)
+  std::string name;                  // e.g. "mnist/test/row", or the file's path
+  int num_symbols = 0;               // symbols per sample
+  int symbol_size = 0;               // values per symbol
+  int num_classes = 0;               // 0: not a classification task (the labels are all 0)
   std::vector<float> values;         // samples x symbols x symbol_size
   std::vector<std::int32_t> labels;  // one per sample
   // The last `flush_steps` symbols of every sample are zeros that let a pipeline of depth
@@ -95,10 +95,21 @@ struct DatasetSpec {
   std::string split = "test";
   SequenceLayout layout = SequenceLayout::kRow;
   InputScaling scaling = InputScaling::kUnit;
+  // Permuted pixel-wise MNIST (psMNIST, docs/hybrid-lmu.md): with layout pixel, the 784 pixels
+  // in the order pixel_permutation(784, seed); -1: the plain row-major order.
+  std::int64_t permutation_seed = -1;
   // ...or an HDF5 dataset file (read_dataset_h5).
   std::filesystem::path file;
 };
 SequenceDataset load_dataset(const DatasetSpec& spec, const std::string& cache_dir);
+
+// The fixed pixel order of permuted sequential MNIST: positions 0..length-1 sorted by
+// (splitmix64(seed XOR i), i), as tools/lmu.py splitmix_permutation orders them. perm[t] is the
+// row-major index of the pixel presented at step t.
+std::vector<std::int32_t> pixel_permutation(std::size_t length, std::uint64_t seed);
+// Reorders every sample's symbols: symbol t becomes the old symbol perm[t]. perm must be a
+// permutation of 0..num_symbols-1 (InputError otherwise); "/perm<seed>" is appended to the name.
+void permute_symbols(SequenceDataset& d, const std::vector<std::int32_t>& perm, std::int64_t seed);
 
 // The HDF5 dataset file (docs/datasets.md, "HDF5 datasets"): `values` (float32, samples x
 // symbols x symbol_size, finite), `labels` (integer, one per sample, in 0..num_classes - 1),

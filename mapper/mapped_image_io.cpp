@@ -45,8 +45,8 @@ struct Flat {
 // Each per-core table as columns, one add() per core, written as one group.
 struct ProfileColumns {
   Flat off;
-  std::vector<std::int32_t> decay_u, decay_v, vth, refract, vmin, vmax, payload;
-  std::vector<std::uint8_t> reset, spike;
+  std::vector<std::int32_t> decay_u, decay_v, vth, refract, vmin, vmax, payload, input_max;
+  std::vector<std::uint8_t> reset, spike, neuron;
 
   void add(const core::CoreConfig& c) {
     for (const auto& p : c.profiles) {
@@ -59,6 +59,8 @@ struct ProfileColumns {
       reset.push_back(static_cast<std::uint8_t>(p.reset));
       spike.push_back(static_cast<std::uint8_t>(p.spike));
       payload.push_back(p.payload_shift);
+      neuron.push_back(static_cast<std::uint8_t>(p.neuron));
+      input_max.push_back(p.input_max);
     }
     off.next(decay_u.size());
   }
@@ -73,6 +75,8 @@ struct ProfileColumns {
     put(p, "reset", reset);
     put(p, "spike", spike);
     put(p, "payload_shift", payload);
+    put(p, "neuron", neuron);        // 0 cuba, 1 sigma_delta (optional on read: cuba)
+    put(p, "input_max", input_max);  // optional on read: -1
   }
 };
 
@@ -442,6 +446,12 @@ class ImageReader {
     const auto reset = vec<std::uint8_t>(p, "reset", m);
     const auto spike = vec<std::uint8_t>(p, "spike", m);
     const auto payload = vec<std::int32_t>(p, "payload_shift", m);
+    // Images written before sigma-delta neurons have neither: cuba, no input clip.
+    const auto neuron = p.has("neuron") ? vec<std::uint8_t>(p, "neuron", m)
+                                        : std::vector<std::uint8_t>(static_cast<std::size_t>(m), 0);
+    const auto input_max = p.has("input_max")
+                               ? vec<std::int32_t>(p, "input_max", m)
+                               : std::vector<std::int32_t>(static_cast<std::size_t>(m), -1);
     const auto off = offsets(p, "offsets", n, m);
     for (std::int64_t k = 0; k < m; ++k) {
       const auto ku = static_cast<std::size_t>(k);
@@ -451,6 +461,9 @@ class ImageReader {
       if (spike[ku] > 1)
         p.fail("spike",
                fmt::format("value {} at {} is not 0 (binary) or 1 (graded)", int{spike[ku]}, k));
+      if (neuron[ku] > 1)
+        p.fail("neuron", fmt::format("value {} at {} is not 0 (cuba) or 1 (sigma_delta)",
+                                     int{neuron[ku]}, k));
     }
     for (std::size_t c = 0; c < n; ++c)
       for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
@@ -465,6 +478,8 @@ class ImageReader {
         q.reset = static_cast<core::ResetMode>(reset[k]);
         q.spike = static_cast<core::SpikeKind>(spike[k]);
         q.payload_shift = payload[k];
+        q.neuron = static_cast<core::NeuronModel>(neuron[k]);
+        q.input_max = input_max[k];  // validate() checks its range
         img.cores[c].profiles.push_back(q);
       }
   }

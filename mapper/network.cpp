@@ -21,6 +21,38 @@ void check_range(const std::string& what, std::int64_t value, std::int64_t lo, s
     fail(fmt::format("{} = {} is outside the allowed range {}..{}", what, value, lo, hi));
 }
 
+// The rules between a profile's fields that depend on its neuron model (core::validate() has
+// the same; docs/core.md, "Sigma-delta neurons"). `at` names the profile.
+void check_neuron_model(const std::string& at, const core::CompartmentProfile& f) {
+  if (f.neuron != core::NeuronModel::kSigmaDelta) {
+    if (f.input_max != -1)
+      fail(
+          fmt::format("{}.input_max = {} applies to sigma_delta neurons only: must be -1 (unused) "
+                      "for cuba",
+                      at, f.input_max));
+    return;
+  }
+  if (f.spike != core::SpikeKind::kGraded)
+    fail(at +
+         ".spike = binary: a sigma_delta neuron sends graded spikes: spike must be graded (so it "
+         "needs an architecture with graded spikes)");
+  if (f.payload_shift < 1)
+    fail(
+        fmt::format("{}.payload_shift = {} is outside the allowed range 1..{} (of a sigma_delta "
+                    "neuron: its quantum is 2^payload_shift)",
+                    at, f.payload_shift, core::kPayloadBits));
+  check_range(at + ".input_max", f.input_max, -1, core::kMaxInputMax);  // -1: no upper clip
+  if (f.reset != core::ResetMode::kZero)
+    fail(at +
+         ".reset = subtract does not apply to a sigma_delta neuron (it subtracts whole quanta: "
+         "reset modulo 2^payload_shift): must be zero");
+  if (f.refract_delay != 1)
+    fail(
+        fmt::format("{}.refract_delay = {} but a sigma_delta neuron has no refractory period: "
+                    "must be 1",
+                    at, f.refract_delay));
+}
+
 // Names synapse k of a projection the way a user wrote it.
 std::string synapse_name(const Projection& p, std::size_t k, std::int32_t n_source) {
   if (p.dense)
@@ -194,6 +226,7 @@ Network::Vertex Network::add_population(Population p) {
     check_range(at + ".vmin_exp", f.vmin_exp, 0, core::kMaxVminExp);
     check_range(at + ".vmax_exp", f.vmax_exp, 0, core::kMaxVmaxExp);
     check_range(at + ".payload_shift", f.payload_shift, 0, core::kPayloadBits);
+    check_neuron_model(at, f);
   };
   const auto check_biases = [&](const std::string& at, const NeuronBiases& b) {
     if (!b.bias_mant.empty() && b.bias_mant.size() != n)

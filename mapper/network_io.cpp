@@ -185,16 +185,24 @@ class NetworkReader {
   }
 
   RealNeuron read_real_neuron(const Field& n) {
-    r_.expect_map(n, {},
-                  {"dt", "tau_u", "tau_v", "decay_u", "decay_v", "threshold", "scale", "refractory",
-                   "reset", "spike", "payload_shift", "vmin_exp", "vmax_exp"});
+    r_.expect_map(
+        n, {},
+        {"dt", "tau_u", "tau_v", "decay_u", "decay_v", "threshold", "scale", "refractory", "reset",
+         "spike", "payload_shift", "vmin_exp", "vmax_exp", "neuron", "input_max"});
     RealNeuron r;
+    if (auto v = r_.find(n, "neuron")) r.neuron = r_.choice(*v, core::kNeuronModelNames);
     if (auto v = r_.find(n, "dt")) r.dt = r_.real(*v);
     if (auto v = r_.find(n, "tau_u")) r.tau_u = r_.real(*v, yaml::Infinity::kAllowed);
     if (auto v = r_.find(n, "tau_v")) r.tau_v = r_.real(*v, yaml::Infinity::kAllowed);
     if (auto v = r_.find(n, "decay_u")) r.decay_u = r_.real(*v);
     if (auto v = r_.find(n, "decay_v")) r.decay_v = r_.real(*v);
-    r.threshold = r_.real(r_.require(n, "threshold", "real threshold"));
+    if (auto v = r_.find(n, "threshold"))
+      r.threshold = r_.real(*v);
+    else if (r.neuron == core::NeuronModel::kSigmaDelta)
+      r.threshold = 0.0;  // it has none: its quantum is 2^payload_shift hardware units
+    else
+      r.threshold = r_.real(r_.require(n, "threshold", "real threshold"));
+    if (auto v = r_.find(n, "input_max")) r.input_max = r_.real(*v);
     r.scale = r_.real(r_.require(n, "scale", "hardware units per real unit"));
     if (auto v = r_.find(n, "refractory"))
       r.refractory = static_cast<int>(r_.integer(*v, 1, core::kMaxRefractDelay));
@@ -540,8 +548,13 @@ void write_profile(YAML::Emitter& out, const core::CompartmentProfile& f) {
       << "refract_delay" << YAML::Value << f.refract_delay << YAML::Key << "vmin_exp" << YAML::Value
       << f.vmin_exp << YAML::Key << "vmax_exp" << YAML::Value << f.vmax_exp << YAML::Key << "reset"
       << YAML::Value << reset_name(f.reset) << YAML::Key << "spike" << YAML::Value
-      << spike_name(f.spike) << YAML::Key << "payload_shift" << YAML::Value << f.payload_shift
-      << YAML::EndMap;
+      << spike_name(f.spike) << YAML::Key << "payload_shift" << YAML::Value << f.payload_shift;
+  // Only when not the default, so that files of cuba neurons read as before by older readers.
+  if (f.neuron != core::NeuronModel::kCuba)
+    out << YAML::Key << "neuron" << YAML::Value
+        << std::string(name_of(core::kNeuronModelNames, f.neuron));
+  if (f.input_max != -1) out << YAML::Key << "input_max" << YAML::Value << f.input_max;
+  out << YAML::EndMap;
 }
 
 bool needs_arrays(const Network& net) {

@@ -439,8 +439,10 @@ void check_supported(const NetworkIndex& ix, const core::CoreLimits& limits) {
       throw InputError(
           fmt::format("{}: reset by subtraction is not available on this architecture", who));
     if (f.spike == core::SpikeKind::kGraded && !limits.allow_graded_spikes)
-      throw InputError(
-          fmt::format("{}: graded spikes are not available on this architecture", who));
+      throw InputError(fmt::format(
+          "{}: graded spikes are not available on this architecture{}", who,
+          f.neuron == core::NeuronModel::kSigmaDelta ? ", and a sigma_delta neuron sends them"
+                                                     : ""));
   };
   for (std::size_t u = 0; u < ix.members.size(); ++u)
     if (ix.is_group(static_cast<int>(u))) check_group_tables(ix, static_cast<int>(u), limits);

@@ -81,6 +81,15 @@ core::CompartmentProfile quantize_neuron(const RealNeuron& n, const std::string&
   p.payload_shift = n.payload_shift;
   p.vmin_exp = n.vmin_exp;
   p.vmax_exp = n.vmax_exp;
+  p.neuron = n.neuron;
+  if (n.input_max) {
+    const double m = *n.input_max;
+    if (!std::isfinite(m) || m < 0)
+      fail(fmt::format("{}: input_max = {} must be a finite number >= 0 (or absent: no upper clip)",
+                       what, m));
+    p.input_max = round_checked(m * n.scale, what, "input_max", 0, core::kMaxInputMax,
+                                fmt::format("input_max {} x scale {}", m, n.scale));
+  }
   return p;
 }
 

@@ -32,6 +32,12 @@ struct RealNeuron {
   int payload_shift = 0;
   int vmin_exp = 31;
   int vmax_exp = 7;
+  // The neuron model; a sigma-delta neuron ignores the threshold (its quantum is
+  // 2^payload_shift hardware units: scale = 2^payload_shift makes one real unit one quantum).
+  core::NeuronModel neuron = core::NeuronModel::kCuba;
+  // Sigma-delta only: the upper clip of the rectified input, real units (>= 0; input_max =
+  // round(input_max * scale) in 0..2^23 - 1); none: no upper clip (-1).
+  std::optional<double> input_max;
 };
 
 // decay_v = round(4095 (1 - exp(-dt / tau_v)));

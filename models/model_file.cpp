@@ -35,11 +35,17 @@ void read_dataset_spec(const yaml::Reader& r, const yaml::Field& ds,
     spec.file = dir / r.text(r.get(ds, "file"));
     return;
   }
-  r.expect_map(ds, {"name"}, {"split", "layout", "scaling"});
+  r.expect_map(ds, {"name"}, {"split", "layout", "scaling", "permutation_seed"});
   spec.name = r.choice(r.get(ds, "name"), {"mnist", "fashion"});
   if (r.has(ds, "split")) spec.split = r.choice(r.get(ds, "split"), {"train", "test"});
   if (r.has(ds, "layout")) spec.layout = r.choice(r.get(ds, "layout"), kSequenceLayoutNames);
   if (r.has(ds, "scaling")) spec.scaling = r.choice(r.get(ds, "scaling"), kInputScalingNames);
+  if (r.has(ds, "permutation_seed")) {
+    const yaml::Field f = r.get(ds, "permutation_seed");
+    spec.permutation_seed = r.integer(f, 0, std::int64_t{1} << 62);
+    if (spec.layout != SequenceLayout::kPixel)
+      r.fail(f, "permutes the pixels of layout pixel, but the layout is " + to_string(spec.layout));
+  }
 }
 
 void read_host(const yaml::Reader& r, const yaml::Field& h, ModelSpec& m) {
@@ -108,6 +114,8 @@ void write_model(const std::filesystem::path& file, const ModelSpec& m) {
     out << YAML::Key << "layout" << YAML::Value << to_string(m.dataset.layout);
     if (m.dataset.scaling != InputScaling::kUnit)
       out << YAML::Key << "scaling" << YAML::Value << to_string(m.dataset.scaling);
+    if (m.dataset.permutation_seed >= 0)
+      out << YAML::Key << "permutation_seed" << YAML::Value << m.dataset.permutation_seed;
   }
   out << YAML::EndMap;
   out << YAML::Key << "steps_per_symbol" << YAML::Value << m.steps_per_symbol;

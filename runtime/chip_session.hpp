@@ -117,6 +117,10 @@ class ChipSession {
 
   // The compartments of chip core `core` that fired in the last step.
   std::span<const std::int32_t> fired(int core) const { return chip_.core(core).fired(); }
+  // Their payloads (1 for binary spikes).
+  std::span<const std::int32_t> fired_payloads(int core) const {
+    return chip_.core(core).fired_payloads();
+  }
 
   std::int64_t steps() const { return steps_; }  // steps in this sample
   const core::Chip& chip() const { return chip_; }

@@ -19,6 +19,7 @@ constexpr KindName kKinds[] = {
     {HostNodeKind::kEncode, "encode"},
     {HostNodeKind::kBias, "bias"},
     {HostNodeKind::kIntegerBias, "integer_bias"},
+    {HostNodeKind::kIntegerLti, "integer_lti"},
     {HostNodeKind::kRate, "rate"},
     {HostNodeKind::kLstmCell, "lstm_cell"},
     {HostNodeKind::kLinear, "linear"},
@@ -31,6 +32,10 @@ constexpr KindName kKinds[] = {
     {HostNodeKind::kSigmoid, "sigmoid"},
     {HostNodeKind::kTanh, "tanh"},
 };
+
+// 128-bit integers for the exact sums of integer_lti (__extension__: a GCC/Clang type that
+// -Wpedantic would otherwise flag).
+__extension__ typedef __int128 Int128;
 
 [[noreturn]] void fail(const std::string& node, const std::string& what) {
   throw InputError("host node '" + node + "': " + what);
@@ -63,6 +68,8 @@ std::set<std::string> allowed_params(HostNodeKind k) {
       return {"scale"};
     case HostNodeKind::kIntegerBias:
       return {"input_scale", "input_offset", "divisor", "saturate"};
+    case HostNodeKind::kIntegerLti:
+      return {"input_scale", "shift", "out_shift"};
     case HostNodeKind::kLstmCell:
       return {"cell"};
     case HostNodeKind::kClamp:
@@ -115,6 +122,10 @@ std::optional<std::size_t> output_size(const mapper::HostNode& n, HostNodeKind k
       if (auto it = n.arrays.find("weight"); it != n.arrays.end() && it->second.shape.size() == 2)
         out = static_cast<std::size_t>(it->second.shape[0]);
       break;
+    case HostNodeKind::kIntegerLti:
+      if (auto it = n.arrays.find("A"); it != n.arrays.end() && it->second.shape.size() == 2)
+        out = static_cast<std::size_t>(it->second.shape[0]);
+      break;
     case HostNodeKind::kConcat:
       if (known) {
         std::size_t s = 0;
@@ -144,7 +155,8 @@ void check_params(const mapper::HostNode& n, CompiledHostNode& c) {
   }
   for (const auto& [key, arr] : n.arrays)
     if (!(c.kind == HostNodeKind::kLinear && (key == "weight" || key == "bias")) &&
-        !(c.kind == HostNodeKind::kIntegerBias && (key == "weight" || key == "offset")))
+        !(c.kind == HostNodeKind::kIntegerBias && (key == "weight" || key == "offset")) &&
+        !(c.kind == HostNodeKind::kIntegerLti && (key == "A" || key == "B")))
       fail(n.name, "unknown array '" + key + "' for kind " + n.kind);
 }
 
@@ -206,7 +218,7 @@ void compile_bias(const mapper::MappedImage& image, const mapper::HostNode& n, C
 std::vector<std::int64_t> integer_array(const mapper::HostNode& n, const std::string& key,
                                         std::uint64_t rows, std::uint64_t cols) {
   const auto it = n.arrays.find(key);
-  if (it == n.arrays.end()) fail(n.name, "kind integer_bias needs the array '" + key + "'");
+  if (it == n.arrays.end()) fail(n.name, "kind " + n.kind + " needs the array '" + key + "'");
   const auto& a = it->second;
   if (a.shape.size() != 2 || a.shape[0] != rows || a.shape[1] != cols)
     fail(n.name, "array '" + key + "' must have shape [" + std::to_string(rows) + ", " +
@@ -261,6 +273,37 @@ void compile_integer_bias(const mapper::MappedImage& image, const mapper::HostNo
     c.saturate = parse_int(n.name, "saturate", *s, 0, 4095L * 128);
 }
 
+// The host's exact integer linear system (docs/running.md, "Host nodes"; the hybrid LMU's
+// memory, docs/hybrid-lmu.md): inputs [x, state], outputs [payload, state].
+void compile_integer_lti(const mapper::HostNode& n, CompiledHostNode& c,
+                         const std::vector<std::size_t>& in_sizes) {
+  need_inputs(n, 2, "[x, state]");
+  need_outputs(n, 2);
+  if (n.inputs[1] != n.outputs[1])
+    fail(n.name, "the second input (state '" + n.inputs[1] +
+                     "') must be the second output: the state carries from symbol to symbol");
+  if (c.at_sequence_end) fail(n.name, "an integer_lti node runs every symbol (when: symbol)");
+  const auto a = n.arrays.find("A");
+  if (a == n.arrays.end() || a->second.shape.size() != 2)
+    fail(n.name, "kind integer_lti needs a 2-D array 'A' (state x state)");
+  c.rows = static_cast<std::size_t>(a->second.shape[0]);
+  c.cols = in_sizes[0];
+  if (c.rows == 0) fail(n.name, "array 'A' is empty");
+  if (in_sizes[1] != c.rows)
+    fail(n.name, "state '" + n.inputs[1] + "' has " + std::to_string(in_sizes[1]) +
+                     " values but A has " + std::to_string(c.rows) + " rows");
+  c.int_weight = integer_array(n, "A", c.rows, c.rows);
+  c.int_input = integer_array(n, "B", c.rows, c.cols);
+  if (const auto* s = param_of(n, "input_scale"))
+    c.input_scale = parse_double(n.name, "input_scale", *s);
+  if (!(c.input_scale > 0) || !std::isfinite(c.input_scale))
+    fail(n.name, "input_scale must be a finite number > 0");
+  if (const auto* s = param_of(n, "shift"))
+    c.shift = static_cast<int>(parse_int(n.name, "shift", *s, 0, 62));
+  if (const auto* s = param_of(n, "out_shift"))
+    c.out_shift = static_cast<int>(parse_int(n.name, "out_shift", *s, 0, 62));
+}
+
 void compile_lstm_cell(const mapper::HostNode& n, CompiledHostNode& c,
                        const std::vector<std::size_t>& in_sizes) {
   need_inputs(n, 5, "[i, f, g, o, c]");
@@ -296,6 +339,17 @@ std::size_t compile_linear(const mapper::HostNode& n, CompiledHostNode& c,
     for (double v : b->second.values) c.bias.push_back(rep.represent(v));
   }
   return c.rows;
+}
+
+void compile_rate(const mapper::MappedImage& image, const mapper::HostNode& n,
+                  const std::vector<std::size_t>& in_sizes) {
+  if (n.inputs.size() != 1 && n.inputs.size() != 2)
+    fail(n.name, "kind rate takes [port] or [positive_port, negative_port]");
+  for (const auto& i : n.inputs)
+    if (index_of(image.output_ports, i) < 0)
+      fail(n.name, "input '" + i + "' is not an output port");
+  same_sizes(n, in_sizes);
+  need_outputs(n, 1);
 }
 
 void compile_clamp(const mapper::HostNode& n, CompiledHostNode& c) {
@@ -429,6 +483,7 @@ void HostProgram::check_outputs(const mapper::MappedImage& image) const {
     if (k == HostNodeKind::kEncode || k == HostNodeKind::kBias || k == HostNodeKind::kIntegerBias)
       continue;
     for (const auto& o : n.outputs) {
+      // integer_lti's state is both an input and an output (a recurrence, like an LSTM's c).
       if (o == "symbol" || index_of(image.output_ports, o) >= 0)
         fail(n.name, "output '" + o + "' would overwrite the input symbol or an output port");
       if (!all_outputs.insert(o).second)
@@ -491,14 +546,12 @@ void HostProgram::compile(const mapper::MappedImage& image, const mapper::HostNo
       compile_integer_bias(image, n, c, in_sizes);
       before_.push_back(std::move(c));
       return;
+    case HostNodeKind::kIntegerLti:
+      compile_integer_lti(n, c, in_sizes);
+      out_size = c.rows;
+      break;
     case HostNodeKind::kRate:
-      if (n.inputs.size() != 1 && n.inputs.size() != 2)
-        fail(n.name, "kind rate takes [port] or [positive_port, negative_port]");
-      for (const auto& i : n.inputs)
-        if (index_of(image.output_ports, i) < 0)
-          fail(n.name, "input '" + i + "' is not an output port");
-      same_sizes(n, in_sizes);
-      need_outputs(n, 1);
+      compile_rate(image, n, in_sizes);
       break;
     case HostNodeKind::kLstmCell:
       compile_lstm_cell(n, c, in_sizes);
@@ -538,7 +591,73 @@ void HostProgram::compile(const mapper::MappedImage& image, const mapper::HostNo
                        std::to_string(sizes_[static_cast<std::size_t>(id)]));
     c.outputs.push_back(id);
   }
-  (c.at_sequence_end ? end_ : after_).push_back(std::move(c));
+  if (c.kind == HostNodeKind::kIntegerLti)
+    before_.push_back(std::move(c));
+  else
+    (c.at_sequence_end ? end_ : after_).push_back(std::move(c));
+}
+
+namespace {
+
+// integer_lti's input payloads p = round(x input_scale), half away from zero (x as the float32
+// the dataset holds).
+std::vector<std::int64_t> lti_inputs(const CompiledHostNode& n, const std::vector<double>& x) {
+  std::vector<std::int64_t> p(n.cols);
+  for (std::size_t i = 0; i < n.cols; ++i) {
+    const double v = std::round(static_cast<double>(static_cast<float>(x[i])) * n.input_scale);
+    if (!(std::fabs(v) < 2147483648.0))
+      fail(n.name, "input element " + std::to_string(i) + " = " + std::to_string(x[i]) +
+                       " times input_scale " + std::to_string(n.input_scale) +
+                       " is not an integer below 2^31 in magnitude");
+    p[i] = static_cast<std::int64_t>(v);
+  }
+  return p;
+}
+
+// Row r of state' = (A state + B p + 2^(shift-1)) >> shift, exactly: 128-bit sums of 64-bit
+// products (|A|, |B| < 2^40 and |state|, |p| < 2^53 bound every product below 2^93 and a sum of
+// up to 2^30 of them below 2^123); the result must come back below 2^53 to be held exactly as a
+// host value.
+std::int64_t lti_row(const CompiledHostNode& n, std::size_t r, const std::vector<double>& state,
+                     const std::vector<std::int64_t>& p) {
+  Int128 sum = n.shift > 0 ? (Int128{1} << (n.shift - 1)) : 0;
+  const std::int64_t* a = n.int_weight.data() + r * n.rows;
+  for (std::size_t k = 0; k < n.rows; ++k)
+    sum += static_cast<Int128>(a[k]) * static_cast<std::int64_t>(state[k]);
+  const std::int64_t* b = n.int_input.data() + r * n.cols;
+  for (std::size_t k = 0; k < n.cols; ++k) sum += static_cast<Int128>(b[k]) * p[k];
+  const Int128 s = sum >> n.shift;               // arithmetic: floor
+  constexpr double kExact = 9007199254740992.0;  // 2^53
+  const auto sd = static_cast<double>(s);
+  if (!(std::fabs(sd) < kExact))
+    fail(n.name, "state element " + std::to_string(r) + " = " + std::to_string(sd) +
+                     " leaves the exact range 2^53 (lower the fraction bits)");
+  return static_cast<std::int64_t>(s);
+}
+
+}  // namespace
+
+void HostProgram::run_integer_lti(const CompiledHostNode& n,
+                                  std::vector<std::vector<double>>& values,
+                                  HostArithmetic& h) const {
+  const std::vector<std::int64_t> p = lti_inputs(n, values[static_cast<std::size_t>(n.inputs[0])]);
+  const auto& state = values[static_cast<std::size_t>(n.inputs[1])];
+  std::vector<double> next(n.rows), payload(n.rows);
+  for (std::size_t r = 0; r < n.rows; ++r) {
+    const std::int64_t si = lti_row(n, r, state, p);
+    next[r] = static_cast<double>(si);
+    const std::int64_t m =
+        n.out_shift > 0 ? (si + (std::int64_t{1} << (n.out_shift - 1))) >> n.out_shift : si;
+    payload[r] = static_cast<double>(m);
+  }
+  values[static_cast<std::size_t>(n.outputs[0])] = std::move(payload);
+  values[static_cast<std::size_t>(n.outputs[1])] = std::move(next);
+  // rows x (rows + cols) multiply-accumulates; per row the rounding add and shift, the payload's
+  // add and shift; per input a multiply and a rounding. A, B as 32-bit words, the state as two.
+  const std::uint64_t rows = n.rows, cols = n.cols, macs = rows * (rows + cols);
+  h.count_integer(macs + cols, macs + 4 * rows + cols, 0);
+  h.count_read(rows * (rows + cols) + 2 * rows + cols);
+  h.count_write(3 * rows);
 }
 
 std::vector<std::int64_t> HostProgram::integer_biases(
@@ -631,7 +750,8 @@ void HostProgram::run_node(const CompiledHostNode& n, std::vector<std::vector<do
     case HostNodeKind::kEncode:
     case HostNodeKind::kBias:
     case HostNodeKind::kIntegerBias:
-      throw std::logic_error("encode/bias nodes run before the chip, not in run_node");
+    case HostNodeKind::kIntegerLti:
+      throw std::logic_error("before-chip nodes run in start_symbol, not in run_node");
   }
   std::uint64_t written = 0;
   for (std::size_t k = 0; k < n.outputs.size(); ++k) {

@@ -7,9 +7,10 @@
 // value that no node has produced yet in this symbol gets the previous symbol's value (zeros at
 // the start of a sample): that is how recurrence (h, c of an LSTM) is written.
 //
-// Stages per symbol: `encode`/`bias` nodes run before the chip (they read the previous
-// symbol's values and `symbol`), all others after it, in the order written; nodes with
-// `when: sequence_end` run once after the last symbol.
+// Stages per symbol: `encode`/`bias`/`integer_bias`/`integer_lti` nodes run before the chip, in
+// the order written (they read `symbol`, the previous symbol's values, and the outputs of
+// integer_lti nodes written before them), all others after it, in the order written; nodes
+// with `when: sequence_end` run once after the last symbol.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,7 @@ enum class HostNodeKind : std::uint8_t {
   kEncode,       // inputs -> spikes into 1 (unsigned/graded) or 2 (positive, negative) input ports
   kBias,         // inputs -> biases of a population (direct current injection)
   kIntegerBias,  // inputs -> exact integer affine map -> biases of a population (direct encoding)
+  kIntegerLti,   // [x, state] -> [payload, state]: an exact integer linear system (LMU memory)
   kRate,         // [port] -> count / T; [pos_port, neg_port] -> (pos - neg) / T
   kLstmCell,
   kLinear,
@@ -61,6 +63,11 @@ struct CompiledHostNode {
   std::size_t reps = 0;
   double input_scale = 1.0, input_offset = 0.0;
   std::int64_t divisor = 1, saturate = 4095 * 128;
+  // integer_lti (docs/running.md, "Host nodes"): p = round(x input_scale) (half away from zero),
+  // state' = (A state + B p + 2^(shift-1)) >> shift, payload = (state' + 2^(out_shift-1)) >>
+  // out_shift; A is rows x rows (int_weight), B rows x cols (int_input), all exact integers.
+  std::vector<std::int64_t> int_input;
+  int shift = 0, out_shift = 0;
   // linear
   std::vector<double> weight, bias;  // represented in the host number format
   std::size_t rows = 0, cols = 0;
@@ -98,6 +105,10 @@ class HostProgram {
   std::vector<std::int64_t> integer_biases(const CompiledHostNode& n,
                                            const std::vector<std::vector<double>>& values,
                                            HostArithmetic& h) const;
+  // Runs an integer_lti node (before the chip): writes its payload and state values; counts its
+  // integer operations on `h`. InputError when a value leaves the exact range (2^53).
+  void run_integer_lti(const CompiledHostNode& n, std::vector<std::vector<double>>& values,
+                       HostArithmetic& h) const;
   // Gathers (and represents in the host format) an encode/bias node's concatenated inputs.
   std::vector<float> gather_inputs(const CompiledHostNode& n,
                                    const std::vector<std::vector<double>>& values) const;

@@ -1,7 +1,9 @@
 #include "runtime/inference.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
+#include <cmath>
 #include <memory>
 
 #include "io/errors.hpp"
@@ -24,7 +26,11 @@ struct RunPlan {
   // after the last symbol only (ports read only at the sequence end: by sequence-end nodes, as
   // the prediction, or by nobody).
   std::uint64_t readbacks_per_symbol = 0, readbacks_at_end = 0;
-  std::uint64_t bias_words = 0;            // bias words written over the host link per symbol
+  std::uint64_t bias_words = 0;  // bias words written over the host link per symbol
+  // Per chip core: which compartments send graded spikes (empty: none on that core). Their
+  // output-port values are the sums of the payloads, not the spike counts.
+  std::vector<std::vector<std::uint8_t>> graded;
+  bool any_graded = false;
 };
 
 // One worker's state: its own chip session and encoders.
@@ -34,6 +40,10 @@ struct Worker {
   std::vector<EncodedSpike> spikes;
   // Per chip core, per compartment: spikes in the current symbol (mapped cores only).
   std::vector<std::vector<std::uint32_t>> fired_count;
+  // Per chip core with graded compartments, per compartment: payloads summed in the symbol,
+  // and the largest |payload| of the sample.
+  std::vector<std::vector<std::int64_t>> payload_sum;
+  std::vector<std::vector<std::uint32_t>> payload_max;
 };
 
 using HostValues = std::vector<std::vector<double>>;
@@ -52,6 +62,10 @@ void start_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostValues&
   }
   for (std::size_t e = 0; e < program.before_chip().size(); ++e) {
     const auto& node = program.before_chip()[e];
+    if (node.kind == HostNodeKind::kIntegerLti) {
+      program.run_integer_lti(node, values, h);
+      continue;
+    }
     if (node.kind == HostNodeKind::kIntegerBias) {
       const std::vector<std::int64_t> target = program.integer_biases(node, values, h);
       for (std::size_t j = 0; j < target.size(); ++j) {
@@ -76,7 +90,7 @@ void start_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostValues&
 }
 
 // Step t's encoder spikes into the chip through the nodes' input ports.
-void send_encoder_spikes(const RunPlan& plan, Worker& w) {
+void send_encoder_spikes(const RunPlan& plan, Worker& w, SampleResult& res) {
   const HostProgram& program = plan.program;
   for (std::size_t e = 0; e < program.before_chip().size(); ++e) {
     const auto& node = program.before_chip()[e];
@@ -87,8 +101,11 @@ void send_encoder_spikes(const RunPlan& plan, Worker& w) {
     for (const auto& sp : w.spikes) {
       std::size_t port_index = 0;
       std::int32_t payload = 1;
+      ++res.input_spikes;
       if (graded) {
         payload = sp.value;
+        const auto mag = static_cast<std::uint32_t>(payload < 0 ? -payload : payload);
+        res.input_payload_bits += static_cast<std::uint64_t>(std::bit_width(mag)) + 1;
       } else if (sp.value < 0) {
         if (node.ports.size() < 2)
           throw InputError("host node '" + node.name + "': input element " +
@@ -102,13 +119,29 @@ void send_encoder_spikes(const RunPlan& plan, Worker& w) {
   }
 }
 
+// One graded spike of population `pop` with payload n into the sample's statistics.
+void count_payload(const SpikeMap& map, std::size_t core, std::int32_t cx, std::int32_t n,
+                   Worker& w, SampleResult& res) {
+  const std::int32_t pop = map.site[core][static_cast<std::size_t>(cx)].population;
+  const auto mag = static_cast<std::uint32_t>(n < 0 ? -static_cast<std::int64_t>(n) : n);
+  auto& mx = w.payload_max[core][static_cast<std::size_t>(cx)];
+  mx = std::max(mx, mag);
+  if (pop < 0 || mag == 0) return;
+  PayloadStats& st = res.population_payloads[static_cast<std::size_t>(pop)];
+  ++st.spikes;
+  st.payload_sum += mag;
+  st.max_payload = std::max<std::uint64_t>(st.max_payload, mag);
+  st.significant_bits += static_cast<std::uint64_t>(std::bit_width(mag >> std::countr_zero(mag)));
+  st.payload_bits += static_cast<std::uint64_t>(std::bit_width(mag));  // ceil(log2(1 + mag))
+}
+
 // The T chip steps of one symbol, counting each compartment's spikes (the host reads them after
 // step T).
-void run_symbol_steps(const RunPlan& plan, Worker& w, bool last_symbol) {
+void run_symbol_steps(const RunPlan& plan, Worker& w, bool last_symbol, SampleResult& res) {
   const int T = plan.options.steps_per_symbol;
   const SpikeMap& map = w.session.spike_map();
   for (int t = 0; t < T; ++t) {
-    send_encoder_spikes(plan, w);
+    send_encoder_spikes(plan, w, res);
     core::HostTraffic traffic;
     if (t == 0) traffic.words = plan.bias_words;
     if (t == T - 1)
@@ -116,7 +149,16 @@ void run_symbol_steps(const RunPlan& plan, Worker& w, bool last_symbol) {
     w.session.step(traffic);
     for (const std::int32_t c : map.cores) {
       std::uint32_t* const count = w.fired_count[static_cast<std::size_t>(c)].data();
-      for (const std::int32_t cx : w.session.fired(c)) ++count[cx];
+      const auto fired = w.session.fired(c);
+      for (const std::int32_t cx : fired) ++count[cx];
+      if (plan.graded[static_cast<std::size_t>(c)].empty()) continue;
+      std::int64_t* const sum = w.payload_sum[static_cast<std::size_t>(c)].data();
+      const auto payloads = w.session.fired_payloads(c);
+      for (std::size_t k = 0; k < fired.size(); ++k) {
+        sum[fired[k]] += payloads[k];
+        if (plan.graded[static_cast<std::size_t>(c)][static_cast<std::size_t>(fired[k])])
+          count_payload(map, static_cast<std::size_t>(c), fired[k], payloads[k], w, res);
+      }
     }
   }
 }
@@ -131,16 +173,38 @@ void read_out_symbol(const RunPlan& plan, Worker& w, HostValues& values, SampleR
     const auto& site = map.site[cu];
     const auto& begin = map.port_begin[cu];
     auto& count = w.fired_count[cu];
+    const auto& graded = plan.graded[cu];
     for (std::size_t x = 0; x < count.size(); ++x) {
       if (count[x] == 0) continue;
       if (site[x].population >= 0)
         res.population_spikes[static_cast<std::size_t>(site[x].population)] += count[x];
+      double value = static_cast<double>(count[x]);
+      if (!graded.empty() && graded[x]) {
+        value = static_cast<double>(w.payload_sum[cu][x]);
+        w.payload_sum[cu][x] = 0;
+      }
       for (auto k = begin[x]; k < begin[x + 1]; ++k) {
         const auto& tg = map.port_targets[cu][static_cast<std::size_t>(k)];
         values[static_cast<std::size_t>(plan.program.port_value(static_cast<std::size_t>(tg.port)))]
-              [static_cast<std::size_t>(tg.neuron)] += static_cast<double>(count[x]);
+              [static_cast<std::size_t>(tg.neuron)] += value;
       }
       count[x] = 0;
+    }
+  }
+}
+
+// Each graded neuron's payload width of the sample, log2(1 + max |n|), into its population's sum
+// (in compartment order: the same sum for any thread count).
+void payload_widths(const RunPlan& plan, const Worker& w, SampleResult& res) {
+  const SpikeMap& map = w.session.spike_map();
+  for (const std::int32_t c : map.cores) {
+    const auto cu = static_cast<std::size_t>(c);
+    if (plan.graded[cu].empty()) continue;
+    for (std::size_t x = 0; x < plan.graded[cu].size(); ++x) {
+      const std::int32_t pop = map.site[cu][x].population;
+      if (!plan.graded[cu][x] || pop < 0) continue;
+      res.population_payloads[static_cast<std::size_t>(pop)].width_sum +=
+          std::log2(1.0 + static_cast<double>(w.payload_max[cu][x]));
     }
   }
 }
@@ -156,15 +220,19 @@ void run_sample(const RunPlan& plan, Worker& w, std::uint64_t sample, SampleResu
 
   w.session.begin_sample();
   for (auto& count : w.fired_count) std::fill(count.begin(), count.end(), 0u);
+  for (auto& sum : w.payload_sum) std::fill(sum.begin(), sum.end(), 0);
+  for (auto& mx : w.payload_max) std::fill(mx.begin(), mx.end(), 0u);
+  if (plan.any_graded) res.population_payloads.assign(plan.image.populations.size(), {});
   const int T = plan.options.steps_per_symbol;
   for (int s = 0; s < plan.data.num_symbols; ++s) {
     if (plan.options.reset == ResetPolicy::kSymbol && s > 0) w.session.reset_state();
     start_symbol(plan, w, h, values, sample, s);
-    run_symbol_steps(plan, w, s + 1 == plan.data.num_symbols);
+    run_symbol_steps(plan, w, s + 1 == plan.data.num_symbols, res);
     read_out_symbol(plan, w, values, res);
     for (const auto& node : program.after_chip()) program.run_node(node, values, h, T);
   }
   for (const auto& node : program.at_end()) program.run_node(node, values, h, T);
+  if (plan.any_graded) payload_widths(plan, w, res);
   res.output = values[static_cast<std::size_t>(plan.prediction)];
   res.prediction = static_cast<std::int32_t>(h.argmax(
       std::span<const double>(res.output.data(), static_cast<std::size_t>(plan.data.num_classes))));
@@ -174,6 +242,22 @@ void run_sample(const RunPlan& plan, Worker& w, std::uint64_t sample, SampleResu
   res.chip_ps = acct.elapsed_ps();
   res.chip_events = acct.energy_counts();
   res.core_totals = acct.core_totals();
+}
+
+std::vector<std::vector<std::uint8_t>> graded_compartments(const mapper::MappedImage& image) {
+  std::vector<std::vector<std::uint8_t>> out(image.cores.size());
+  for (std::size_t c = 0; c < image.cores.size(); ++c) {
+    const auto& core = image.cores[c];
+    std::vector<std::uint8_t> g(core.compartments.size(), 0);
+    bool any = false;
+    for (std::size_t x = 0; x < g.size(); ++x) {
+      g[x] = core.profiles[static_cast<std::size_t>(core.compartments[x].profile)].spike ==
+             core::SpikeKind::kGraded;
+      any = any || g[x];
+    }
+    if (any) out[c] = std::move(g);
+  }
+  return out;
 }
 
 // Which output ports the host must read after every symbol, and which only after the last.
@@ -221,6 +305,16 @@ void check_run(const mapper::MappedImage& image, const core::Architecture& arch,
 
 }  // namespace
 
+PayloadStats& PayloadStats::operator+=(const PayloadStats& o) {
+  spikes += o.spikes;
+  payload_sum += o.payload_sum;
+  max_payload = std::max(max_payload, o.max_payload);
+  width_sum += o.width_sum;
+  significant_bits += o.significant_bits;
+  payload_bits += o.payload_bits;
+  return *this;
+}
+
 InferenceOptions inference_options(const ModelSpec& model, const core::Architecture& arch) {
   InferenceOptions o;
   o.steps_per_symbol = model.steps_per_symbol;
@@ -249,9 +343,13 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
                             const std::atomic<bool>* cancel,
                             const std::function<void(std::uint64_t)>& progress) {
   const HostProgram program(image, static_cast<std::size_t>(data.symbol_size), options.host_format);
-  RunPlan plan{image, data, options, program, program.value_id(options.prediction)};
+  RunPlan plan{image, data, options, program, program.value_id(options.prediction),
+               0,     0,    0,       {},      false};
   check_run(image, arch, data, options, program, plan.prediction);
   count_readbacks(plan);
+  plan.graded = graded_compartments(image);
+  plan.any_graded =
+      std::any_of(plan.graded.begin(), plan.graded.end(), [](const auto& g) { return !g.empty(); });
   // Bias inputs write one 32-bit word per compartment over the host link every symbol.
   for (const auto& node : program.before_chip())
     if (node.kind == HostNodeKind::kBias || node.kind == HostNodeKind::kIntegerBias)
@@ -266,11 +364,18 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
   run.samples.resize(n_samples);
   const auto t0 = std::chrono::steady_clock::now();
   auto make_worker = [&] {
-    auto w = std::make_unique<Worker>(Worker{prototype, {}, {}, {}});
+    auto w = std::make_unique<Worker>(Worker{prototype, {}, {}, {}, {}, {}});
     w->fired_count.resize(image.cores.size());
-    for (const std::int32_t c : prototype.spike_map().cores)
-      w->fired_count[static_cast<std::size_t>(c)].assign(
-          image.cores[static_cast<std::size_t>(c)].compartments.size(), 0);
+    w->payload_sum.resize(image.cores.size());
+    w->payload_max.resize(image.cores.size());
+    for (const std::int32_t c : prototype.spike_map().cores) {
+      const auto cu = static_cast<std::size_t>(c);
+      w->fired_count[cu].assign(image.cores[cu].compartments.size(), 0);
+      if (!plan.graded[cu].empty()) {
+        w->payload_sum[cu].assign(plan.graded[cu].size(), 0);
+        w->payload_max[cu].assign(plan.graded[cu].size(), 0);
+      }
+    }
     for (const auto& n : program.before_chip()) w->encoders.emplace_back(n.encoder);
     return w;
   };

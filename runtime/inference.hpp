@@ -21,8 +21,8 @@
 #include "core/architecture.hpp"
 #include "core/chip_accountant.hpp"
 #include "core/energy.hpp"
-#include "mapper/mapped_image.hpp"
 #include "formats/datasets.hpp"
+#include "mapper/mapped_image.hpp"
 #include "models/model_spec.hpp"
 #include "runtime/host_arithmetic.hpp"
 #include "runtime/host_program.hpp"
@@ -49,6 +49,23 @@ struct InferenceOptions {
   bool keep_population_spikes = true;
 };
 
+// The graded spikes of one population in one sample (docs/running.md, "Graded payloads").
+struct PayloadStats {
+  std::uint64_t spikes = 0;       // graded spikes (payload != 0)
+  std::uint64_t payload_sum = 0;  // sum of |n|
+  std::uint64_t max_payload = 0;  // largest |n|
+  // Sum over the population's neurons of log2(1 + max over the sample's steps of |n|): the
+  // payload width each neuron needs in this sample, fractional (the hybrid LMU's "bits per
+  // activation", docs/hybrid-lmu.md).
+  double width_sum = 0;
+  // Sum over spikes of the width of the odd part of |n| (n = odd x 2^k): the bits a multiply
+  // by n needs once the power of two is a shift ("significant bits").
+  std::uint64_t significant_bits = 0;
+  // Sum over spikes of ceil(log2(1 + |n|)): the payload bits the spikes carry.
+  std::uint64_t payload_bits = 0;
+  PayloadStats& operator+=(const PayloadStats& o);
+};
+
 struct SampleResult {
   std::int32_t label = -1;
   std::int32_t prediction = -1;
@@ -58,7 +75,12 @@ struct SampleResult {
   core::EnergyCounts chip_events;                // every chip event of the sample
   HostOpCounts host;                             // host coprocessor operations
   std::vector<std::uint64_t> population_spikes;  // per image population
-  std::vector<core::CoreTotals> core_totals;     // per chip core
+  // Spikes the host's encoders injected, and the payload bits their graded spikes carried
+  // (ceil(log2(1 + |n|)) + 1 sign bit each; binary spikes carry none).
+  std::uint64_t input_spikes = 0, input_payload_bits = 0;
+  // Per image population; empty when no population sends graded spikes.
+  std::vector<PayloadStats> population_payloads;
+  std::vector<core::CoreTotals> core_totals;  // per chip core
 };
 
 struct InferenceRun {

@@ -54,12 +54,15 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
   std::vector<core::EnergyCounts> per_core(n_cores);
   r.core_syn_ops.assign(n_cores, 0);
   std::vector<std::uint64_t> pop_spikes(image.populations.size(), 0);
+  std::vector<PayloadStats> pop_payloads;  // empty without graded populations
   bool first = true;
   for (std::uint64_t i = 0; i < run.completed; ++i) {
     const SampleResult& s = run.samples[i];
     r.correct += s.prediction == s.label ? 1 : 0;
     events += s.chip_events;
     r.host_ops += s.host;
+    r.input_spikes += s.input_spikes;
+    r.input_payload_bits += s.input_payload_bits;
     const std::int64_t host_fj = host_energy_fj(options.host_costs, s.host);
     const std::int64_t host_ps = host_time_ps(options.host_costs, s.host);
     r.host_fj += host_fj;
@@ -76,6 +79,11 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
     }
     for (std::size_t p = 0; p < s.population_spikes.size(); ++p)
       pop_spikes[p] += s.population_spikes[p];
+    if (!s.population_payloads.empty()) {
+      pop_payloads.resize(s.population_payloads.size());
+      for (std::size_t p = 0; p < s.population_payloads.size(); ++p)
+        pop_payloads[p] += s.population_payloads[p];
+    }
   }
   r.accuracy = r.samples ? static_cast<double>(r.correct) / static_cast<double>(r.samples) : 0.0;
   r.chip = core::energy_breakdown(arch, events);
@@ -89,6 +97,14 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
     a.spikes = pop_spikes[p];
     const double neuron_steps = static_cast<double>(pop.size) * static_cast<double>(r.chip_steps);
     a.rate = neuron_steps > 0 ? static_cast<double>(a.spikes) / neuron_steps : 0.0;
+    if (p < pop_payloads.size() && pop.size > 0) {
+      const auto site = pop.site(0);
+      const auto& core = image.cores[static_cast<std::size_t>(site.core)];
+      const auto& cx = core.compartments[static_cast<std::size_t>(site.compartment)];
+      a.graded =
+          core.profiles[static_cast<std::size_t>(cx.profile)].spike == core::SpikeKind::kGraded;
+    }
+    if (a.graded) a.payloads = pop_payloads[p];
     std::vector<int> cores;
     for (const auto& b : pop.blocks) cores.push_back(b.core);
     a.cores = core_ranges(cores);
@@ -98,6 +114,40 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
   r.chips = image.mesh.num_chips();
   return r;
 }
+
+namespace {
+
+// A graded population's payload statistics (docs/running.md, "Graded payloads").
+Summary payload_summary(const PopulationActivity& p, std::uint64_t samples,
+                        std::int64_t chip_steps) {
+  const PayloadStats& st = p.payloads;
+  const double spikes = static_cast<double>(std::max<std::uint64_t>(st.spikes, 1));
+  const double neuron_samples = static_cast<double>(p.size) * static_cast<double>(samples);
+  const double steps = static_cast<double>(std::max<std::int64_t>(chip_steps, 1));
+  return {{"graded_spikes", st.spikes},
+          {"payload_sum", st.payload_sum},
+          {"max_payload", st.max_payload},
+          {"mean_payload", static_cast<double>(st.payload_sum) / spikes},
+          {"bits_per_activation", neuron_samples > 0 ? st.width_sum / neuron_samples : 0.0},
+          {"significant_bits_per_spike", static_cast<double>(st.significant_bits) / spikes},
+          {"payload_bits_per_step", static_cast<double>(st.payload_bits) / steps}};
+}
+
+Summary populations_summary(const RunReport& r) {
+  Summary pops = Summary::array();
+  for (const auto& p : r.populations) {
+    Summary e = {{"name", p.name},
+                 {"size", p.size},
+                 {"spikes", p.spikes},
+                 {"spikes_per_neuron_per_step", p.rate},
+                 {"cores", p.cores}};
+    if (p.graded) e["payloads"] = payload_summary(p, r.samples, r.chip_steps);
+    pops.push_back(std::move(e));
+  }
+  return pops;
+}
+
+}  // namespace
 
 Summary run_report_summary(const RunReport& r) {
   using json = Summary;
@@ -137,7 +187,11 @@ Summary run_report_summary(const RunReport& r) {
   host["number_format"] = r.options.host_format.name();
   host["energy_fJ"] = r.host_fj;
   host["time_ps"] = r.host_ps;
-  host["per_inference"] = {{"energy_pJ", per(r.host_fj)}, {"time_ns", per(r.host_ps)}};
+  host["per_inference"] = {
+      {"energy_pJ", per(r.host_fj)},
+      {"time_ns", per(r.host_ps)},
+      {"input_spikes", static_cast<double>(r.input_spikes) / samples},
+      {"input_payload_bits", static_cast<double>(r.input_payload_bits) / samples}};
   host["ops_total"] = {{"mul", r.host_ops.mul},
                        {"add", r.host_ops.add},
                        {"cmp", r.host_ops.cmp},
@@ -163,14 +217,7 @@ Summary run_report_summary(const RunReport& r) {
       {"host_energy_pJ", per(r.host_fj)},
       {"active_energy_pJ", per(r.chip.dynamic_fj + r.host_fj)},
       {"total_energy_pJ", per(r.chip.total_fj + r.host_fj)}};
-  json pops = json::array();
-  for (const auto& p : r.populations)
-    pops.push_back({{"name", p.name},
-                    {"size", p.size},
-                    {"spikes", p.spikes},
-                    {"spikes_per_neuron_per_step", p.rate},
-                    {"cores", p.cores}});
-  j["populations"] = pops;
+  j["populations"] = populations_summary(r);
   j["mapping"] = {{"cores_used", r.cores_used}, {"chips", r.chips}, {"placer", r.info.placer}};
   return j;
 }
@@ -214,9 +261,19 @@ std::string run_report_text(const RunReport& r) {
                        readable_energy_fj(static_cast<double>(l.energy_fj) / n));
   }
   s += "populations (spikes per neuron per step):\n";
-  for (const auto& p : r.populations)
+  for (const auto& p : r.populations) {
     s += fmt::format("  {:<16} {:>6} neurons  rate {:.4f}  cores {}\n", p.name, p.size, p.rate,
                      p.cores);
+    if (!p.graded || p.payloads.spikes == 0) continue;
+    const auto& st = p.payloads;
+    const double spikes = static_cast<double>(st.spikes);
+    s += fmt::format(
+        "  {:<16} graded payloads: mean {:.3f}, max {}, {:.3f} bits per activation, {:.3f} "
+        "significant bits per spike\n",
+        "", static_cast<double>(st.payload_sum) / spikes, st.max_payload,
+        st.width_sum / (static_cast<double>(p.size) * n),
+        static_cast<double>(st.significant_bits) / spikes);
+  }
   s += fmt::format("mapping: {} cores used on {} chip(s), placer {}\n", r.cores_used, r.chips,
                    r.info.placer);
   s += fmt::format("simulated in {:.2f} s on {} thread(s): {:.1f} inferences/s\n", r.wall_seconds,

@@ -31,6 +31,8 @@ struct PopulationActivity {
   std::uint64_t spikes = 0;  // over all samples
   double rate = 0;           // spikes per neuron per chip step
   std::string cores;         // where it lives, e.g. "0-3"
+  bool graded = false;       // it sends graded spikes: `payloads` holds their statistics
+  PayloadStats payloads;     // over all samples
 };
 
 struct RunReport {
@@ -41,12 +43,13 @@ struct RunReport {
   double accuracy = 0;
   double wall_seconds = 0;
 
-  core::EnergyBreakdown chip;   // summed over all samples
-  std::int64_t host_fj = 0;     // summed
-  HostOpCounts host_ops;        // summed
-  std::int64_t chip_steps = 0;  // summed
-  std::int64_t chip_ps = 0;     // summed step times
-  std::int64_t host_ps = 0;     // summed host busy time
+  core::EnergyBreakdown chip;                              // summed over all samples
+  std::int64_t host_fj = 0;                                // summed
+  HostOpCounts host_ops;                                   // summed
+  std::uint64_t input_spikes = 0, input_payload_bits = 0;  // summed (SampleResult)
+  std::int64_t chip_steps = 0;                             // summed
+  std::int64_t chip_ps = 0;                                // summed step times
+  std::int64_t host_ps = 0;                                // summed host busy time
   std::int64_t min_latency_ps = 0, max_latency_ps = 0;
 
   std::vector<PopulationActivity> populations;

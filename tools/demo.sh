@@ -6,6 +6,7 @@
 #   2. loihisim baseline the original LSTM on this CPU, batch size 1 (counts, time, energy);
 #   3. loihisim compare  the two side by side, with the ratios and every assumption.
 #   4. loihisim run      the all-spiking LSTM (methods.md B) at T = 4 on the same digits.
+#   5. loihisim run      the hybrid-spiking LMU (methods.md D) on psMNIST, loihi2 (graded spikes).
 # Then, briefly, the other jobs on shipped examples (register-level cores, mapping, NIR).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +33,10 @@ echo
 echo "== 4. run: the all-spiking LSTM (methods.md B, T = 4; examples/spiking-lstm/) on loihi1 =="
 "$cli" run "$here/examples/spiking-lstm/mnist_row_t4.model.yaml" --arch loihi1 --threads "$threads" \
   --out "$out/spiking-lstm.h5" --report "$out/spiking-lstm.json"
+echo
+echo "== 5. run: the hybrid-spiking LMU (methods.md D, psMNIST; examples/hybrid-lmu/) on loihi2 =="
+"$cli" run "$here/examples/hybrid-lmu/psmnist_w8.model.yaml" --arch loihi2 --samples 200 \
+  --every 10 --threads "$threads" --out "$out/hybrid-lmu.h5" --report "$out/hybrid-lmu.json"
 echo
 echo "== other jobs =="
 "$cli" core-run "$here/examples/core/demo.yaml" --arch loihi1 --out "$out/core-demo.h5" \

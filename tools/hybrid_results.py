@@ -22,6 +22,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import spiking_results  # noqa: E402  (the spiking-LSTM section, methods.md B)
+import lmu_results  # noqa: E402  (the hybrid-spiking LMU section, methods.md D)
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -425,6 +426,18 @@ def main():
     best_T = max(Ts, key=lambda T: (acc(runs[("loihi1", T)][0]), -T))
     spiking_results.section(R, md, fmt_energy, fmt_time, q, (best_T, runs[("loihi1", best_T)][0]),
                             base_std)
+
+    # The hybrid-spiking LMU (methods.md D), with the LSTMs of the same data beside it.
+    lstm = {"row": ("LSTM (standard, `mnist_row_standard.h5`; the modified: %.2f)" % base_acc(base_mod),
+                    base_acc(base_std),
+                    [("hybrid LSTM T = %d, %s" % (best_T, a), runs[(a, best_T)][0])
+                     for a in ("loihi1", "loihi2")])}
+    if pbase is not None:
+        lstm["pixel"] = ("LSTM (modified, `mnist_pixel_modified.h5`: unpermuted pixel order, "
+                         "%d digits)" % n_pixel, base_acc(pbase),
+                         [("hybrid LSTM T = %d, %s (unpermuted, %d digits)" % (T, a, n_pixel),
+                           pruns[(a, T)][0]) for (a, T) in sorted(pruns)[-1:]])
+    lmu_results.section(R, md, fmt_energy, fmt_time, q, lstm)
 
     # The NIR results: written with their analysis in results-nir.md (numbers from
     # tools/nir_results.sh), included here so that every result is in one file.

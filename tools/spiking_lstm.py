@@ -895,7 +895,9 @@ class _Data:
         xtr = datasets.as_sequences(xtr, self.layout)
         xte = datasets.as_sequences(xte, self.layout)
         if args.train_limit:
-            xtr, ytr = xtr[:args.train_limit], ytr[:args.train_limit]
+            keep = (_mixed(len(xtr), args.train_limit) if getattr(args, "train_mixed", False)
+                    else np.arange(min(args.train_limit, len(xtr))))
+            xtr, ytr = xtr[keep], ytr[keep]
         self.sel = _mixed(len(xte), args.eval_limit)
         self.xtr, self.ytr, self.xte, self.yte = xtr, ytr, xte[self.sel], yte[self.sel]
         self.xbtr, self.xbte = to_bytes(self.xtr, self.scaling), to_bytes(self.xte, self.scaling)

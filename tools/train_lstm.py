@@ -383,7 +383,11 @@ def main():
     sp.add_argument("--surrogate-width", type=float, default=0.5,
                     help="half-width of the surrogate gradient's triangle, as a fraction of theta")
     sp.add_argument("--eval-limit", type=int, default=0,
-                    help="evaluate on the first N test samples only (smoke runs)")
+                    help="evaluate on N test samples only, spread over the class-ordered split "
+                         "(every (2000 // N)-th)")
+    sp.add_argument("--train-mixed", action="store_true",
+                    help="with --train-limit N: the N training samples spread over the "
+                         "class-ordered MNIST split (every (8000 // N)-th) instead of the first N")
     sp.add_argument("--check-spiking", action="store_true",
                     help="run the spiking LSTM's fast self-test and exit")
     ap.add_argument("--write-input-init", type=float, default=None, metavar="W",

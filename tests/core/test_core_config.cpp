@@ -136,6 +136,88 @@ TEST_CASE("validate: compartment profile fields") {
   }
 }
 
+TEST_CASE("validate: sigma-delta profiles") {
+  // Profile 1 (subtracting in valid_core) made a valid sigma-delta profile.
+  const auto sigma_delta = [] {
+    auto cfg = valid_core();
+    auto& p = cfg.profiles[1];
+    p.neuron = NeuronModel::kSigmaDelta;
+    p.spike = SpikeKind::kGraded;
+    p.reset = ResetMode::kZero;
+    p.refract_delay = 1;
+    p.payload_shift = 4;
+    p.input_max = 64;
+    return cfg;
+  };
+  SUBCASE("valid, with the edge values of payload_shift, input_max and decay_v") {
+    auto cfg = sigma_delta();
+    CHECK(validate(cfg, {}).empty());
+    for (int shift : {1, 23})
+      for (std::int32_t max : {-1, 0, (1 << 23) - 1})
+        for (int decay_v : {0, 4095}) {
+          cfg.profiles[1].payload_shift = shift;
+          cfg.profiles[1].input_max = max;
+          cfg.profiles[1].decay_v = decay_v;
+          CAPTURE(shift);
+          CAPTURE(max);
+          CHECK(validate(cfg, {}).empty());
+        }
+  }
+  SUBCASE("spike must be graded") {
+    auto cfg = sigma_delta();
+    cfg.profiles[1].spike = SpikeKind::kBinary;
+    expect_problem(cfg, "profiles[1].spike", {"sigma_delta", "must be graded", "architecture"});
+  }
+  SUBCASE("an architecture without graded spikes refuses it") {
+    CoreLimits loihi1;
+    loihi1.allow_reset_subtract = false;
+    loihi1.allow_graded_spikes = false;
+    expect_problem(sigma_delta(), "profiles[1].spike",
+                   {"graded spikes are not available on this architecture", "sigma_delta"}, loihi1);
+  }
+  SUBCASE("payload_shift 0 and 24") {
+    auto cfg = sigma_delta();
+    cfg.profiles[1].payload_shift = 0;
+    expect_problem(cfg, "profiles[1].payload_shift", {"= 0", "1..23", "sigma_delta"});
+    cfg.profiles[1].payload_shift = 24;
+    expect_problem(cfg, "profiles[1].payload_shift", {"= 24", "1..23", "sigma_delta"});
+  }
+  SUBCASE("input_max -2 and 2^23") {
+    auto cfg = sigma_delta();
+    cfg.profiles[1].input_max = -2;
+    expect_problem(cfg, "profiles[1].input_max", {"= -2", "-1..8388607", "no upper clip"});
+    cfg.profiles[1].input_max = 1 << 23;
+    expect_problem(cfg, "profiles[1].input_max", {"= 8388608", "-1..8388607"});
+  }
+  SUBCASE("reset must be zero") {
+    auto cfg = sigma_delta();
+    cfg.profiles[1].reset = ResetMode::kSubtract;
+    expect_problem(cfg, "profiles[1].reset", {"does not apply", "sigma_delta", "must be zero"});
+  }
+  SUBCASE("refract_delay must be 1") {
+    auto cfg = sigma_delta();
+    cfg.profiles[1].refract_delay = 2;
+    expect_problem(cfg, "profiles[1].refract_delay", {"2", "no refractory period", "must be 1"});
+    cfg.profiles[1].refract_delay = 0;  // the general range check alone
+    expect_problem(cfg, "profiles[1].refract_delay", {"0", "1..63"});
+  }
+  SUBCASE("decay_v keeps its general range") {
+    auto cfg = sigma_delta();
+    cfg.profiles[1].decay_v = 4096;
+    expect_problem(cfg, "profiles[1].decay_v", {"4096", "0..4095"});
+  }
+  SUBCASE("a cuba profile takes input_max -1 only") {
+    auto cfg = valid_core();
+    cfg.profiles[0].input_max = 0;
+    expect_problem(cfg, "profiles[0].input_max", {"0", "sigma_delta", "must be -1"});
+  }
+  SUBCASE("an unknown neuron model") {
+    auto cfg = valid_core();
+    cfg.profiles[0].neuron = static_cast<NeuronModel>(2);
+    expect_problem(cfg, "profiles[0].neuron", {"2", "cuba, sigma_delta"});
+  }
+}
+
 TEST_CASE("validate: compartment fields") {
   SUBCASE("bias_mant 4096") {
     auto cfg = valid_core();

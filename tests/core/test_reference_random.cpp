@@ -1,7 +1,7 @@
 // Bit-exactness of core::Chip against a deliberately plain reference implementation of the
-// Loihi 1 semantics of loihi.md section 2 (plus the two extension behaviours the core offers:
-// reset by subtraction and graded spikes) and of the ADD join of multi-compartment neurons, on a
-// few hundred random networks.
+// Loihi 1 semantics of loihi.md section 2 (plus the extension behaviours the core offers: reset
+// by subtraction, graded spikes and sigma-delta neurons) and of the ADD join of multi-compartment
+// neurons, on a few hundred random networks.
 //
 // The reference below shares no code with core/: it has its own network description, its own
 // wraps (int64 remainder), decays (explicit abs / divide / sign), per-synapse effective weights
@@ -48,7 +48,14 @@ struct NetProfile {
   bool subtract = false;  // reset v -= vth instead of v = 0
   bool graded = false;    // spikes carry floor(v / 2^payload_shift)
   int payload_shift = 0;
+  // Sigma-delta neuron (docs/core.md): V += clip(u2, 0, input_max); spikes carry the whole
+  // quanta floor(V / 2^payload_shift), which are subtracted; V starts at 2^(payload_shift - 1).
+  bool sigma_delta = false;
+  i64 input_max = -1;  // -1: no upper clip
 };
+
+// v of a compartment of this profile at power-on and after a reset.
+i64 initial_v(const NetProfile& p);
 
 struct NetFormat {
   int weight_bits = 8;
@@ -151,6 +158,10 @@ i64 effective_weight(i64 mant, int exp) {
 
 }  // namespace plain
 
+i64 initial_v(const NetProfile& p) {
+  return p.sigma_delta ? plain::pow2(p.payload_shift - 1) : 0;
+}
+
 struct RefCounts {
   i64 spikes_in = 0, syn_dense = 0, syn_sparse = 0, cx_updates = 0, cx_active = 0, spikes = 0,
       spikes_out = 0;
@@ -180,31 +191,50 @@ struct Coverage {
   bool v_beyond_int32 = false;   // decayed v + u2 below -(2^31 - 1): only vmin_exp 31 clips it
   bool refractory_hold = false;  // v forced from nonzero to 0
   bool spike = false;
-  bool graded_spike = false;     // a graded compartment fired with payload != 1
-  bool subtract_reset = false;   // a subtracting compartment fired with v - vth != 0
-  bool delayed_event = false;    // a synaptic event with delay > 0
-  bool floored_weight = false;   // exp -7 on an odd negative mantissa (floor != trunc)
-  bool host_payload = false;     // a host spike with payload != 1 hit a synapse
-  bool recurrent_self = false;   // a compartment spike reached an axon of its own core
-  bool recurrent_cross = false;  // ... of another core
-  bool join_input = false;       // a joined compartment received a nonzero child voltage
-  bool join_wrap = false;        // ... and the join made u wrap
-  bool join_tree = false;        // ... and it is itself the child of a parent (trees, not pairs)
+  bool graded_spike = false;       // a graded compartment fired with payload != 1
+  bool subtract_reset = false;     // a subtracting compartment fired with v - vth != 0
+  bool delayed_event = false;      // a synaptic event with delay > 0
+  bool floored_weight = false;     // exp -7 on an odd negative mantissa (floor != trunc)
+  bool host_payload = false;       // a host spike with payload != 1 hit a synapse
+  bool recurrent_self = false;     // a compartment spike reached an axon of its own core
+  bool recurrent_cross = false;    // ... of another core
+  bool join_input = false;         // a joined compartment received a nonzero child voltage
+  bool join_wrap = false;          // ... and the join made u wrap
+  bool join_tree = false;          // ... and it is itself the child of a parent (trees, not pairs)
+  bool sigma_delta_spike = false;  // a sigma-delta compartment fired with payload > 1
+  bool sigma_delta_clip = false;   // its input u2 was clipped at input_max
+  bool sigma_delta_rectify = false;  // its input u2 < 0 was rectified to 0
 };
 
 class Reference {
  public:
   explicit Reference(const Net& net) : net_(net) {
-    for (const NetCore& c : net.cores) {
+    for (std::size_t c = 0; c < net.cores.size(); ++c) {
       CoreState s;
-      const auto n = c.cx.size();
-      s.u.assign(n, 0);
-      s.v.assign(n, 0);
-      s.ref.assign(n, 0);
       // Deliveries are added to the step t + d; d <= 62.
       s.pending.resize(static_cast<std::size_t>(net.steps) + 64);
       cores_.push_back(std::move(s));
     }
+    reset_state();
+  }
+
+  // Power-on state: u = 0, v = 0 (sigma-delta: half a quantum), no refractory counter, nothing
+  // in flight. The counts are kept (as the chip keeps them).
+  void reset_state() {
+    for (std::size_t c = 0; c < cores_.size(); ++c) {
+      CoreState& s = cores_[c];
+      const NetCore& nc = net_.cores[c];
+      const auto n = nc.cx.size();
+      s.u.assign(n, 0);
+      s.v.assign(n, 0);
+      for (std::size_t i = 0; i < n; ++i)
+        s.v[i] = initial_v(nc.profiles[static_cast<std::size_t>(nc.cx[i].profile)]);
+      s.ref.assign(n, 0);
+      for (auto& p : s.pending) p.clear();
+      s.fired.clear();
+    }
+    inbox_.clear();
+    sent_.clear();
   }
 
   // One timestep: deliver what was sent in the previous step, update every compartment, and
@@ -254,6 +284,11 @@ class Reference {
         const i64 u2_sum = s.u[i] + bias;
         const i64 u2 = plain::wrap(u2_sum, 23);
         cover_.u2_wrap |= u2 != u2_sum;
+        if (p.sigma_delta) {
+          sigma_delta_update(s, i, p, u2);
+          if (cx.join_parent >= 0) joined[static_cast<std::size_t>(cx.join_parent)] += s.v[i];
+          continue;
+        }
 
         i64 v = plain::decay(s.v[i], 4096 - p.decay_v) + u2;
         cover_.v_deep |= v < -plain::pow2(30);
@@ -311,6 +346,29 @@ class Reference {
   const Coverage& coverage() const { return cover_; }
 
  private:
+  // The sigma-delta neuron after u2: no clip of v, no refractory period, no threshold.
+  void sigma_delta_update(CoreState& s, std::size_t i, const NetProfile& p, i64 u2) {
+    i64 in = u2;
+    if (in < 0) {
+      in = 0;
+      cover_.sigma_delta_rectify = true;
+    }
+    if (p.input_max >= 0 && in > p.input_max) {
+      in = p.input_max;
+      cover_.sigma_delta_clip = true;
+    }
+    i64 v = plain::decay(s.v[i], 4096 - p.decay_v) + in;
+    const i64 quantum = plain::pow2(p.payload_shift);
+    const i64 n = plain::floor_div(v, quantum);
+    v -= n * quantum;
+    if (n > 0) {
+      s.fired.push_back({static_cast<int>(i), n});
+      cover_.spike = true;
+      cover_.sigma_delta_spike |= n > 1;
+    }
+    s.v[i] = v;
+  }
+
   void deliver(const RefMessage& m, std::size_t t) {
     CoreState& s = cores_[static_cast<std::size_t>(m.dest_core)];
     const NetCore& nc = net_.cores[static_cast<std::size_t>(m.dest_core)];
@@ -419,6 +477,8 @@ int add_deep_drive(Rng& rng, NetCore& c) {
   p.decay_u = rng.uniform_int(1000, 1100);
   p.decay_v = 0;
   p.vmin_exp = 31;
+  p.sigma_delta = false;  // v must go deep: a CUBA neuron
+  p.input_max = -1;
   c.profiles.push_back(p);  // same threshold as an existing profile: no new distinct vth
   const int profile = static_cast<int>(c.profiles.size()) - 1;
   for (std::size_t i = 0; i < c.cx.size(); ++i)
@@ -434,6 +494,33 @@ int add_deep_drive(Rng& rng, NetCore& c) {
   c.lists.push_back(l);
   c.axons.push_back({static_cast<int>(c.lists.size()) - 1, 0});
   return static_cast<int>(c.axons.size()) - 1;
+}
+
+// Turns `p` into a sigma-delta profile (graded spikes are allowed by the default limits the
+// reference runs with): quanta from 2^1 to 2^23 (small ones often, so that payloads > 1 are
+// common), input_max none, an edge or random, any decays.
+void make_sigma_delta(Rng& rng, NetProfile& p) {
+  p.sigma_delta = true;
+  p.graded = true;
+  p.subtract = false;
+  p.refract = 1;
+  p.payload_shift = rng.chance(0.2) ? rng.pick({1, 23}) : rng.uniform_int(1, rng.pick({8, 23}));
+  switch (rng.uniform_int(0, 4)) {
+    case 0:
+      p.input_max = -1;
+      break;
+    case 1:
+      p.input_max = rng.pick<i64>({0, (i64{1} << 23) - 1});
+      break;
+    case 2:
+      p.input_max = rng.uniform(0, 2000);
+      break;
+    case 3:  // a few quanta
+      p.input_max = rng.uniform(0, std::min(plain::pow2(p.payload_shift + 2), (i64{1} << 23) - 1));
+      break;
+    default:
+      p.input_max = rng.uniform(0, (i64{1} << 23) - 1);
+  }
 }
 
 NetCore random_core(Rng& rng, Regime regime, bool room_for_deep) {
@@ -476,6 +563,7 @@ NetCore random_core(Rng& rng, Regime regime, bool room_for_deep) {
     p.subtract = rng.chance(0.25);
     p.graded = rng.chance(0.25);
     p.payload_shift = rng.chance(0.2) ? rng.pick({0, 23}) : rng.uniform_int(0, 23);
+    if (rng.chance(0.2)) make_sigma_delta(rng, p);
   }
 
   c.cx.resize(static_cast<std::size_t>(n_cx));
@@ -654,6 +742,8 @@ lc::ChipConfig to_chip_config(const Net& net) {
       q.reset = p.subtract ? lc::ResetMode::kSubtract : lc::ResetMode::kZero;
       q.spike = p.graded ? lc::SpikeKind::kGraded : lc::SpikeKind::kBinary;
       q.payload_shift = p.payload_shift;
+      q.neuron = p.sigma_delta ? lc::NeuronModel::kSigmaDelta : lc::NeuronModel::kCuba;
+      q.input_max = static_cast<std::int32_t>(p.input_max);
       cfg.profiles.push_back(q);
     }
     for (const NetFormat& f : c.formats) {
@@ -812,6 +902,9 @@ NetworkResult run_network(std::uint64_t seed) {
   // Every third network is stepped by three threads: the same reference must hold.
   std::optional<lc::StepThreads> threads;
   if (seed % 3 == 0) threads.emplace(3);
+  // Every fifth network is reset half-way (reset_state(): power-on state, sigma-delta v at half
+  // a quantum, nothing in flight) and runs on from there.
+  const int reset_after = seed % 5 == 2 ? net.steps / 2 : -1;
   for (int t = 0; t < net.steps && !result.mismatch; ++t) {
     const auto& host = net.host[static_cast<std::size_t>(t)];
     for (const HostSpike& h : host)
@@ -819,6 +912,12 @@ NetworkResult run_network(std::uint64_t seed) {
     chip.step(threads ? &*threads : nullptr);
     ref.step(host);
     result.mismatch = compare(ref, chip, t);
+    if (t == reset_after && !result.mismatch) {
+      chip.reset_state();
+      ref.reset_state();
+      result.mismatch = compare(ref, chip, t);
+      if (result.mismatch) *result.mismatch += " (after reset_state)";
+    }
   }
   result.coverage = ref.coverage();
   return result;
@@ -863,7 +962,10 @@ TEST_CASE("random networks: core::Chip matches the plain reference step by step"
                {"recurrent_cross", &Coverage::recurrent_cross, 30},
                {"join_input", &Coverage::join_input, 30},
                {"join_wrap", &Coverage::join_wrap, 20},
-               {"join_tree", &Coverage::join_tree, 30}};
+               {"join_tree", &Coverage::join_tree, 30},
+               {"sigma_delta_spike", &Coverage::sigma_delta_spike, 35},
+               {"sigma_delta_clip", &Coverage::sigma_delta_clip, 35},
+               {"sigma_delta_rectify", &Coverage::sigma_delta_rectify, 40}};
   for (std::uint64_t seed : seeds) {
     const NetworkResult r = run_network(seed);
     if (r.mismatch) {

@@ -1,10 +1,15 @@
-// The two worked traces of loihi.md section 2, through the C++ API.
+// The two worked traces of loihi.md section 2, and the sigma-delta trace of docs/core.md, through
+// the C++ API.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <set>
 #include <vector>
 
 #include "core/chip.hpp"
+#include "core/neurocore.hpp"
 
 using namespace loihisim::core;
 
@@ -83,4 +88,130 @@ TEST_CASE("worked trace 2 (refractory period and vmin)") {
   CHECK(tr.v == std::vector<std::int32_t>{-6, 2357, 0, 0, 0, 0, 0, 0, -1023, -1023, -1023, -1023,
                                           -1023, -1023, -1023, -1023});
   CHECK(tr.spikes == std::set<int>{3, 6});
+}
+
+// docs/core.md, "Sigma-delta neurons", the worked trace: K = 4 (quantum 16, V starts at 8),
+// input_max = 64, bias 3, u = q (decay_u 4095), no decay of V. Each q is a graded host spike of
+// payload q on a synapse of effective weight 1 (8-bit excitatory mantissa 1, exponent -6).
+TEST_CASE("worked trace 3: a sigma-delta neuron (docs/core.md)") {
+  CoreConfig cfg;
+  CompartmentProfile p;
+  p.neuron = NeuronModel::kSigmaDelta;
+  p.spike = SpikeKind::kGraded;
+  p.payload_shift = 4;
+  p.input_max = 64;
+  p.decay_u = 4095;
+  p.decay_v = 0;
+  cfg.profiles = {p};
+  SynapseFormat f;
+  f.sign = SignMode::kExcitatory;
+  f.weight_exp = -6;
+  cfg.formats = {f};
+  cfg.compartments = {CompartmentConfig{0, 3, 0}};
+  cfg.synapse_lists = {SynapseList{0, {1}, {}, {}}};
+  cfg.input_axons = {InputAxon{0, 0}};
+  cfg.output_axons = {OutputAxon{0, 7, 9}};
+  Neurocore core(cfg);
+  REQUIRE(core.v()[0] == 8);  // half a quantum
+
+  struct Row {
+    std::int32_t q, u2, s, v_before, n, v_after;
+  };
+  // The table of docs/core.md: u2 = q + 3, s = clip(u2, 0, 64), V before = V + s,
+  // n = V before >> 4, V after = V before - 16 n.
+  const Row rows[] = {{10, 13, 13, 21, 1, 5},    {37, 40, 40, 45, 2, 13}, {-20, -17, 0, 13, 0, 13},
+                      {100, 103, 64, 77, 4, 13}, {5, 8, 8, 21, 1, 5},     {29, 32, 32, 37, 2, 5}};
+  std::int32_t v = 8;
+  for (std::size_t t = 0; t < std::size(rows); ++t) {
+    const Row& r = rows[t];
+    CAPTURE(t);
+    // The row is consistent with the semantics (so the table itself is checked) ...
+    CHECK(r.u2 == r.q + 3);
+    CHECK(r.s == std::clamp(r.u2, 0, 64));
+    CHECK(r.v_before == v + r.s);
+    CHECK(r.n == r.v_before / 16);
+    CHECK(r.v_after == r.v_before - 16 * r.n);
+    v = r.v_after;
+    // ... and the core computes it.
+    const AxonSpike in[] = {{0, r.q}};
+    std::vector<SpikeMessage> out;
+    core.step(in, out);
+    CHECK(core.u()[0] == r.q);  // decay_u 4095: u is this step's input
+    CHECK(core.v()[0] == r.v_after);
+    CHECK(core.refractory()[0] == 0);
+    if (r.n > 0) {
+      REQUIRE(core.fired().size() == 1);
+      REQUIRE(out.size() == 1);
+      CHECK(out[0].dest_core == 7);
+      CHECK(out[0].dest_axon == 9);
+      CHECK(out[0].payload == r.n);
+    } else {
+      CHECK(core.fired().empty());
+      CHECK(out.empty());
+    }
+  }
+  CHECK(core.counts().cx_updates == 6);
+  CHECK(core.counts().cx_updates_active == 6);
+  CHECK(core.counts().spikes == 5);
+  CHECK(core.counts().spikes_out == 5);
+
+  // reset_state() puts V back at half a quantum and u at 0.
+  core.reset_state();
+  CHECK(core.v()[0] == 8);
+  CHECK(core.u()[0] == 0);
+  std::vector<SpikeMessage> out;
+  const AxonSpike first[] = {{0, 10}};
+  core.step(first, out);
+  CHECK(core.v()[0] == 5);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].payload == 1);
+}
+
+// Without an upper clip (input_max -1) the input is only rectified; a voltage decay acts on the
+// residual, and a large input leaves as one large payload.
+TEST_CASE("sigma-delta: no upper clip, decay of the residual, a large payload") {
+  CoreConfig cfg;
+  CompartmentProfile p;
+  p.neuron = NeuronModel::kSigmaDelta;
+  p.spike = SpikeKind::kGraded;
+  p.payload_shift = 2;  // quantum 4, V starts at 2
+  p.decay_u = 4095;
+  p.decay_v = 2048;  // V keeps half of itself (truncated)
+  cfg.profiles = {p};
+  SynapseFormat f;
+  f.sign = SignMode::kExcitatory;
+  f.weight_exp = -6;
+  cfg.formats = {f};
+  cfg.compartments = {CompartmentConfig{0, 0, 0}};
+  cfg.synapse_lists = {SynapseList{0, {1}, {}, {}}};
+  cfg.input_axons = {InputAxon{0, 0}};
+  cfg.output_axons = {OutputAxon{0, 0, 0}};
+  Neurocore core(cfg);
+  std::vector<SpikeMessage> out;
+  // Step 1: V = trunc(2 / 2) + 1001 = 1002: payload 250, V = 2.
+  const AxonSpike big[] = {{0, 1001}};
+  core.step(big, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].payload == 250);
+  CHECK(core.v()[0] == 2);
+  // Step 2: q = -5 is rectified: V = trunc(2 / 2) + 0 = 1.
+  out.clear();
+  const AxonSpike negative[] = {{0, -5}};
+  core.step(negative, out);
+  CHECK(out.empty());
+  CHECK(core.v()[0] == 1);
+  // Step 3: the largest q, 2^21 - 1: V = trunc(1 / 2) + 2097151, payload 524287, V = 3.
+  out.clear();
+  const AxonSpike largest[] = {{0, (1 << 21) - 1}};
+  core.step(largest, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].payload == 524287);
+  CHECK(core.v()[0] == 3);
+  // Step 4: 2^21 wraps (21 bits + sign) to q = -2^21, which is rectified: V = trunc(3 / 2) = 1.
+  out.clear();
+  const AxonSpike wraps[] = {{0, 1 << 21}};
+  core.step(wraps, out);
+  CHECK(out.empty());
+  CHECK(core.u()[0] == -(1 << 21));
+  CHECK(core.v()[0] == 1);
 }

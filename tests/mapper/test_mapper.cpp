@@ -14,6 +14,7 @@
 #include "core/mesh_router.hpp"
 #include "formats/arch_io.hpp"
 #include "io/errors.hpp"
+#include "io/h5_file.hpp"
 #include "mapper/mapped_image_io.hpp"
 #include "mapper/mapper.hpp"
 #include "mapper/network_index.hpp"
@@ -1166,4 +1167,138 @@ TEST_CASE("mapper: when one partition leaves a neuron that fits no core, the oth
     CHECK(core::validate(chip_config(r.image)).empty());
     check_consistent(net, made.refined ? *made.refined : *made.balanced, arch.core);
   }
+}
+
+TEST_CASE("mapper: sigma-delta populations map, and the image keeps neuron and input_max") {
+  Network net;
+  net.name = "sd";
+  net.add_input_port({"in", 3});
+  Population h = make_population("h", 40, 0);
+  h.profile.neuron = core::NeuronModel::kSigmaDelta;
+  h.profile.spike = core::SpikeKind::kGraded;
+  h.profile.payload_shift = 5;
+  h.profile.input_max = 256;
+  h.profile.decay_u = 4095;
+  Population relu = h;  // no upper clip
+  relu.name = "relu";
+  relu.profile.input_max = -1;
+  net.add_population(h);
+  net.add_population(relu);
+  net.add_population(make_population("c", 8));
+  net.add_projection(dense_projection("in_h", "in", "h", 40, 3));
+  net.add_projection(dense_projection("h_h", "h", "h", 40, 40));
+  net.add_projection(dense_projection("in_relu", "in", "relu", 40, 3));
+  net.add_projection(dense_projection("relu_c", "relu", "c", 8, 40));
+  const auto r = map_network(net, test_arch());
+  const MappedImage& img = r.image;
+  // Each population's compartments carry its profile, sigma-delta fields included.
+  for (const auto* pop : {&h, &relu}) {
+    const PopulationSites& ps = *img.find_population(pop->name);
+    for (const BlockSite& b : ps.blocks) {
+      const auto& cfg = img.cores[static_cast<std::size_t>(b.core)];
+      for (std::int32_t k = 0; k < b.count; ++k) {
+        const auto& cx = cfg.compartments[static_cast<std::size_t>(b.first_compartment + k)];
+        CHECK(cfg.profiles[static_cast<std::size_t>(cx.profile)] == pop->profile);
+      }
+    }
+  }
+  CHECK(core::validate(core::ChipConfig{img.cores, img.limits}).empty());
+
+  TempDir tmp("mapper_sigma_delta");
+  const fs::path file = tmp.path / "image.h5";
+  write_mapped_image(img, file);
+  const MappedImage back = read_mapped_image(file);
+  CHECK(same_image(img, back));
+  {
+    const auto p = h5::open_file(file.string()).open_group("cores").open_group("profiles");
+    const auto neuron = p.read<std::int32_t>("neuron");
+    const auto input_max = p.read<std::int32_t>("input_max");
+    CHECK(std::count(neuron.begin(), neuron.end(), 1) >= 2);
+    CHECK(std::count(input_max.begin(), input_max.end(), 256) >= 1);
+  }
+
+  // Images written before sigma-delta neurons (no neuron, no input_max) read as cuba.
+  Network old;
+  old.name = "old";
+  old.add_input_port({"in", 3});
+  old.add_population(make_population("c", 8));
+  old.add_projection(dense_projection("in_c", "in", "c", 8, 3));
+  const MappedImage old_img = map_network(old, test_arch()).image;
+  const fs::path old_file = tmp.path / "old.h5";
+  write_mapped_image(old_img, old_file);
+  const auto delete_dataset = [](const fs::path& f, const char* name) {
+    const hid_t id = H5Fopen(f.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(id >= 0);
+    CHECK(H5Ldelete(id, name, H5P_DEFAULT) >= 0);
+    H5Fclose(id);
+  };
+  delete_dataset(old_file, "/cores/profiles/neuron");
+  delete_dataset(old_file, "/cores/profiles/input_max");
+  const MappedImage old_back = read_mapped_image(old_file);
+  CHECK(same_image(old_img, old_back));
+  for (const auto& c : old_back.cores)
+    for (const auto& p : c.profiles) {
+      CHECK(p.neuron == core::NeuronModel::kCuba);
+      CHECK(p.input_max == -1);
+    }
+
+  // A neuron value that names no model, and an input_max validate() refuses.
+  const auto rewrite = [&](const char* name, const std::vector<std::int32_t>& values) {
+    const fs::path f = tmp.path / "bad.h5";
+    write_mapped_image(img, f);
+    delete_dataset(f, (std::string("/cores/profiles/") + name).c_str());
+    const hid_t id = H5Fopen(f.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(id >= 0);
+    const hsize_t n = values.size();
+    const hid_t space = H5Screate_simple(1, &n, nullptr);
+    const hid_t ds = H5Dcreate2(id, (std::string("/cores/profiles/") + name).c_str(),
+                                H5T_NATIVE_INT32, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(H5Dwrite(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0);
+    H5Dclose(ds);
+    H5Sclose(space);
+    H5Fclose(id);
+    return error_of([&] { read_mapped_image(f); });
+  };
+  const std::size_t m = h5::open_file(file.string())
+                            .open_group("cores")
+                            .open_group("profiles")
+                            .read<std::int32_t>("neuron")
+                            .size();
+  auto msg = rewrite("neuron", std::vector<std::int32_t>(m, 2));
+  CHECK(contains(msg, "neuron"));
+  CHECK(contains(msg, "is not 0 (cuba) or 1 (sigma_delta)"));
+  std::vector<std::int32_t> too_big(m, -1);
+  const auto first = h5::open_file(file.string())
+                         .open_group("cores")
+                         .open_group("profiles")
+                         .read<std::int32_t>("neuron");
+  const auto sd =
+      static_cast<std::size_t>(std::find(first.begin(), first.end(), 1) - first.begin());
+  REQUIRE(sd < m);
+  too_big[sd] = 1 << 23;
+  msg = rewrite("input_max", too_big);
+  CHECK(contains(msg, "fail validation"));
+  CHECK(contains(msg, "input_max"));
+  CHECK(contains(msg, "-1..8388607"));
+}
+
+TEST_CASE("mapper: an architecture without graded spikes refuses sigma-delta populations") {
+  Network net;
+  auto p = make_population("sd", 2, 0);
+  p.profile.neuron = core::NeuronModel::kSigmaDelta;
+  p.profile.spike = core::SpikeKind::kGraded;
+  p.profile.payload_shift = 3;
+  net.add_population(std::move(p));
+  auto arch = test_arch();
+  arch.core.allow_graded_spikes = false;
+  const auto msg = error_of([&] { map_network(net, arch); });
+  CHECK(contains(msg, "population 'sd'"));
+  CHECK(contains(msg, "graded spikes are not available on this architecture"));
+  CHECK(contains(msg, "sigma_delta"));
+  // And the network refuses a sigma-delta profile with binary spikes when it is added.
+  Network bad;
+  auto q = make_population("b", 2, 0);
+  q.profile.neuron = core::NeuronModel::kSigmaDelta;
+  q.profile.payload_shift = 3;
+  CHECK(contains(error_of([&] { bad.add_population(q); }), "population 'b': profile.spike"));
 }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "io/errors.hpp"
@@ -394,5 +395,117 @@ TEST_CASE("network io: malformed files are rejected with the file, line, key and
     } catch (const InputError& e) {
       CHECK(contains(e.what(), "/nonexistent/net.yaml: cannot open"));
     }
+  }
+}
+
+TEST_CASE("network io: sigma-delta profiles are read, checked and written back") {
+  const std::string sd = "loihisim_network: 1\npopulations: [{name: p, size: 2, profile: ";
+  SUBCASE("the keys, their defaults and a round trip (inline and through HDF5)") {
+    const Network net =
+        parse_network(sd + "{decay_u: 4095, neuron: sigma_delta, spike: graded, payload_shift: 4, "
+                           "input_max: 64}},\n  {name: c, size: 1, profile: {vth_mant: 3}}]\n",
+                      "net.yaml");
+    const auto& p = net.population(net.populations()[0]).profile;
+    CHECK(p.neuron == core::NeuronModel::kSigmaDelta);
+    CHECK(p.input_max == 64);
+    CHECK(p.payload_shift == 4);
+    const auto& c = net.population(net.populations()[1]).profile;  // files without the keys
+    CHECK(c.neuron == core::NeuronModel::kCuba);
+    CHECK(c.input_max == -1);
+
+    TempDir s("network_io_sd");
+    write_network(net, s.path / "sd.yaml");
+    std::ifstream in(s.path / "sd.yaml");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(contains(text, "neuron: sigma_delta"));
+    CHECK(contains(text, "input_max: 64"));
+    // The cuba population's profile is written as before (no new keys).
+    CHECK(contains(text, "payload_shift: 0}"));
+    const Network back = read_network(s.path / "sd.yaml");
+    check_same(net, back);
+    CHECK(back.population(back.populations()[0]).profile == p);
+
+    // A large one (biases through HDF5), with a sigma-delta dendrite and no upper clip.
+    Network big;
+    big.name = "big";
+    Population q;
+    q.name = "q";
+    q.size = 300;
+    q.profile = p;
+    q.profile.input_max = core::kMaxInputMax;
+    q.bias_mant.assign(300, 7);
+    Dendrite d;
+    d.profile = p;
+    d.profile.input_max = -1;
+    d.profile.payload_shift = 23;
+    q.dendrite = d;
+    big.add_population(q);
+    write_network(big, s.path / "big.yaml");
+    CHECK(fs::exists(s.path / "big.h5"));
+    check_same(big, read_network(s.path / "big.yaml"));
+  }
+  SUBCASE("real-valued neurons: input_max in real units, no threshold needed") {
+    const Network net = parse_network(
+        "loihisim_network: 1\npopulations: [{name: h, size: 1, neuron: {neuron: sigma_delta, "
+        "decay_u: 1.0, scale: 16, spike: graded, payload_shift: 4, input_max: 8}}]\n",
+        "net.yaml");
+    const auto& p = net.population(net.populations()[0]).profile;
+    CHECK(p.neuron == core::NeuronModel::kSigmaDelta);
+    CHECK(p.input_max == 128);  // 8 x 16
+    CHECK(p.vth_mant == 0);
+    CHECK(p.decay_u == 4095);
+    RealNeuron r;
+    r.neuron = core::NeuronModel::kSigmaDelta;
+    r.scale = 16;
+    r.input_max = 1e6;  // x 16 > 2^23 - 1
+    try {
+      quantize_neuron(r, "population 'h'");
+      FAIL("expected an error");
+    } catch (const InputError& e) {
+      CHECK(contains(e.what(), "population 'h': input_max = 16000000"));
+      CHECK(contains(e.what(), "0..8388607"));
+    }
+    r.input_max = -1.0;
+    try {
+      quantize_neuron(r, "x");
+      FAIL("expected an error");
+    } catch (const InputError& e) {
+      CHECK(contains(e.what(), "x: input_max = -1 must be a finite number >= 0"));
+    }
+    // A cuba neuron still needs its threshold.
+    CHECK(contains(error_of("loihisim_network: 1\npopulations: [{name: h, size: 1, neuron: "
+                            "{scale: 16}}]\n"),
+                   "missing required key 'threshold'"));
+  }
+  SUBCASE("out-of-range values name the file, the key and the limit") {
+    auto msg = error_of(sd + "{neuron: lif}}]\n");
+    CHECK(contains(msg, "net.yaml:2:"));
+    CHECK(contains(msg, "populations[0].profile.neuron = 'lif' is not one of: cuba, sigma_delta"));
+    msg = error_of(sd +
+                   "{neuron: sigma_delta, spike: graded, payload_shift: 4, input_max: "
+                   "8388608}}]\n");
+    CHECK(contains(msg,
+                   "populations[0].profile.input_max = 8388608 is outside the allowed range "
+                   "-1..8388607"));
+    msg = error_of(sd + "{input_max: -2}}]\n");
+    CHECK(contains(msg, "populations[0].profile.input_max = -2 is outside the allowed range"));
+  }
+  SUBCASE("the rules of a sigma-delta profile, named with the population") {
+    const std::string ok = "neuron: sigma_delta, spike: graded, payload_shift: 4";
+    auto msg = error_of(sd + "{neuron: sigma_delta, payload_shift: 4}}]\n");
+    CHECK(contains(msg, "population 'p': profile.spike = binary"));
+    CHECK(contains(msg, "must be graded"));
+    msg = error_of(sd + "{neuron: sigma_delta, spike: graded}}]\n");
+    CHECK(contains(msg, "profile.payload_shift = 0 is outside the allowed range 1..23"));
+    msg = error_of(sd + "{" + ok + ", reset: subtract}}]\n");
+    CHECK(contains(msg, "profile.reset = subtract does not apply to a sigma_delta neuron"));
+    msg = error_of(sd + "{" + ok + ", refract_delay: 2}}]\n");
+    CHECK(contains(msg, "profile.refract_delay = 2"));
+    CHECK(contains(msg, "must be 1"));
+    msg = error_of(sd + "{input_max: 5}}]\n");
+    CHECK(contains(msg,
+                   "population 'p': profile.input_max = 5 applies to sigma_delta neurons "
+                   "only: must be -1"));
+    CHECK(error_of(sd + "{" + ok + ", decay_v: 4095, input_max: 0}}]\n") == "(no error)");
   }
 }

@@ -372,7 +372,7 @@ TEST_CASE("hybrid LSTM: the committed MNIST weights give the same spikes on loih
   const auto img2 =
       mapper::map_network(models::convert_hybrid_lstm(w, native).network, loihi2).image;
   const auto data =
-      load_dataset(DatasetSpec{"mnist", "test", SequenceLayout::kRow, InputScaling::kUnit, {}},
+      load_dataset(DatasetSpec{"mnist", "test", SequenceLayout::kRow, InputScaling::kUnit, -1, {}},
                    default_data_cache());
   InferenceOptions o;
   o.steps_per_symbol = 16;

@@ -1,7 +1,8 @@
 // `loihisim baseline WEIGHTS.h5 [--dataset mnist|fashion] [--layout row|pixel] [--samples N]`:
-// run the original (non-spiking) LSTM on this CPU at batch size 1, straightforward and tuned
-// (OpenBLAS), and report operation counts, wall time, accuracy, energy under each CPU profile
-// and, where the machine exposes it, RAPL package energy (docs/baseline.md).
+// run the original (non-spiking) network, an LSTM or an LMU (the file's group lmu/), on this CPU
+// at batch size 1, straightforward and tuned (OpenBLAS), and report operation counts, wall time,
+// accuracy, energy under each CPU profile and, where the machine exposes it, RAPL package energy
+// (docs/baseline.md).
 #include <fmt/core.h>
 
 #include <memory>
@@ -15,6 +16,7 @@
 #include "io/enum_parse.hpp"
 #include "io/errors.hpp"
 #include "io/summary_file.hpp"
+#include "models/lmu_weights.hpp"
 #include "models/lstm_weights.hpp"
 #include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
@@ -39,26 +41,7 @@ struct BaselineCliOptions {
   std::string cache;
 };
 
-void run(const BaselineCliOptions& opt) {
-  OutputSet files;
-  files.input(opt.weights, "weight file");
-  for (const auto& p : opt.profiles) input_if_file(files, p, "CPU profile");
-  summary_output(files, opt.report, "--report");
-  const models::LstmWeights w = models::read_lstm_weights(opt.weights);
-  std::vector<CpuProfile> profiles;
-  for (const auto& p : opt.profiles) profiles.push_back(load_cpu_profile(p));
-  const std::string dataset = opt.dataset.empty() ? w.dataset : opt.dataset;
-  const std::string layout = opt.layout.empty() ? w.sequence_layout : opt.layout;
-  if (dataset.empty())
-    throw InputError(opt.weights + ": no 'dataset' attribute: give --dataset mnist|fashion");
-  if (layout.empty())
-    throw InputError(opt.weights + ": no 'layout' attribute: give --layout row|pixel");
-  const SequenceDataset data = every_kth_sample(
-      load_dataset(dataset, opt.cache.empty() ? default_data_cache() : opt.cache, opt.split,
-                   parse_enum(kSequenceLayoutNames, layout, "sequence layout"),
-                   input_scaling_from_attribute(w.input_scaling, opt.weights)),
-      opt.every);
-
+BaselineOptions baseline_options(const BaselineCliOptions& opt, std::vector<CpuProfile> profiles) {
   BaselineOptions bo;
   bo.samples = opt.samples;
   bo.warmup = opt.warmup;
@@ -67,7 +50,49 @@ void run(const BaselineCliOptions& opt) {
   bo.powercap = opt.powercap;
   bo.rapl_idle_seconds = opt.rapl_idle;
   bo.rapl_run_seconds = opt.rapl_run;
-  const BaselineResult r = run_cpu_baseline(w, data, bo);
+  return bo;
+}
+
+std::string data_cache(const BaselineCliOptions& opt) {
+  return opt.cache.empty() ? default_data_cache() : opt.cache;
+}
+
+BaselineResult run_lstm(const BaselineCliOptions& opt, const BaselineOptions& bo) {
+  const models::LstmWeights w = models::read_lstm_weights(opt.weights);
+  const std::string dataset = opt.dataset.empty() ? w.dataset : opt.dataset;
+  const std::string layout = opt.layout.empty() ? w.sequence_layout : opt.layout;
+  if (dataset.empty())
+    throw InputError(opt.weights + ": no 'dataset' attribute: give --dataset mnist|fashion");
+  if (layout.empty())
+    throw InputError(opt.weights + ": no 'layout' attribute: give --layout row|pixel");
+  const SequenceDataset data =
+      every_kth_sample(load_dataset(dataset, data_cache(opt), opt.split,
+                                    parse_enum(kSequenceLayoutNames, layout, "sequence layout"),
+                                    input_scaling_from_attribute(w.input_scaling, opt.weights)),
+                       opt.every);
+  return run_cpu_baseline(w, data, bo);
+}
+
+// The LMU on the dataset of its file's attributes; pixel layout with a permutation_seed is
+// psMNIST, the pixels in the file's order.
+BaselineResult run_lmu(const BaselineCliOptions& opt, const BaselineOptions& bo) {
+  const models::LmuWeights w = models::read_lmu_weights(opt.weights);
+  const LmuReference reference = read_lmu_reference(w);
+  const DatasetSpec spec = lmu_dataset_spec(w, reference, opt.dataset, opt.layout, opt.split);
+  const SequenceDataset data = every_kth_sample(load_dataset(spec, data_cache(opt)), opt.every);
+  return run_cpu_baseline(w, reference, data, bo);
+}
+
+void run(const BaselineCliOptions& opt) {
+  OutputSet files;
+  files.input(opt.weights, "weight file");
+  for (const auto& p : opt.profiles) input_if_file(files, p, "CPU profile");
+  summary_output(files, opt.report, "--report");
+  const BaselineModel model = detect_baseline_model(opt.weights);
+  std::vector<CpuProfile> profiles;
+  for (const auto& p : opt.profiles) profiles.push_back(load_cpu_profile(p));
+  const BaselineOptions bo = baseline_options(opt, std::move(profiles));
+  const BaselineResult r = model == BaselineModel::kLmu ? run_lmu(opt, bo) : run_lstm(opt, bo);
   const auto j = baseline_summary(r);
   if (!opt.report.empty()) write_summary(j, opt.report);
   files.commit();
@@ -83,11 +108,14 @@ void register_baseline(CLI::App& app) {
   auto opt = std::make_shared<BaselineCliOptions>();
   auto* cmd = app.add_subcommand(
       "baseline", "Run the original network on this CPU (batch 1): counts, time, energy");
-  cmd->add_option("weights", opt->weights, "LSTM weight file (HDF5, PyTorch or Keras layout)")
+  cmd->add_option("weights", opt->weights,
+                  "LSTM (HDF5, PyTorch or Keras layout) or LMU (tools/train_lmu.py) weight file")
       ->required();
   cmd->add_option("--dataset", opt->dataset, "mnist or fashion (default: the file's attribute)")
       ->check(CLI::IsMember({"mnist", "fashion"}));
-  cmd->add_option("--layout", opt->layout, "row or pixel (default: the file's attribute)")
+  cmd->add_option("--layout", opt->layout,
+                  "row or pixel (default: the file's attribute; an LMU file's pixel layout "
+                  "with a permutation_seed is permuted, psMNIST)")
       ->check(CLI::IsMember({"row", "pixel"}));
   cmd->add_option("--split", opt->split, "train or test")
       ->check(CLI::IsMember({"train", "test"}))

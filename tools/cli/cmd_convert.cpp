@@ -14,6 +14,7 @@
 #include "io/errors.hpp"
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
+#include "models/hybrid_lmu.hpp"
 #include "models/hybrid_lstm.hpp"
 #include "models/lstm_weights.hpp"
 #include "models/model_file.hpp"
@@ -41,6 +42,9 @@ struct ConvertOptions {
   bool bias_shift = false;
   std::string generator_start = "half";
   int replica = -1;  // spiking-lstm: all replicas (-1) or replica k alone
+  // hybrid-lmu: the quantiser's omega and the construction's scales (0 / -1: the file's)
+  double omega = 0;
+  int quantum_bits = -1, memory_bits = -1;
 };
 
 models::HybridLstmOptions gate_options(const ConvertOptions& o, const core::Architecture& arch,
@@ -193,11 +197,84 @@ void run_convert_spiking(const ConvertOptions& o) {
   fmt::print("wrote {} and {}\n", model_file.string(), network_file.string());
 }
 
+// The hybrid LMU's omega and scales: the file's /chip_reference unless overridden; without one,
+// both scales must be given.
+models::LmuScales lmu_scales(const ConvertOptions& o, const models::LmuWeights& w, double omega) {
+  models::LmuScales s;
+  const bool reference = w.reference_scales && w.reference_omega == omega;
+  if (reference) s = *w.reference_scales;
+  if (o.quantum_bits >= 0) s.quantum_bits = o.quantum_bits;
+  if (o.memory_bits >= 0) s.memory_bits = o.memory_bits;
+  if (!reference && (o.quantum_bits < 0 || o.memory_bits < 0))
+    throw InputError(fmt::format(
+        "{}: no /chip_reference for omega {:g} to take the scales from: give --quantum-bits K and "
+        "--memory-bits Fm (docs/hybrid-lmu.md, \"Scaling\"), or write one with tools/train_lmu.py "
+        "--eval FILE --omegas W --chip --chip-reference",
+        o.weights, omega));
+  return s;
+}
+
+// `--method hybrid-lmu` (methods.md D): a tools/train_lmu.py file -> sigma-delta neurons with
+// graded spikes on cores, the memory on the host.
+void run_convert_lmu(const ConvertOptions& o) {
+  const fs::path model_file = o.out;
+  const fs::path network_file = model_base(model_file).string() + ".network.yaml";
+  OutputSet files;
+  declare_files(files, o, model_file, network_file);
+  const core::Architecture arch = load_architecture(o.arch);
+  if (!arch.core.allow_graded_spikes)
+    throw InputError(fmt::format(
+        "--arch {}: the hybrid LMU's neurons send graded spikes (payload n) and {} has binary "
+        "spikes only; no Loihi 1 construction is implemented (docs/hybrid-lmu.md): use loihi2",
+        o.arch, arch.name));
+  const models::LmuWeights w = models::read_lmu_weights(o.weights);
+  const double omega = o.omega > 0 ? o.omega : w.omega;
+  const models::LmuChip chip = models::lmu_chip(w, omega, lmu_scales(o, w, omega));
+  models::HybridLmu net = models::convert_hybrid_lmu(w, chip);
+  const std::string stem = model_base(model_file).filename().string();
+  net.network.name = stem.empty() ? "hybrid_lmu" : stem;
+  const mapper::MapResult mapped = mapper::map_network(net.network, arch, {});
+  ModelSpec m;
+  m.name = net.network.name;
+  m.network = network_file;
+  m.dataset = model_dataset(o, w.dataset, w.layout, InputScaling::kUnit, o.weights);
+  if (m.dataset.layout == SequenceLayout::kPixel && w.permutation_seed >= 0)
+    m.dataset.permutation_seed = w.permutation_seed;
+  m.steps_per_symbol = 1;                   // one chip step per input step
+  m.reset = ResetPolicy::kSample;           // V carries from step to step
+  m.input_timing = InputTiming::kSameStep;  // the host runs one step ahead of the barrier
+  m.prediction = "logits";
+  m.host_format = host_number_format_from_string(o.host_format);
+  m.host_location = parse_enum(kHostLocationNames, o.host_location, "host location");
+  m.comment = fmt::format(
+      "Written by: loihisim convert {} --method hybrid-lmu --arch {}{} --out {}\n"
+      "The hybrid-spiking LMU (docs/hybrid-lmu.md, methods.md D) of {}: d = {}, {} inputs, {} "
+      "hidden, {} classes, omega {:g}.\n{}",
+      o.weights, o.arch, o.omega > 0 ? fmt::format(" --omega {:g}", o.omega) : "", o.out, o.weights,
+      w.d, w.inputs, w.hidden, w.classes, omega, net.notes.front());
+  mapper::write_network(net.network, network_file);
+  write_model(model_file, m);
+  files.commit();
+  fmt::print(
+      "{} (hybrid-spiking LMU, d = {}, {} inputs -> {} hidden -> {} classes, omega {:g}{})\n",
+      o.weights, w.d, w.inputs, w.hidden, w.classes, omega,
+      w.chip_test_accuracy >= 0 && w.reference_omega == omega
+          ? fmt::format(", integer model's test accuracy {:.4f} (training script)",
+                        w.chip_test_accuracy)
+          : std::string());
+  for (const auto& note : net.notes) fmt::print("  {}\n", note);
+  const auto& r = mapped.report;
+  fmt::print("  fits {}: {} cores on {} chip(s) (lower bound {}), {} compartments, {} synapses\n",
+             arch.name, r.cores_used, r.chips_used, r.lower_bound, r.neurons, r.synapses);
+  fmt::print("wrote {} and {}\n", model_file.string(), network_file.string());
+}
+
 void run_convert(const ConvertOptions& o) {
   if (o.method == "spiking-lstm") return run_convert_spiking(o);
+  if (o.method == "hybrid-lmu") return run_convert_lmu(o);
   if (o.method != "hybrid-lstm")
     throw InputError("--method '" + o.method +
-                     "': the converter knows hybrid-lstm and spiking-lstm");
+                     "': the converter knows hybrid-lstm, spiking-lstm and hybrid-lmu");
   if (o.steps < 1 || o.steps > (1 << 20))
     throw InputError(fmt::format("--steps {}: T must be in 1..{}", o.steps, 1 << 20));
   host_number_format_from_string(o.host_format);  // a bad format fails before any work
@@ -234,8 +311,9 @@ void register_convert(CLI::App& app) {
       "`loihisim run`");
   cmd->add_option("weights", opt->weights, "trained weights (HDF5)")->required();
   cmd->add_option("--method", opt->method,
-                  "conversion method: hybrid-lstm (methods.md A, from LSTM weights) or "
-                  "spiking-lstm (methods.md B, from a tools/train_lstm.py --spiking-from file)")
+                  "conversion method: hybrid-lstm (methods.md A, from LSTM weights), "
+                  "spiking-lstm (methods.md B, from a tools/train_lstm.py --spiking-from file) or "
+                  "hybrid-lmu (methods.md D, from a tools/train_lmu.py file)")
       ->required();
   cmd->add_option("--steps,-T", opt->steps,
                   "SNN steps per input symbol (T; hybrid-lstm: spiking-lstm files fix their own)")
@@ -268,6 +346,17 @@ void register_convert(CLI::App& app) {
                   "spiking-lstm: build replica k alone (its share of the spikes; the serial "
                   "schedule's cost is the sum over k, docs/spiking-lstm.md)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--omega", opt->omega,
+                  "hybrid-lmu: the quantiser's omega (default: the file's; another value "
+                  "quantises the same weights without fine-tuning)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--quantum-bits", opt->quantum_bits,
+                  "hybrid-lmu: K, one payload unit = 2^K neuron units (default: the file's "
+                  "/chip_reference)")
+      ->check(CLI::Range(1, 23));
+  cmd->add_option("--memory-bits", opt->memory_bits,
+                  "hybrid-lmu: Fm, memory payloads m 2^Fm (default: the file's /chip_reference)")
+      ->check(CLI::Range(0, 24));
   cmd->add_flag("--bias-shift", opt->bias_shift,
                 "add the half-step bias shift threshold / (2 T) to the i, f, o gates "
                 "(methods.md B; not part of methods.md A)");

@@ -295,28 +295,6 @@ int CpuLmu::tuned(const float* sequence, int steps, std::span<float> logits) {
   return argmax(logits.first(cs));
 }
 
-namespace {
-
-std::string shape_text(const std::vector<std::uint64_t>& dims) {
-  std::string s;
-  for (auto v : dims) s += (s.empty() ? "" : " x ") + std::to_string(v);
-  return "[" + s + "]";
-}
-
-// A float array of exactly this shape, every value finite.
-std::vector<float> read_checked(const h5::Group& g, const std::string& name,
-                                const std::vector<std::uint64_t>& shape) {
-  std::vector<std::uint64_t> dims;
-  auto v = g.read<float>(name, &dims);
-  if (dims != shape)
-    g.fail(name, "has shape " + shape_text(dims) + ", expected " + shape_text(shape));
-  for (std::size_t k = 0; k < v.size(); ++k)
-    if (!std::isfinite(v[k])) g.fail(name, fmt::format("value {} is not finite", k));
-  return v;
-}
-
-}  // namespace
-
 LmuReference read_lmu_reference(const models::LmuWeights& w) {
   const h5::Group root = h5::open_file(w.file);
   LmuReference r;
@@ -328,9 +306,9 @@ LmuReference read_lmu_reference(const models::LmuWeights& w) {
     if (dims.size() != 3 || dims[0] < 1 || dims[0] > 1024 || dims[1] < 1 || dims[1] > (1u << 20) ||
         dims[2] != u64(w.inputs))
       ref.fail("inputs", fmt::format("has shape {}, expected [1..1024, 1..2^20 steps, {} inputs]",
-                                     shape_text(dims), w.inputs));
-    r.inputs = read_checked(ref, "inputs", dims);
-    r.logits = read_checked(ref, "logits_float", {dims[0], u64(w.classes)});
+                                     h5::dims_text(dims), w.inputs));
+    r.inputs = h5::read_finite<float>(ref, "inputs", dims);
+    r.logits = h5::read_finite<float>(ref, "logits_float", {dims[0], u64(w.classes)});
     r.count = static_cast<int>(dims[0]);
     r.steps = static_cast<int>(dims[1]);
   }

@@ -616,4 +616,10 @@ std::vector<std::string> Group::string_list_attribute(const std::string& name) c
   return out;
 }
 
+std::string dims_text(const std::vector<std::uint64_t>& dims) {
+  std::string s;
+  for (auto d : dims) s += (s.empty() ? "" : " x ") + std::to_string(d);
+  return "[" + s + "]";
+}
+
 }  // namespace loihisim::h5

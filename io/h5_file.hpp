@@ -114,4 +114,29 @@ Group create_file(const std::string& path);
 // it.
 Group open_file(const std::string& path);
 
+// "[a x b x c]", for messages about shapes.
+std::string dims_text(const std::vector<std::uint64_t>& dims);
+
+// A dataset of exactly `shape`; otherwise an InputError naming the file, the object and both
+// shapes.
+template <class T>
+std::vector<T> read_shaped(const Group& g, const std::string& name,
+                           const std::vector<std::uint64_t>& shape) {
+  std::vector<std::uint64_t> dims;
+  auto v = g.read<T>(name, &dims);
+  if (dims != shape)
+    g.fail(name, "has shape " + dims_text(dims) + ", expected " + dims_text(shape));
+  return v;
+}
+
+// The same for a floating-point dataset whose every value must be finite.
+template <class T>
+std::vector<T> read_finite(const Group& g, const std::string& name,
+                           const std::vector<std::uint64_t>& shape) {
+  auto v = read_shaped<T>(g, name, shape);
+  for (std::size_t k = 0; k < v.size(); ++k)
+    if (!(v[k] - v[k] == 0)) g.fail(name, "value " + std::to_string(k) + " is not finite");
+  return v;
+}
+
 }  // namespace loihisim::h5

@@ -160,6 +160,19 @@ mapper::HostArray int_array(std::uint64_t rows, std::uint64_t cols,
   return a;
 }
 
+// One graded spike per nonzero value and step, payload round(value x scale), into `port`.
+mapper::HostNode graded_encoder(const std::string& name, const std::string& value,
+                                const std::string& port, const std::string& scale) {
+  mapper::HostNode e;
+  e.name = name;
+  e.kind = "encode";
+  e.inputs = {value};
+  e.outputs = {port};
+  e.params["encoder"] = "graded";
+  e.params["graded_scale"] = scale;
+  return e;
+}
+
 void add_host_nodes(const LmuWeights& w, const LmuChip& c, mapper::Network& net) {
   const auto D = static_cast<std::uint64_t>(w.d), I = static_cast<std::uint64_t>(w.inputs);
   mapper::HostNode memory;
@@ -174,23 +187,9 @@ void add_host_nodes(const LmuWeights& w, const LmuChip& c, mapper::Network& net)
   memory.arrays["B"] = int_array(D, I, c.bx_int);
   net.add_host_node(std::move(memory));
 
-  mapper::HostNode pixel;
-  pixel.name = "encode_input";
-  pixel.kind = "encode";
-  pixel.inputs = {mapper::kSymbolValue};
-  pixel.outputs = {"input"};
-  pixel.params["encoder"] = "graded";
-  pixel.params["graded_scale"] = fmt::format("{}", c.scales.input_scale);
-  net.add_host_node(std::move(pixel));
-
-  mapper::HostNode payload;
-  payload.name = "encode_memory";
-  payload.kind = "encode";
-  payload.inputs = {"memory_payload"};
-  payload.outputs = {"memory"};
-  payload.params["encoder"] = "graded";
-  payload.params["graded_scale"] = "1";
-  net.add_host_node(std::move(payload));
+  net.add_host_node(graded_encoder("encode_input", mapper::kSymbolValue, "input",
+                                   fmt::format("{}", c.scales.input_scale)));
+  net.add_host_node(graded_encoder("encode_memory", "memory_payload", "memory", "1"));
 
   net.add_output_port({"payloads", "hidden"});
   mapper::HostNode readout;

@@ -11,23 +11,11 @@
 namespace loihisim::models {
 namespace {
 
-std::string shape_text(const std::vector<std::uint64_t>& dims) {
-  std::string s;
-  for (auto d : dims) s += (s.empty() ? "" : " x ") + std::to_string(d);
-  return "[" + s + "]";
-}
-
-// A float array of exactly this shape, every value finite.
+// A float array of exactly this shape, every value finite (read as double).
 std::vector<double> read_array(const h5::Group& g, const std::string& name,
                                const std::vector<std::uint64_t>& shape) {
   if (!g.has(name)) g.fail(name, "missing (not a tools/train_lmu.py file?)");
-  std::vector<std::uint64_t> dims;
-  auto v = g.read<double>(name, &dims);
-  if (dims != shape)
-    g.fail(name, "has shape " + shape_text(dims) + ", expected " + shape_text(shape));
-  for (std::size_t k = 0; k < v.size(); ++k)
-    if (!std::isfinite(v[k])) g.fail(name, fmt::format("value {} is not finite", k));
-  return v;
+  return h5::read_finite<double>(g, name, shape);
 }
 
 std::string optional_string(const h5::Group& root, const char* name) {
@@ -43,7 +31,8 @@ std::uint64_t rows_of(const h5::Group& g, const std::string& name, std::uint64_t
   const auto dims = g.shape(name);
   if (dims.size() != 2 || dims[0] == 0 || dims[1] == 0 || dims[0] > (1u << 16) ||
       dims[1] > (1u << 16))
-    g.fail(name, "has shape " + shape_text(dims) + ", expected a 2-D array of 1..65536 x 1..65536");
+    g.fail(name,
+           "has shape " + h5::dims_text(dims) + ", expected a 2-D array of 1..65536 x 1..65536");
   *cols = dims[1];
   return dims[0];
 }

@@ -11,23 +11,8 @@
 namespace loihisim::models {
 namespace {
 
-// A dataset of snn/chip with exactly this shape.
-template <class T>
-std::vector<T> read_shaped(const h5::Group& g, const std::string& name,
-                           const std::vector<std::uint64_t>& shape) {
-  std::vector<std::uint64_t> dims;
-  auto v = g.read<T>(name, &dims);
-  if (dims != shape) {
-    std::string want, got;
-    for (auto d : shape) want += (want.empty() ? "" : " x ") + std::to_string(d);
-    for (auto d : dims) got += (got.empty() ? "" : " x ") + std::to_string(d);
-    g.fail(name, fmt::format("has shape [{}], expected [{}]", got, want));
-  }
-  return v;
-}
-
 std::array<int, 4> read_four(const h5::Group& g, const std::string& name, int lo, int hi) {
-  const auto v = read_shaped<std::int64_t>(g, name, {4});
+  const auto v = h5::read_shaped<std::int64_t>(g, name, {4});
   std::array<int, 4> out{};
   for (std::size_t x = 0; x < 4; ++x) {
     if (v[x] < lo || v[x] > hi)
@@ -88,7 +73,7 @@ SpikingLstmChip read_spiking_lstm(const std::string& path) {
   w.hidden = read_count(g, "hidden", 1, 1 << 16);
   const auto H = static_cast<std::uint64_t>(w.hidden);
   const auto T = static_cast<std::uint64_t>(w.steps);
-  w.weight_mant = read_shaped<std::int16_t>(g, "weight_mant", {4 * H, H});
+  w.weight_mant = h5::read_shaped<std::int16_t>(g, "weight_mant", {4 * H, H});
   w.weight_exp = read_four(g, "weight_exp", -7, 7);
   w.decay_v = read_four(g, "decay_v", 0, 4095);
   w.feedback_mant = read_four(g, "feedback_mant", 0, 255);
@@ -102,12 +87,12 @@ SpikingLstmChip read_spiking_lstm(const std::string& path) {
     if (std::abs(w.input_weight[k]) >= kMaxInputMagnitude)
       g.fail("input_weight",
              fmt::format("value {} at {} exceeds 2^40 in magnitude", w.input_weight[k], k));
-  w.input_bias = read_shaped<std::int64_t>(g, "input_bias", {T, 4 * H});
+  w.input_bias = h5::read_shaped<std::int64_t>(g, "input_bias", {T, 4 * H});
   for (std::size_t k = 0; k < w.input_bias.size(); ++k)
     if (std::abs(w.input_bias[k]) >= kMaxInputMagnitude)
       g.fail("input_bias",
              fmt::format("value {} at {} exceeds 2^40 in magnitude", w.input_bias[k], k));
-  w.hidden_threshold = read_shaped<std::int64_t>(g, "hidden_threshold", {T});
+  w.hidden_threshold = h5::read_shaped<std::int64_t>(g, "hidden_threshold", {T});
   for (std::size_t k = 0; k < T; ++k)
     if (w.hidden_threshold[k] < -1024 || w.hidden_threshold[k] > 63)
       g.fail("hidden_threshold",
@@ -118,7 +103,7 @@ SpikingLstmChip read_spiking_lstm(const std::string& path) {
   if (dims.size() != 2 || dims[1] != H || dims[0] < 2)
     g.fail("fc_weight", fmt::format("must have shape [classes >= 2, H = {}]", H));
   w.classes = static_cast<int>(dims[0]);
-  w.fc_bias = read_shaped<double>(g, "fc_bias", {dims[0]});
+  w.fc_bias = h5::read_shaped<double>(g, "fc_bias", {dims[0]});
   for (double v : w.fc_weight)
     if (!std::isfinite(v)) g.fail("fc_weight", "has a non-finite value");
   for (double v : w.fc_bias)

@@ -109,8 +109,9 @@ def section(R, md, fmt_energy, fmt_time, quick, lstm):
         for lab, r in lstm_runs:
             md("| %s | - | | | %.2f | binary spikes | | | | | |" % (lab, 100 * r["accuracy"]["fraction"]))
         md("")
-        md("Energy and latency per inference (loihi2; the CPU baseline is the non-spiking LMU of "
-           "the same size, `loihisim baseline`, float32, batch 1):")
+        md("Energy and latency per inference (hybrid LMU on loihi2; the CPU baseline is the "
+           "non-spiking LMU of the same size, `loihisim baseline`, float32, batch 1; the hybrid "
+           "LSTM rows are its runs above, on their own architecture):")
         md("")
         md("| network | chip active | chip total | host | latency | chip steps | synaptic ops | "
            "input payload bits (memory, pixel) / step | hidden payload bits / step | CPU horowitz45 / active "
@@ -128,6 +129,12 @@ def section(R, md, fmt_energy, fmt_time, quick, lstm):
                 rows.get("horowitz45", {}).get("ratio_to_active", float("nan")),
                 rows.get("system_i7", {}).get("ratio_to_total", float("nan")),
                 fmt_time(tuned(base)["time_per_inference"]["median_ns"])))
+        for lab, r in lstm_runs:
+            pi = r["per_inference"]
+            md("| %s | %s | %s | %s | %s | %.0f | %.3g | binary | binary | | | |" % (
+                lab, fmt_energy(pi["chip_active_energy_pJ"]), fmt_energy(pi["chip_total_energy_pJ"]),
+                fmt_energy(pi["host_energy_pJ"]), fmt_time(pi["latency_ns"]),
+                r["chip"]["per_inference"]["steps"], event(r, ("syn_op_dense", "syn_op_sparse"))))
         md("")
         if key == "pixel":
             w8 = [r for r in runs if r[0] == "lmu_psmnist_hybrid_w8.h5"]

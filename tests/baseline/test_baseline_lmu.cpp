@@ -185,7 +185,10 @@ TEST_CASE("LMU baseline: the closed-form counts equal the executed ones on the t
   const std::pair<std::string, std::uint64_t> files[] = {
       {kRowFile, 28u * (28u + 72u + 128u * 164u) + 1280u},
       {kPsmnistFile, 784ull * (1u + 256u * 257u + 212u * 469u) + 2120u}};
-  for (const auto& [file, macs] : files) {
+  for (const auto& entry : files) {
+    // No structured binding: clang 14 cannot capture one in doctest's CAPTURE.
+    const std::string& file = entry.first;
+    const std::uint64_t macs = entry.second;
     CAPTURE(file);
     const LmuWeights w = models::read_lmu_weights(file);
     const LmuReference ref = read_lmu_reference(w);

@@ -351,7 +351,17 @@ def pixel_section(R, md, fmt_energy, fmt_time, quick):
     md("### Pixel-wise MNIST (784 symbols of one pixel)")
     md("")
     if not pTs:
-        md("Not produced: no fine-tuned pixel-wise model (`models/weights/spiking_mnist_pixel_t*.h5`).")
+        src = W("spiking_source_mnist_pixel.h5")
+        trained = ""
+        if os.path.exists(src):
+            import h5py
+            with h5py.File(src) as f:
+                trained = (" The source ANN trains (`spiking_source_mnist_pixel.h5`: %.2f %% after %d "
+                           "epochs, still rising); the fine-tuning of T = 1 was stopped in its last "
+                           "epoch for time, see models/weights/README.md." % (
+                               100.0 * float(f.attrs["test_accuracy"]), int(f.attrs["epochs"])))
+        md("Not produced: no finished fine-tuned pixel-wise model "
+           "(`models/weights/spiking_mnist_pixel_t*.h5`)." + trained)
         md("")
         return
     n, every = (10, 200) if quick else (200, 10)

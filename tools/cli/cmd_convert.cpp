@@ -86,21 +86,35 @@ DatasetSpec model_dataset(const ConvertOptions& o, const std::string& file_datas
   return d;
 }
 
+// What every converted model file shares: its name, the network beside it, the logits as the
+// prediction, and the host coprocessor the options name.
+ModelSpec converted_model(const ConvertOptions& o, const std::string& name,
+                          const fs::path& network_file) {
+  ModelSpec m;
+  m.name = name;
+  m.network = network_file;
+  m.prediction = "logits";
+  m.host_format = host_number_format_from_string(o.host_format);
+  m.host_location = parse_enum(kHostLocationNames, o.host_location, "host location");
+  return m;
+}
+
+// How the converted network fits the architecture (spiking LSTM and hybrid LMU).
+void print_fit(const mapper::MapReport& r, const std::string& arch) {
+  fmt::print("  fits {}: {} cores on {} chip(s) (lower bound {}), {} compartments, {} synapses\n",
+             arch, r.cores_used, r.chips_used, r.lower_bound, r.neurons, r.synapses);
+}
+
 // The model file's content: the dataset the weights were trained on, T, the hybrid's schedule.
 ModelSpec hybrid_model(const ConvertOptions& o, const models::LstmWeights& w,
                        const models::HybridLstm& h, const models::HybridLstmOptions& opt,
                        InputScaling scaling, const fs::path& network_file) {
-  ModelSpec m;
-  m.name = h.network.name;
-  m.network = network_file;
+  ModelSpec m = converted_model(o, h.network.name, network_file);
   m.dataset = model_dataset(o, w.dataset, w.sequence_layout, scaling, o.weights);
   m.steps_per_symbol = o.steps;
   m.reset = ResetPolicy::kSymbol;
   // The gates integrate all T steps of the generators' spikes within the symbol.
   m.input_timing = InputTiming::kSameStep;
-  m.prediction = "logits";
-  m.host_format = host_number_format_from_string(o.host_format);
-  m.host_location = parse_enum(kHostLocationNames, o.host_location, "host location");
   m.comment = fmt::format(
       "Written by: loihisim convert {} --method hybrid-lstm --steps {} --arch {} --neuron {} "
       "--generator-start {}{} --out {}\n"
@@ -155,16 +169,11 @@ void run_convert_spiking(const ConvertOptions& o) {
   const std::string stem = model_base(model_file).filename().string();
   s.network.name = stem.empty() ? "spiking_lstm" : stem;
   const mapper::MapResult mapped = mapper::map_network(s.network, arch, {});
-  ModelSpec m;
-  m.name = s.network.name;
-  m.network = network_file;
+  ModelSpec m = converted_model(o, s.network.name, network_file);
   m.dataset = model_dataset(o, w.dataset, w.layout, scaling, o.weights);
   m.steps_per_symbol = 1;          // the T replicas run in lockstep: one chip step per symbol
   m.reset = ResetPolicy::kSample;  // membranes and cells carry from symbol to symbol
   m.input_timing = InputTiming::kSameStep;  // inputs are biases written before the step
-  m.prediction = "logits";
-  m.host_format = host_number_format_from_string(o.host_format);
-  m.host_location = parse_enum(kHostLocationNames, o.host_location, "host location");
   m.comment = fmt::format(
       "Written by: loihisim convert {} --method spiking-lstm --arch {}{} --out {}\n"
       "The all-spiking LSTM (docs/spiking-lstm.md, methods.md B) of {}: {}, {} inputs, {} "
@@ -186,9 +195,7 @@ void run_convert_spiking(const ConvertOptions& o) {
           ? fmt::format(", integer model's test accuracy {:.4f} (training script)", w.test_accuracy)
           : std::string());
   for (const auto& note : s.notes) fmt::print("  {}\n", note);
-  const auto& r = mapped.report;
-  fmt::print("  fits {}: {} cores on {} chip(s) (lower bound {}), {} compartments, {} synapses\n",
-             arch.name, r.cores_used, r.chips_used, r.lower_bound, r.neurons, r.synapses);
+  print_fit(mapped.report, arch.name);
   if (o.replica >= 0)
     fmt::print(
         "  replica {} of {} alone: for timing the serial schedule (its accuracy is not "
@@ -234,18 +241,13 @@ void run_convert_lmu(const ConvertOptions& o) {
   const std::string stem = model_base(model_file).filename().string();
   net.network.name = stem.empty() ? "hybrid_lmu" : stem;
   const mapper::MapResult mapped = mapper::map_network(net.network, arch, {});
-  ModelSpec m;
-  m.name = net.network.name;
-  m.network = network_file;
+  ModelSpec m = converted_model(o, net.network.name, network_file);
   m.dataset = model_dataset(o, w.dataset, w.layout, InputScaling::kUnit, o.weights);
   if (m.dataset.layout == SequenceLayout::kPixel && w.permutation_seed >= 0)
     m.dataset.permutation_seed = w.permutation_seed;
   m.steps_per_symbol = 1;                   // one chip step per input step
   m.reset = ResetPolicy::kSample;           // V carries from step to step
   m.input_timing = InputTiming::kSameStep;  // the host runs one step ahead of the barrier
-  m.prediction = "logits";
-  m.host_format = host_number_format_from_string(o.host_format);
-  m.host_location = parse_enum(kHostLocationNames, o.host_location, "host location");
   m.comment = fmt::format(
       "Written by: loihisim convert {} --method hybrid-lmu --arch {}{} --out {}\n"
       "The hybrid-spiking LMU (docs/hybrid-lmu.md, methods.md D) of {}: d = {}, {} inputs, {} "
@@ -263,9 +265,7 @@ void run_convert_lmu(const ConvertOptions& o) {
                         w.chip_test_accuracy)
           : std::string());
   for (const auto& note : net.notes) fmt::print("  {}\n", note);
-  const auto& r = mapped.report;
-  fmt::print("  fits {}: {} cores on {} chip(s) (lower bound {}), {} compartments, {} synapses\n",
-             arch.name, r.cores_used, r.chips_used, r.lower_bound, r.neurons, r.synapses);
+  print_fit(mapped.report, arch.name);
   fmt::print("wrote {} and {}\n", model_file.string(), network_file.string());
 }
 

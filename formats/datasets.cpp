@@ -22,6 +22,14 @@ namespace {
 constexpr int kSide = 28;
 constexpr int kPixels = kSide * kSide;
 
+}  // namespace
+
+int image_sequence_length(SequenceLayout layout) {
+  return layout == SequenceLayout::kRow ? kSide : kPixels;
+}
+
+namespace {
+
 void check_split(const std::string& split) {
   if (split != "train" && split != "test")
     throw InputError("unknown dataset split '" + split + "' (train, test)");
@@ -30,7 +38,7 @@ void check_split(const std::string& split) {
 // Appends one 28x28 image (row-major, values in [0, 1]) to the dataset in its layout. Both
 // layouts keep row-major pixel order, so only the symbol shape differs.
 void set_shape(SequenceDataset& d, SequenceLayout layout) {
-  d.num_symbols = layout == SequenceLayout::kRow ? kSide : kPixels;
+  d.num_symbols = image_sequence_length(layout);
   d.symbol_size = layout == SequenceLayout::kRow ? kSide : 1;
   d.num_classes = 10;
 }

@@ -27,6 +27,8 @@ inline constexpr std::array<EnumName<SequenceLayout>, 2> kSequenceLayoutNames = 
 inline std::string to_string(SequenceLayout l) {
   return std::string(name_of(kSequenceLayoutNames, l));
 }
+// Symbols per sample of the 28 x 28 image datasets in `layout` (row: 28, pixel: 784).
+int image_sequence_length(SequenceLayout layout);
 
 // How pixel bytes p become values: unit x = p / 255 in [0, 1]; signed x = 2 (p / 255) - 1 in
 // [-1, 1] (methods.md A's scaling), both in float32 exactly as tools/train_lstm.py computes

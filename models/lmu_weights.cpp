@@ -55,6 +55,11 @@ void read_reference_scales(const h5::Group& root, LmuWeights& w) {
   w.reference_scales = s;
   w.reference_omega = c.double_attribute("omega");
   if (c.has_attribute("test_accuracy")) w.chip_test_accuracy = c.double_attribute("test_accuracy");
+  if (c.has_attribute("max_abs_M")) {
+    w.reference_max_payload = c.double_attribute("max_abs_M");
+    if (!(w.reference_max_payload >= 0) || !std::isfinite(w.reference_max_payload))
+      c.fail("@max_abs_M", "must be a finite number >= 0");
+  }
 }
 
 }  // namespace

@@ -37,6 +37,8 @@ struct LmuWeights {
   double chip_test_accuracy = -1;             // /chip_reference's (the integer model), if present
   std::optional<LmuScales> reference_scales;  // /chip_reference's K, Fm, Fh, Fa, S_in
   double reference_omega = 0;                 // /chip_reference's omega
+  // /chip_reference's largest memory payload |M| over its test sequences (at its Fm), or -1.
+  double reference_max_payload = -1;
 };
 
 // Reads and checks a tools/train_lmu.py file: shapes, finite values, activation crelu, relu or

@@ -18,16 +18,18 @@ std::string to_string(EncoderKind kind) {
       return "graded";
     case EncoderKind::kBias:
       return "bias";
+    case EncoderKind::kBitPlanes:
+      return "bit_planes";
   }
   return "?";
 }
 
 EncoderKind encoder_kind_from_string(const std::string& name) {
   for (auto k : {EncoderKind::kSignedAccumulator, EncoderKind::kPoisson, EncoderKind::kGraded,
-                 EncoderKind::kBias})
+                 EncoderKind::kBias, EncoderKind::kBitPlanes})
     if (to_string(k) == name) return k;
   throw InputError("unknown encoder '" + name +
-                   "' (known: signed_accumulator, poisson, graded, bias)");
+                   "' (known: signed_accumulator, poisson, graded, bias, bit_planes)");
 }
 
 double uniform_hash(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c,
@@ -66,13 +68,16 @@ void SpikeEncoder::start_symbol(std::span<const float> values, std::uint64_t sam
       sign_[i] = scaled < 0 ? -1 : 1;
     }
   }
-  if (cfg_.kind == EncoderKind::kGraded) {
+  if (cfg_.kind == EncoderKind::kGraded || cfg_.kind == EncoderKind::kBitPlanes) {
+    const bool planes = cfg_.kind == EncoderKind::kBitPlanes;
+    const double limit = planes ? std::ldexp(1.0, cfg_.planes) - 1 : 8388607.0;
     for (std::size_t i = 0; i < n; ++i) {
       const double p = std::round(static_cast<double>(values[i]) * cfg_.graded_scale);
-      if (std::fabs(p) > 8388607.0)
-        throw InputError("input element " + std::to_string(i) + " = " + std::to_string(values[i]) +
-                         " gives graded payload " + std::to_string(p) +
-                         ", outside the 24-bit signed payload range");
+      if (std::fabs(p) > limit)
+        throw InputError(fmt::format(
+            "input element {} = {:g} gives payload {:g}, outside {}", i, values[i], p,
+            planes ? fmt::format("the {} bit planes (|payload| <= {:g})", cfg_.planes, limit)
+                   : std::string("the 24-bit signed payload range")));
     }
   }
 }
@@ -100,6 +105,7 @@ void SpikeEncoder::step(std::vector<EncodedSpike>& out) {
       }
       break;
     case EncoderKind::kGraded:
+    case EncoderKind::kBitPlanes:
       for (std::size_t i = 0; i < n; ++i) {
         const auto p = static_cast<std::int32_t>(
             std::round(static_cast<double>(values_[i]) * cfg_.graded_scale));

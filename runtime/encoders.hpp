@@ -17,6 +17,9 @@ enum class EncoderKind : std::uint8_t {
   kPoisson,            // each step spikes with probability |a|, value sign(a)
   kGraded,             // one graded spike per step, payload round(a * graded_scale)
   kBias,               // no spikes: the value becomes the target compartments' bias
+  kBitPlanes,  // binary spikes for graded values (Loihi 1): payload P = round(a * graded_scale)
+               // becomes one spike on plane port b for every set bit b of |P| (negative P on
+               // the negative planes), each plane's synapses weighted 2^b (docs/hybrid-lmu.md)
 };
 
 std::string to_string(EncoderKind kind);
@@ -33,11 +36,12 @@ struct EncoderConfig {
   int accumulator_start = 0;
   std::uint64_t seed = 0;  // Poisson
   int graded_scale = 256;  // Graded: payload = round(a * graded_scale), 24-bit signed
-  int bias_scale = 256;    // Bias: target bias = round(a * bias_scale)
+  int planes = 8;        // Bit planes: |payload| < 2^planes, or the symbol is refused (InputError)
+  int bias_scale = 256;  // Bias: target bias = round(a * bias_scale)
 };
 
 // One encoded spike: which input element, and its value (+1/-1 for binary spikes, the payload
-// for graded spikes).
+// for graded spikes and for bit planes, which the runtime splits into one spike per set bit).
 struct EncodedSpike {
   std::int32_t element = 0;
   std::int32_t value = 1;

@@ -1,5 +1,7 @@
 #include "runtime/host_program.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -63,7 +65,7 @@ long parse_int(const std::string& node, const std::string& key, const std::strin
 std::set<std::string> allowed_params(HostNodeKind k) {
   switch (k) {
     case HostNodeKind::kEncode:
-      return {"encoder", "scale", "start", "seed", "graded_scale"};
+      return {"encoder", "scale", "start", "seed", "graded_scale", "planes"};
     case HostNodeKind::kBias:
       return {"scale"};
     case HostNodeKind::kIntegerBias:
@@ -164,7 +166,9 @@ void check_params(const mapper::HostNode& n, CompiledHostNode& c) {
 void compile_encode(const mapper::MappedImage& image, const mapper::HostNode& n,
                     CompiledHostNode& c, const std::vector<std::size_t>& in_sizes) {
   if (n.inputs.empty()) fail(n.name, "kind encode needs at least one input");
-  if (n.outputs.empty() || n.outputs.size() > 2)
+  const auto* enc = param_of(n, "encoder");
+  const bool planes = enc && *enc == "bit_planes";
+  if (n.outputs.empty() || (n.outputs.size() > 2 && !planes))
     fail(n.name, "kind encode outputs 1 input port (or 2: positive, negative)");
   std::size_t total = 0;
   for (auto s : in_sizes) total += s;
@@ -191,6 +195,15 @@ void compile_encode(const mapper::MappedImage& image, const mapper::HostNode& n,
     c.encoder.graded_scale = static_cast<int>(parse_int(n.name, "graded_scale", *s, 1, 1 << 23));
   if (c.encoder.kind == EncoderKind::kGraded && c.ports.size() != 1)
     fail(n.name, "graded spikes carry their sign: give exactly one output port");
+  if (param_of(n, "planes") && !planes) fail(n.name, "parameter planes needs encoder bit_planes");
+  if (const auto* s = param_of(n, "planes"))
+    c.encoder.planes = static_cast<int>(parse_int(n.name, "planes", *s, 1, 23));
+  if (planes && c.ports.size() != static_cast<std::size_t>(c.encoder.planes) &&
+      c.ports.size() != 2 * static_cast<std::size_t>(c.encoder.planes))
+    fail(n.name,
+         fmt::format("bit_planes with {} planes outputs {} input ports (bit 0 first) or "
+                     "{} (the positive planes, then the negative), not {}",
+                     c.encoder.planes, c.encoder.planes, 2 * c.encoder.planes, c.ports.size()));
   if (c.at_sequence_end) fail(n.name, "an encoder runs every symbol (when: symbol)");
 }
 

@@ -89,6 +89,28 @@ void start_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostValues&
   }
 }
 
+// A bit-plane encoder's payloads as binary spikes: one on plane port b (the negative planes
+// after the positive ones) for every set bit b of |payload|; the plane projections weigh bit b
+// by 2^b, so the targets receive exactly payload x weight.
+void send_bit_planes(const CompiledHostNode& node, InputTiming timing, Worker& w,
+                     SampleResult& res) {
+  const auto planes = static_cast<std::size_t>(node.encoder.planes);
+  for (const auto& sp : w.spikes) {
+    if (sp.value < 0 && node.ports.size() < 2 * planes)
+      throw InputError("host node '" + node.name + "': input element " +
+                       std::to_string(sp.element) + " has payload " + std::to_string(sp.value) +
+                       " but the encoder has no negative bit planes");
+    const std::size_t first = sp.value < 0 ? planes : 0;
+    auto mag = static_cast<std::uint32_t>(sp.value < 0 ? -sp.value : sp.value);
+    for (std::size_t b = 0; mag != 0; ++b, mag >>= 1) {
+      if (!(mag & 1u)) continue;
+      ++res.input_spikes;
+      w.session.send(static_cast<std::size_t>(node.ports[first + b]),
+                     static_cast<std::size_t>(sp.element), 1, timing);
+    }
+  }
+}
+
 // Step t's encoder spikes into the chip through the nodes' input ports.
 void send_encoder_spikes(const RunPlan& plan, Worker& w, SampleResult& res) {
   const HostProgram& program = plan.program;
@@ -98,6 +120,10 @@ void send_encoder_spikes(const RunPlan& plan, Worker& w, SampleResult& res) {
     w.spikes.clear();
     w.encoders[e].step(w.spikes);
     const bool graded = node.encoder.kind == EncoderKind::kGraded;
+    if (node.encoder.kind == EncoderKind::kBitPlanes) {
+      send_bit_planes(node, plan.options.input_timing, w, res);
+      continue;
+    }
     for (const auto& sp : w.spikes) {
       std::size_t port_index = 0;
       std::int32_t payload = 1;

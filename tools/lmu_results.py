@@ -1,8 +1,8 @@
 """The hybrid-spiking LMU section of docs/results.md (methods.md D; docs/hybrid-lmu.md), run by
 tools/hybrid_results.py with its Runner, so that every number comes from a listed command:
-`loihisim convert --method hybrid-lmu`, `loihisim run --report` on loihi2 (graded spikes; loihi1
-has none and refuses the conversion), `loihisim baseline` of the non-spiking LMU and `loihisim
-compare`; the training-side figures (float accuracies, the training script's bit counts) are
+`loihisim convert --method hybrid-lmu`, `loihisim run --report` on loihi2 (graded spikes) and,
+for omega-1 models, on loihi1 (the three-compartment construction with bit-plane inputs),
+`loihisim baseline` of the non-spiking LMU and `loihisim compare`; the training-side figures (float accuracies, the training script's bit counts) are
 the weight files' attributes."""
 import os
 
@@ -22,12 +22,13 @@ def attrs(path):
     return a
 
 
-def run_lmu(R, weights, arch, samples, tag):
+def run_lmu(R, weights, arch, samples, tag, convert_args=()):
     name = "lmu-%s-%s-%d" % (tag, arch, samples)
     model = os.path.join(R.work, name + ".model.yaml")
     report = os.path.join(R.work, name + ".run.json")
     run = R.cached(name + ".run.json", [
-        [R.cli, "convert", weights, "--method", "hybrid-lmu", "--arch", arch, "--out", model],
+        [R.cli, "convert", weights, "--method", "hybrid-lmu", "--arch", arch, "--out", model] +
+        list(convert_args),
         [R.cli, "run", model, "--arch", arch, "--samples", str(samples), "--threads",
          str(R.threads), "--quiet", "--report", report]])
     return run, report
@@ -73,7 +74,8 @@ def section(R, md, fmt_energy, fmt_time, quick, lstm):
        "integer model's logits (tests/models/test_hybrid_lmu.cpp). Bits per activation, "
        "significant bits and payload bits are counted by the simulator from the payloads the "
        "neurons sent (the definitions of hybrid-lmu.md, 'Bit statistics'). loihi1 has binary "
-       "spikes only: `convert --arch loihi1` refuses, and no Loihi 1 construction is built.")
+       "spikes only: models at omega 1 run there through the three-compartment construction "
+       "(the last table); the column says which rows can.")
     md("")
     for key in ("row", "pixel"):
         title, n, ann_file, hybrids = sets[key]
@@ -97,12 +99,14 @@ def section(R, md, fmt_energy, fmt_time, quick, lstm):
         for h, a, run, _ in runs:
             p = hidden(run)["payloads"]
             chip_ref = a.get("chip", {}).get("test_accuracy")
-            md("| hybrid LMU `%s` | %g | %.2f | %s | **%.2f** | %.3f | %.3f | %.1f | %.2f | %d | no graded spikes |" % (
+            md("| hybrid LMU `%s` | %g | %.2f | %s | **%.2f** | %.3f | %.3f | %.1f | %.2f | %d | %s |" % (
                 h, a["omega"], 100 * a["test_accuracy"],
                 "%.2f" % (100 * chip_ref) if chip_ref is not None else "",
                 100 * run["accuracy"]["fraction"], p["bits_per_activation"],
                 p["significant_bits_per_spike"],
-                p["graded_spikes"] / run["chip"]["steps"], p["mean_payload"], p["max_payload"]))
+                p["graded_spikes"] / run["chip"]["steps"], p["mean_payload"], p["max_payload"],
+                "no: relu, payloads above 1" if a["activation"] == "relu" else
+                "no: omega %g > 1" % a["omega"] if a["omega"] > 1 else "yes"))
         label, acc_lstm, lstm_runs = lstm.get(key, (None, None, []))
         if label:
             md("| %s | - | | | CPU: %.2f | 32 (float) | | | | | |" % (label, acc_lstm))
@@ -161,6 +165,51 @@ def section(R, md, fmt_energy, fmt_time, quick, lstm):
                    "training digits are available offline; the drop and the bit counts are the "
                    "comparable figures." % (PAPER_ANN, PAPER_BITS))
                 md("")
+    loihi1_section(R, md, fmt_energy, fmt_time, quick)
+
+
+def loihi1_section(R, md, fmt_energy, fmt_time, quick):
+    """Omega-1 models on loihi1 (three compartments, bit planes) beside loihi2 (native)."""
+    W = lambda f: os.path.join(HERE, "models", "weights", f)
+    n_row = 40 if quick else 2000
+    n_pix = 4 if quick else 500
+    sets = [("row-wise MNIST", "lmu_row_hybrid_crelu_w1.h5", n_row, [], []),
+            ("psMNIST (the omega-8 model at omega 1)", "lmu_psmnist_hybrid_w8.h5", n_pix,
+             ["--omega", "1", "--quantum-bits", "17", "--memory-bits", "10"], ["--omega", "1"])]
+    md("### On Loihi 1: binary spikes from three compartments, payloads on bit planes")
+    md("")
+    md("Loihi 1 spikes carry no payload, so only omega <= 1 models (n <= 1 per step) map there: "
+       "`loihisim convert --arch loihi1` builds each hidden neuron from three compartments and "
+       "sends the host's memory and input payloads as binary spikes on bit planes "
+       "([hybrid-lmu.md](hybrid-lmu.md), \"Loihi 1\"). Both rows of a data set run the same "
+       "weights on the same digits; loihi2 uses the native neuron with graded payloads. The "
+       "loihi1 network is not the same integer model: its bit planes share one ladder of weight "
+       "exponents (a core has 8 synapse formats and 4,096 input axons), which costs memory "
+       "payload bits (Fm) and input-weight bits, and its rectifier carries trunc(s / 4096) into "
+       "the next step.")
+    md("")
+    md("| data | arch | Fm | accuracy %% | hidden spikes / step | host input spikes / step | "
+       "synaptic ops | chip active | chip total | latency | cores |")
+    md("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for label, f, n, args2, args1 in sets:
+        if not os.path.exists(W(f)):
+            continue
+        for arch, args in (("loihi2", args2), ("loihi1", args1)):
+            run, _ = run_lmu(R, W(f), arch, n, "l1cmp-" + f[:-3], args)
+            pi = run["per_inference"]
+            steps = run["chip"]["per_inference"]["steps"]
+            with open(os.path.join(R.work, "lmu-l1cmp-%s-%s-%d.model.yaml" % (
+                    f[:-3], arch, n))) as fh:
+                notes = fh.read()  # the converter's notes head the model file
+            fm = notes.split("payloads m 2^")[1].split(")")[0] if "payloads m 2^" in notes else ""
+            md("| %s, %d digits | %s | %s | %.2f | %.2f | %.1f | %.3g | %s | %s | %s | %d |" % (
+                label, n, arch, fm, 100 * run["accuracy"]["fraction"],
+                run["populations"][0]["spikes"] / run["samples"] / steps,
+                run["host"]["per_inference"]["input_spikes"] / steps,
+                event(run, ("syn_op_dense", "syn_op_sparse")),
+                fmt_energy(pi["chip_active_energy_pJ"]), fmt_energy(pi["chip_total_energy_pJ"]),
+                fmt_time(pi["latency_ns"]), run["mapping"]["cores_used"]))
+    md("")
 
 
 def memory_bits(run):

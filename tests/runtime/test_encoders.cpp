@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/encoders.hpp"
 #include "io/errors.hpp"
+#include "runtime/encoders.hpp"
 
 using namespace loihisim;
 
@@ -137,6 +137,24 @@ TEST_CASE("graded encoder payloads and range") {
   CHECK_THROWS_AS(big.start_symbol(one, 0, 0), InputError);
 }
 
+TEST_CASE("bit-plane encoder: the graded payloads, refused beyond its planes") {
+  EncoderConfig cfg;
+  cfg.kind = EncoderKind::kBitPlanes;
+  cfg.graded_scale = 255;
+  cfg.planes = 8;
+  SpikeEncoder enc(cfg);
+  const std::vector<float> v = {1.0f, -0.2f, 0.0f};
+  enc.start_symbol(v, 0, 0);
+  std::vector<EncodedSpike> out;
+  enc.step(out);
+  REQUIRE(out.size() == 2);  // the runtime splits each payload into one spike per set bit
+  CHECK(out[0].value == 255);
+  CHECK(out[1].value == -51);
+  cfg.planes = 7;  // 255 needs 8 planes
+  SpikeEncoder small(cfg);
+  CHECK_THROWS_WITH_AS(small.start_symbol(v, 0, 0), doctest::Contains("7 bit planes"), InputError);
+}
+
 TEST_CASE("bias encoding picks the smallest exponent that fits") {
   CHECK(encode_bias(0.5, 256).mant == 128);
   CHECK(encode_bias(0.5, 256).exp == 0);
@@ -151,7 +169,7 @@ TEST_CASE("bias encoding picks the smallest exponent that fits") {
 
 TEST_CASE("encoder names round-trip") {
   for (auto k : {EncoderKind::kSignedAccumulator, EncoderKind::kPoisson, EncoderKind::kGraded,
-                 EncoderKind::kBias})
+                 EncoderKind::kBias, EncoderKind::kBitPlanes})
     CHECK(encoder_kind_from_string(to_string(k)) == k);
   CHECK_THROWS_AS(encoder_kind_from_string("morse"), InputError);
 }

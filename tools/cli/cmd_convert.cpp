@@ -206,12 +206,19 @@ void run_convert_spiking(const ConvertOptions& o) {
 
 // The hybrid LMU's omega and scales: the file's /chip_reference unless overridden; without one,
 // both scales must be given.
-models::LmuScales lmu_scales(const ConvertOptions& o, const models::LmuWeights& w, double omega) {
+// The Loihi 1 construction chooses K itself and lowers Fm from the given one (default: Fh, the
+// finest) until the bit planes scale exactly (models::lmu_chip_binary).
+models::LmuScales lmu_scales(const ConvertOptions& o, const models::LmuWeights& w, double omega,
+                             bool binary) {
   models::LmuScales s;
   const bool reference = w.reference_scales && w.reference_omega == omega;
   if (reference) s = *w.reference_scales;
   if (o.quantum_bits >= 0) s.quantum_bits = o.quantum_bits;
   if (o.memory_bits >= 0) s.memory_bits = o.memory_bits;
+  if (binary) {
+    if (o.memory_bits < 0) s.memory_bits = s.state_bits;
+    return s;
+  }
   if (!reference && (o.quantum_bits < 0 || o.memory_bits < 0))
     throw InputError(fmt::format(
         "{}: no /chip_reference for omega {:g} to take the scales from: give --quantum-bits K and "
@@ -229,15 +236,28 @@ void run_convert_lmu(const ConvertOptions& o) {
   OutputSet files;
   declare_files(files, o, model_file, network_file);
   const core::Architecture arch = load_architecture(o.arch);
-  if (!arch.core.allow_graded_spikes)
+  if (o.neuron == "two-compartment" || o.neuron == "hard-reset")
+    throw InputError("--neuron " + o.neuron +
+                     " is a hybrid-lstm gate neuron; hybrid-lmu has native and three-compartment");
+  const bool binary =
+      o.neuron == "three-compartment" || (o.neuron == "auto" && !arch.core.allow_graded_spikes);
+  if (!binary && !arch.core.allow_graded_spikes)
     throw InputError(fmt::format(
-        "--arch {}: the hybrid LMU's neurons send graded spikes (payload n) and {} has binary "
-        "spikes only; no Loihi 1 construction is implemented (docs/hybrid-lmu.md): use loihi2",
+        "--arch {}: the native neurons send graded spikes (payload n) and {} has binary spikes "
+        "only: use --neuron three-compartment (docs/hybrid-lmu.md, \"Loihi 1\")",
         o.arch, arch.name));
   const models::LmuWeights w = models::read_lmu_weights(o.weights);
   const double omega = o.omega > 0 ? o.omega : w.omega;
-  const models::LmuChip chip = models::lmu_chip(w, omega, lmu_scales(o, w, omega));
-  models::HybridLmu net = models::convert_hybrid_lmu(w, chip);
+  const models::LmuScales scales = lmu_scales(o, w, omega, binary);
+  const models::LmuChip chip =
+      binary ? models::lmu_chip_binary(
+                   w, omega, scales,
+                   {arch.core.max_input_axons, arch.core.max_synapse_formats,
+                    image_sequence_length(w.layout == "pixel" ? SequenceLayout::kPixel
+                                                              : SequenceLayout::kRow)})
+             : models::lmu_chip(w, omega, scales);
+  models::HybridLmu net = models::convert_hybrid_lmu(
+      w, chip, binary ? models::LmuNeuron::kThreeCompartment : models::LmuNeuron::kNative);
   const std::string stem = model_base(model_file).filename().string();
   net.network.name = stem.empty() ? "hybrid_lmu" : stem;
   const mapper::MapResult mapped = mapper::map_network(net.network, arch, {});
@@ -249,11 +269,12 @@ void run_convert_lmu(const ConvertOptions& o) {
   m.reset = ResetPolicy::kSample;           // V carries from step to step
   m.input_timing = InputTiming::kSameStep;  // the host runs one step ahead of the barrier
   m.comment = fmt::format(
-      "Written by: loihisim convert {} --method hybrid-lmu --arch {}{} --out {}\n"
+      "Written by: loihisim convert {} --method hybrid-lmu --arch {}{}{} --out {}\n"
       "The hybrid-spiking LMU (docs/hybrid-lmu.md, methods.md D) of {}: d = {}, {} inputs, {} "
       "hidden, {} classes, omega {:g}.\n{}",
-      o.weights, o.arch, o.omega > 0 ? fmt::format(" --omega {:g}", o.omega) : "", o.out, o.weights,
-      w.d, w.inputs, w.hidden, w.classes, omega, net.notes.front());
+      o.weights, o.arch, o.omega > 0 ? fmt::format(" --omega {:g}", o.omega) : "",
+      o.neuron != "auto" ? " --neuron " + o.neuron : std::string(), o.out, o.weights, w.d, w.inputs,
+      w.hidden, w.classes, omega, net.notes.front());
   mapper::write_network(net.network, network_file);
   write_model(model_file, m);
   files.commit();
@@ -324,10 +345,13 @@ void register_convert(CLI::App& app) {
                   "model file to write (the network goes beside it as NAME.network.yaml)")
       ->required();
   cmd->add_option("--neuron", opt->neuron,
-                  "gate neurons: auto (native where the architecture has reset by subtraction, "
-                  "else two-compartment), native, two-compartment, hard-reset")
+                  "hybrid-lstm gate neurons: auto (native where the architecture has reset by "
+                  "subtraction, else two-compartment), native, two-compartment, hard-reset; "
+                  "hybrid-lmu: auto (native where the architecture has graded spikes, else "
+                  "three-compartment), native, three-compartment")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "native", "two-compartment", "hard-reset"}));
+      ->check(
+          CLI::IsMember({"auto", "native", "two-compartment", "hard-reset", "three-compartment"}));
   cmd->add_option("--signed-input", opt->signed_input,
                   "encode negative inputs too: auto (from the file's input_scaling), yes, no")
       ->capture_default_str()

@@ -188,14 +188,17 @@ def loihi1_section(R, md, fmt_energy, fmt_time, quick):
        "payload bits (Fm) and input-weight bits, and its rectifier carries trunc(s / 4096) into "
        "the next step.")
     md("")
-    md("| data | arch | Fm | accuracy %% | hidden spikes / step | host input spikes / step | "
+    md("| data | arch | Fm | accuracy % | hidden spikes / step | host input spikes / step | "
        "synaptic ops | chip active | chip total | latency | cores |")
     md("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    pairs = []
     for label, f, n, args2, args1 in sets:
         if not os.path.exists(W(f)):
             continue
+        pair = {}
         for arch, args in (("loihi2", args2), ("loihi1", args1)):
             run, _ = run_lmu(R, W(f), arch, n, "l1cmp-" + f[:-3], args)
+            pair[arch] = run
             pi = run["per_inference"]
             steps = run["chip"]["per_inference"]["steps"]
             with open(os.path.join(R.work, "lmu-l1cmp-%s-%s-%d.model.yaml" % (
@@ -209,6 +212,17 @@ def loihi1_section(R, md, fmt_energy, fmt_time, quick):
                 event(run, ("syn_op_dense", "syn_op_sparse")),
                 fmt_energy(pi["chip_active_energy_pJ"]), fmt_energy(pi["chip_total_energy_pJ"]),
                 fmt_time(pi["latency_ns"]), run["mapping"]["cores_used"]))
+        pairs.append((label, pair))
+    md("")
+    for label, p in pairs:
+        a1, a2 = p["loihi1"]["per_inference"], p["loihi2"]["per_inference"]
+        md("- %s: loihi1 %+.2f points against loihi2, %.2fx its chip active energy, %.2fx its "
+           "latency (the bit planes' extra host spikes and synaptic events, three compartment "
+           "updates per neuron, and loihi1's own energy table)." % (
+               label, 100 * (p["loihi1"]["accuracy"]["fraction"] -
+                             p["loihi2"]["accuracy"]["fraction"]),
+               a1["chip_active_energy_pJ"] / a2["chip_active_energy_pJ"],
+               a1["latency_ns"] / a2["latency_ns"]))
     md("")
 
 

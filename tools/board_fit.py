@@ -73,15 +73,18 @@ def measured(run):
 class Sim:
     """Runs `loihisim run` on a KWS or scaling network at a given T; caches the report."""
 
-    def __init__(self, build, work, samples, arch="loihi1"):
+    def __init__(self, build, work, samples, arch="loihi1", cli=None):
         self.work, self.samples, self.arch = work, samples, arch
         os.makedirs(work, exist_ok=True)
+        self.commands = []
+        if cli:  # a caller's copy of the binary (tools/board_results.py)
+            self.cli = cli
+            return
         built = os.path.join(build, "tools", "loihisim")
         if not os.path.exists(built):
             sys.exit("no %s: build first" % built)
         self.cli = os.path.join(work, "loihisim")
         shutil.copy2(built, self.cli)
-        self.commands = []
 
     def report(self, run, steps, arch=None):
         arch = arch or self.arch
@@ -95,8 +98,8 @@ class Sim:
         text = text.replace("{file: features.h5}", "{file: %s}" % os.path.join(KWS_DIR, "features.h5"))
         argv = [self.cli, "run", model, "--arch", arch, "--samples", str(self.samples), "--quiet",
                 "--report", path]
-        self.commands.append(" ".join(os.path.relpath(a, HERE) if os.path.isabs(a) else a
-                                      for a in argv).replace(os.path.relpath(self.cli, HERE), "loihisim"))
+        shown = " ".join(os.path.relpath(a, HERE) if os.path.isabs(a) else a for a in argv)
+        self.commands.append(shown.replace(os.path.relpath(self.cli, HERE), "loihisim"))
         if not os.path.exists(path):
             with open(model, "w") as f:
                 f.write(text)

@@ -710,14 +710,15 @@ Summary compare_summary(const ChipSummary& chip, const CpuSummary& cpu) {
 namespace {
 
 // The board-level rows and the CPU rows' board ratios of compare_text.
-std::string board_text_rows(const ChipSummary& chip, const CpuSummary& cpu) {
+std::string board_text_rows(const ChipSummary& chip, const CpuSummary& cpu, int levels_note) {
   const auto pj = [](double v) { return readable_energy_fj(v * 1e3); };
   const double dynamic = chip.board_dynamic_pj + chip.host_pj;
   const double total = chip.board_total_pj + chip.host_pj;
   const auto ratio = [](double a, double b) {
-    return b > 0 ? fmt::format("{:.1f}x", a / b) : std::string("-");
+    return b > 0 ? fmt::format("{:.3g}x", a / b) : std::string("-");
   };
-  std::string s = "board level [8] (chip dynamic + x86 + host I/O + idle increase; + idle):\n";
+  std::string s = fmt::format(
+      "board level [{}] (chip dynamic + x86 + host I/O + idle increase; + idle):\n", levels_note);
   s += fmt::format("  {:<44} {:>14}\n", "board dynamic", pj(chip.board_dynamic_pj));
   s += fmt::format("  {:<44} {:>14}\n", "board total (board dynamic + idle)",
                    pj(chip.board_total_pj));
@@ -768,7 +769,13 @@ std::string compare_text(const ChipSummary& chip, const CpuSummary& cpu) {
                      ratio(cpu.rapl_energy_pj, total));
   else
     s += fmt::format("  {:<44} {:>14}  [5]\n", "RAPL package, measured", "unavailable");
-  if (chip.has_board) s += board_text_rows(chip, cpu);
+  if (chip.has_board) {
+    int levels_note = 0;  // the footnote that explains the levels
+    for (std::size_t i = 0; i < j["notes"].size(); ++i)
+      if (j["notes"][i].get<std::string>().rfind("Levels:", 0) == 0)
+        levels_note = static_cast<int>(i) + 1;
+    s += board_text_rows(chip, cpu, levels_note);
+  }
   s += fmt::format("latency per inference: chip + host {}, CPU {} (tuned, median)\n",
                    readable_time_ps(1e3 * chip.latency_ns),
                    readable_time_ps(1e3 * cpu.median_ns_tuned));

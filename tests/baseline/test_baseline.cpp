@@ -534,8 +534,8 @@ TEST_CASE("compare: each CPU row's level, and the board ratios when the run has 
   CHECK(compare_text(chip, cpu).find("not like for like") != std::string::npos);
   // With a board level: CPU / (board + host), beside the chip ratios, which do not change.
   chip.has_board = true;
-  chip.board_dynamic_pj = 990;   // + host 10 = 1000
-  chip.board_total_pj = 1990;    // + host 10 = 2000
+  chip.board_dynamic_pj = 990;  // + host 10 = 1000
+  chip.board_total_pj = 1990;   // + host 10 = 2000
   chip.board_latency_ns = 5000;
   j = compare_summary(chip, cpu);
   const auto& b = j["cpu"]["rows"];
@@ -547,7 +547,15 @@ TEST_CASE("compare: each CPU row's level, and the board ratios when the run has 
         doctest::Approx(1000.0));
   const std::string text = compare_text(chip, cpu);
   CHECK(text.find("board dynamic") != std::string::npos);
-  CHECK(text.find("2.0x") != std::string::npos);
+  // The board rows: system_i7 at 2x board dynamic and 1x board total, under the levels note.
+  const auto board_rows = text.find("CPU/board dyn");
+  REQUIRE(board_rows != std::string::npos);
+  const auto row = text.find("system_i7", board_rows);
+  const std::string line = text.substr(row, text.find('\n', row) - row);
+  CHECK(line.find(" 2x ") != std::string::npos);
+  CHECK(line.back() == 'x');
+  CHECK(line.find(" 1x") != std::string::npos);
+  CHECK(text.find("board level [9]") != std::string::npos);  // notes [9]: the levels
   CHECK(text.find("not like for like") == std::string::npos);
 }
 

@@ -199,8 +199,10 @@ def replace_section(doc, text):
     if BEGIN in old and END in old:
         new = old[:old.index(BEGIN)] + text + old[old.index(END) + len(END) + 1:]
     else:
-        # Not there yet: before the "Commands" section (hybrid_results.py's last), or at the end.
-        at = old.find("\n## Commands\n")
+        # Not there yet: where hybrid_results.py puts it (before the NIR section, else before
+        # "Commands"), or at the end.
+        at = old.find("\n## NIR graphs")
+        at = at if at >= 0 else old.find("\n## Commands\n")
         new = old[:at + 1] + text + "\n" + old[at + 1:] if at >= 0 else old + "\n" + text
     tmp = doc + ".tmp"
     with open(tmp, "w") as f:

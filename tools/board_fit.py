@@ -5,7 +5,7 @@ level"; the measurements: shared/reference/silicon-power.md).
 
     /usr/bin/python3 tools/board_fit.py [--build build] [--work demo-output/board]
                                         [--samples 16] [--grid T,T,...] [--write] [--check]
-                                        [--verify]
+                                        [--verify] [--fresh]
 
 1. Runs the keyword spotter (KWS) and the scaling networks (examples/kws/, tools/kws_networks.py)
    with `loihisim run --arch loihi1 --report` (chip level only) and reads the simulator's counted
@@ -253,9 +253,15 @@ def main():
                     help="candidate timesteps per inference of the scaling runs")
     ap.add_argument("--write", action="store_true", help="write arch/loihi1-board.yaml")
     ap.add_argument("--check", action="store_true", help="exit 1 unless the acceptance holds")
+    ap.add_argument("--fresh", action="store_true",
+                    help="ignore the reports cached in --work (rerun every network)")
     ap.add_argument("--verify", action="store_true",
                     help="exit 1 unless arch/loihi1-board.yaml holds exactly this fit")
     args = ap.parse_args()
+    if args.fresh and os.path.isdir(args.work):
+        for f in os.listdir(args.work):
+            if f.endswith(".run.json") or f.endswith(".model.yaml"):
+                os.remove(os.path.join(args.work, f))
     sim = Sim(os.path.abspath(args.build), os.path.abspath(args.work), args.samples)
     grid = [int(t) for t in args.grid.split(",")]
     profile = []

@@ -99,6 +99,10 @@ struct ChipSummary {
   std::int64_t steps_per_symbol = 0;
   double accuracy = 0;
   double chip_active_pj = 0, chip_total_pj = 0, host_pj = 0, latency_ns = 0;
+  // The board level (`board.per_inference`, docs/energy-model.md "The board level"), when the
+  // run's architecture file had a `system:` section.
+  bool has_board = false;
+  double board_dynamic_pj = 0, board_total_pj = 0, board_latency_ns = 0;
 };
 // ... and from a baseline report (`loihisim baseline --report`). Both read through read_summary
 // (YAML or JSON); a missing key, a value of the wrong type or a report of another kind is an

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "formats/board_io.hpp"
 #include "io/errors.hpp"
 #include "io/yaml_reader.hpp"
 
@@ -207,7 +208,7 @@ void read_tile(const Reader& r, const Field& tile, Architecture& a) {
 // mistakes always reports the same first one.
 Architecture read_root(const Reader& r, const YAML::Node& root) {
   const Field top{root, ""};
-  r.expect_map(top, {"name", "board", "chip", "host_coprocessor"});
+  r.expect_map(top, {"name", "board", "chip", "host_coprocessor"}, {"system"});
   Architecture a;
   a.name = r.text(r.get(top, "name"));
   const Field chip = r.get(top, "chip");
@@ -220,6 +221,9 @@ Architecture read_root(const Reader& r, const YAML::Node& root) {
   r.expect_map(hc, {"external", "embedded"});
   a.host_coprocessor.external = read_host_ops(r, r.get(hc, "external"));
   a.host_coprocessor.embedded = read_host_ops(r, r.get(hc, "embedded"));
+  // `system:` (optional) is the board level (formats/board_io.hpp); checked here too, so that
+  // every command that reads the file rejects a bad section.
+  if (const auto sys = r.find(top, "system")) read_system_section(r, *sys);
 
   // Everything above was checked key by key; this catches any invariant core/ adds later.
   const auto problems = core::validate(a);

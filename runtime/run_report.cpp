@@ -10,6 +10,7 @@
 #include "io/readable_units.hpp"
 #include "io/summary_file.hpp"
 #include "io/version.hpp"
+#include "runtime/board_report.hpp"
 #include "runtime/report_parts.hpp"
 
 namespace loihisim {
@@ -43,7 +44,7 @@ std::string core_ranges(std::vector<int> cores) {
 
 RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
                           const mapper::MappedImage& image, const core::Architecture& arch,
-                          const InferenceRun& run) {
+                          const InferenceRun& run, const std::optional<core::SystemCosts>& system) {
   RunReport r;
   r.info = info;
   r.options = options;
@@ -112,6 +113,8 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
   }
   r.cores_used = image.cores_used();
   r.chips = image.mesh.num_chips();
+  r.system = system;
+  if (system) r.board = run_board_level(*system, {&r.chip, r.chip_steps, r.latency_ps()});
   return r;
 }
 
@@ -217,6 +220,7 @@ Summary run_report_summary(const RunReport& r) {
       {"host_energy_pJ", per(r.host_fj)},
       {"active_energy_pJ", per(r.chip.dynamic_fj + r.host_fj)},
       {"total_energy_pJ", per(r.chip.total_fj + r.host_fj)}};
+  if (r.board) j["board"] = board_summary(*r.system, *r.board, n);
   j["populations"] = populations_summary(r);
   j["mapping"] = {{"cores_used", r.cores_used}, {"chips", r.chips}, {"placer", r.info.placer}};
   return j;
@@ -248,6 +252,7 @@ std::string run_report_text(const RunReport& r) {
                    readable_time_ps(static_cast<double>(r.host_ps) / n));
   s += fmt::format("  throughput          {:.1f} inferences/s (one at a time)\n",
                    r.latency_ps() > 0 ? n / (static_cast<double>(r.latency_ps()) * 1e-12) : 0.0);
+  if (r.board) s += board_text(*r.board, r.samples);
   s += "chip energy by event kind (per inference):\n";
   for (const auto& l : r.chip.lines) {
     if (l.count == 0) continue;

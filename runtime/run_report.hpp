@@ -7,9 +7,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/board_level.hpp"
 #include "core/energy.hpp"
 #include "io/summary_file.hpp"
 #include "mapper/mapped_image.hpp"
@@ -58,6 +60,10 @@ struct RunReport {
 
   int cores_used = 0;
   int chips = 0;
+  // The architecture's `system:` section (formats/board_io.hpp) and the board level made with
+  // it; without one the report is exactly the chip-level one.
+  std::optional<core::SystemCosts> system;
+  std::optional<core::BoardLevel> board;
 
   double per_inference(std::int64_t total) const {
     return samples ? static_cast<double>(total) / static_cast<double>(samples) : 0.0;
@@ -67,7 +73,8 @@ struct RunReport {
 
 RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
                           const mapper::MappedImage& image, const core::Architecture& arch,
-                          const InferenceRun& run);
+                          const InferenceRun& run,
+                          const std::optional<core::SystemCosts>& system = std::nullopt);
 
 // The summary (docs/reports.md, "run"; the energy object is report_parts' energy_summary).
 Summary run_report_summary(const RunReport& r);

@@ -23,6 +23,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import spiking_results  # noqa: E402  (the spiking-LSTM section, methods.md B)
 import lmu_results  # noqa: E402  (the hybrid-spiking LMU section, methods.md D)
+import board_results  # noqa: E402  (the board level: Loihi 1 power logs, the hybrid LSTM)
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -438,6 +439,11 @@ def main():
                          [("hybrid LSTM T = %d, %s (unpermuted, %d digits)" % (T, a, n_pixel),
                            pruns[(a, T)][0]) for (a, T) in sorted(pruns)[-1:]])
     lmu_results.section(R, md, fmt_energy, fmt_time, q, lstm)
+
+    # The board level (docs/energy-model.md): the published Loihi 1 power logs and the hybrid
+    # LSTM at the chip and the board level (also runnable alone: tools/board_results.py).
+    board_results.section(R, md, fmt_energy, fmt_time, q)
+    md("")
 
     # The NIR results: written with their analysis in results-nir.md (numbers from
     # tools/nir_results.sh), included here so that every result is in one file.

@@ -506,3 +506,73 @@ TEST_CASE("loihisim baseline and compare: reports, the table and bad input") {
   CHECK(out.find("base.yaml") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "cmp2.json"));
 }
+
+TEST_CASE("compare: each CPU row's level, and the board ratios when the run has a board level") {
+  ChipSummary chip;
+  chip.model = "m";
+  chip.architecture = "loihi1-board";
+  chip.dataset = "d";
+  chip.samples = 10;
+  chip.chip_active_pj = 90;
+  chip.chip_total_pj = 400;
+  chip.host_pj = 10;
+  chip.latency_ns = 1000;
+  CpuSummary cpu;
+  cpu.dataset = "d";
+  cpu.profiles = {{"horowitz45", "operations", 50}, {"system_i7", "system", 2000}};
+  cpu.rapl_available = true;
+  cpu.rapl_energy_pj = 3000;
+  cpu.rapl_note = "measured";
+  Summary j = compare_summary(chip, cpu);
+  const auto& rows = j["cpu"]["rows"];
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0]["level"] == "chip");
+  CHECK(rows[1]["level"] == "board");
+  CHECK(rows[2]["level"] == "board");
+  CHECK_FALSE(rows[1].contains("ratio_to_board_dynamic"));
+  CHECK(j["published"]["level"] == "board");
+  CHECK(compare_text(chip, cpu).find("not like for like") != std::string::npos);
+  // With a board level: CPU / (board + host), beside the chip ratios, which do not change.
+  chip.has_board = true;
+  chip.board_dynamic_pj = 990;  // + host 10 = 1000
+  chip.board_total_pj = 1990;   // + host 10 = 2000
+  chip.board_latency_ns = 5000;
+  j = compare_summary(chip, cpu);
+  const auto& b = j["cpu"]["rows"];
+  CHECK(b[1]["ratio_to_active"].get<double>() == doctest::Approx(20.0));  // 2000 / (90 + 10)
+  CHECK(b[1]["ratio_to_board_dynamic"].get<double>() == doctest::Approx(2.0));
+  CHECK(b[1]["ratio_to_board_total"].get<double>() == doctest::Approx(1.0));
+  CHECK(b[2]["ratio_to_board_dynamic"].get<double>() == doctest::Approx(3.0));
+  CHECK(j["neuromorphic"]["board"]["dynamic_with_host_energy_pJ"].get<double>() ==
+        doctest::Approx(1000.0));
+  const std::string text = compare_text(chip, cpu);
+  CHECK(text.find("board dynamic") != std::string::npos);
+  // The board rows: system_i7 at 2x board dynamic and 1x board total, under the levels note.
+  const auto board_rows = text.find("CPU/board dyn");
+  REQUIRE(board_rows != std::string::npos);
+  const auto row = text.find("system_i7", board_rows);
+  const std::string line = text.substr(row, text.find('\n', row) - row);
+  CHECK(line.find(" 2x ") != std::string::npos);
+  CHECK(line.back() == 'x');
+  CHECK(line.find(" 1x") != std::string::npos);
+  CHECK(text.find("board level [9]") != std::string::npos);  // notes [9]: the levels
+  CHECK(text.find("not like for like") == std::string::npos);
+}
+
+TEST_CASE("compare refuses a run report whose board level is below the chip's") {
+  const TempDir tmp("compare_board");
+  const fs::path& dir = tmp.path;
+  std::string out;
+  const std::string run = (dir / "run.json").string();
+  REQUIRE(run_cli("run " + (kSource / "examples/run/tiny.model.yaml").string() +
+                      " --arch loihi1-board --quiet --report " + run,
+                  &out) == 0);
+  CHECK(read_run_summary(run).has_board);
+  Summary bad = read_summary(run);
+  bad["board"]["per_inference"]["dynamic_pJ"] = 0.0;
+  write_summary(bad, dir / "low.json");
+  CHECK_THROWS_WITH_AS(read_run_summary(dir / "low.json"),
+                       doctest::Contains("low.json: board.per_inference.dynamic_pJ: 0 is less "
+                                         "than the chip's active energy"),
+                       InputError);
+}

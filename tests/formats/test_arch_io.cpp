@@ -8,9 +8,9 @@
 #include <sstream>
 #include <string>
 
-#include "tests/support/temp_dir.hpp"
 #include "formats/arch_io.hpp"
 #include "io/errors.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace loihisim;
 
@@ -122,7 +122,7 @@ TEST_CASE("the loihi2 profile loads with Loihi 2 limits and estimated costs") {
 
 TEST_CASE("every shipped profile loads, by name and by path, and is listed") {
   const auto names = architecture_profiles();
-  CHECK(names == std::vector<std::string>{"loihi1", "loihi1-sanafe", "loihi2"});
+  CHECK(names == std::vector<std::string>{"loihi1", "loihi1-board", "loihi1-sanafe", "loihi2"});
   for (const auto& n : names) {
     CAPTURE(n);
     const core::Architecture by_name = load_architecture(n);
@@ -136,7 +136,7 @@ TEST_CASE("every shipped profile loads, by name and by path, and is listed") {
 TEST_CASE("every profile value carries a source comment or an uncertain/estimate label") {
   // A line that sets a value ("key: value") needs a comment on the line or a comment line
   // directly above it; the name and the count column of barrier tables are exempt.
-  for (const char* n : {"loihi1", "loihi1-sanafe", "loihi2"}) {
+  for (const char* n : {"loihi1", "loihi1-board", "loihi1-sanafe", "loihi2"}) {
     CAPTURE(n);
     std::istringstream in(read_text(data_dir() / "arch" / (std::string(n) + ".yaml")));
     std::string line;
@@ -172,7 +172,7 @@ TEST_CASE("an unknown profile name lists the available ones") {
     return std::string();
   }();
   CHECK(contains(msg, "unknown architecture 'loihi9'"));
-  CHECK(contains(msg, "loihi1, loihi1-sanafe, loihi2"));
+  CHECK(contains(msg, "loihi1, loihi1-board, loihi1-sanafe, loihi2"));
   CHECK_THROWS_AS(load_architecture("no/such/file.yaml"), InputError);
 }
 

@@ -96,9 +96,10 @@ void register_core_run(CLI::App& app) {
   cmd->add_option("spec", opt->spec, "core-run spec (YAML)")->required();
   cmd->add_option("--out,-o", opt->out, "output trace file (HDF5)")->required();
   cmd->add_option("--steps", opt->steps, "timesteps to run (default: the spec's 'steps')");
-  cmd->add_option("--arch", opt->arch,
-                  "architecture profile (loihi1, loihi1-sanafe, loihi2) or YAML file: adds the "
-                  "energy and time model (docs/energy-model.md)");
+  cmd->add_option(
+      "--arch", opt->arch,
+      "architecture profile (loihi1, loihi1-board, loihi1-sanafe, loihi2) or YAML file: adds the "
+      "energy and time model (docs/energy-model.md)");
   cmd->add_option("--report", opt->report, "energy/time summary file (.yaml or .json)");
   add_network_model_option(cmd, opt->network_model);
   cmd->callback([opt, cmd] {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "formats/arch_io.hpp"
+#include "formats/board_io.hpp"
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
 #include "io/progress.hpp"
@@ -109,7 +110,8 @@ void run(const RunCliOptions& opt) {
                                  result.completed, n));
 
   RunInfo info{model.name, arch.name, data.name, placer, opt.threads};
-  const RunReport report = make_run_report(info, io, image, arch, result);
+  const RunReport report =
+      make_run_report(info, io, image, arch, result, load_system_costs(opt.arch));
   if (!opt.out.empty()) write_run_h5(report, result, image, arch, opt.out);
   if (!opt.report.empty()) write_run_summary(report, opt.report);
   files.commit();

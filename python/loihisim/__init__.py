@@ -24,3 +24,8 @@ from ._loihisim import (  # noqa: F401
     run,
     simulate,
 )
+
+# Shown as loihisim.X (tracebacks, repr), where users find them.
+for _cls in (Architecture, BaselineResult, FreeRun, InputError, RunResult):
+    _cls.__module__ = __name__
+del _cls

@@ -163,19 +163,17 @@ def test_runs_release_the_gil_and_threads_give_identical_results(py_run):
     start = time.perf_counter()
     for t in threads:
         t.start()
-    # This thread keeps running Python while the two runs work: with the GIL held by a run it
-    # would stall for the run's whole length.
-    ticks, last, longest_gap = 0, time.perf_counter(), 0.0
+    # This thread keeps running Python while the two runs work. Measured: about 700,000 loops
+    # per second with the GIL released, about 2,500 with it held (the loop then runs only in the
+    # moments the interpreter wrests the GIL back).
+    ticks = 0
     while any(t.is_alive() for t in threads):
-        now = time.perf_counter()
-        longest_gap = max(longest_gap, now - last)
-        last = now
         ticks += 1
     elapsed = time.perf_counter() - start
     for t in threads:
         t.join()
     assert elapsed > 0.2, "the runs were too short to tell"
-    assert ticks > 1000 and longest_gap < elapsed / 2, (ticks, longest_gap, elapsed)
+    assert ticks / elapsed > 20000, (ticks, elapsed)
     for r in results:
         assert simulated(r.summary) == simulated(py_run.summary)
         assert np.array_equal(r.population_spikes, py_run.population_spikes)
@@ -313,3 +311,11 @@ def test_import_nir_writes_the_cli_network(tmp_path):
     assert all(np.array_equal(a[k], b[k]) for k in a)
     assert r["populations"] and r["mapping"]["cores_used"] >= 1
     assert r["input_file"] == str(tmp_path / "lif.input.h5")
+
+
+def test_the_worked_example_runs():
+    p = subprocess.run(["/usr/bin/python3", os.path.join("examples", "python", "demo.py"), "20"],
+                       capture_output=True, text=True, cwd=SRC,
+                       env={**os.environ, "PYTHONPATH": os.path.dirname(loihisim.__path__[0])})
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("accuracy: chip ") and "CPU/active" in p.stdout

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <initializer_list>
 #include <string>
 #include <utility>
 
@@ -259,6 +260,21 @@ void check_convert_options(const ConvertOptions& o) {
   if (o.method != "hybrid-lstm" && o.method != "spiking-lstm" && o.method != "hybrid-lmu")
     throw InputError("--method '" + o.method +
                      "': the converter knows hybrid-lstm, spiking-lstm and hybrid-lmu");
+  // The command line's parser checks these choices too; callers without it (Python) rely on
+  // this.
+  const auto choice = [](const std::string& option, const std::string& value,
+                         std::initializer_list<const char*> allowed) {
+    std::string list;
+    for (const char* a : allowed) {
+      if (value == a) return;
+      list += (list.empty() ? "" : ", ") + std::string(a);
+    }
+    throw InputError(fmt::format("{} '{}': one of {}", option, value, list));
+  };
+  choice("--neuron", o.neuron, {"auto", "native", "two-compartment", "hard-reset"});
+  choice("--signed-input", o.signed_input, {"auto", "yes", "no"});
+  choice("--host-location", o.host_location, {"external", "embedded"});
+  choice("--generator-start", o.generator_start, {"half", "zero"});
   if (o.method != "hybrid-lstm") return;
   if (o.steps < 1 || o.steps > (1 << 20))
     throw InputError(fmt::format("--steps {}: T must be in 1..{}", o.steps, 1 << 20));

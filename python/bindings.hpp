@@ -12,7 +12,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -50,6 +53,26 @@ py::array_t<T> to_array(const std::vector<T>& v, std::vector<py::ssize_t> shape 
 // A file argument: declared as an input when it names a file (an architecture or profile may be
 // a shipped name instead).
 void input_if_file(OutputSet& files, const std::string& name, const std::string& what);
+
+// Runs `work(cancel)` on a worker thread with the GIL released and, every 100 ms, lets Python
+// handle its signals: Ctrl-C (a notebook's "interrupt") sets `cancel`, waits for the work to
+// stop between samples or steps, and raises KeyboardInterrupt. Exceptions of the work (InputError
+// ...) arrive in the caller.
+template <class F>
+auto interruptible(F work) -> decltype(work(nullptr)) {
+  std::atomic<bool> cancel{false};
+  py::gil_scoped_release release;
+  auto done = std::async(std::launch::async, [&] { return work(&cancel); });
+  while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    py::gil_scoped_acquire acquire;
+    if (PyErr_CheckSignals() != 0) {
+      cancel = true;
+      done.wait();
+      throw py::error_already_set();
+    }
+  }
+  return done.get();
+}
 
 void bind_architecture(py::module_& m);
 void bind_models(py::module_& m);    // convert, import_nir, map

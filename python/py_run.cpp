@@ -45,7 +45,8 @@ struct RunArgs {
 
 // What `loihisim run` does between reading its options and printing (tools/cli/cmd_run.cpp),
 // with the same messages; called without the GIL.
-std::shared_ptr<PyRun> run_model(const RunArgs& a, const core::Architecture& arch) {
+std::shared_ptr<PyRun> run_model(const RunArgs& a, const core::Architecture& arch,
+                                 const std::atomic<bool>* cancel) {
   if (a.threads < 1 || a.threads > 256)
     throw InputError(fmt::format("--threads {}: must be in 1..256", a.threads));
   if (a.every < 1) throw InputError("--every 0: must be at least 1");
@@ -59,13 +60,14 @@ std::shared_ptr<PyRun> run_model(const RunArgs& a, const core::Architecture& arc
   io.samples = a.samples;
   io.threads = a.threads;
   try {
-    r->run = run_inferences(r->image, arch, data, io);
+    r->run = run_inferences(r->image, arch, data, io, cancel);
   } catch (const InputError& e) {
     // The run's checks know values, not files: name the model and what it combines.
     const std::string net = model.image.empty() ? model.network.string() : model.image.string();
     const std::string ds = model.dataset.file.empty() ? data.name : model.dataset.file.string();
     throw InputError(fmt::format("{}: network {} with dataset {}: {}", a.model, net, ds, e.what()));
   }
+  if (cancel->load()) return r;  // interrupted: the caller raises KeyboardInterrupt
   const std::string placer = model.image.empty() ? model.placer : r->image.placer;
   const RunInfo info{model.name, arch.name, data.name, placer, a.threads};
   r->report = make_run_report(info, io, r->image, arch, r->run);
@@ -247,8 +249,8 @@ void bind_run(py::module_& m) {
          std::uint64_t every, int threads, const std::string& data_cache) {
         const PyArch arch = arch_of(arch_arg);
         const RunArgs a{model, samples, every, threads, data_cache};
-        py::gil_scoped_release release;
-        return run_model(a, arch.arch);
+        return interruptible(
+            [&](const std::atomic<bool>* cancel) { return run_model(a, arch.arch, cancel); });
       },
       py::arg("model"), py::arg("arch") = "loihi1", py::arg("samples") = 0, py::arg("every") = 1,
       py::arg("threads") = 1, py::arg("data_cache") = "",

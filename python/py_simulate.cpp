@@ -50,7 +50,8 @@ mapper::MappedImage image_of(const SimulateArgs& a, const core::Architecture& ar
 }
 
 // Without the GIL.
-std::shared_ptr<PyFreeRun> simulate(const SimulateArgs& a, const core::Architecture& arch) {
+std::shared_ptr<PyFreeRun> simulate(const SimulateArgs& a, const core::Architecture& arch,
+                                    const std::atomic<bool>* cancel) {
   if (a.steps < 1 || a.steps > (std::int64_t{1} << 31))
     throw InputError(fmt::format("--steps {}: must be in 1..{}", a.steps, std::int64_t{1} << 31));
   if (a.threads < 1 || a.threads > 256)
@@ -66,7 +67,7 @@ std::shared_ptr<PyFreeRun> simulate(const SimulateArgs& a, const core::Architect
   fo.threads = a.threads;
   auto r = std::make_shared<PyFreeRun>();
   r->network = a.network;
-  r->result = free_run(image, arch, input ? &*input : nullptr, fo);
+  r->result = free_run(image, arch, input ? &*input : nullptr, fo, cancel);
   return r;
 }
 
@@ -209,8 +210,8 @@ void bind_simulate(py::module_& m) {
         const PyArch arch = arch_of(arch_arg);
         SimulateArgs a{network, steps, input, sample, record_spikes, {}, placer, threads};
         for (const auto& h : probe_list) a.probes.push_back(probe_of(h));
-        py::gil_scoped_release release;
-        return simulate(a, arch.arch);
+        return interruptible(
+            [&](const std::atomic<bool>* cancel) { return simulate(a, arch.arch, cancel); });
       },
       py::arg("network"), py::arg("steps"), py::arg("arch") = "loihi1", py::arg("input") = "",
       py::arg("sample") = 0, py::arg("record_spikes") = false, py::arg("probes") = py::list(),

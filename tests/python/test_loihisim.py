@@ -7,6 +7,7 @@ have the documented shapes and types, and runs must release the GIL.
 """
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -179,6 +180,17 @@ def test_runs_release_the_gil_and_threads_give_identical_results(py_run):
         assert np.array_equal(r.population_spikes, py_run.population_spikes)
 
 
+def test_ctrl_c_stops_a_run():
+    # All 2,000 digits take about a minute; Ctrl-C after half a second stops the run early.
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        loihisim.run(MODEL, arch="loihi1")
+    timer.join()
+    assert time.perf_counter() - start < 15
+
+
 def raster_file(path, steps=48, size=4, seed=3):
     values = (np.random.default_rng(seed).random((1, steps, size)) < 0.3).astype(np.float32)
     with h5py.File(path, "w") as f:
@@ -287,6 +299,8 @@ def test_convert_and_map_errors(tmp_path):
         loihisim.convert(WEIGHTS, str(tmp_path / "m.model.yaml"), steps=0)
     assert str(e.value) == cli_error("convert", WEIGHTS, "--method", "hybrid-lstm", "--steps", 0,
                                      "--out", tmp_path / "m.model.yaml")
+    with pytest.raises(loihisim.InputError, match="--generator-start 'middle': one of half, zero"):
+        loihisim.convert(WEIGHTS, str(tmp_path / "m.model.yaml"), generator_start="middle")
     assert not list(tmp_path.iterdir())
     with pytest.raises(loihisim.InputError) as e:
         loihisim.map(str(tmp_path / "none.yaml"))

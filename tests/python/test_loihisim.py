@@ -25,7 +25,7 @@ MODEL = os.path.join(SRC, "examples", "hybrid", "mnist_row_t32.model.yaml")
 WEIGHTS = os.path.join(SRC, "models", "weights", "mnist_row_modified.h5")
 TINY = os.path.join(SRC, "examples", "networks", "tiny.yaml")
 NIR = os.path.join(SRC, "tests", "data", "nir", "paper", "01_lif", "lif_norse.nir")
-SAMPLES = 12
+SAMPLES = 8
 # Measured on this machine, not simulated: the only keys that may differ between two runs.
 MEASURED = {"wall_s", "simulated_inferences_per_wall_s", "timings"}
 

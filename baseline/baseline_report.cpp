@@ -467,14 +467,17 @@ void read_board_level(const SummaryField& board, ChipSummary& c) {
 }  // namespace
 
 ChipSummary read_run_summary(const std::filesystem::path& path) {
-  const Summary doc = read_summary(path);
-  const SummaryField top(doc, path.string());
+  return chip_summary(read_summary(path), path.string());
+}
+
+ChipSummary chip_summary(const Summary& doc, const std::string& file) {
+  const SummaryField top(doc, file);
   const SummaryField kind = top.at("report", "run: expected a `loihisim run --report` file");
   if (kind.string() != "run")
     kind.fail("'" + kind.string() +
               "' is not a run report (expected run: a `loihisim run` report)");
   ChipSummary c;
-  c.file = path.string();
+  c.file = file;
   c.model = top.at("model", "the model's name").string();
   c.architecture = top.at("architecture", "the architecture").string();
   c.dataset = top.at("dataset", "the dataset").string();
@@ -517,10 +520,13 @@ void read_network(const SummaryField& w, CpuSummary& c) {
 }  // namespace
 
 CpuSummary read_baseline_summary(const std::filesystem::path& path) {
-  const Summary doc = read_summary(path);
-  const SummaryField top(doc, path.string());
+  return cpu_summary(read_summary(path), path.string());
+}
+
+CpuSummary cpu_summary(const Summary& doc, const std::string& file) {
+  const SummaryField top(doc, file);
   CpuSummary c;
-  c.file = path.string();
+  c.file = file;
   const SummaryField kind =
       top.at("report", "cpu_baseline: expected a `loihisim baseline --report` file");
   if (kind.string() != "cpu_baseline")

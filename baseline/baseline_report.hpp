@@ -128,6 +128,10 @@ struct CpuSummary {
 };
 ChipSummary read_run_summary(const std::filesystem::path& path);
 CpuSummary read_baseline_summary(const std::filesystem::path& path);
+// The same from a summary in memory (run_report_summary, baseline_summary: the Python module);
+// `file` names it in messages and in the comparison's `run_report` / `baseline_report`.
+ChipSummary chip_summary(const Summary& doc, const std::string& file);
+CpuSummary cpu_summary(const Summary& doc, const std::string& file);
 
 Summary compare_summary(const ChipSummary& chip, const CpuSummary& cpu);
 std::string compare_text(const ChipSummary& chip, const CpuSummary& cpu);

@@ -17,9 +17,9 @@ import sys
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CODE_FOLDERS = ["core", "io", "formats", "mapper", "models", "baseline", "runtime", "tools/cli",
-                "bench", "tests"]
+                "python", "bench", "tests"]
 PROJECT_ROOTS = ("docs", "core", "io", "formats", "mapper", "models", "baseline", "runtime",
-                 "tools", "tests", "bench", "arch", "cpu", "examples")
+                 "python", "tools", "tests", "bench", "arch", "cpu", "examples")
 # A cited path: starts with a project folder (or ../shared), ends in a file suffix.
 CITED = re.compile(r"(?<![\w./-])((?:\.\./shared/|(?:%s)/)[\w./-]*\.(?:md|hpp|cpp|py|sh|yaml|h5|nir|csv))"
                    % "|".join(PROJECT_ROOTS))

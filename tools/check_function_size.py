@@ -14,7 +14,7 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LIBRARY = ["core", "io", "formats", "mapper", "models", "baseline", "runtime", "tools/cli"]
+LIBRARY = ["core", "io", "formats", "mapper", "models", "baseline", "runtime", "tools/cli", "python"]
 NOT_A_FUNCTION = re.compile(
     r"^(namespace|struct|class|enum|union|template|using|typedef|extern \"C\" \{|#|//|/\*|\*|\}|"
     r"static_assert|[A-Za-z_:<>, ]+ = )")

@@ -3,7 +3,7 @@
 
 Each code folder is one layer and its includes may only point down:
 
-    core < io < formats < mapper < models < baseline, runtime < tools/cli
+    core < io < formats < mapper < models < baseline, runtime < tools/cli, python
 
 core/ uses the standard library only; OpenBLAS (cblas) is included by baseline/ alone. Tests,
 benchmarks and the command line may include anything. Run by CTest:
@@ -26,6 +26,8 @@ ALLOWED = {
     "runtime": {"core", "io", "formats", "mapper", "models", "runtime"},
     "tools/cli": {"core", "io", "formats", "mapper", "models", "baseline", "runtime",
                   "tools/cli"},
+    # The Python module (docs/python.md): a sibling of the command line, above every library.
+    "python": {"core", "io", "formats", "mapper", "models", "baseline", "runtime", "python"},
 }
 PROJECT_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 SYSTEM_INCLUDE = re.compile(r"^\s*#\s*include\s+<([^>]+)>")

@@ -1,17 +1,11 @@
-// How the tools that write a model file name the files beside it.
+// How the tools that write a model file name the files beside it: models::model_base
+// (out/x.model.yaml -> out/x, the stem the network, report and input files are named from).
 #pragma once
 
-#include <filesystem>
+#include "models/conversion.hpp"
 
 namespace loihisim::tools {
 
-// out/x.model.yaml -> out/x: the stem the network, report and input files are named from
-// (out/x.network.yaml, ...).
-inline std::filesystem::path model_base(std::filesystem::path model_file) {
-  if (model_file.extension() == ".yaml" || model_file.extension() == ".yml")
-    model_file.replace_extension();
-  if (model_file.extension() == ".model") model_file.replace_extension();
-  return model_file;
-}
+using models::model_base;
 
 }  // namespace loihisim::tools

@@ -67,7 +67,7 @@ CoreRunResult run_core_spec(const CoreSpec& spec, std::optional<int> steps_overr
     throw InputError(fmt::format("{}: steps = {}: {}", spec.source, steps, *why));
 
   ChipSession session(spec.chip, arch, core::AccountantOptions{true},
-                      RecordOptions{true, true, true, true});
+                      RecordOptions{true, true, true, true, true});
   session.begin_sample();
   CoreRunResult result;
   result.steps = steps;

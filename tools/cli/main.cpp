@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   loihisim::tools::register_compare(app);
   loihisim::tools::register_convert(app);
   loihisim::tools::register_simulate(app);
+  loihisim::tools::register_report(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -212,8 +212,18 @@ void payload_widths(const RunPlan& plan, const Worker& w, SampleResult& res) {
 std::shared_ptr<const SampleTrace> sample_trace(const ChipSession& session) {
   auto t = std::make_shared<SampleTrace>();
   const core::ChipAccountant& acct = *session.accountant();
-  t->populations = session.recording().populations;
-  t->steps = acct.step_records();
+  const auto& records = acct.step_records();
+  const std::size_t steps = std::min(records.size(), kMaxTraceSteps);
+  t->steps.assign(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(steps));
+  for (const auto& pop : session.recording().populations) {
+    PopulationRecord kept;
+    for (std::size_t k = 0; k < pop.step.size(); ++k)
+      if (static_cast<std::size_t>(pop.step[k]) <= steps) {
+        kept.step.push_back(pop.step[k]);
+        kept.neuron.push_back(pop.neuron[k]);
+      }
+    t->populations.push_back(std::move(kept));
+  }
   t->critical.reserve(t->steps.size());
   for (const auto& rec : t->steps) t->critical.push_back(acct.describe(rec.critical));
   t->flows = session.recording().flows;

@@ -55,8 +55,10 @@ struct InferenceOptions {
   bool trace_first_sample = false;
 };
 
-// What one sample did step by step (InferenceOptions::trace_first_sample): every spike, every
-// step's time with its critical component, and the messages between chip cores.
+// What one sample did step by step (InferenceOptions::trace_first_sample): every spike and every
+// step's time with its critical component in its first kMaxTraceSteps steps, and the messages
+// between chip cores over the whole sample.
+inline constexpr std::size_t kMaxTraceSteps = 4096;
 struct SampleTrace {
   std::vector<PopulationRecord> populations;  // spikes per image population (steps from 1)
   std::vector<core::StepRecord> steps;

@@ -63,7 +63,7 @@ std::string palette(std::size_t k) {
 
 std::string bar_chart(const std::string& id, const std::vector<Bar>& bars,
                       const std::string& unit) {
-  const int row = 20, label_w = 230, bar_w = 420, value_w = 150;
+  const int row = 20, label_w = 230, bar_w = 420, value_w = 240;
   const int height = row * static_cast<int>(bars.size()) + 10;
   double max = 0;
   for (const auto& b : bars) max = std::max(max, b.value);

@@ -121,7 +121,7 @@ std::string axes(const Axis& ax, const Axis& ay, int x0, int x1, int y0, int y1,
     s += fmt::format(
         "<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\" class=\"tick\">{}</text>"
         "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\" class=\"tick\">{}</text>\n",
-        px, y0 + 16, html_number(xv), x0 - 6, py + 4, html_number(yv));
+        px, y0 + 16, fmt::format("{:.3g}", xv), x0 - 6, py + 4, fmt::format("{:.3g}", yv));
   }
   s += fmt::format(
       "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>"
@@ -193,6 +193,7 @@ std::string page(const std::string& title, const std::string& body) {
       "td, th {{ border: 1px solid #ccc; padding: 2px 8px; text-align: left; "
       "font-size: 0.9em; }}\n"
       "th {{ background: #f0f0f0; }}\n"
+      ".wide {{ overflow-x: auto; }}\n"
       "svg.chart {{ font-size: 12px; display: block; margin: 0.5em 0; }}\n"
       "svg .tick {{ font-size: 10px; fill: #555; }}\n"
       ".note {{ color: #555; font-size: 0.85em; }}\n"

@@ -17,5 +17,6 @@ void register_compare(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_simulate(CLI::App& app);
 void register_report(CLI::App& app);
+void register_sweep(CLI::App& app);
 
 }  // namespace loihisim::tools

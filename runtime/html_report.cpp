@@ -87,8 +87,6 @@ std::string summary_figure(const HtmlReportInput& in) {
       {"architecture", s["architecture"].get<std::string>(), ""},
       {"dataset", s["dataset"].get<std::string>(), ""},
       {"inferences", std::to_string(s["samples"].get<std::uint64_t>()), "samples"},
-      {"accuracy", html_number(100 * s["accuracy"]["fraction"].get<double>()) + " %",
-       html_number(s["accuracy"]["fraction"].get<double>())},
       {"chip active energy", energy(p["chip_active_energy_pJ"]),
        html_number(p["chip_active_energy_pJ"])},
       {"chip total energy (with static)", energy(p["chip_total_energy_pJ"]),
@@ -99,6 +97,10 @@ std::string summary_figure(const HtmlReportInput& in) {
        html_number(p["throughput_inferences_per_s"])},
       {"cores used", std::to_string(s["mapping"]["cores_used"].get<int>()), ""},
       {"chips", std::to_string(s["mapping"]["chips"].get<int>()), ""}};
+  if (s.contains("accuracy"))
+    rows.insert(rows.begin() + 4,
+                {"accuracy", html_number(100 * s["accuracy"]["fraction"].get<double>()) + " %",
+                 html_number(s["accuracy"]["fraction"].get<double>())});
   return svg::table(
       "fig-summary",
       {"per inference", "value", "in the run report (per_inference: pJ, ns; accuracy.fraction)"},
@@ -354,11 +356,13 @@ std::string latency_figure(const HtmlReportInput& in) {
 
 std::string accuracy_figure(const HtmlReportInput& in) {
   const Summary& s = in.summary;
+  const bool has = s.contains("accuracy");
   std::vector<std::vector<std::string>> rows = {
       {"loihisim " + s["architecture"].get<std::string>(),
-       std::to_string(s["accuracy"]["correct"].get<std::uint64_t>()) + " / " +
-           std::to_string(s["accuracy"]["samples"].get<std::uint64_t>()),
-       html_number(s["accuracy"]["fraction"].get<double>()),
+       has ? std::to_string(s["accuracy"]["correct"].get<std::uint64_t>()) + " / " +
+                 std::to_string(s["accuracy"]["samples"].get<std::uint64_t>())
+           : "-",
+       has ? html_number(s["accuracy"]["fraction"].get<double>()) : "no classifier",
        html_number(s["per_inference"]["active_energy_pJ"].get<double>()),
        html_number(s["per_inference"]["latency_ns"].get<double>())}};
   std::string note = "No CPU comparison given (loihisim report --compare COMPARE.json).";
@@ -425,6 +429,20 @@ HtmlReportInput read_run_for_html(const std::filesystem::path& path) {
   return in;
 }
 
+void add_link_traffic(HtmlReportInput& in,
+                      const std::map<std::pair<std::int32_t, std::int32_t>, std::uint64_t>& flows) {
+  std::map<int, std::uint64_t> links;
+  core::Route route;
+  for (const auto& [pair, messages] : flows) {
+    core::route_into(in.mesh, pair.first, pair.second, route);
+    for (const int l : route.links) links[l] += messages;
+  }
+  for (const auto& [id, messages] : links) {
+    in.link_ids.push_back(id);
+    in.link_messages.push_back(messages);
+  }
+}
+
 const std::vector<std::string>& html_report_figure_ids() {
   static const std::vector<std::string> ids = {
       "fig-summary", "fig-energy-events", "fig-energy-cores", "fig-mesh",     "fig-raster",
@@ -445,9 +463,10 @@ std::string html_report(const HtmlReportInput& in) {
   body += latency_figure(in);
   body += accuracy_figure(in);
   body += assumptions_figure(in);
-  return svg::page(fmt::format("loihisim run: {} on {}", s["model"].get<std::string>(),
-                               s["architecture"].get<std::string>()),
-                   body);
+  return svg::page(
+      fmt::format("loihisim {}: {} on {}", s.value("report", "") == "core_run" ? "core-run" : "run",
+                  s["model"].get<std::string>(), s["architecture"].get<std::string>()),
+      body);
 }
 
 void write_html_report(const HtmlReportInput& in, const std::filesystem::path& path) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,7 +20,9 @@ namespace loihisim {
 // What the page shows, as `run --out` stores it (docs/reports.md, "The run file").
 struct HtmlReportInput {
   std::string source;  // the run file (shown, escaped)
-  Summary summary;     // the run report (docs/reports.md, "run")
+  // The run report (docs/reports.md, "run"); core-run pages get the same keys from
+  // core_run_html_input(), without `accuracy`.
+  Summary summary;
   core::MeshGeometry mesh;
   // Per chip core (= physical core of the mesh), summed over the run.
   std::vector<std::int64_t> core_busy_ps, core_dynamic_fj;
@@ -37,6 +40,12 @@ struct HtmlReportInput {
 // Reads a file written by `run --out`. InputError naming the file and the object when it is not
 // one (or lacks the datasets of docs/reports.md).
 HtmlReportInput read_run_for_html(const std::filesystem::path& path);
+
+// The messages of every (source, destination) chip core pair, routed X then Y on `in.mesh`
+// (core::route(); chip core i = physical core i), added up per directed link into
+// in.link_ids / in.link_messages (ascending link ids).
+void add_link_traffic(HtmlReportInput& in,
+                      const std::map<std::pair<std::int32_t, std::int32_t>, std::uint64_t>& flows);
 
 // The element ids of the figures, in page order (tests check each is present).
 const std::vector<std::string>& html_report_figure_ids();

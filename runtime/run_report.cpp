@@ -3,9 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <map>
 
-#include "core/mesh_router.hpp"
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
@@ -57,16 +55,8 @@ void fill_trace(HtmlReportInput& in, const SampleTrace& t, const core::Architect
       in.spike_step.push_back(t.populations[p].step[k]);
       in.spike_neuron.push_back(t.populations[p].neuron[k]);
     }
-  std::map<int, std::uint64_t> links;
-  core::Route route;
-  for (const auto& [pair, messages] : t.flows) {
-    core::route_into(arch.mesh, pair.first, pair.second, route);
-    for (const int l : route.links) links[l] += messages;
-  }
-  for (const auto& [id, messages] : links) {
-    in.link_ids.push_back(id);
-    in.link_messages.push_back(messages);
-  }
+  in.mesh = arch.mesh;
+  add_link_traffic(in, t.flows);
 }
 
 void write_trace(h5::Group& root, const SampleTrace& t, const core::Architecture& arch) {

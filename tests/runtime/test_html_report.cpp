@@ -10,6 +10,7 @@
 
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
+#include "io/summary_file.hpp"
 #include "runtime/html_report.hpp"
 #include "runtime/svg_plot.hpp"
 #include "tests/support/cli.hpp"
@@ -84,6 +85,38 @@ TEST_CASE("html report: run --html equals report RUN.h5, every figure, the repor
   CHECK(!in.spike_step.empty());
   // Every architecture line is listed.
   CHECK(contains(page, "<td>chip.static_power_mw</td><td>104</td>"));
+}
+
+TEST_CASE("html report: core-run --html, every figure and the core-run report's numbers") {
+  TempDir tmp("html_core_run");
+  const fs::path& dir = tmp.path;
+  const std::string spec = std::string(LOIHISIM_SOURCE_DIR) + "/examples/core/demo.yaml";
+  REQUIRE(run_cli("core-run " + spec + " --arch loihi1 --out " + (dir / "c.h5").string() +
+                  " --report " + (dir / "c.json").string() + " --html " +
+                  (dir / "c.html").string()) == 0);
+  const std::string page = read_text(dir / "c.html");
+  for (const auto& id : html_report_figure_ids()) {
+    CAPTURE(id);
+    CHECK(contains(page, "id=\"" + id + "\""));
+  }
+  CHECK(contains(page, "<title>loihisim core-run: "));
+  const Summary r = read_summary(dir / "c.json");
+  const auto& e = r["energy"]["per_inference"];
+  CHECK(contains(page, "<td>" + svg::html_number(e["dynamic_pJ"].get<double>()) + "</td>"));
+  CHECK(contains(page, "<td>" + svg::html_number(e["total_pJ"].get<double>()) + "</td>"));
+  CHECK(contains(
+      page,
+      "<td>" + svg::html_number(r["time"]["per_inference"]["latency_ns"].get<double>()) + "</td>"));
+  for (const auto& c : r["time"]["critical"])
+    CHECK(contains(page, svg::html_escape(c["component"].get<std::string>())));
+  // Without --arch there is no energy model to draw: an error before any output.
+  std::string out;
+  CHECK(run_cli("core-run " + spec + " --out " + (dir / "d.h5").string() + " --html " +
+                    (dir / "d.html").string(),
+                &out) != 0);
+  CHECK(contains(out, "needs --arch"));
+  CHECK(!fs::exists(dir / "d.html"));
+  CHECK(!fs::exists(dir / "d.h5"));
 }
 
 TEST_CASE("html report: text is escaped") {

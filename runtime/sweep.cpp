@@ -175,7 +175,7 @@ namespace {
 struct SweepBase {
   ModelSpec model;
   std::string arch_file;
-  YAML::Node arch_tree;
+  std::string arch_text;  // each point parses its own tree: no yaml-cpp node shared by threads
   std::optional<mapper::Network> network;
   std::optional<mapper::MappedImage> image;
   SequenceDataset data;
@@ -228,7 +228,7 @@ int apply_point(const SweepSpec& spec, const std::vector<std::string>& values, M
 SweepRow run_point(const SweepSpec& spec, const SweepBase& base,
                    const std::vector<std::string>& values) {
   ModelSpec m = base.model;
-  YAML::Node tree = YAML::Clone(base.arch_tree);
+  YAML::Node tree = yaml::load_text(base.arch_text, base.arch_file);
   std::string placer = m.placer;
   const int weight_bits = apply_point(spec, values, m, tree, placer);
   const core::Architecture arch = parse_architecture(YAML::Dump(tree), base.arch_file);
@@ -273,7 +273,7 @@ SweepBase sweep_base(const SweepSpec& spec, const std::string& data_cache) {
   SweepBase b;
   b.model = read_model(spec.model);
   b.arch_file = architecture_file(spec.arch).string();
-  b.arch_tree = yaml::load_file(b.arch_file, "architecture file");
+  b.arch_text = architecture_text(spec.arch);
   if (!b.model.image.empty())
     b.image = mapper::read_mapped_image(b.model.image);
   else

@@ -87,6 +87,18 @@ TEST_CASE("html report: run --html equals report RUN.h5, every figure, the repor
   CHECK(contains(page, "<td>chip.static_power_mw</td><td>104</td>"));
 }
 
+TEST_CASE("html report: the same page for any --threads") {
+  TempDir tmp("html_threads");
+  const fs::path& dir = tmp.path;
+  const std::string model = std::string(LOIHISIM_SOURCE_DIR) + "/examples/run/tiny.model.yaml";
+  for (const char* k : {"1", "3"})
+    REQUIRE(run_cli("run " + model + " --arch loihi1 --quiet --threads " + k + " --html " +
+                    (dir / (std::string("t") + k + ".html")).string()) == 0);
+  const std::string one = read_text(dir / "t1.html");
+  CHECK(!one.empty());
+  CHECK(one == read_text(dir / "t3.html"));
+}
+
 TEST_CASE("html report: core-run --html, every figure and the core-run report's numbers") {
   TempDir tmp("html_core_run");
   const fs::path& dir = tmp.path;

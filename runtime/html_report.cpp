@@ -47,6 +47,8 @@ void read_trace(const h5::Group& root, HtmlReportInput& in) {
   in.spike_neuron = read_if<std::int32_t>(t, "spike_neuron");
   in.link_ids = read_if<std::int32_t>(t, "link");
   in.link_messages = read_if<std::uint64_t>(t, "link_messages");
+  if (in.step_critical.size() != in.step_ps.size())
+    t.fail("critical", "not one value per step of step_ps");
   if (in.spike_step.size() != in.spike_population.size() ||
       in.spike_neuron.size() != in.spike_population.size() ||
       in.link_ids.size() != in.link_messages.size())
@@ -511,6 +513,7 @@ std::vector<ArchitectureLine> architecture_lines(const std::string& yaml_text) {
     const auto colon = body.find(':', at);
     if (colon == std::string::npos) continue;
     const std::string key = body.substr(at, colon - at);
+    if (key.empty()) continue;
     const auto v = body.find_first_not_of(' ', colon + 1);
     if (v == std::string::npos) {
       stack.push_back({at, key});

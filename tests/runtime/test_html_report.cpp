@@ -165,7 +165,8 @@ TEST_CASE("html report: the architecture file's lines with their sources") {
       "      time_ns: 5   # src A\n"
       "    - chips: 64\n"
       "chip:\n"
-      "  static_power_mw: 104  # loihi.md s3\n";
+      "  static_power_mw: 104  # loihi.md s3\n"
+      ": 5\n";  // no key: not a value line
   const auto lines = architecture_lines(yaml);
   REQUIRE(lines.size() == 6);
   CHECK(lines[0].key == "name");

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include "formats/board_io.hpp"
 #include "io/errors.hpp"
@@ -249,7 +251,20 @@ std::vector<std::string> architecture_profiles() {
 }
 
 core::Architecture load_architecture(const std::string& name_or_path) {
-  return read_architecture(shipped_profile_path("architecture", "arch", name_or_path));
+  return read_architecture(architecture_file(name_or_path));
+}
+
+std::filesystem::path architecture_file(const std::string& name_or_path) {
+  return shipped_profile_path("architecture", "arch", name_or_path);
+}
+
+std::string architecture_text(const std::string& name_or_path) {
+  const auto path = architecture_file(name_or_path);
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) throw InputError(path.string() + ": architecture file: cannot be read");
+  return text.str();
 }
 
 }  // namespace loihisim

@@ -184,6 +184,9 @@ class Network {
   const Population& population(Vertex v) const { return std::get<Population>(graph_[v]); }
   const InputPort& input_port(Vertex v) const { return std::get<InputPort>(graph_[v]); }
   const Projection& projection(Edge e) const { return graph_[e]; }
+  // For transforms that keep the graph and the names (the sweep's weight bits): the caller keeps
+  // the projection valid (weights storable in its format).
+  Projection& mutable_projection(Edge e) { return graph_[e]; }
   bool is_population(Vertex v) const { return std::holds_alternative<Population>(graph_[v]); }
   const std::string& node_name(Vertex v) const;
   std::int32_t node_size(Vertex v) const;

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "core/energy.hpp"
+#include "formats/arch_io.hpp"
+#include "formats/board_io.hpp"
 #include "formats/datasets.hpp"
 #include "io/errors.hpp"
 #include "mapper/mapped_image_io.hpp"
@@ -45,11 +47,12 @@ struct RunArgs {
 
 // What `loihisim run` does between reading its options and printing (tools/cli/cmd_run.cpp),
 // with the same messages; called without the GIL.
-std::shared_ptr<PyRun> run_model(const RunArgs& a, const core::Architecture& arch,
+std::shared_ptr<PyRun> run_model(const RunArgs& a, const PyArch& pa,
                                  const std::atomic<bool>* cancel) {
   if (a.threads < 1 || a.threads > 256)
     throw InputError(fmt::format("--threads {}: must be in 1..256", a.threads));
   if (a.every < 1) throw InputError("--every 0: must be at least 1");
+  const core::Architecture& arch = pa.arch;
   auto r = std::make_shared<PyRun>();
   r->arch = arch;
   const ModelSpec model = read_model(a.model);
@@ -69,8 +72,9 @@ std::shared_ptr<PyRun> run_model(const RunArgs& a, const core::Architecture& arc
   }
   if (cancel->load()) return r;  // interrupted: the caller raises KeyboardInterrupt
   const std::string placer = model.image.empty() ? model.placer : r->image.placer;
-  const RunInfo info{model.name, arch.name, data.name, placer, a.threads};
-  r->report = make_run_report(info, io, r->image, arch, r->run);
+  const RunInfo info{model.name, arch.name, data.name,
+                     placer,     a.threads, architecture_text(pa.given)};
+  r->report = make_run_report(info, io, r->image, arch, r->run, load_system_costs(pa.given));
   return r;
 }
 
@@ -250,7 +254,7 @@ void bind_run(py::module_& m) {
         const PyArch arch = arch_of(arch_arg);
         const RunArgs a{model, samples, every, threads, data_cache};
         return interruptible(
-            [&](const std::atomic<bool>* cancel) { return run_model(a, arch.arch, cancel); });
+            [&](const std::atomic<bool>* cancel) { return run_model(a, arch, cancel); });
       },
       py::arg("model"), py::arg("arch") = "loihi1", py::arg("samples") = 0, py::arg("every") = 1,
       py::arg("threads") = 1, py::arg("data_cache") = "",

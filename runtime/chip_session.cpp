@@ -187,6 +187,9 @@ void ChipSession::record_step() {
         if (record_.current) rec.u.push_back(core.u()[static_cast<std::size_t>(s.compartment)]);
       }
     }
+  if (record_.flows)
+    for (const auto& f : chip_.last_flows())
+      recording_.flows[{f.source_core, f.dest_core}] += f.messages;
   if (record_.counts)
     for (int c = 0; c < chip_.num_cores(); ++c) {
       const core::CoreCounts now = chip_.core(c).counts();

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -66,6 +67,7 @@ struct RecordOptions {
   bool voltage = false;  // v of every population neuron after every step
   bool current = false;  // u of every population neuron after every step
   bool counts = false;   // every chip core's counter deltas of every step
+  bool flows = false;    // messages per (source core, destination core) over the sample
 };
 
 // What a sample did; steps are numbered from 1 within the sample (session.steps()).
@@ -77,6 +79,8 @@ struct Recording {
   std::int64_t steps = 0;
   std::vector<PopulationRecord> populations;
   std::vector<core::CoreCounts> core_step_counts;  // steps x chip cores, row-major
+  // With RecordOptions::flows: compartment messages per (source, destination) chip core.
+  std::map<std::pair<std::int32_t, std::int32_t>, std::uint64_t> flows;
 };
 
 class ChipSession {
@@ -91,6 +95,8 @@ class ChipSession {
 
   // A new sample: power-on chip state, empty in-flight queues, a fresh accountant and recording.
   void begin_sample();
+  // What the following samples record (from the next begin_sample() on).
+  void set_record(RecordOptions record) { record_ = record; }
   // Chip state back to power-on within the sample (a reset per symbol); time and energy go on.
   void reset_state() { chip_.reset_state(); }
 

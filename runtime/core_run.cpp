@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 
 #include "io/errors.hpp"
+#include "runtime/inference.hpp"
 #include "runtime/chip_session.hpp"
 #include "io/version.hpp"
 
@@ -67,7 +69,7 @@ CoreRunResult run_core_spec(const CoreSpec& spec, std::optional<int> steps_overr
     throw InputError(fmt::format("{}: steps = {}: {}", spec.source, steps, *why));
 
   ChipSession session(spec.chip, arch, core::AccountantOptions{true},
-                      RecordOptions{true, true, true, true});
+                      RecordOptions{true, true, true, true, true});
   session.begin_sample();
   CoreRunResult result;
   result.steps = steps;
@@ -100,6 +102,7 @@ CoreRunResult run_core_spec(const CoreSpec& spec, std::optional<int> steps_overr
   }
   if (session.accountant())
     result.report = make_report(*session.accountant(), ReportOptions{1, {}, true});
+  result.flows = session.recording().flows;
   return result;
 }
 
@@ -197,6 +200,88 @@ std::string core_run_summary(const CoreSpec& spec, const CoreRunResult& result) 
   s += fmt::format("; synaptic ops dense / sparse: {} / {}\n", grouped(total.syn_ops_dense),
                    grouped(total.syn_ops_sparse));
   return s;
+}
+
+namespace {
+
+// The core-run report under the run report's keys (docs/reports.md, "run").
+Summary core_run_as_run_summary(const CoreSpec& spec, const CoreRunResult& result,
+                                const Report& r) {
+  const Summary energy = report_summary(r)["energy"];
+  const double latency_ns = static_cast<double>(r.latency_ps) / 1000.0;
+  Summary pops = Summary::array();
+  for (std::size_t c = 0; c < result.cores.size(); ++c) {
+    const auto& tr = result.cores[c];
+    std::uint64_t spikes = 0;
+    for (const auto s : tr.spikes) spikes += s;
+    const double neuron_steps = static_cast<double>(tr.compartments) * result.steps;
+    pops.push_back({{"name", fmt::format("core {}", c)},
+                    {"size", tr.compartments},
+                    {"spikes", spikes},
+                    {"spikes_per_neuron_per_step",
+                     neuron_steps > 0 ? static_cast<double>(spikes) / neuron_steps : 0.0}});
+  }
+  return Summary{
+      {"report", "core_run"},
+      {"loihisim_version", std::string(version())},
+      {"model", spec.source},
+      {"architecture", r.architecture},
+      {"dataset", "the spec's input raster"},
+      {"samples", 1},
+      {"chip", {{"time_ps", r.latency_ps}, {"energy", energy}}},
+      {"per_inference",
+       {{"chip_active_energy_pJ", energy["per_inference"]["dynamic_pJ"]},
+        {"chip_total_energy_pJ", energy["per_inference"]["total_pJ"]},
+        {"host_energy_pJ", 0.0},
+        {"active_energy_pJ", energy["per_inference"]["dynamic_pJ"]},
+        {"latency_ns", latency_ns},
+        {"latency_min_ps", r.latency_ps},
+        {"latency_max_ps", r.latency_ps},
+        {"throughput_inferences_per_s", latency_ns > 0 ? 1e9 / latency_ns : 0.0}}},
+      {"populations", pops},
+      {"mapping", {{"cores_used", r.cores_in_use}, {"chips", r.chips_in_use}}}};
+}
+
+}  // namespace
+
+HtmlReportInput core_run_html_input(const CoreSpec& spec, const CoreRunResult& result,
+                                    const core::Architecture& arch, const std::string& source,
+                                    const std::string& architecture_yaml) {
+  if (!result.report) throw std::invalid_argument("core_run_html_input: a run without --arch");
+  const Report& r = *result.report;
+  HtmlReportInput in;
+  in.source = source;
+  in.summary = core_run_as_run_summary(spec, result, r);
+  in.mesh = arch.mesh;
+  in.architecture_yaml = architecture_yaml;
+  for (const auto& c : r.by_core) {
+    const auto p = static_cast<std::size_t>(c.physical);
+    if (p >= in.core_busy_ps.size()) {
+      in.core_busy_ps.resize(p + 1, 0);
+      in.core_dynamic_fj.resize(p + 1, 0);
+    }
+    in.core_busy_ps[p] = c.totals.busy_ps;
+    in.core_dynamic_fj[p] = c.dynamic_fj;
+  }
+  const std::size_t steps = std::min(r.step_records.size(), kMaxTraceSteps);
+  for (const auto& c : r.critical) in.critical_names.push_back(c.component);
+  for (std::size_t k = 0; k < steps; ++k) {
+    in.step_ps.push_back(r.step_records[k].step_ps);
+    in.step_critical.push_back(r.step_critical[k]);
+  }
+  for (std::size_t c = 0; c < result.cores.size(); ++c) {
+    const auto& tr = result.cores[c];
+    for (std::size_t k = 0; k < tr.spikes.size(); ++k) {
+      const std::size_t step = k / static_cast<std::size_t>(std::max(tr.compartments, 1));
+      if (!tr.spikes[k] || step >= steps) continue;
+      in.spike_population.push_back(static_cast<std::int32_t>(c));
+      in.spike_step.push_back(static_cast<std::int32_t>(step + 1));
+      const auto compartments = static_cast<std::size_t>(tr.compartments);
+      in.spike_neuron.push_back(static_cast<std::int32_t>(k % compartments));
+    }
+  }
+  add_link_traffic(in, result.flows);
+  return in;
 }
 
 }  // namespace loihisim

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "core/event_counts.hpp"
 #include "formats/core_spec.hpp"
 #include "io/h5_file.hpp"
+#include "runtime/html_report.hpp"
 #include "runtime/report.hpp"
 
 namespace loihisim {
@@ -38,6 +40,8 @@ struct CoreRunResult {
   std::uint64_t host_spikes = 0;          // raster spikes injected
   std::uint64_t host_spikes_skipped = 0;  // raster spikes at steps after the last step run
   std::optional<Report> report;           // with an architecture
+  // Compartment messages per (source, destination) core over the run (the HTML report's links).
+  std::map<std::pair<std::int32_t, std::int32_t>, std::uint64_t> flows;
 };
 
 // Runs spec.chip in a chip session (core i on physical core i of `arch`'s mesh): for each step
@@ -55,9 +59,16 @@ CoreRunResult run_core_spec(const CoreSpec& spec, std::optional<int> steps = std
 // AtomicOutput so a failed run leaves no file.
 void write_core_run(h5::Group& root, const CoreSpec& spec, const CoreRunResult& result);
 
+// What the HTML report (runtime/html_report.hpp) shows of a core-run with an architecture: the
+// core-run report's figures under the run report's keys (one "inference" of `steps` steps, one
+// population per core, "core <i>"), the spikes, step times and link traffic; `source` names the
+// run. Throws std::invalid_argument without result.report.
+HtmlReportInput core_run_html_input(const CoreSpec& spec, const CoreRunResult& result,
+                                    const core::Architecture& arch, const std::string& source,
+                                    const std::string& architecture_yaml);
+
 // A one-screen table: per core compartments, axons, synapse memory, spikes, synaptic
 // operations, active/total compartment updates, spikes out; and the totals.
 std::string core_run_summary(const CoreSpec& spec, const CoreRunResult& result);
-
 
 }  // namespace loihisim

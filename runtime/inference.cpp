@@ -235,6 +235,27 @@ void payload_widths(const RunPlan& plan, const Worker& w, SampleResult& res) {
   }
 }
 
+std::shared_ptr<const SampleTrace> sample_trace(const ChipSession& session) {
+  auto t = std::make_shared<SampleTrace>();
+  const core::ChipAccountant& acct = *session.accountant();
+  const auto& records = acct.step_records();
+  const std::size_t steps = std::min(records.size(), kMaxTraceSteps);
+  t->steps.assign(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(steps));
+  for (const auto& pop : session.recording().populations) {
+    PopulationRecord kept;
+    for (std::size_t k = 0; k < pop.step.size(); ++k)
+      if (static_cast<std::size_t>(pop.step[k]) <= steps) {
+        kept.step.push_back(pop.step[k]);
+        kept.neuron.push_back(pop.neuron[k]);
+      }
+    t->populations.push_back(std::move(kept));
+  }
+  t->critical.reserve(t->steps.size());
+  for (const auto& rec : t->steps) t->critical.push_back(acct.describe(rec.critical));
+  t->flows = session.recording().flows;
+  return t;
+}
+
 void run_sample(const RunPlan& plan, Worker& w, std::uint64_t sample, SampleResult& res) {
   const HostProgram& program = plan.program;
   res.label = plan.data.labels[sample];
@@ -244,6 +265,8 @@ void run_sample(const RunPlan& plan, Worker& w, std::uint64_t sample, SampleResu
     values[v].assign(program.value_size(static_cast<int>(v)), 0.0);
   res.population_spikes.assign(plan.image.populations.size(), 0);
 
+  const bool trace = plan.options.trace_first_sample && sample == 0;
+  w.session.set_record(RecordOptions{trace, false, false, false, trace});
   w.session.begin_sample();
   for (auto& count : w.fired_count) std::fill(count.begin(), count.end(), 0u);
   for (auto& sum : w.payload_sum) std::fill(sum.begin(), sum.end(), 0);
@@ -268,6 +291,7 @@ void run_sample(const RunPlan& plan, Worker& w, std::uint64_t sample, SampleResu
   res.chip_ps = acct.elapsed_ps();
   res.chip_events = acct.energy_counts();
   res.core_totals = acct.core_totals();
+  if (trace) res.trace = sample_trace(w.session);
 }
 
 std::vector<std::vector<std::uint8_t>> graded_compartments(const mapper::MappedImage& image) {

@@ -15,6 +15,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,7 @@
 #include "formats/datasets.hpp"
 #include "mapper/mapped_image.hpp"
 #include "models/model_spec.hpp"
+#include "runtime/chip_session.hpp"
 #include "runtime/host_arithmetic.hpp"
 #include "runtime/host_program.hpp"
 
@@ -47,6 +50,20 @@ struct InferenceOptions {
   std::uint64_t samples = 0;  // 0 = all samples of the dataset
   int threads = 1;
   bool keep_population_spikes = true;
+  // Keep sample 0's spikes, step records and core-to-core messages (SampleResult::trace) for
+  // the run file's /trace group and the HTML report (docs/reports.md).
+  bool trace_first_sample = false;
+};
+
+// What one sample did step by step (InferenceOptions::trace_first_sample): every spike and every
+// step's time with its critical component in its first kMaxTraceSteps steps, and the messages
+// between chip cores over the whole sample.
+inline constexpr std::size_t kMaxTraceSteps = 4096;
+struct SampleTrace {
+  std::vector<PopulationRecord> populations;  // spikes per image population (steps from 1)
+  std::vector<core::StepRecord> steps;
+  std::vector<std::string> critical;  // per step: ChipAccountant::describe() of its critical
+  std::map<std::pair<std::int32_t, std::int32_t>, std::uint64_t> flows;  // (source, dest) core
 };
 
 // The graded spikes of one population in one sample (docs/running.md, "Graded payloads").
@@ -81,6 +98,7 @@ struct SampleResult {
   // Per image population; empty when no population sends graded spikes.
   std::vector<PayloadStats> population_payloads;
   std::vector<core::CoreTotals> core_totals;  // per chip core
+  std::shared_ptr<const SampleTrace> trace;   // sample 0 with trace_first_sample, else null
 };
 
 struct InferenceRun {

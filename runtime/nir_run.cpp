@@ -81,7 +81,7 @@ RunResult run(const Lowered& lowered, const mapper::MappedImage& image,
   const std::size_t n_pop = lowered.populations.size();
   r.spikes.assign(n_pop, 0);
   const std::vector<std::size_t> pops = image_populations(lowered, image);
-  ChipSession session(image, &arch, {}, RecordOptions{true, options.trace_voltage, false, false});
+  ChipSession session(image, &arch, {}, RecordOptions{true, options.trace_voltage, false, false, false});
   const std::vector<std::size_t> ports = input_ports(lowered, session);
   core::HostTraffic traffic;  // the host reads the output populations' spikes every step
   for (const auto& o : lowered.outputs) traffic.readbacks += static_cast<std::uint64_t>(o.size);

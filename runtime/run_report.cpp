@@ -11,6 +11,7 @@
 #include "io/summary_file.hpp"
 #include "io/version.hpp"
 #include "runtime/board_report.hpp"
+#include "runtime/html_report.hpp"
 #include "runtime/report_parts.hpp"
 
 namespace loihisim {
@@ -40,6 +41,76 @@ std::string core_ranges(std::vector<int> cores) {
   return s;
 }
 
+// Sample 0 step by step: step times and critical components, spikes, and the messages on each
+// mesh link (the core-to-core flows routed X then Y, core::route()).
+void fill_trace(HtmlReportInput& in, const SampleTrace& t, const core::Architecture& arch) {
+  for (std::size_t k = 0; k < t.steps.size(); ++k) {
+    in.step_ps.push_back(t.steps[k].step_ps);
+    const auto it = std::find(in.critical_names.begin(), in.critical_names.end(), t.critical[k]);
+    in.step_critical.push_back(static_cast<std::int32_t>(it - in.critical_names.begin()));
+    if (it == in.critical_names.end()) in.critical_names.push_back(t.critical[k]);
+  }
+  for (std::size_t p = 0; p < t.populations.size(); ++p)
+    for (std::size_t k = 0; k < t.populations[p].step.size(); ++k) {
+      in.spike_population.push_back(static_cast<std::int32_t>(p));
+      in.spike_step.push_back(t.populations[p].step[k]);
+      in.spike_neuron.push_back(t.populations[p].neuron[k]);
+    }
+  in.mesh = arch.mesh;
+  add_link_traffic(in, t.flows);
+}
+
+void write_trace(h5::Group& root, const SampleTrace& t, const core::Architecture& arch) {
+  HtmlReportInput in;
+  fill_trace(in, t, arch);
+  auto g = root.create_group("trace");
+  std::vector<std::int64_t> compute, network, host, barrier, readback;
+  for (const auto& rec : t.steps) {
+    compute.push_back(rec.compute_ps);
+    network.push_back(rec.network_ps);
+    host.push_back(rec.host_ps);
+    barrier.push_back(rec.barrier_ps);
+    readback.push_back(rec.readback_ps);
+  }
+  g.write("step_ps", in.step_ps);
+  g.write("compute_ps", compute);
+  g.write("network_ps", network);
+  g.write("host_link_ps", host);
+  g.write("barrier_ps", barrier);
+  g.write("readback_ps", readback);
+  g.write("critical", in.step_critical);
+  g.set_attribute("critical_names_json", Summary(in.critical_names).dump());
+  g.write("spike_population", in.spike_population);
+  g.write("spike_step", in.spike_step);
+  g.write("spike_neuron", in.spike_neuron);
+  g.write("link", in.link_ids);
+  g.write("link_messages", in.link_messages);
+}
+
+// The cores' totals (chip core i is physical core i of the architecture's mesh), the mesh and the
+// architecture's text; sample 0's trace when kept.
+void write_run_extras(h5::Group& root, const RunReport& r, const InferenceRun& run,
+                      const core::Architecture& arch) {
+  const auto& g = arch.mesh;
+  root.set_attribute("mesh_json", Summary{{"chips_x", g.chips_x},
+                                          {"chips_y", g.chips_y},
+                                          {"tiles_x", g.tiles_x},
+                                          {"tiles_y", g.tiles_y},
+                                          {"cores_per_tile", g.cores_per_tile}}
+                                      .dump());
+  if (!r.info.architecture_yaml.empty())
+    root.set_attribute("architecture_yaml", r.info.architecture_yaml);
+  auto cores = root.create_group("cores");
+  std::vector<std::int32_t> ids;
+  for (std::size_t c = 0; c < r.core_busy_ps.size(); ++c)
+    ids.push_back(static_cast<std::int32_t>(c));
+  cores.write("core", ids);
+  cores.write("busy_ps", r.core_busy_ps);
+  cores.write("dynamic_fJ", r.core_dynamic_fj);
+  cores.write("syn_ops", r.core_syn_ops);
+  if (run.completed > 0 && run.samples[0].trace) write_trace(root, *run.samples[0].trace, arch);
+}
+
 }  // namespace
 
 RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
@@ -54,6 +125,7 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
   const std::size_t n_cores = image.cores.size();
   std::vector<core::EnergyCounts> per_core(n_cores);
   r.core_syn_ops.assign(n_cores, 0);
+  r.core_busy_ps.assign(n_cores, 0);
   std::vector<std::uint64_t> pop_spikes(image.populations.size(), 0);
   std::vector<PayloadStats> pop_payloads;  // empty without graded populations
   bool first = true;
@@ -77,6 +149,7 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
     for (std::size_t c = 0; c < s.core_totals.size() && c < n_cores; ++c) {
       per_core[c] += core_events(s.core_totals[c]);
       r.core_syn_ops[c] += s.core_totals[c].counts.syn_ops();
+      r.core_busy_ps[c] += s.core_totals[c].busy_ps;
     }
     for (std::size_t p = 0; p < s.population_spikes.size(); ++p)
       pop_spikes[p] += s.population_spikes[p];
@@ -349,8 +422,22 @@ void write_run_h5(const RunReport& r, const InferenceRun& run, const mapper::Map
     root.set_attribute("loihisim_version", std::string(version()));
     root.set_attribute("accuracy", r.accuracy);
     root.set_attribute("samples", static_cast<std::int64_t>(n));
+    write_run_extras(root, r, run, arch);
   }
   out.commit();
+}
+
+HtmlReportInput html_report_input(const RunReport& r, const InferenceRun& run,
+                                  const core::Architecture& arch, const std::string& source) {
+  HtmlReportInput in;
+  in.source = source;
+  in.summary = run_report_summary(r);
+  in.mesh = arch.mesh;
+  in.core_busy_ps = r.core_busy_ps;
+  in.core_dynamic_fj = r.core_dynamic_fj;
+  in.architecture_yaml = r.info.architecture_yaml;
+  if (run.completed > 0 && run.samples[0].trace) fill_trace(in, *run.samples[0].trace, arch);
+  return in;
 }
 
 }  // namespace loihisim

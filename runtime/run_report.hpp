@@ -15,6 +15,7 @@
 #include "core/energy.hpp"
 #include "io/summary_file.hpp"
 #include "mapper/mapped_image.hpp"
+#include "runtime/html_report.hpp"
 #include "runtime/inference.hpp"
 
 namespace loihisim {
@@ -25,6 +26,7 @@ struct RunInfo {
   std::string dataset;
   std::string placer;
   int threads = 1;
+  std::string architecture_yaml;  // the architecture file's text (run file, HTML report)
 };
 
 struct PopulationActivity {
@@ -57,6 +59,7 @@ struct RunReport {
   std::vector<PopulationActivity> populations;
   std::vector<std::int64_t> core_dynamic_fj;  // per chip core, summed over samples
   std::vector<std::uint64_t> core_syn_ops;
+  std::vector<std::int64_t> core_busy_ps;  // per chip core, summed over samples
 
   int cores_used = 0;
   int chips = 0;
@@ -80,9 +83,15 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
 Summary run_report_summary(const RunReport& r);
 // The terminal table.
 std::string run_report_text(const RunReport& r);
-// Per-sample arrays plus the summary (as attributes and a JSON string), written atomically.
+// Per-sample arrays plus the summary (as attributes and a JSON string), the per-core totals
+// (/cores), sample 0's trace when the run kept it (/trace) and the architecture file's text,
+// written atomically (docs/reports.md, "The run file").
 void write_run_h5(const RunReport& r, const InferenceRun& run, const mapper::MappedImage& image,
                   const core::Architecture& arch, const std::filesystem::path& path);
+// What the HTML report shows (runtime/html_report.hpp), from the run in memory: the same as
+// read_run_for_html() gives for the file write_run_h5() writes. `source` names the run.
+HtmlReportInput html_report_input(const RunReport& r, const InferenceRun& run,
+                                  const core::Architecture& arch, const std::string& source);
 // By extension: .json or .yaml/.yml; atomically.
 void write_run_summary(const RunReport& r, const std::filesystem::path& path);
 

@@ -4,7 +4,8 @@
 # on the simulated Loihi 1, against the original network on this CPU:
 #   1. loihisim run      the shipped hybrid model (accuracy, energy, latency per inference);
 #   2. loihisim baseline the original LSTM on this CPU, batch size 1 (counts, time, energy);
-#   3. loihisim compare  the two side by side, with the ratios and every assumption.
+#   3. loihisim compare  the two side by side, with the ratios and every assumption; then
+#      loihisim report   the run as one HTML page (demo-output/hybrid.html).
 #   4. loihisim run      the all-spiking LSTM (methods.md B) at T = 4 on the same digits.
 #   5. loihisim run      the hybrid-spiking LMU (methods.md D) on psMNIST, loihi2 (graded spikes).
 # Then, briefly, the other jobs on shipped examples (register-level cores, mapping, NIR).
@@ -29,6 +30,8 @@ echo "== 2. baseline: the original LSTM on this CPU =="
 echo
 echo "== 3. compare: chip versus CPU, per inference =="
 "$cli" compare "$out/hybrid.json" "$out/baseline.json" --report "$out/compare.json"
+# The visual report of the hybrid run, with the CPU rows (docs/html-report.md): open it in a browser.
+"$cli" report "$out/hybrid.h5" --out "$out/hybrid.html" --compare "$out/compare.json"
 echo
 echo "== 4. run: the all-spiking LSTM (methods.md B, T = 4; examples/spiking-lstm/) on loihi1 =="
 "$cli" run "$here/examples/spiking-lstm/mnist_row_t4.model.yaml" --arch loihi1 --threads "$threads" \

@@ -13,6 +13,8 @@ bash "$here/tools/setup_training.sh"
 cd "$build"
 # Under the sanitizers, the script pipelines (label `pipeline`, tests/CMakeLists.txt) are
 # skipped: the Release run covers them, and every command they drive has its own tests here.
-skip=()
-[[ "${LOIHISIM_SANITIZE:-0}" == 1 ]] && skip=(-LE pipeline)
+# The headless-Chromium test of the HTML report (label `browser`) needs Debian's chromium, which
+# setup.sh does not install: run it with `ctest -L browser` (docs/html-report.md).
+skip=(-LE browser)
+[[ "${LOIHISIM_SANITIZE:-0}" == 1 ]] && skip=(-LE 'pipeline|browser')
 ctest --output-on-failure -j "$(nproc)" "${skip[@]}"

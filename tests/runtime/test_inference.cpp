@@ -223,7 +223,8 @@ TEST_CASE("results and reports are bit-identical for 1, 2 and 8 threads") {
     InferenceOptions o = inference_options(model, arch);
     o.threads = threads;
     const InferenceRun run = run_inferences(image, arch, data, o);
-    RunReport r = make_run_report({"tiny", "loihi1", data.name, "metis", 1}, o, image, arch, run);
+    RunReport r =
+        make_run_report({"tiny", "loihi1", data.name, "metis", 1, ""}, o, image, arch, run);
     r.wall_seconds = 0;  // the only figure that may differ
     return std::pair{run, run_report_summary(r).dump()};
   };

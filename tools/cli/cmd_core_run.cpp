@@ -28,6 +28,7 @@ struct CoreRunOptions {
   bool steps_given = false;
   std::string arch;    // empty: no energy/time model
   std::string report;  // energy/time summary file (.yaml/.json), with --arch
+  std::string html;    // the HTML report, with --arch
   std::string network_model;
 };
 
@@ -40,6 +41,7 @@ void core_run(const CoreRunOptions& opt) {
     check_report_path(opt.report, "--report");
     files.output(opt.report, "--report");
   }
+  if (!opt.html.empty()) files.output(opt.html, "--html");
   std::optional<core::Architecture> arch;
   if (!opt.arch.empty()) {
     arch = load_architecture(opt.arch);
@@ -47,6 +49,8 @@ void core_run(const CoreRunOptions& opt) {
   }
   if (!opt.report.empty() && !arch)
     throw InputError("--report " + opt.report + ": needs --arch (the energy and time model)");
+  if (!opt.html.empty() && !arch)
+    throw InputError("--html " + opt.html + ": needs --arch (the energy and time model)");
   // With an architecture, its per-core limits apply (e.g. no reset by subtraction on loihi1).
   const CoreSpec spec = read_core_spec(opt.spec, arch ? arch->core : core::CoreLimits{});
   if (arch && static_cast<int>(spec.chip.cores.size()) > arch->mesh.num_cores())
@@ -78,6 +82,9 @@ void core_run(const CoreRunOptions& opt) {
   }
   out.commit();  // the file is flushed and closed, checked, and handed to the set
   if (report && !opt.report.empty()) write_report(*report, opt.report);
+  if (!opt.html.empty())
+    write_html_report(
+        core_run_html_input(spec, result, *arch, opt.spec, architecture_text(opt.arch)), opt.html);
   files.commit();
 
   fmt::print("{}", core_run_summary(spec, result));
@@ -101,6 +108,9 @@ void register_core_run(CLI::App& app) {
       "architecture profile (loihi1, loihi1-board, loihi1-sanafe, loihi2) or YAML file: adds the "
       "energy and time model (docs/energy-model.md)");
   cmd->add_option("--report", opt->report, "energy/time summary file (.yaml or .json)");
+  cmd->add_option("--html", opt->html,
+                  "visual report, one self-contained HTML page (with --arch; "
+                  "docs/html-report.md)");
   add_network_model_option(cmd, opt->network_model);
   cmd->callback([opt, cmd] {
     opt->steps_given = cmd->count("--steps") > 0;

@@ -21,6 +21,7 @@
 #include "mapper/network_io.hpp"
 #include "models/model_file.hpp"
 #include "runtime/host_costs.hpp"
+#include "runtime/html_report.hpp"
 #include "runtime/inference.hpp"
 #include "runtime/run_report.hpp"
 #include "tools/cli/cli_files.hpp"
@@ -43,6 +44,7 @@ struct RunCliOptions {
   int threads = 1;
   std::string out;
   std::string report;
+  std::string html;
   bool json = false;
   bool quiet = false;
   std::string cache;
@@ -58,6 +60,7 @@ void run(const RunCliOptions& opt) {
   if (!model.image.empty()) files.input(model.image, "mapped image");
   if (!model.dataset.file.empty()) files.input(model.dataset.file, "dataset file");
   if (!opt.out.empty()) files.output(opt.out, "--out");
+  if (!opt.html.empty()) files.output(opt.html, "--html");
   summary_output(files, opt.report, "--report");
   core::Architecture arch = load_architecture(opt.arch);
   apply_network_model(arch, opt.network_model);
@@ -80,6 +83,7 @@ void run(const RunCliOptions& opt) {
   InferenceOptions io = inference_options(model, arch);
   io.samples = opt.samples;
   io.threads = opt.threads;
+  io.trace_first_sample = !opt.out.empty() || !opt.html.empty();
 
   const std::uint64_t n =
       opt.samples ? std::min<std::uint64_t>(opt.samples, data.size()) : data.size();
@@ -109,10 +113,13 @@ void run(const RunCliOptions& opt) {
     throw InputError(fmt::format("interrupted after {} of {} inferences: no results written",
                                  result.completed, n));
 
-  RunInfo info{model.name, arch.name, data.name, placer, opt.threads};
+  RunInfo info{model.name, arch.name, data.name, placer, opt.threads, architecture_text(opt.arch)};
   const RunReport report =
       make_run_report(info, io, image, arch, result, load_system_costs(opt.arch));
   if (!opt.out.empty()) write_run_h5(report, result, image, arch, opt.out);
+  if (!opt.html.empty())
+    write_html_report(
+        html_report_input(report, result, arch, opt.out.empty() ? opt.model : opt.out), opt.html);
   if (!opt.report.empty()) write_run_summary(report, opt.report);
   files.commit();
   if (opt.json)
@@ -141,6 +148,8 @@ void register_run(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--out", opt->out, "Per-sample results (HDF5)");
   cmd->add_option("--report", opt->report, "Summary file (.yaml or .json)");
+  cmd->add_option("--html", opt->html,
+                  "Visual report: one self-contained HTML page (docs/html-report.md)");
   cmd->add_flag("--json", opt->json, "Print the summary as JSON instead of the table");
   cmd->add_flag("--quiet", opt->quiet, "No progress bar");
   cmd->add_option("--data-cache", opt->cache, "Dataset cache folder (default data/cache)");

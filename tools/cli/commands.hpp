@@ -16,5 +16,7 @@ void register_baseline(CLI::App& app);
 void register_compare(CLI::App& app);
 void register_convert(CLI::App& app);
 void register_simulate(CLI::App& app);
+void register_report(CLI::App& app);
+void register_sweep(CLI::App& app);
 
 }  // namespace loihisim::tools

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   loihisim::tools::register_compare(app);
   loihisim::tools::register_convert(app);
   loihisim::tools::register_simulate(app);
+  loihisim::tools::register_report(app);
+  loihisim::tools::register_sweep(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

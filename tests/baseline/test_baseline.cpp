@@ -23,6 +23,7 @@
 #include "io/h5_file.hpp"
 #include "models/lstm_weights.hpp"
 #include "tests/support/cli.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -30,18 +31,13 @@ using namespace loihisim;
 using models::LstmCell;
 using models::LstmWeights;
 
+using loihisim::testing::read_text;
+
 namespace {
 
 const fs::path kSource = LOIHISIM_SOURCE_DIR;
 
 using loihisim::testing::TempDir;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void write_text(const fs::path& p, const std::string& text) {
   std::ofstream out(p);
@@ -110,7 +106,7 @@ CpuOpCounts tiny_hand_counts(LstmCell cell) {
 const float kTinyInput[4] = {0.5f, -1.0f, 0.25f, 0.75f};  // 2 steps x 2 inputs
 
 std::string horowitz_text() {
-  return slurp(kSource / "cpu/horowitz45.yaml");
+  return read_text(kSource / "cpu/horowitz45.yaml");
 }
 
 // horowitz45.yaml with one exact substring replaced (which must occur).
@@ -412,7 +408,7 @@ TEST_CASE("loihisim baseline and compare: reports, the table and bad input") {
   REQUIRE(run_cli("baseline " + weights + " --samples 20 --warmup 2 --rapl off --report " + base,
                   &out) == 0);
   CHECK(out.find("RAPL): not attempted") != std::string::npos);
-  const std::string report = slurp(base);
+  const std::string report = read_text(base);
   CHECK(report.find("multiply_accumulates: " + std::to_string(28u * 512u * 156u + 1280u)) !=
         std::string::npos);
   CHECK(report.find("samples: 20") != std::string::npos);
@@ -443,7 +439,7 @@ TEST_CASE("loihisim baseline and compare: reports, the table and bad input") {
   const double ratio = cpu.profiles[0].energy_pj / (chip.chip_active_pj + chip.host_pj);
   const auto j = compare_summary(chip, cpu);
   CHECK(j["cpu"]["rows"][0]["ratio_to_active"].get<double>() == doctest::Approx(ratio));
-  CHECK(slurp(dir / "cmp.json").find("ratio_to_total") != std::string::npos);
+  CHECK(read_text(dir / "cmp.json").find("ratio_to_total") != std::string::npos);
 
   // Bad input: each names the file and the problem, exit status 2, no report written.
   CHECK(run_cli("baseline /nonexistent/w.h5", &out) == 2);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/support/cli.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -22,18 +23,13 @@ using loihisim::testing::run_cli;
 using loihisim::testing::shell_quote;
 using loihisim::testing::TempDir;
 
+using loihisim::testing::read_text;
+
 namespace {
 
 const std::string kSource = LOIHISIM_SOURCE_DIR;
 const std::string kWeights = kSource + "/models/weights/mnist_row_modified.h5";
 const std::string kNir = kSource + "/tests/data/nir/features.nir";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The hostile files of tests/cli/make_hostile_inputs.py, written into `dir`.
 void make_inputs(const TempDir& dir) {
@@ -156,15 +152,15 @@ TEST_CASE("output = input is refused before any work, and the input is unchanged
   fs::copy_file(kSource + "/examples/core/trace1.yaml", spec);
   const fs::path net = dir / "tiny.yaml";
   fs::copy_file(kSource + "/examples/networks/tiny.yaml", net);
-  const std::string spec_text = slurp(spec), net_text = slurp(net);
+  const std::string spec_text = read_text(spec), net_text = read_text(net);
   const auto q = [](const fs::path& p) { return shell_quote(p.string()); };
   check_clean_error("core-run " + q(spec) + " --out " + q(spec), {"would overwrite"});
   check_clean_error("map " + q(net) + " --arch loihi1 --out " + q(net), {"would overwrite"});
   // The same file through another name.
   check_clean_error("map " + q(net) + " --arch loihi1 --out " + q(dir.path / "." / "tiny.yaml"),
                     {"would overwrite"});
-  CHECK(slurp(spec) == spec_text);
-  CHECK(slurp(net) == net_text);
+  CHECK(read_text(spec) == spec_text);
+  CHECK(read_text(net) == net_text);
   check_only(dir, {"spec.yaml", "tiny.yaml"});
 }
 

@@ -10,18 +10,14 @@
 
 #include "formats/arch_io.hpp"
 #include "io/errors.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace loihisim;
 
-namespace {
+using loihisim::testing::read_text;
 
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+namespace {
 
 const std::string& loihi1_text() {
   static const std::string text =

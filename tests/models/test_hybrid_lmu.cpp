@@ -69,13 +69,8 @@ void check_integers(const std::string& file) {
   CHECK(c.input_max == ref.int_attribute("s_max"));
 }
 
-// The first `n` reference sequences (as the network sees them: permuted) run on loihi2; the
-// logits must be the integer model's (host float32 against float64).
-void check_run(const std::string& file, std::size_t n) {
-  const models::LmuWeights w = models::read_lmu_weights(file);
-  const models::LmuChip c = models::lmu_chip(w, w.reference_omega, *w.reference_scales);
-  const auto arch = load_architecture("loihi2");
-  const auto image = mapper::map_network(models::convert_hybrid_lmu(w, c).network, arch).image;
+// The first `n` reference sequences of a weight file (as the network sees them: permuted).
+SequenceDataset reference_data(const std::string& file, std::size_t n) {
   const h5::Group root = h5::open_file(file);
   std::vector<std::uint64_t> dims;
   const auto inputs = root.open_group("reference").read<float>("inputs", &dims);
@@ -89,6 +84,18 @@ void check_run(const std::string& file, std::size_t n) {
   data.values.assign(inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(n * per));
   const auto labels = root.open_group("reference").read<std::int32_t>("labels");
   data.labels.assign(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(n));
+  return data;
+}
+
+// The first `n` reference sequences (as the network sees them: permuted) run on loihi2; the
+// logits must be the integer model's (host float32 against float64).
+void check_run(const std::string& file, std::size_t n) {
+  const models::LmuWeights w = models::read_lmu_weights(file);
+  const models::LmuChip c = models::lmu_chip(w, w.reference_omega, *w.reference_scales);
+  const auto arch = load_architecture("loihi2");
+  const auto image = mapper::map_network(models::convert_hybrid_lmu(w, c).network, arch).image;
+  const SequenceDataset data = reference_data(file, n);
+  const h5::Group root = h5::open_file(file);
   const auto logits = root.open_group("chip_reference").read<double>("logits");
   InferenceOptions o;
   o.steps_per_symbol = 1;
@@ -498,18 +505,8 @@ TEST_CASE(
           models::convert_hybrid_lmu(w, c, models::LmuNeuron::kThreeCompartment).network, loihi1)
           .image;
   const auto img2 = mapper::map_network(models::convert_hybrid_lmu(w, c).network, loihi2).image;
-  const h5::Group root = h5::open_file(file);
-  std::vector<std::uint64_t> dims;
-  const auto inputs = root.open_group("reference").read<float>("inputs", &dims);
-  const std::size_t n = 3, per = dims[1] * dims[2];
-  SequenceDataset data;
-  data.name = file + ":reference";
-  data.num_symbols = static_cast<int>(dims[1]);
-  data.symbol_size = static_cast<int>(dims[2]);
-  data.num_classes = 10;
-  data.values.assign(inputs.begin(), inputs.begin() + static_cast<std::ptrdiff_t>(n * per));
-  const auto labels = root.open_group("reference").read<std::int32_t>("labels");
-  data.labels.assign(labels.begin(), labels.begin() + static_cast<std::ptrdiff_t>(n));
+  const std::size_t n = 3;
+  const SequenceDataset data = reference_data(file, n);
   InferenceOptions o;
   o.steps_per_symbol = 1;
   o.reset = ResetPolicy::kSample;

@@ -14,22 +14,18 @@
 #include "io/errors.hpp"
 #include "io/summary_file.hpp"
 #include "tests/support/cli.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace loihisim;
 using loihisim::testing::run_cli;
 namespace fs = std::filesystem;
 
+using loihisim::testing::read_text;
+
 namespace {
 
 const fs::path kSource = LOIHISIM_SOURCE_DIR;
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string error_of(const std::string& text) {
   try {
@@ -90,8 +86,8 @@ TEST_CASE("a profile without a system section has no board level") {
 }
 
 TEST_CASE("loihi1-board is the loihi1 chip plus its system section") {
-  std::string chip = slurp(kSource / "arch" / "loihi1.yaml");
-  std::string board = slurp(kSource / "arch" / "loihi1-board.yaml");
+  std::string chip = read_text(kSource / "arch" / "loihi1.yaml");
+  std::string board = read_text(kSource / "arch" / "loihi1-board.yaml");
   board = board.substr(board.find("# Loihi 1, per-event"));
   board = board.substr(0, board.find("\n# --- system:"));
   chip.replace(chip.find("name: loihi1\n"), 13, "name: loihi1-board\n");
@@ -118,7 +114,7 @@ TEST_CASE("bad system sections: file, key path, value and range") {
   msg = error_of(with("latency_ns: 100}", "latency_ns: 0.0001}"));
   CHECK(msg.find("system.host_transaction.latency_ns") != std::string::npos);
   // The architecture reader checks the section too: a bad one fails every command.
-  std::string arch = slurp(kSource / "arch" / "loihi1-board.yaml");
+  std::string arch = read_text(kSource / "arch" / "loihi1-board.yaml");
   arch.replace(arch.find("  idle_increase_mw:"), 18, "  idle_increase_mw: text #");
   CHECK_THROWS_WITH_AS(parse_architecture(arch, "b.yaml"),
                        doctest::Contains("system.idle_increase_mw"), InputError);
@@ -131,7 +127,7 @@ TEST_CASE("run reports: the board level adds up, and without a board profile not
   REQUIRE(run_cli("run " + model + " --arch loihi1 --quiet --report " +
                   (dir / "chip.json").string()) == 0);
   // A board profile: loihi1 plus a system section, under another name.
-  std::string text = slurp(kSource / "arch" / "loihi1.yaml");
+  std::string text = read_text(kSource / "arch" / "loihi1.yaml");
   text += std::string("\n") + kSystem;
   {
     std::ofstream out(dir / "board.yaml");

@@ -14,6 +14,7 @@
 #include "runtime/html_report.hpp"
 #include "runtime/svg_plot.hpp"
 #include "tests/support/cli.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -21,14 +22,9 @@ using namespace loihisim;
 using loihisim::testing::run_cli;
 using loihisim::testing::TempDir;
 
-namespace {
+using loihisim::testing::read_text;
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+namespace {
 
 bool contains(const std::string& page, const std::string& what) {
   return page.find(what) != std::string::npos;

@@ -18,10 +18,13 @@
 #include "runtime/inference.hpp"
 #include "runtime/run_report.hpp"
 #include "tests/support/cli.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace loihisim;
+
+using loihisim::testing::read_text;
 
 namespace {
 
@@ -71,11 +74,6 @@ InferenceOptions tiny_options(const core::Architecture& arch, int steps) {
   o.prediction = "y";
   o.host_costs = host_costs(arch, HostLocation::kExternal);
   return o;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 using loihisim::testing::run_cli;
@@ -262,7 +260,7 @@ TEST_CASE("loihisim run: the shipped example end to end, with result files") {
   auto samples = root.open_group("samples");
   CHECK(samples.read<std::int32_t>("label").size() == 40);
   CHECK(samples.shape("population_spikes") == std::vector<std::uint64_t>{40, 2});
-  CHECK(slurp(dir / "r.yaml").find("chip_active_energy_pJ") != std::string::npos);
+  CHECK(read_text(dir / "r.yaml").find("chip_active_energy_pJ") != std::string::npos);
   // Every sample file row is consistent with the summary: the accuracy attribute.
   const auto labels = samples.read<std::int32_t>("label");
   const auto predictions = samples.read<std::int32_t>("prediction");

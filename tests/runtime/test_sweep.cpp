@@ -14,6 +14,7 @@
 #include "io/summary_file.hpp"
 #include "runtime/sweep.hpp"
 #include "tests/support/cli.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -21,14 +22,9 @@ using namespace loihisim;
 using loihisim::testing::run_cli;
 using loihisim::testing::TempDir;
 
-namespace {
+using loihisim::testing::read_text;
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+namespace {
 
 void write(const fs::path& p, const std::string& text) {
   std::ofstream(p, std::ios::binary) << text;

@@ -282,6 +282,10 @@ BaselineResult run_cpu_baseline(const models::LstmWeights& w, const SequenceData
   ref.logits = w.reference_logits.data();
   run_network<CpuLstm>(w, data, options,
                        "plain loops, one float32 dot product per gate row (-O3, no BLAS)", ref, r);
+  if (options.axlstm.enabled()) {
+    r.has_axlstm = true;
+    r.axlstm = run_axlstm(w, data, r.samples, options.warmup, options.axlstm);
+  }
   r.wall_seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   return r;
 }
@@ -383,6 +387,7 @@ Summary baseline_summary(const BaselineResult& r) {
     rapl["energy_per_inference_pJ"] = r.rapl.joules_per_inference() * 1e12;
   }
   j["rapl"] = rapl;
+  if (r.has_axlstm) j["axlstm"] = axlstm_json(r.axlstm);
   j["wall_s"] = r.wall_seconds;
   return j;
 }
@@ -441,6 +446,7 @@ std::string baseline_text(const BaselineResult& r) {
         "{:.2f} W idle, {} inferences in {:.2f} s)\n",
         to_string(r.rapl_implementation), readable_energy_fj(r.rapl.joules_per_inference() * 1e15),
         r.rapl.run_watts(), r.rapl.idle_watts(), r.rapl.inferences, r.rapl.run_seconds);
+  if (r.has_axlstm) s += axlstm_text(r.axlstm);
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "baseline/axlstm_run.hpp"
 #include "baseline/cpu_baseline.hpp"
 #include "baseline/cpu_lmu.hpp"
 #include "baseline/cpu_profile.hpp"
@@ -36,6 +37,8 @@ struct BaselineOptions {
   std::filesystem::path powercap = kPowercapRoot;
   double rapl_idle_seconds = 2.0, rapl_run_seconds = 3.0;
   CpuImplementation rapl_implementation = CpuImplementation::kTuned;
+  // --dts-tau / --dsr (LSTM only): the reduced network beside the full one (axlstm_run.hpp).
+  AxlstmOptions axlstm;
 };
 
 struct ImplementationResult {
@@ -77,6 +80,8 @@ struct BaselineResult {
   bool rapl_attempted = false;
   RaplMeasurement rapl;
   CpuImplementation rapl_implementation = CpuImplementation::kTuned;
+  bool has_axlstm = false;
+  AxlstmResult axlstm;
   double wall_seconds = 0;
 };
 

@@ -125,6 +125,90 @@ int CpuLstm::infer_counted(const float* sequence, int steps, std::span<float> lo
 }
 
 template <bool kCount>
+void CpuLstm::gate_rows(std::size_t r0, std::size_t r1, const float* x, CpuOpCounts* n) {
+  const models::LstmWeights& w = *w_;
+  const auto in = static_cast<std::size_t>(w.input_size);
+  const auto hs = static_cast<std::size_t>(w.hidden_size);
+  // z = W_ih x + W_hh h + b, one multiply-accumulate chain per gate row.
+  for (std::size_t r = r0; r < r1; ++r) {
+    const float* wi = w.w_ih.data() + r * in;
+    const float* wh = w.w_hh.data() + r * hs;
+    float acc = 0.0f;
+    for (std::size_t k = 0; k < in; ++k) acc += wi[k] * x[k];
+    for (std::size_t k = 0; k < hs; ++k) acc += wh[k] * h_[k];
+    z_[r] = acc + w.bias[r];
+    if constexpr (kCount) {
+      n->mac += in + hs;
+      n->add += 1;
+      n->weight_bytes_read += kFloat * (in + hs + 1);
+      n->activation_bytes_written += kFloat;  // z[r]
+    }
+  }
+}
+
+// DTS's probe (docs/baseline.md "AxLSTM: DTS and DSR"): the input gate's rows, its
+// nonlinearity into i_, and the test sum_j i_j < tau H. Returns true when the symbol is skipped.
+template <bool kCount>
+bool CpuLstm::dts_probe(const float* x, CpuOpCounts* n) {
+  const auto hs = static_cast<std::size_t>(w_->hidden_size);
+  const bool modified = w_->cell == LstmCell::kModified;
+  gate_rows<kCount>(0, hs, x, n);
+  float sum = 0.0f;
+  for (std::size_t j = 0; j < hs; ++j) {
+    i_[j] = modified ? phi1(z_[j]) : sigmoid(z_[j]);
+    sum += i_[j];
+  }
+  if constexpr (kCount) {
+    n->add += hs + (modified ? hs : 0);  // the sum; phi1's add
+    n->mul += modified ? hs : 0;
+    n->cmp += 1 + (modified ? 2 * hs : 0);  // the test; phi1's clip
+    n->nonlinearity += hs;
+    n->transcendental += modified ? 0 : hs;
+    n->neuron_updates += hs;
+    n->activation_bytes_read += kFloat * (2 * hs);  // z_i, then i for the sum
+    n->activation_bytes_written += kFloat * hs;     // i
+  }
+  return sum < dts_threshold_;
+}
+
+// The cell update of one step from z (and, when `probed`, the input gate already in i_).
+template <bool kCount>
+void CpuLstm::cell_update(bool probed, CpuOpCounts* n) {
+  const auto hs = static_cast<std::size_t>(w_->hidden_size);
+  const bool modified = w_->cell == LstmCell::kModified;
+  for (std::size_t j = 0; j < hs; ++j) {
+    const float zi = z_[j], zf = z_[hs + j], zg = z_[2 * hs + j], zo = z_[3 * hs + j];
+    if (modified) {
+      const float i = probed ? i_[j] : phi1(zi), f = phi1(zf), g = phi2(zg), o = phi1(zo);
+      c_[j] = clip(f * c_[j] + i * g, -1.0f, 1.0f);
+      h_[j] = o * phi2(c_[j]);
+    } else {
+      const float i = probed ? i_[j] : sigmoid(zi), f = sigmoid(zf), g = std::tanh(zg),
+                  o = sigmoid(zo);
+      c_[j] = f * c_[j] + i * g;
+      h_[j] = o * std::tanh(c_[j]);
+    }
+  }
+  if constexpr (kCount) {
+    const std::uint64_t gates = probed ? 4 : 5, phi1s = probed ? 2 : 3;
+    if (modified) {
+      n->add += hs * (phi1s + 1);          // phi1s, cell
+      n->mul += hs * (phi1s + 2 + 3);      // phi1s, phi2 x 2, cell (f c, i g, o phi2(c))
+      n->cmp += hs * (2 * phi1s + 4 + 2);  // phi1s, phi2 x 2, clamp
+    } else {
+      n->add += hs;
+      n->mul += hs * 3;
+      n->transcendental += hs * gates;
+    }
+    n->nonlinearity += hs * gates;
+    n->neuron_updates += hs * gates;
+    // z (4 gates, or 3 and i), c read; c, h written.
+    n->activation_bytes_read += kFloat * 5 * hs;
+    n->activation_bytes_written += kFloat * 2 * hs;
+  }
+}
+
+template <bool kCount>
 int CpuLstm::straightforward(const float* sequence, int steps, std::span<float> logits,
                              CpuOpCounts* n) {
   const models::LstmWeights& w = *w_;
@@ -133,53 +217,18 @@ int CpuLstm::straightforward(const float* sequence, int steps, std::span<float> 
   const auto cs = static_cast<std::size_t>(w.classes);
   std::fill(h_.begin(), h_.end(), 0.0f);
   std::fill(c_.begin(), c_.end(), 0.0f);
-  const bool modified = w.cell == LstmCell::kModified;
+  skipped_ = 0;
   for (int t = 0; t < steps; ++t) {
     const float* x = sequence + static_cast<std::size_t>(t) * in;
-    // z = W_ih x + W_hh h + b, one multiply-accumulate chain per gate row.
-    for (std::size_t r = 0; r < 4 * hs; ++r) {
-      const float* wi = w.w_ih.data() + r * in;
-      const float* wh = w.w_hh.data() + r * hs;
-      float acc = 0.0f;
-      for (std::size_t k = 0; k < in; ++k) acc += wi[k] * x[k];
-      for (std::size_t k = 0; k < hs; ++k) acc += wh[k] * h_[k];
-      z_[r] = acc + w.bias[r];
-      if constexpr (kCount) {
-        n->mac += in + hs;
-        n->add += 1;
-        n->weight_bytes_read += kFloat * (in + hs + 1);
-        n->activation_bytes_written += kFloat;  // z[r]
-      }
+    const bool probed = dts_ && t > 0;  // the first symbol is never skipped
+    if (probed && dts_probe<kCount>(x, n)) {
+      ++skipped_;
+      if constexpr (kCount) n->activation_bytes_read += kFloat * (in + hs);  // x and h
+      continue;
     }
+    gate_rows<kCount>(probed ? hs : 0, 4 * hs, x, n);
     if constexpr (kCount) n->activation_bytes_read += kFloat * (in + hs);  // x and h
-    for (std::size_t j = 0; j < hs; ++j) {
-      const float zi = z_[j], zf = z_[hs + j], zg = z_[2 * hs + j], zo = z_[3 * hs + j];
-      if (modified) {
-        const float i = phi1(zi), f = phi1(zf), g = phi2(zg), o = phi1(zo);
-        c_[j] = clip(f * c_[j] + i * g, -1.0f, 1.0f);
-        h_[j] = o * phi2(c_[j]);
-        if constexpr (kCount) {
-          n->add += 3 + 1;      // phi1 x 3, cell
-          n->mul += 3 + 2 + 3;  // phi1 x 3, phi2 x 2, cell (f c, i g, o phi2(c))
-          n->cmp += 6 + 4 + 2;  // phi1 x 3, phi2 x 2, clamp
-        }
-      } else {
-        const float i = sigmoid(zi), f = sigmoid(zf), g = std::tanh(zg), o = sigmoid(zo);
-        c_[j] = f * c_[j] + i * g;
-        h_[j] = o * std::tanh(c_[j]);
-        if constexpr (kCount) {
-          n->add += 1;
-          n->mul += 3;
-          n->transcendental += 5;
-        }
-      }
-      if constexpr (kCount) {
-        n->nonlinearity += 5;
-        n->neuron_updates += 5;
-        n->activation_bytes_read += kFloat * 5;     // z (4 gates), c
-        n->activation_bytes_written += kFloat * 2;  // c, h
-      }
-    }
+    cell_update<kCount>(probed, n);
   }
   for (std::size_t r = 0; r < cs; ++r) {
     const float* wr = w.fc_weight.data() + r * hs;
@@ -217,11 +266,22 @@ int CpuLstm::tuned(const float* sequence, int steps, std::span<float> logits) {
   std::fill(h, h + hs, 0.0f);
   std::fill(c, c + hs, 0.0f);
   const bool modified = w.cell == LstmCell::kModified;
+  skipped_ = 0;
   for (int t = 0; t < steps; ++t) {
     std::memcpy(x, sequence + static_cast<std::size_t>(t) * in, in * sizeof(float));
     std::memcpy(z, w.bias.data(), 4 * hs * sizeof(float));
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, cols, 1.0f, w_cat_.data(), cols, xh_.data(), 1,
-                1.0f, z, 1);
+    if (dts_ && t > 0) {  // DTS: the input gate's rows first (the first symbol is never skipped)
+      if (tuned_probe()) {
+        ++skipped_;
+        continue;
+      }
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, rows - w.hidden_size, cols, 1.0f,
+                  w_cat_.data() + hs * static_cast<std::size_t>(cols), cols, xh_.data(), 1, 1.0f,
+                  z + hs, 1);
+    } else {
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, cols, 1.0f, w_cat_.data(), cols, xh_.data(), 1,
+                  1.0f, z, 1);
+    }
     const float* zi = z;
     const float* zf = z + hs;
     const float* zg = z + 2 * hs;
@@ -246,6 +306,30 @@ int CpuLstm::tuned(const float* sequence, int steps, std::span<float> logits) {
   cblas_sgemv(CblasRowMajor, CblasNoTrans, w.classes, w.hidden_size, 1.0f, w.fc_weight.data(),
               w.hidden_size, h, 1, 1.0f, logits.data(), 1);
   return argmax(logits.first(cs));
+}
+
+bool CpuLstm::tuned_probe() {
+  const models::LstmWeights& w = *w_;
+  const auto hs = static_cast<std::size_t>(w.hidden_size);
+  const int cols = w.input_size + w.hidden_size;
+  float* const z = z_.data();
+  cblas_sgemv(CblasRowMajor, CblasNoTrans, w.hidden_size, cols, 1.0f, w_cat_.data(), cols,
+              xh_.data(), 1, 1.0f, z, 1);
+  float sum = 0.0f;
+  if (w.cell == LstmCell::kModified) {
+    for (std::size_t j = 0; j < hs; ++j) sum += phi1(z[j]);
+  } else {
+    for (std::size_t j = 0; j < hs; ++j) sum += sigmoid(z[j]);
+  }
+  return sum < dts_threshold_;
+}
+
+void CpuLstm::set_dts(double tau) {
+  if (!(tau >= 0.0 && tau <= 1.0))
+    throw InputError(fmt::format("--dts-tau {}: out of range [0, 1] (the input gate's mean)", tau));
+  dts_ = true;
+  dts_threshold_ = static_cast<float>(tau * w_->hidden_size);
+  i_.resize(static_cast<std::size_t>(w_->hidden_size));
 }
 
 }  // namespace loihisim

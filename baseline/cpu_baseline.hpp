@@ -73,6 +73,14 @@ class CpuLstm {
   // `counts`). Same results as infer() with kStraightforward.
   int infer_counted(const float* sequence, int steps, std::span<float> logits, CpuOpCounts& counts);
 
+  // AxLSTM's Dynamic Timestep Skipping (docs/baseline.md "AxLSTM: DTS and DSR"): from the second
+  // symbol on, the input gate (the cell's own nonlinearity) is computed first and the symbol is
+  // skipped (c, h carried, the other three gates not computed) when sum_j i_j < tau H, i.e. its
+  // mean is below tau. tau outside [0, 1] is an InputError naming --dts-tau.
+  void set_dts(double tau);
+  // Symbols the last inference skipped.
+  int last_skipped() const { return skipped_; }
+
   CpuImplementation implementation() const { return impl_; }
   const models::LstmWeights& weights() const { return *w_; }
 
@@ -80,7 +88,14 @@ class CpuLstm {
   template <bool kCount>
   int straightforward(const float* sequence, int steps, std::span<float> logits,
                       CpuOpCounts* counts);
+  template <bool kCount>
+  void gate_rows(std::size_t r0, std::size_t r1, const float* x, CpuOpCounts* counts);
+  template <bool kCount>
+  bool dts_probe(const float* x, CpuOpCounts* counts);
+  template <bool kCount>
+  void cell_update(bool probed, CpuOpCounts* counts);
   int tuned(const float* sequence, int steps, std::span<float> logits);
+  bool tuned_probe();
   void check_logits(std::span<float> logits) const;
 
   const models::LstmWeights* w_;
@@ -88,6 +103,10 @@ class CpuLstm {
   std::vector<float> h_, c_, z_;
   std::vector<float> w_cat_;  // tuned: [W_ih | W_hh], 4H x (I + H)
   std::vector<float> xh_;     // tuned: [x; h]
+  bool dts_ = false;
+  float dts_threshold_ = 0.0f;  // tau H
+  int skipped_ = 0;
+  std::vector<float> i_;  // straightforward DTS: the probed input gate
 };
 
 }  // namespace loihisim

@@ -39,6 +39,8 @@ struct BaselineCliOptions {
   std::string report;
   bool json = false;
   std::string cache;
+  std::string dts_tau = "off";
+  std::string dsr = "off";
 };
 
 BaselineOptions baseline_options(const BaselineCliOptions& opt, std::vector<CpuProfile> profiles) {
@@ -59,6 +61,10 @@ std::string data_cache(const BaselineCliOptions& opt) {
 
 BaselineResult run_lstm(const BaselineCliOptions& opt, const BaselineOptions& bo) {
   const models::LstmWeights w = models::read_lstm_weights(opt.weights);
+  BaselineOptions ax = bo;
+  ax.axlstm.dts = opt.dts_tau != "off";
+  if (ax.axlstm.dts) ax.axlstm.dts_tau = parse_dts_tau(opt.dts_tau);
+  ax.axlstm.dsr = parse_dsr_policy(opt.dsr, w.hidden_size);
   const std::string dataset = opt.dataset.empty() ? w.dataset : opt.dataset;
   const std::string layout = opt.layout.empty() ? w.sequence_layout : opt.layout;
   if (dataset.empty())
@@ -70,7 +76,7 @@ BaselineResult run_lstm(const BaselineCliOptions& opt, const BaselineOptions& bo
                                     parse_enum(kSequenceLayoutNames, layout, "sequence layout"),
                                     input_scaling_from_attribute(w.input_scaling, opt.weights)),
                        opt.every);
-  return run_cpu_baseline(w, data, bo);
+  return run_cpu_baseline(w, data, ax);
 }
 
 // The LMU on the dataset of its file's attributes; pixel layout with a permutation_seed is
@@ -79,6 +85,8 @@ BaselineResult run_lmu(const BaselineCliOptions& opt, const BaselineOptions& bo)
   const models::LmuWeights w = models::read_lmu_weights(opt.weights);
   const LmuReference reference = read_lmu_reference(w);
   const DatasetSpec spec = lmu_dataset_spec(w, reference, opt.dataset, opt.layout, opt.split);
+  if (opt.dts_tau != "off" || opt.dsr != "off")
+    throw InputError(opt.weights + ": --dts-tau and --dsr apply to LSTM weight files only");
   const SequenceDataset data = every_kth_sample(load_dataset(spec, data_cache(opt)), opt.every);
   return run_cpu_baseline(w, reference, data, bo);
 }
@@ -143,6 +151,14 @@ void register_baseline(CLI::App& app) {
   cmd->add_option("--powercap", opt->powercap, "powercap folder")->capture_default_str();
   cmd->add_option("--report", opt->report, "Summary file (.yaml or .json)");
   cmd->add_flag("--json", opt->json, "Print the summary as JSON instead of the table");
+  cmd->add_option("--dts-tau", opt->dts_tau,
+                  "AxLSTM Dynamic Timestep Skipping: skip a symbol (from the second on) when the "
+                  "input gate's mean is below TAU, in [0, 1] (LSTM only)")
+      ->capture_default_str();
+  cmd->add_option("--dsr", opt->dsr,
+                  "AxLSTM Dynamic State Reduction: off, fixed:K or complexity:KMIN:FULL "
+                  "(docs/baseline.md; LSTM only)")
+      ->capture_default_str();
   cmd->add_option("--data-cache", opt->cache, "Dataset cache folder (default data/cache)");
   cmd->callback([opt] { run(*opt); });
 }

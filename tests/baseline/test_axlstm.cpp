@@ -14,6 +14,7 @@
 #include "baseline/cpu_baseline.hpp"
 #include "io/errors.hpp"
 #include "models/lstm_weights.hpp"
+#include "tests/support/cli.hpp"
 
 using namespace loihisim;
 using models::LstmCell;
@@ -222,4 +223,25 @@ TEST_CASE("AxLSTM: bad option values are InputErrors naming the option and the r
   const LstmWeights w = random_lstm(LstmCell::kStandard, 1);
   CpuLstm net(w, CpuImplementation::kTuned);
   CHECK_THROWS_WITH_AS(net.set_dts(-1.0), doctest::Contains("--dts-tau"), InputError);
+}
+
+TEST_CASE("loihisim baseline --dts-tau / --dsr: the report's axlstm and bad values") {
+  const std::string weights =
+      std::string(LOIHISIM_SOURCE_DIR) + "/models/weights/mnist_row_modified.h5";
+  std::string out;
+  REQUIRE(loihisim::testing::run_cli(
+              "baseline " + weights + " --samples 10 --warmup 1 --rapl off --json", &out) == 0);
+  CHECK(out.find("\"axlstm\"") == std::string::npos);  // off by default
+  // k = N and tau = 0: nothing skipped, all the state, the full model's accuracy.
+  REQUIRE(loihisim::testing::run_cli("baseline " + weights +
+                                         " --samples 10 --warmup 1 --rapl off --json "
+                                         "--dts-tau 0 --dsr fixed:128",
+                                     &out) == 0);
+  CHECK(out.find("\"symbols_skipped\": 0") != std::string::npos);
+  CHECK(out.find("\"fraction_of_state\": 1.0") != std::string::npos);
+  CHECK(loihisim::testing::run_cli("baseline " + weights + " --samples 2 --dsr fixed:129", &out) !=
+        0);
+  CHECK(out.find("--dsr fixed:129: expected off, fixed:K with 1 <= K <= 128") != std::string::npos);
+  CHECK(loihisim::testing::run_cli("baseline " + weights + " --samples 2 --dts-tau 2", &out) != 0);
+  CHECK(out.find("--dts-tau 2: expected a number in [0, 1]") != std::string::npos);
 }

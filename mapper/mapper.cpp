@@ -4,13 +4,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <utility>
 
 #include "io/errors.hpp"
+#include "mapper/mapped_image_io.hpp"
 #include "mapper/network_index.hpp"
+#include "mapper/network_io.hpp"
 #include "mapper/packing.hpp"
 #include "mapper/partition.hpp"
 
@@ -736,6 +739,26 @@ MapResult map_network(const Network& net, const core::Architecture& arch,
   summarise(rep, net, arch, ix, part, pack, pl, img);
   rep.timings.total = seconds_since(t_start);
   return result;
+}
+
+bool is_mapped_image_file(const std::string& file) {
+  const auto ext = std::filesystem::path(file).extension().string();
+  return ext == ".h5" || ext == ".hdf5";
+}
+
+MappedImage image_for_run(const std::string& file, const core::Architecture& arch,
+                          const std::string& placer) {
+  if (is_mapped_image_file(file)) {
+    MappedImage image = read_mapped_image(file);
+    if (image.architecture != arch.name)
+      throw InputError(fmt::format("{}: mapped for architecture '{}', not '{}': map it again", file,
+                                   image.architecture, arch.name));
+    return image;
+  }
+  MapOptions mo;
+  mo.placer = parse_placer(placer);
+  mo.compare_placers = false;
+  return map_network(read_network(file), arch, mo).image;
 }
 
 }  // namespace loihisim::mapper

@@ -8,6 +8,8 @@
 //      a mapper bug and throws std::logic_error, never reaches a file.
 #pragma once
 
+#include <string>
+
 #include "core/architecture.hpp"
 #include "mapper/map_report.hpp"
 #include "mapper/mapped_image.hpp"
@@ -32,5 +34,14 @@ struct MapResult {
 // a board with too few chips).
 MapResult map_network(const Network& net, const core::Architecture& arch,
                       const MapOptions& options = {});
+
+// True for a mapped image's file name (.h5, .hdf5), false for a network YAML.
+bool is_mapped_image_file(const std::string& file);
+
+// What a free run starts from: a mapped image file (which must have been mapped for `arch`,
+// InputError naming the file otherwise) or a network YAML, mapped here with `placer` ("greedy"
+// or "metis") and no placer comparison.
+MappedImage image_for_run(const std::string& file, const core::Architecture& arch,
+                          const std::string& placer);
 
 }  // namespace loihisim::mapper

@@ -34,21 +34,6 @@ struct SimulateArgs {
   int threads = 1;
 };
 
-mapper::MappedImage image_of(const SimulateArgs& a, const core::Architecture& arch) {
-  const auto ext = std::filesystem::path(a.network).extension().string();
-  if (ext == ".h5" || ext == ".hdf5") {
-    mapper::MappedImage image = mapper::read_mapped_image(a.network);
-    if (image.architecture != arch.name)
-      throw InputError(fmt::format("{}: mapped for architecture '{}', not '{}': map it again",
-                                   a.network, image.architecture, arch.name));
-    return image;
-  }
-  mapper::MapOptions mo;
-  mo.placer = mapper::parse_placer(a.placer);
-  mo.compare_placers = false;
-  return mapper::map_network(mapper::read_network(a.network), arch, mo).image;
-}
-
 // Without the GIL.
 std::shared_ptr<PyFreeRun> simulate(const SimulateArgs& a, const core::Architecture& arch,
                                     const std::atomic<bool>* cancel) {
@@ -56,7 +41,7 @@ std::shared_ptr<PyFreeRun> simulate(const SimulateArgs& a, const core::Architect
     throw InputError(fmt::format("--steps {}: must be in 1..{}", a.steps, std::int64_t{1} << 31));
   if (a.threads < 1 || a.threads > 256)
     throw InputError(fmt::format("--threads {}: must be in 1..256", a.threads));
-  const mapper::MappedImage image = image_of(a, arch);
+  const mapper::MappedImage image = mapper::image_for_run(a.network, arch, a.placer);
   std::optional<SequenceDataset> input;
   if (!a.input.empty()) input = read_dataset_h5(a.input);
   FreeRunOptions fo;

@@ -69,6 +69,18 @@ void check_integers(const std::string& file) {
   CHECK(c.input_max == ref.int_attribute("s_max"));
 }
 
+// What the converter's model file asks for: one chip step per input step, state carried through
+// the sample, inputs in their step, the readout's logits.
+InferenceOptions lmu_options() {
+  InferenceOptions o;
+  o.steps_per_symbol = 1;
+  o.reset = ResetPolicy::kSample;
+  o.input_timing = InputTiming::kSameStep;
+  o.prediction = "logits";
+  o.threads = 2;
+  return o;
+}
+
 // The first `n` reference sequences of a weight file (as the network sees them: permuted).
 SequenceDataset reference_data(const std::string& file, std::size_t n) {
   const h5::Group root = h5::open_file(file);
@@ -97,12 +109,7 @@ void check_run(const std::string& file, std::size_t n) {
   const SequenceDataset data = reference_data(file, n);
   const h5::Group root = h5::open_file(file);
   const auto logits = root.open_group("chip_reference").read<double>("logits");
-  InferenceOptions o;
-  o.steps_per_symbol = 1;
-  o.reset = ResetPolicy::kSample;
-  o.input_timing = InputTiming::kSameStep;
-  o.prediction = "logits";
-  o.threads = 2;
+  const InferenceOptions o = lmu_options();
   const InferenceRun r = run_inferences(image, arch, data, o);
   REQUIRE(r.completed == n);
   for (std::size_t s = 0; s < n; ++s) {
@@ -507,12 +514,7 @@ TEST_CASE(
   const auto img2 = mapper::map_network(models::convert_hybrid_lmu(w, c).network, loihi2).image;
   const std::size_t n = 3;
   const SequenceDataset data = reference_data(file, n);
-  InferenceOptions o;
-  o.steps_per_symbol = 1;
-  o.reset = ResetPolicy::kSample;
-  o.input_timing = InputTiming::kSameStep;
-  o.prediction = "logits";
-  o.threads = 2;
+  const InferenceOptions o = lmu_options();
   const InferenceRun r1 = run_inferences(img1, loihi1, data, o);
   const InferenceRun r2 = run_inferences(img2, loihi2, data, o);
   REQUIRE(r1.completed == n);

@@ -44,25 +44,6 @@ struct SimulateOptions {
   std::string network_model;
 };
 
-bool is_mapped_image(const std::string& file) {
-  const auto ext = std::filesystem::path(file).extension().string();
-  return ext == ".h5" || ext == ".hdf5";
-}
-
-mapper::MappedImage image_of(const SimulateOptions& opt, const core::Architecture& arch) {
-  if (is_mapped_image(opt.network)) {
-    mapper::MappedImage image = mapper::read_mapped_image(opt.network);
-    if (image.architecture != arch.name)
-      throw InputError(fmt::format("{}: mapped for architecture '{}', not '{}': map it again",
-                                   opt.network, image.architecture, arch.name));
-    return image;
-  }
-  mapper::MapOptions mo;
-  mo.placer = mapper::parse_placer(opt.placer);
-  mo.compare_placers = false;
-  return mapper::map_network(mapper::read_network(opt.network), arch, mo).image;
-}
-
 // "--probe POP" (every neuron) or "--probe POP:LIST", LIST = comma-separated neurons N or
 // ranges A-B (both ends included).
 ProbeRequest parse_probe(const std::string& spec) {
@@ -105,7 +86,7 @@ void simulate(const SimulateOptions& opt) {
   std::vector<ProbeRequest> probes;
   for (const auto& spec : opt.probes) probes.push_back(parse_probe(spec));
   OutputSet files;
-  if (is_mapped_image(opt.network))
+  if (mapper::is_mapped_image_file(opt.network))
     files.input(opt.network, "mapped image");
   else
     network_inputs(files, opt.network);
@@ -115,7 +96,7 @@ void simulate(const SimulateOptions& opt) {
   summary_output(files, opt.report, "--report");
   core::Architecture arch = load_architecture(opt.arch);
   apply_network_model(arch, opt.network_model);
-  const mapper::MappedImage image = image_of(opt, arch);
+  const mapper::MappedImage image = mapper::image_for_run(opt.network, arch, opt.placer);
   std::optional<SequenceDataset> input;
   if (!opt.input.empty()) input = read_dataset_h5(opt.input);
 

@@ -12,35 +12,17 @@
 #include <vector>
 
 #include "baseline/cpu_baseline.hpp"
+#include "models/lstm_reduction.hpp"
 #include "models/lstm_weights.hpp"
 
 namespace loihisim {
 
-struct DsrPolicy {
-  enum class Kind { kOff, kFixed, kComplexity };
-  Kind kind = Kind::kOff;
-  int k = 0;          // fixed:K
-  int k_min = 0;      // complexity:KMIN:FULL
-  double full = 1.0;  // the non-blank fraction from which all N cells are evaluated
-};
-// "off", "fixed:K" (1 <= K <= hidden) or "complexity:KMIN:FULL" (1 <= KMIN <= hidden,
-// 0 < FULL <= 1); anything else is an InputError naming --dsr and the range.
-DsrPolicy parse_dsr_policy(const std::string& text, int hidden);
-std::string to_string(const DsrPolicy& p);
-
-// The cells, most important first: importance_j = sum_c |W_fc[c, j]| + sum_r |W_hh[r, j]|, the
-// L1 norm of all weights through which h_j reaches anything (the classifier and the four gates
-// of the next step). Ties: the lower index first.
-std::vector<int> dsr_importance_order(const models::LstmWeights& w);
-// The network restricted to `cells` (ascending indices): an LSTM of hidden size cells.size(),
-// exactly the full one with the other cells' c and h held at zero.
-models::LstmWeights restrict_lstm(const models::LstmWeights& w, std::span<const int> cells);
-// How many cells a sequence gets: K (fixed), or KMIN + ceil(min(1, nonblank / FULL) (N - KMIN))
-// with nonblank the fraction of the sequence's values > 0 (complexity); N when off.
-int dsr_cells(const DsrPolicy& p, int hidden, const float* sequence, std::size_t values);
-
-// A number in [0, 1]; anything else is an InputError naming --dts-tau and the range.
-double parse_dts_tau(const std::string& text);
+using models::dsr_cells;
+using models::dsr_importance_order;
+using models::DsrPolicy;
+using models::parse_dsr_policy;
+using models::parse_dts_tau;
+using models::restrict_lstm;
 
 struct AxlstmOptions {
   bool dts = false;
@@ -72,7 +54,6 @@ class AxLstm {
   const models::LstmWeights* w_;
   CpuImplementation impl_;
   AxlstmOptions opt_;
-  std::vector<int> order_;
   std::map<int, Restricted> nets_;
   int skipped_ = 0, cells_ = 0;
 };

@@ -13,6 +13,7 @@
 #include "models/hybrid_lmu.hpp"
 #include "models/hybrid_lstm.hpp"
 #include "models/lmu_weights.hpp"
+#include "models/lstm_reduction.hpp"
 #include "models/lstm_weights.hpp"
 #include "models/spiking_lstm.hpp"
 
@@ -32,6 +33,7 @@ HybridLstmOptions gate_options(const ConvertOptions& o, const core::Architecture
   opt.bias_shift = o.bias_shift;
   opt.generator_half_start = o.generator_start == "half";
   opt.steps = o.steps;
+  opt.dts_probe = o.dts_tau != "off";
   if (scaling == InputScaling::kSigned && o.signed_input == "no")
     throw InputError(o.weights +
                      ": the inputs are scaled into [-1, 1] (attribute input_scaling), so "
@@ -92,14 +94,20 @@ ModelSpec hybrid_model(const ConvertOptions& o, const LstmWeights& w, const Hybr
   m.reset = ResetPolicy::kSymbol;
   // The gates integrate all T steps of the generators' spikes within the symbol.
   m.input_timing = InputTiming::kSameStep;
+  if (opt.dts_probe) {
+    m.dts.tau = parse_dts_tau(o.dts_tau);
+    m.dts.probe_encoders.assign(std::begin(kDtsProbeEncoders), std::end(kDtsProbeEncoders));
+    m.dts.probe_port = kDtsProbePort;
+  }
   m.comment = fmt::format(
       "Written by: loihisim convert {} --method hybrid-lstm --steps {} --arch {} --neuron {} "
-      "--generator-start {}{} --out {}\n"
+      "--generator-start {}{}{}{} --out {}\n"
       "The hybrid analog-spiking LSTM (docs/hybrid-lstm.md) of {} ({} cell, {} inputs, {} "
       "hidden, {} classes).\n"
       "{}",
       o.weights, o.steps, o.arch, to_string(opt.neuron), o.generator_start,
-      o.bias_shift ? " --bias-shift" : "", o.out, o.weights, to_string(w.cell), w.input_size,
+      o.bias_shift ? " --bias-shift" : "", opt.dts_probe ? " --dts-tau " + o.dts_tau : "",
+      o.dsr != "off" ? " --dsr " + o.dsr : "", o.out, o.weights, to_string(w.cell), w.input_size,
       w.hidden_size, w.classes, h.notes.front());
   return m;
 }
@@ -121,8 +129,23 @@ std::string hybrid_text(const ConvertOptions& o, const LstmWeights& w, const Hyb
 }
 
 // `--method hybrid-lstm` (methods.md A).
+// The weights with DSR's fixed:K applied (the K most important cells; the others are not
+// mapped), or as read.
+LstmWeights reduced_weights(const ConvertOptions& o) {
+  LstmWeights w = read_lstm_weights(o.weights);
+  const DsrPolicy p = parse_dsr_policy(o.dsr, w.hidden_size);
+  if (p.kind == DsrPolicy::Kind::kComplexity)
+    throw InputError(
+        "--dsr " + o.dsr +
+        ": on the chip only fixed:K (the K most important cells mapped); a per-sequence k "
+        "would need the chip's compartments reconfigured per sequence (docs/hybrid-lstm.md, "
+        "\"AxLSTM on the chip\")");
+  if (p.kind == DsrPolicy::Kind::kFixed) w = restrict_lstm(w, most_important_cells(w, p.k));
+  return w;
+}
+
 Conversion convert_hybrid(const ConvertOptions& o, const core::Architecture& arch) {
-  const LstmWeights w = read_lstm_weights(o.weights);
+  const LstmWeights w = reduced_weights(o);
   const InputScaling scaling = input_scaling_from_attribute(w.input_scaling, o.weights);
   const HybridLstmOptions opt = gate_options(o, arch, scaling);
   HybridLstm h = convert_hybrid_lstm(w, opt);
@@ -305,7 +328,12 @@ void check_convert_options(const ConvertOptions& o) {
   choice("--signed-input", o.signed_input, {"auto", "yes", "no"});
   choice("--host-location", o.host_location, {"external", "embedded"});
   choice("--generator-start", o.generator_start, {"half", "zero"});
-  if (o.method != "hybrid-lstm") return;
+  if (o.method != "hybrid-lstm") {
+    if (o.dts_tau != "off" || o.dsr != "off")
+      throw InputError("--dts-tau and --dsr apply to --method hybrid-lstm");
+    return;
+  }
+  if (o.dts_tau != "off") parse_dts_tau(o.dts_tau);
   if (o.steps < 1 || o.steps > (1 << 20))
     throw InputError(fmt::format("--steps {}: T must be in 1..{}", o.steps, 1 << 20));
   host_number_format_from_string(o.host_format);  // a bad format fails before any work

@@ -35,6 +35,11 @@ struct ConvertOptions {
   // hybrid-lmu: the quantiser's omega and the construction's scales (0 / -1: the file's)
   double omega = 0;
   int quantum_bits = -1, memory_bits = -1;
+  // hybrid-lstm, AxLSTM (methods.md C; docs/hybrid-lstm.md "AxLSTM on the chip"): timestep
+  // skipping with this tau ("off" or a number in [0, 1]), and the cells kept ("off" or
+  // fixed:K, the K most important: the others are not mapped).
+  std::string dts_tau = "off";
+  std::string dsr = "off";
 };
 
 // out/x.model.yaml -> out/x: the stem the network, report and input files are named from

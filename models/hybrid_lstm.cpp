@@ -231,6 +231,12 @@ struct Builder {
     if (opt.signed_input) net.add_input_port({"x_neg", I});
     net.add_input_port({"h_pos", H});
     net.add_input_port({"h_neg", H});
+    if (opt.dts_probe) {
+      net.add_input_port({"x_probe", I});
+      if (opt.signed_input) net.add_input_port({"x_neg_probe", I});
+      net.add_input_port({"h_pos_probe", H});
+      net.add_input_port({"h_neg_probe", H});
+    }
     add_gates();
     add_host_nodes();
     out.quantisation = {weights, biases};
@@ -258,12 +264,16 @@ struct Builder {
       net.add_population(population(g.name, g.threshold, gate_biases(g.gate, g.sigmoid, g.sign)));
     for (const Gate& g : gates) {
       const bool count = g.sign > 0;  // count each weight once (g_neg repeats g_pos negated)
-      net.add_projection(dense("x_" + g.name, "x", g.name, w.w_ih, I, g.gate, g.sign, count));
+      // With the DTS probe the input gate reads its own copies of the input ports.
+      const std::string sfx = opt.dts_probe && g.gate == 0 ? "_probe" : "";
+      net.add_projection(dense("x_" + g.name, "x" + sfx, g.name, w.w_ih, I, g.gate, g.sign, count));
       if (opt.signed_input)
         net.add_projection(
-            dense("xn_" + g.name, "x_neg", g.name, w.w_ih, I, g.gate, -g.sign, false));
-      net.add_projection(dense("h_" + g.name, "h_pos", g.name, w.w_hh, H, g.gate, g.sign, count));
-      net.add_projection(dense("hn_" + g.name, "h_neg", g.name, w.w_hh, H, g.gate, -g.sign, false));
+            dense("xn_" + g.name, "x_neg" + sfx, g.name, w.w_ih, I, g.gate, -g.sign, false));
+      net.add_projection(
+          dense("h_" + g.name, "h_pos" + sfx, g.name, w.w_hh, H, g.gate, g.sign, count));
+      net.add_projection(
+          dense("hn_" + g.name, "h_neg" + sfx, g.name, w.w_hh, H, g.gate, -g.sign, false));
       if (opt.neuron == GateNeuron::kTwoCompartment)
         net.add_projection(one_to_one("reset_" + g.name, g.name, g.name, g.threshold, -1));
     }
@@ -295,11 +305,20 @@ struct Builder {
         "encode_x", "encode", {mapper::kSymbolValue},
         opt.signed_input ? std::vector<std::string>{"x", "x_neg"} : std::vector<std::string>{"x"});
     auto enc_h = host_node("encode_h", "encode", {"hidden"}, {"h_pos", "h_neg"});
-    for (auto* e : {&enc_x, &enc_h}) {
-      e->params["encoder"] = "signed_accumulator";
-      e->params["scale"] = std::to_string(kGeneratorScale);
-      if (opt.generator_half_start) e->params["start"] = std::to_string(kGeneratorScale / 2);
-      net.add_host_node(*e);
+    std::vector<mapper::HostNode> encoders{enc_x, enc_h};
+    if (opt.dts_probe) {  // the same generators into the input gate's own ports
+      encoders.push_back(enc_x);
+      encoders.back().name = kDtsProbeEncoders[0];
+      for (auto& port : encoders.back().outputs) port += "_probe";
+      encoders.push_back(enc_h);
+      encoders.back().name = kDtsProbeEncoders[1];
+      for (auto& port : encoders.back().outputs) port += "_probe";
+    }
+    for (auto& e : encoders) {
+      e.params["encoder"] = "signed_accumulator";
+      e.params["scale"] = std::to_string(kGeneratorScale);
+      if (opt.generator_half_start) e.params["start"] = std::to_string(kGeneratorScale / 2);
+      net.add_host_node(e);
     }
     net.add_host_node(host_node("rate_i", "rate", {"counts_i"}, {"i"}));
     net.add_host_node(host_node("rate_f", "rate", {"counts_f"}, {"f"}));

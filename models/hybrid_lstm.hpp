@@ -50,7 +50,15 @@ struct HybridLstmOptions {
   // round(T |a|) spikes, an unbiased quantiser; 0 gives floor(T |a|), half a spike short on
   // average (docs/hybrid-lstm.md measures both).
   bool generator_half_start = true;
+  // AxLSTM's Dynamic Timestep Skipping on the chip (docs/hybrid-lstm.md "AxLSTM on the chip"):
+  // the input gate gets its own input ports (kDtsProbePorts) and encoders (kDtsProbeEncoders),
+  // so that the host can run it alone first (the probe) and skip the other gates of a symbol.
+  bool dts_probe = false;
 };
+
+// The DTS probe's host encoders and the output port whose counts decide (dts_probe).
+inline constexpr const char* kDtsProbeEncoders[] = {"encode_x_probe", "encode_h_probe"};
+inline constexpr const char* kDtsProbePort = "counts_i";
 
 // Per-parameter quantisation summary (methods' integer units).
 struct HybridQuantisation {

@@ -57,12 +57,22 @@ void read_host(const yaml::Reader& r, const yaml::Field& h, ModelSpec& m) {
   if (r.has(h, "location")) m.host_location = r.choice(r.get(h, "location"), kHostLocationNames);
 }
 
+void read_dts(const yaml::Reader& r, const yaml::Field& f, ModelSpec& m) {
+  r.expect_map(f, {"tau", "probe_encoders", "probe_port"}, {});
+  m.dts.tau = r.real(r.get(f, "tau"), 0.0, 1.0);
+  for (const auto& e : r.items(r.get(f, "probe_encoders"), "encoder names"))
+    m.dts.probe_encoders.push_back(r.text(e));
+  if (m.dts.probe_encoders.empty())
+    r.fail(r.get(f, "probe_encoders"), "at least one probe encoder is needed");
+  m.dts.probe_port = r.text(r.get(f, "probe_port"));
+}
+
 ModelSpec read_model_root(const std::filesystem::path& file) {
   const YAML::Node root = yaml::load_file(file, "model file");
   const yaml::Reader r(file.string());
   const yaml::Field top{root, ""};
   r.expect_map(top, {"name", "dataset", "steps_per_symbol", "prediction"},
-               {"network", "image", "placer", "reset", "input_timing", "host"});
+               {"network", "image", "placer", "reset", "input_timing", "host", "dts"});
   const auto dir = file.parent_path();
   ModelSpec m;
   m.source = file;
@@ -82,6 +92,7 @@ ModelSpec read_model_root(const std::filesystem::path& file) {
     m.input_timing = r.choice(r.get(top, "input_timing"), kInputTimingNames);
   m.prediction = r.text(r.get(top, "prediction"));
   if (r.has(top, "host")) read_host(r, r.get(top, "host"), m);
+  if (r.has(top, "dts")) read_dts(r, r.get(top, "dts"), m);
   return m;
 }
 
@@ -126,6 +137,13 @@ void write_model(const std::filesystem::path& file, const ModelSpec& m) {
   out << YAML::Key << "format" << YAML::Value << m.host_format.name();
   out << YAML::Key << "location" << YAML::Value << to_string(m.host_location);
   out << YAML::EndMap;
+  if (m.dts.enabled()) {
+    out << YAML::Key << "dts" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    out << YAML::Key << "tau" << YAML::Value << m.dts.tau;
+    out << YAML::Key << "probe_encoders" << YAML::Value << YAML::Flow << m.dts.probe_encoders;
+    out << YAML::Key << "probe_port" << YAML::Value << m.dts.probe_port;
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
   if (!out.good())
     throw InputError(file.string() + ": cannot emit the model: " + out.GetLastError());

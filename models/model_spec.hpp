@@ -1,13 +1,14 @@
-// A model: what `loihisim run` runs (docs/running.md, "The model file"). It names a network (mapped on the
-// fly) or a mapped image, the dataset, T and the reset policy, which value is the prediction,
-// and how the host coprocessor computes. Converters (models/hybrid_lstm, NIR import) produce it
-// as a value; models/model_file.hpp reads and writes it.
+// A model: what `loihisim run` runs (docs/running.md, "The model file"). It names a network (mapped
+// on the fly) or a mapped image, the dataset, T and the reset policy, which value is the
+// prediction, and how the host coprocessor computes. Converters (models/hybrid_lstm, NIR import)
+// produce it as a value; models/model_file.hpp reads and writes it.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/enum_names.hpp"
 #include "formats/datasets.hpp"
@@ -59,10 +60,22 @@ inline std::string to_string(HostLocation l) {
   return std::string(name_of(kHostLocationNames, l));
 }
 
+// AxLSTM's Dynamic Timestep Skipping on the chip (docs/running.md, "Timestep skipping"): per
+// symbol after the first, the probe encoders run T chip steps alone, the host reads the probe
+// port, and when its mean rate (count / T per neuron) is below tau the symbol ends there: no
+// other encoder runs, no after-chip node runs (the host's values, e.g. c and h, are carried).
+// Otherwise the chip state restarts and the other encoders run T steps; the probe port keeps
+// the probe's counts. Off when probe_encoders is empty.
+struct DtsSpec {
+  double tau = 0;
+  std::vector<std::string> probe_encoders;
+  std::string probe_port;
+  bool enabled() const { return !probe_encoders.empty(); }
+};
 
 struct ModelSpec {
-  std::filesystem::path source;   // the model file itself (when read from one)
-  std::string comment;            // written as comment lines at the top of the file
+  std::filesystem::path source;  // the model file itself (when read from one)
+  std::string comment;           // written as comment lines at the top of the file
   std::string name;
   std::filesystem::path network;  // a network file, or
   std::filesystem::path image;    // a mapped image file (exactly one of the two)
@@ -74,6 +87,7 @@ struct ModelSpec {
   std::string prediction;
   HostNumberFormat host_format;
   HostLocation host_location = HostLocation::kExternal;
+  DtsSpec dts;
 };
 
 }  // namespace loihisim

@@ -31,7 +31,15 @@ struct RunPlan {
   // output-port values are the sums of the payloads, not the spike counts.
   std::vector<std::vector<std::uint8_t>> graded;
   bool any_graded = false;
+  // Timestep skipping: which before-chip nodes are probe encoders, the probe port's value and
+  // its neurons (read back after the probe).
+  std::vector<std::uint8_t> probe_encoder;
+  int probe_value = -1;
+  std::uint64_t probe_readbacks = 0;
 };
+
+// Which encoders send in a run of T steps: all, or only the DTS probe's, or all but them.
+enum class Phase : std::uint8_t { kAll, kProbe, kMain };
 
 // One worker's state: its own chip session and encoders.
 struct Worker {
@@ -112,11 +120,12 @@ void send_bit_planes(const CompiledHostNode& node, InputTiming timing, Worker& w
 }
 
 // Step t's encoder spikes into the chip through the nodes' input ports.
-void send_encoder_spikes(const RunPlan& plan, Worker& w, SampleResult& res) {
+void send_encoder_spikes(const RunPlan& plan, Phase phase, Worker& w, SampleResult& res) {
   const HostProgram& program = plan.program;
   for (std::size_t e = 0; e < program.before_chip().size(); ++e) {
     const auto& node = program.before_chip()[e];
     if (node.kind != HostNodeKind::kEncode) continue;
+    if (phase != Phase::kAll && (phase == Phase::kProbe) != (plan.probe_encoder[e] != 0)) continue;
     w.spikes.clear();
     w.encoders[e].step(w.spikes);
     const bool graded = node.encoder.kind == EncoderKind::kGraded;
@@ -161,17 +170,17 @@ void count_payload(const SpikeMap& map, std::size_t core, std::int32_t cx, std::
   st.payload_bits += static_cast<std::uint64_t>(std::bit_width(mag));  // ceil(log2(1 + mag))
 }
 
-// The T chip steps of one symbol, counting each compartment's spikes (the host reads them after
-// step T).
-void run_symbol_steps(const RunPlan& plan, Worker& w, bool last_symbol, SampleResult& res) {
+// T chip steps of one symbol, counting each compartment's spikes; the host reads back
+// `readbacks` neurons after the last step; `phase` chooses the encoders.
+void run_symbol_steps(const RunPlan& plan, Worker& w, Phase phase, std::uint64_t readbacks,
+                      SampleResult& res) {
   const int T = plan.options.steps_per_symbol;
   const SpikeMap& map = w.session.spike_map();
   for (int t = 0; t < T; ++t) {
-    send_encoder_spikes(plan, w, res);
+    send_encoder_spikes(plan, phase, w, res);
     core::HostTraffic traffic;
-    if (t == 0) traffic.words = plan.bias_words;
-    if (t == T - 1)
-      traffic.readbacks = plan.readbacks_per_symbol + (last_symbol ? plan.readbacks_at_end : 0);
+    if (t == 0 && phase != Phase::kMain) traffic.words = plan.bias_words;
+    if (t == T - 1) traffic.readbacks = readbacks;
     w.session.step(traffic);
     for (const std::int32_t c : map.cores) {
       std::uint32_t* const count = w.fired_count[static_cast<std::size_t>(c)].data();
@@ -256,6 +265,38 @@ std::shared_ptr<const SampleTrace> sample_trace(const ChipSession& session) {
   return t;
 }
 
+// A symbol after the first with timestep skipping (DtsSpec): the probe's T steps, the host's
+// decision on the probe port's mean rate, and, unless skipped, the other encoders' T steps on a
+// restarted chip state. Returns true when the symbol is skipped.
+bool run_probed_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostValues& values,
+                       bool last_symbol, SampleResult& res) {
+  const int T = plan.options.steps_per_symbol;
+  ++res.symbols_probed;
+  run_symbol_steps(plan, w, Phase::kProbe,
+                   plan.probe_readbacks + (last_symbol ? plan.readbacks_at_end : 0), res);
+  // Every spike of the probe's steps is counted; the ports other than the probe's ignore them.
+  read_out_symbol(plan, w, values, res);
+  auto& probe = values[static_cast<std::size_t>(plan.probe_value)];
+  double sum = 0;
+  for (const double v : probe) sum += v;  // spike counts: exact integers
+  h.count_integer(0, probe.size() - 1, 1);
+  const double mean = sum / (static_cast<double>(probe.size()) * T);
+  if (mean < plan.options.dts.tau) {
+    ++res.symbols_skipped;
+    return true;
+  }
+  const std::vector<double> kept = probe;
+  for (std::size_t k = 0; k < plan.image.output_ports.size(); ++k) {
+    auto& port = values[static_cast<std::size_t>(plan.program.port_value(k))];
+    std::fill(port.begin(), port.end(), 0.0);
+  }
+  w.session.reset_state();
+  run_symbol_steps(plan, w, Phase::kMain, plan.readbacks_per_symbol - plan.probe_readbacks, res);
+  read_out_symbol(plan, w, values, res);
+  probe = kept;
+  return false;
+}
+
 void run_sample(const RunPlan& plan, Worker& w, std::uint64_t sample, SampleResult& res) {
   const HostProgram& program = plan.program;
   res.label = plan.data.labels[sample];
@@ -276,8 +317,14 @@ void run_sample(const RunPlan& plan, Worker& w, std::uint64_t sample, SampleResu
   for (int s = 0; s < plan.data.num_symbols; ++s) {
     if (plan.options.reset == ResetPolicy::kSymbol && s > 0) w.session.reset_state();
     start_symbol(plan, w, h, values, sample, s);
-    run_symbol_steps(plan, w, s + 1 == plan.data.num_symbols, res);
-    read_out_symbol(plan, w, values, res);
+    const bool last = s + 1 == plan.data.num_symbols;
+    if (plan.probe_value >= 0 && s > 0) {
+      if (run_probed_symbol(plan, w, h, values, last, res)) continue;  // c, h carried
+    } else {
+      run_symbol_steps(plan, w, Phase::kAll,
+                       plan.readbacks_per_symbol + (last ? plan.readbacks_at_end : 0), res);
+      read_out_symbol(plan, w, values, res);
+    }
     for (const auto& node : program.after_chip()) program.run_node(node, values, h, T);
   }
   for (const auto& node : program.at_end()) program.run_node(node, values, h, T);
@@ -311,6 +358,37 @@ std::vector<std::vector<std::uint8_t>> graded_compartments(const mapper::MappedI
 }
 
 // Which output ports the host must read after every symbol, and which only after the last.
+// The DTS probe's encoders and port (InferenceOptions::dts), checked against the program.
+void resolve_dts(RunPlan& plan) {
+  const DtsSpec& dts = plan.options.dts;
+  const HostProgram& program = plan.program;
+  plan.probe_encoder.assign(program.before_chip().size(), 0);
+  if (!dts.enabled()) return;
+  for (const std::string& name : dts.probe_encoders) {
+    const auto& nodes = program.before_chip();
+    const auto it = std::find_if(nodes.begin(), nodes.end(), [&](const CompiledHostNode& n) {
+      return n.name == name && n.kind == HostNodeKind::kEncode;
+    });
+    if (it == nodes.end())
+      throw InputError("dts: probe encoder '" + name + "' is not an encode node of the network");
+    plan.probe_encoder[static_cast<std::size_t>(it - nodes.begin())] = 1;
+  }
+  for (std::size_t k = 0; k < plan.image.output_ports.size(); ++k)
+    if (plan.image.output_ports[k].name == dts.probe_port) {
+      plan.probe_value = program.port_value(k);
+      plan.probe_readbacks = plan.image.output_ports[k].neurons.size();
+    }
+  if (plan.probe_value < 0)
+    throw InputError("dts: probe port '" + dts.probe_port + "' is not an output port");
+  if (plan.readbacks_per_symbol < plan.probe_readbacks)
+    throw InputError("dts: probe port '" + dts.probe_port +
+                     "' is not read by a per-symbol host node");
+  if (plan.options.reset != ResetPolicy::kSymbol)
+    throw InputError(
+        "dts: timestep skipping needs reset: symbol (the chip state restarts "
+        "between the probe and the other gates)");
+}
+
 void count_readbacks(RunPlan& plan) {
   const HostProgram& program = plan.program;
   const auto reads = [](const std::vector<CompiledHostNode>& nodes, int value) {
@@ -373,6 +451,7 @@ InferenceOptions inference_options(const ModelSpec& model, const core::Architect
   o.prediction = model.prediction;
   o.host_format = model.host_format;
   o.host_costs = host_costs(arch, model.host_location);
+  o.dts = model.dts;
   return o;
 }
 
@@ -393,10 +472,11 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
                             const std::atomic<bool>* cancel,
                             const std::function<void(std::uint64_t)>& progress) {
   const HostProgram program(image, static_cast<std::size_t>(data.symbol_size), options.host_format);
-  RunPlan plan{image, data, options, program, program.value_id(options.prediction),
-               0,     0,    0,       {},      false};
+  RunPlan plan{image, data, options, program, program.value_id(options.prediction), 0, 0, 0, {},
+               false, {},   -1,      0};
   check_run(image, arch, data, options, program, plan.prediction);
   count_readbacks(plan);
+  resolve_dts(plan);
   plan.graded = graded_compartments(image);
   plan.any_graded =
       std::any_of(plan.graded.begin(), plan.graded.end(), [](const auto& g) { return !g.empty(); });

@@ -53,6 +53,8 @@ struct InferenceOptions {
   // Keep sample 0's spikes, step records and core-to-core messages (SampleResult::trace) for
   // the run file's /trace group and the HTML report (docs/reports.md).
   bool trace_first_sample = false;
+  // AxLSTM's timestep skipping (ModelSpec::dts; docs/running.md, "Timestep skipping").
+  DtsSpec dts;
 };
 
 // What one sample did step by step (InferenceOptions::trace_first_sample): every spike and every
@@ -97,6 +99,8 @@ struct SampleResult {
   std::uint64_t input_spikes = 0, input_payload_bits = 0;
   // Per image population; empty when no population sends graded spikes.
   std::vector<PayloadStats> population_payloads;
+  // Timestep skipping (InferenceOptions::dts): symbols probed (all but the first) and skipped.
+  std::uint32_t symbols_probed = 0, symbols_skipped = 0;
   std::vector<core::CoreTotals> core_totals;  // per chip core
   std::shared_ptr<const SampleTrace> trace;   // sample 0 with trace_first_sample, else null
 };

@@ -142,6 +142,8 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
     r.host_ps += host_ps;
     r.chip_steps += s.chip_steps;
     r.chip_ps += s.chip_ps;
+    r.symbols_probed += s.symbols_probed;
+    r.symbols_skipped += s.symbols_skipped;
     const std::int64_t latency = s.chip_ps + host_ps;
     r.min_latency_ps = first ? latency : std::min(r.min_latency_ps, latency);
     r.max_latency_ps = first ? latency : std::max(r.max_latency_ps, latency);
@@ -294,6 +296,15 @@ Summary run_report_summary(const RunReport& r) {
       {"active_energy_pJ", per(r.chip.dynamic_fj + r.host_fj)},
       {"total_energy_pJ", per(r.chip.total_fj + r.host_fj)}};
   if (r.board) j["board"] = board_summary(*r.system, *r.board, n);
+  if (r.options.dts.enabled())
+    j["dts"] = {{"tau", r.options.dts.tau},
+                {"probe_encoders", r.options.dts.probe_encoders},
+                {"probe_port", r.options.dts.probe_port},
+                {"symbols_probed", r.symbols_probed},
+                {"symbols_skipped", r.symbols_skipped},
+                {"fraction_skipped", r.symbols_probed ? static_cast<double>(r.symbols_skipped) /
+                                                            static_cast<double>(r.symbols_probed)
+                                                      : 0.0}};
   j["populations"] = populations_summary(r);
   j["mapping"] = {{"cores_used", r.cores_used}, {"chips", r.chips}, {"placer", r.info.placer}};
   return j;
@@ -326,6 +337,12 @@ std::string run_report_text(const RunReport& r) {
   s += fmt::format("  throughput          {:.1f} inferences/s (one at a time)\n",
                    r.latency_ps() > 0 ? n / (static_cast<double>(r.latency_ps()) * 1e-12) : 0.0);
   if (r.board) s += board_text(*r.board, r.samples);
+  if (r.options.dts.enabled())
+    s += fmt::format("  timestep skipping   tau {}: {} of {} probed symbols skipped ({:.1f} %)\n",
+                     r.options.dts.tau, r.symbols_skipped, r.symbols_probed,
+                     r.symbols_probed ? 100.0 * static_cast<double>(r.symbols_skipped) /
+                                            static_cast<double>(r.symbols_probed)
+                                      : 0.0);
   s += "chip energy by event kind (per inference):\n";
   for (const auto& l : r.chip.lines) {
     if (l.count == 0) continue;

@@ -55,6 +55,7 @@ struct RunReport {
   std::int64_t chip_ps = 0;                                // summed step times
   std::int64_t host_ps = 0;                                // summed host busy time
   std::int64_t min_latency_ps = 0, max_latency_ps = 0;
+  std::uint64_t symbols_probed = 0, symbols_skipped = 0;  // timestep skipping, summed
 
   std::vector<PopulationActivity> populations;
   std::vector<std::int64_t> core_dynamic_fj;  // per chip core, summed over samples

@@ -114,6 +114,15 @@ void register_convert(CLI::App& app) {
                   "they emit round(T |a|) spikes) or zero (floor(T |a|))")
       ->capture_default_str()
       ->check(CLI::IsMember({"half", "zero"}));
+  cmd->add_option("--dts-tau", opt->dts_tau,
+                  "hybrid-lstm, AxLSTM's timestep skipping: the input gate runs alone first "
+                  "and a symbol whose mean input-gate rate is below TAU (0..1) runs no other "
+                  "chip steps (docs/hybrid-lstm.md, \"AxLSTM on the chip\")")
+      ->capture_default_str();
+  cmd->add_option("--dsr", opt->dsr,
+                  "hybrid-lstm, AxLSTM's state reduction: off or fixed:K (only the K most "
+                  "important cells are mapped)")
+      ->capture_default_str();
   cmd->callback([opt] { run_convert(*opt); });
 }
 

@@ -98,6 +98,7 @@ ModelSpec hybrid_model(const ConvertOptions& o, const LstmWeights& w, const Hybr
     m.dts.tau = parse_dts_tau(o.dts_tau);
     m.dts.probe_encoders.assign(std::begin(kDtsProbeEncoders), std::end(kDtsProbeEncoders));
     m.dts.probe_port = kDtsProbePort;
+    m.dts.probe_steps = o.dts_probe_steps;
   }
   m.comment = fmt::format(
       "Written by: loihisim convert {} --method hybrid-lstm --steps {} --arch {} --neuron {} "
@@ -106,7 +107,11 @@ ModelSpec hybrid_model(const ConvertOptions& o, const LstmWeights& w, const Hybr
       "hidden, {} classes).\n"
       "{}",
       o.weights, o.steps, o.arch, to_string(opt.neuron), o.generator_start,
-      o.bias_shift ? " --bias-shift" : "", opt.dts_probe ? " --dts-tau " + o.dts_tau : "",
+      o.bias_shift ? " --bias-shift" : "",
+      opt.dts_probe
+          ? " --dts-tau " + o.dts_tau +
+                (o.dts_probe_steps ? fmt::format(" --dts-probe-steps {}", o.dts_probe_steps) : "")
+          : "",
       o.dsr != "off" ? " --dsr " + o.dsr : "", o.out, o.weights, to_string(w.cell), w.input_size,
       w.hidden_size, w.classes, h.notes.front());
   return m;
@@ -334,6 +339,10 @@ void check_convert_options(const ConvertOptions& o) {
     return;
   }
   if (o.dts_tau != "off") parse_dts_tau(o.dts_tau);
+  if (o.dts_probe_steps != 0 &&
+      (o.dts_tau == "off" || o.dts_probe_steps < 1 || o.dts_probe_steps > o.steps))
+    throw InputError(fmt::format("--dts-probe-steps {}: needs --dts-tau and 1 <= P <= T ({})",
+                                 o.dts_probe_steps, o.steps));
   if (o.steps < 1 || o.steps > (1 << 20))
     throw InputError(fmt::format("--steps {}: T must be in 1..{}", o.steps, 1 << 20));
   host_number_format_from_string(o.host_format);  // a bad format fails before any work

@@ -40,6 +40,7 @@ struct ConvertOptions {
   // fixed:K, the K most important: the others are not mapped).
   std::string dts_tau = "off";
   std::string dsr = "off";
+  int dts_probe_steps = 0;  // the probe's steps P (0: T)
 };
 
 // out/x.model.yaml -> out/x: the stem the network, report and input files are named from

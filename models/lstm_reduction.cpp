@@ -106,6 +106,10 @@ LstmWeights restrict_lstm(const LstmWeights& w, std::span<const int> cells) {
   r.input_size = w.input_size;
   r.hidden_size = static_cast<int>(k);
   r.classes = w.classes;
+  // What it was trained on carries over; the reference logits (the full network's) do not.
+  r.dataset = w.dataset;
+  r.sequence_layout = w.sequence_layout;
+  r.input_scaling = w.input_scaling;
   for (std::size_t g = 0; g < 4; ++g)
     for (const int j : cells) {
       const std::size_t row = g * hs + static_cast<std::size_t>(j);

@@ -58,8 +58,11 @@ void read_host(const yaml::Reader& r, const yaml::Field& h, ModelSpec& m) {
 }
 
 void read_dts(const yaml::Reader& r, const yaml::Field& f, ModelSpec& m) {
-  r.expect_map(f, {"tau", "probe_encoders", "probe_port"}, {});
+  r.expect_map(f, {"tau", "probe_encoders", "probe_port"}, {"probe_steps"});
   m.dts.tau = r.real(r.get(f, "tau"), 0.0, 1.0);
+  if (r.has(f, "probe_steps"))
+    m.dts.probe_steps =
+        static_cast<int>(r.integer(r.get(f, "probe_steps"), 1, m.steps_per_symbol, "(at most T)"));
   for (const auto& e : r.items(r.get(f, "probe_encoders"), "encoder names"))
     m.dts.probe_encoders.push_back(r.text(e));
   if (m.dts.probe_encoders.empty())
@@ -92,7 +95,7 @@ ModelSpec read_model_root(const std::filesystem::path& file) {
     m.input_timing = r.choice(r.get(top, "input_timing"), kInputTimingNames);
   m.prediction = r.text(r.get(top, "prediction"));
   if (r.has(top, "host")) read_host(r, r.get(top, "host"), m);
-  if (r.has(top, "dts")) read_dts(r, r.get(top, "dts"), m);
+  if (r.has(top, "dts")) read_dts(r, r.get(top, "dts"), m);  // after steps_per_symbol
   return m;
 }
 
@@ -142,6 +145,8 @@ void write_model(const std::filesystem::path& file, const ModelSpec& m) {
     out << YAML::Key << "tau" << YAML::Value << m.dts.tau;
     out << YAML::Key << "probe_encoders" << YAML::Value << YAML::Flow << m.dts.probe_encoders;
     out << YAML::Key << "probe_port" << YAML::Value << m.dts.probe_port;
+    if (m.dts.probe_steps > 0)
+      out << YAML::Key << "probe_steps" << YAML::Value << m.dts.probe_steps;
     out << YAML::EndMap;
   }
   out << YAML::EndMap;

@@ -66,8 +66,11 @@ inline std::string to_string(HostLocation l) {
 // other encoder runs, no after-chip node runs (the host's values, e.g. c and h, are carried).
 // Otherwise the chip state restarts and the other encoders run T steps; the probe port keeps
 // the probe's counts. Off when probe_encoders is empty.
+// With probe_steps P < T the probe runs P steps (the mean is count / P), and a kept symbol runs
+// every encoder for T steps after it (the input gate again, in full).
 struct DtsSpec {
   double tau = 0;
+  int probe_steps = 0;  // P; 0: T
   std::vector<std::string> probe_encoders;
   std::string probe_port;
   bool enabled() const { return !probe_encoders.empty(); }

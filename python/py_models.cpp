@@ -58,27 +58,14 @@ void bind_convert(py::module_& m) {
          const std::string& signed_input, const std::string& host_format,
          const std::string& host_location, const std::string& dataset, const std::string& layout,
          bool bias_shift, const std::string& generator_start, int replica, double omega,
-         int quantum_bits, int memory_bits, const std::string& dts_tau, const std::string& dsr) {
+         int quantum_bits, int memory_bits, const std::string& dts_tau, const std::string& dsr,
+         int dts_probe_steps) {
         const PyArch arch = arch_of(arch_arg);
-        models::ConvertOptions o{weights,
-                                 method,
-                                 steps,
-                                 arch.given,
-                                 out,
-                                 neuron,
-                                 signed_input,
-                                 host_format,
-                                 host_location,
-                                 dataset,
-                                 layout,
-                                 bias_shift,
-                                 generator_start,
-                                 replica,
-                                 omega,
-                                 quantum_bits,
-                                 memory_bits,
-                                 dts_tau,
-                                 dsr};
+        models::ConvertOptions o{
+            weights,      method,       steps,           arch.given,    out,
+            neuron,       signed_input, host_format,     host_location, dataset,
+            layout,       bias_shift,   generator_start, replica,       omega,
+            quantum_bits, memory_bits,  dts_tau,         dsr,           dts_probe_steps};
         return convert(o, arch);
       },
       py::arg("weights"), py::arg("out"), py::arg("method") = "hybrid-lstm",
@@ -87,7 +74,7 @@ void bind_convert(py::module_& m) {
       py::arg("host_location") = "external", py::arg("dataset") = "", py::arg("layout") = "",
       py::arg("bias_shift") = false, py::arg("generator_start") = "half", py::arg("replica") = -1,
       py::arg("omega") = 0.0, py::arg("quantum_bits") = -1, py::arg("memory_bits") = -1,
-      py::arg("dts_tau") = "off", py::arg("dsr") = "off",
+      py::arg("dts_tau") = "off", py::arg("dsr") = "off", py::arg("dts_probe_steps") = 0,
       "Trained weights -> a network and a model file for run() (`loihisim convert`): method "
       "hybrid-lstm, spiking-lstm or hybrid-lmu. Returns model_file, network_file, text (what the "
       "command prints) and mapping (the map report's dict).");

@@ -97,6 +97,18 @@ void start_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostValues&
   }
 }
 
+// The DTS probe's encoders restarted for a kept symbol after a shortened probe: the input gate
+// gets the symbol's whole spike trains again (the host re-reads their inputs).
+void restart_probe_encoders(const RunPlan& plan, Worker& w, HostArithmetic& h,
+                            const HostValues& values, std::uint64_t sample, int s) {
+  for (std::size_t e = 0; e < plan.program.before_chip().size(); ++e) {
+    if (!plan.probe_encoder[e]) continue;
+    const std::vector<float> in = plan.program.gather_inputs(plan.program.before_chip()[e], values);
+    h.count_read(in.size());
+    w.encoders[e].start_symbol(in, sample, static_cast<std::uint64_t>(s));
+  }
+}
+
 // A bit-plane encoder's payloads as binary spikes: one on plane port b (the negative planes
 // after the positive ones) for every set bit b of |payload|; the plane projections weigh bit b
 // by 2^b, so the targets receive exactly payload x weight.
@@ -170,11 +182,10 @@ void count_payload(const SpikeMap& map, std::size_t core, std::int32_t cx, std::
   st.payload_bits += static_cast<std::uint64_t>(std::bit_width(mag));  // ceil(log2(1 + mag))
 }
 
-// T chip steps of one symbol, counting each compartment's spikes; the host reads back
+// T chip steps of a symbol, counting each compartment's spikes; the host reads back
 // `readbacks` neurons after the last step; `phase` chooses the encoders.
-void run_symbol_steps(const RunPlan& plan, Worker& w, Phase phase, std::uint64_t readbacks,
+void run_symbol_steps(const RunPlan& plan, Worker& w, Phase phase, int T, std::uint64_t readbacks,
                       SampleResult& res) {
-  const int T = plan.options.steps_per_symbol;
   const SpikeMap& map = w.session.spike_map();
   for (int t = 0; t < T; ++t) {
     send_encoder_spikes(plan, phase, w, res);
@@ -269,18 +280,19 @@ std::shared_ptr<const SampleTrace> sample_trace(const ChipSession& session) {
 // decision on the probe port's mean rate, and, unless skipped, the other encoders' T steps on a
 // restarted chip state. Returns true when the symbol is skipped.
 bool run_probed_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostValues& values,
-                       bool last_symbol, SampleResult& res) {
+                       std::uint64_t sample, int s, bool last_symbol, SampleResult& res) {
   const int T = plan.options.steps_per_symbol;
+  const int P = plan.options.dts.probe_steps > 0 ? plan.options.dts.probe_steps : T;
+  const std::uint64_t at_end = last_symbol ? plan.readbacks_at_end : 0;
   ++res.symbols_probed;
-  run_symbol_steps(plan, w, Phase::kProbe,
-                   plan.probe_readbacks + (last_symbol ? plan.readbacks_at_end : 0), res);
+  run_symbol_steps(plan, w, Phase::kProbe, P, plan.probe_readbacks + at_end, res);
   // Every spike of the probe's steps is counted; the ports other than the probe's ignore them.
   read_out_symbol(plan, w, values, res);
   auto& probe = values[static_cast<std::size_t>(plan.probe_value)];
   double sum = 0;
   for (const double v : probe) sum += v;  // spike counts: exact integers
   h.count_integer(0, probe.size() - 1, 1);
-  const double mean = sum / (static_cast<double>(probe.size()) * T);
+  const double mean = sum / (static_cast<double>(probe.size()) * P);
   if (mean < plan.options.dts.tau) {
     ++res.symbols_skipped;
     return true;
@@ -291,7 +303,13 @@ bool run_probed_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostVa
     std::fill(port.begin(), port.end(), 0.0);
   }
   w.session.reset_state();
-  run_symbol_steps(plan, w, Phase::kMain, plan.readbacks_per_symbol - plan.probe_readbacks, res);
+  if (P < T) {  // a shortened probe: every gate runs its T steps, the input gate again
+    restart_probe_encoders(plan, w, h, values, sample, s);
+    run_symbol_steps(plan, w, Phase::kAll, T, plan.readbacks_per_symbol, res);
+    read_out_symbol(plan, w, values, res);
+    return false;
+  }
+  run_symbol_steps(plan, w, Phase::kMain, T, plan.readbacks_per_symbol - plan.probe_readbacks, res);
   read_out_symbol(plan, w, values, res);
   probe = kept;
   return false;
@@ -319,9 +337,9 @@ void run_sample(const RunPlan& plan, Worker& w, std::uint64_t sample, SampleResu
     start_symbol(plan, w, h, values, sample, s);
     const bool last = s + 1 == plan.data.num_symbols;
     if (plan.probe_value >= 0 && s > 0) {
-      if (run_probed_symbol(plan, w, h, values, last, res)) continue;  // c, h carried
+      if (run_probed_symbol(plan, w, h, values, sample, s, last, res)) continue;  // c, h carried
     } else {
-      run_symbol_steps(plan, w, Phase::kAll,
+      run_symbol_steps(plan, w, Phase::kAll, T,
                        plan.readbacks_per_symbol + (last ? plan.readbacks_at_end : 0), res);
       read_out_symbol(plan, w, values, res);
     }

@@ -193,11 +193,11 @@ def section(R, md, fmt_energy, fmt_time, quick):
     md(END)
 
 
-def replace_section(doc, text):
+def replace_section(doc, text, begin=BEGIN, end=END):
     with open(doc) as f:
         old = f.read()
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + text + old[old.index(END) + len(END) + 1:]
+    if begin in old and end in old:
+        new = old[:old.index(begin)] + text + old[old.index(end) + len(end) + 1:]
     else:
         # Not there yet: where hybrid_results.py puts it (before the NIR section, else before
         # "Commands"), or at the end.

@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import spiking_results  # noqa: E402  (the spiking-LSTM section, methods.md B)
 import lmu_results  # noqa: E402  (the hybrid-spiking LMU section, methods.md D)
 import board_results  # noqa: E402  (the board level: Loihi 1 power logs, the hybrid LSTM)
+import axlstm_results  # noqa: E402  (AxLSTM, methods.md C: DTS and DSR on the CPU and the chip)
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -443,6 +444,11 @@ def main():
     # The board level (docs/energy-model.md): the published Loihi 1 power logs and the hybrid
     # LSTM at the chip and the board level (also runnable alone: tools/board_results.py).
     board_results.section(R, md, fmt_energy, fmt_time, q)
+    md("")
+
+    # AxLSTM (methods.md C): timestep skipping and state reduction on the CPU and on the chip
+    # (also runnable alone: tools/axlstm_results.py).
+    axlstm_results.section(R, md, fmt_energy, fmt_time, q)
     md("")
 
     # The NIR results: written with their analysis in results-nir.md (numbers from

@@ -92,6 +92,15 @@ TEST_CASE("AxLSTM on the chip: tau 0 probes every symbol, skips none, and change
     CHECK(probed.samples[s].chip_steps == kT + (S - 1) * 2 * kT);
     CHECK(plain.samples[s].symbols_probed == 0);
   }
+  // A shortened probe (P = 2 of T = 8 steps): a kept symbol then runs every gate for T steps.
+  InferenceOptions shortened = options(0, true);
+  shortened.dts.probe_steps = 2;
+  const InferenceRun short_probe = run(true, shortened, data);
+  for (std::size_t s = 0; s < kSamples; ++s) {
+    CAPTURE(s);
+    CHECK(short_probe.samples[s].output == plain.samples[s].output);
+    CHECK(short_probe.samples[s].chip_steps == kT + (S - 1) * (2 + kT));
+  }
 }
 
 TEST_CASE("AxLSTM on the chip: tau 1 skips every probed symbol (the first symbol's outputs)") {
@@ -147,8 +156,6 @@ TEST_CASE("AxLSTM on the chip: DSR fixed:K maps the K most important cells only"
   o.weights = (kSource / "models/weights/mnist_row_modified.h5").string();
   o.out = (d.path / "m.model.yaml").string();
   o.steps = kT;
-  o.dataset = "mnist";
-  o.layout = "row";
   o.dsr = "fixed:" + std::to_string(mnist_weights().hidden_size);
   const models::Conversion full = models::convert_weights(o, arch);
   o.dsr = "off";
@@ -187,6 +194,21 @@ TEST_CASE("AxLSTM on the chip: the model file, the run report and bad settings")
   CHECK(out.find("timestep skipping   tau 0.5:") != std::string::npos);
   const Summary rep = read_summary(d.path / "r.json");
   CHECK(rep["dts"]["symbols_probed"].get<int>() == 2 * 27);
+  REQUIRE(run_cli("convert " + weights +
+                      " --method hybrid-lstm --steps 4 --dts-tau 0.5 --dts-probe-steps 2 --out " +
+                      model.string(),
+                  &out) == 0);
+  CHECK(read_model(model).dts.probe_steps == 2);
+  CHECK(run_cli("convert " + weights +
+                    " --method hybrid-lstm --steps 4 --dts-probe-steps 2 --out " +
+                    (d.path / "p.model.yaml").string(),
+                &out) == 2);
+  CHECK(out.find("--dts-probe-steps 2: needs --dts-tau") != std::string::npos);
+  CHECK(run_cli("convert " + weights +
+                    " --method hybrid-lstm --steps 4 --dts-tau 0.5 --dts-probe-steps 5 --out " +
+                    (d.path / "p.model.yaml").string(),
+                &out) == 2);
+  CHECK(out.find("1 <= P <= T (4)") != std::string::npos);
 
   const fs::path bad = d.path / "bad.model.yaml";
   CHECK(run_cli("convert " + weights + " --method hybrid-lstm --dts-tau 1.5 --out " + bad.string(),
@@ -194,6 +216,9 @@ TEST_CASE("AxLSTM on the chip: the model file, the run report and bad settings")
   CHECK(out.find("--dts-tau 1.5: expected a number in [0, 1]") != std::string::npos);
   CHECK_FALSE(fs::exists(bad));
   // A model whose probe names no encoder of the network: refused before any step.
+  REQUIRE(run_cli("convert " + weights + " --method hybrid-lstm --steps 4 --dts-tau 0.5 --out " +
+                      model.string(),
+                  &out) == 0);
   std::string text = loihisim::testing::read_text(model);
   text.replace(text.find("encode_x_probe"), 14, "encode_nothing");
   write_text_file(bad, text);

@@ -119,6 +119,9 @@ void register_convert(CLI::App& app) {
                   "and a symbol whose mean input-gate rate is below TAU (0..1) runs no other "
                   "chip steps (docs/hybrid-lstm.md, \"AxLSTM on the chip\")")
       ->capture_default_str();
+  cmd->add_option("--dts-probe-steps", opt->dts_probe_steps,
+                  "hybrid-lstm with --dts-tau: the probe runs P of the T steps (default T); a "
+                  "kept symbol then runs every gate for T steps after it");
   cmd->add_option("--dsr", opt->dsr,
                   "hybrid-lstm, AxLSTM's state reduction: off or fixed:K (only the K most "
                   "important cells are mapped)")

@@ -210,9 +210,12 @@ def replace_section(doc, text, begin=BEGIN, end=END):
     os.replace(tmp, doc)
 
 
-def main():
+def run_alone(description, section_fn, begin, end, what):
+    """Runs one section of docs/results.md on its own (its commands listed at its end) and
+    replaces it in the document: the `main` of each section script."""
     import hybrid_results
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=description,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(HERE, "build"))
     ap.add_argument("--work", default=os.path.join(HERE, "demo-output", "results"))
     ap.add_argument("--doc", default=os.path.join(HERE, "docs", "results.md"))
@@ -223,11 +226,15 @@ def main():
     args.build, args.work = os.path.abspath(args.build), os.path.abspath(args.work)
     R = hybrid_results.Runner(args)
     out = []
-    section(R, out.append, hybrid_results.fmt_energy, hybrid_results.fmt_time, args.quick)
-    assert out[-1] == END
-    out[-1:] = ["Commands of this section:", "", "```"] + R.commands + ["```", END]
-    replace_section(args.doc, "\n".join(out) + "\n")
-    print("wrote the board section of " + args.doc, file=sys.stderr)
+    section_fn(R, out.append, hybrid_results.fmt_energy, hybrid_results.fmt_time, args.quick)
+    assert out[-1] == end
+    out[-1:] = ["Commands of this section:", "", "```"] + R.commands + ["```", end]
+    replace_section(args.doc, "\n".join(out) + "\n", begin, end)
+    print("wrote the %s section of %s" % (what, args.doc), file=sys.stderr)
+
+
+def main():
+    run_alone(__doc__, section, BEGIN, END, "board")
 
 
 if __name__ == "__main__":

@@ -138,6 +138,38 @@ def chip_best(md, fmt_energy, fmt_time, label, full, rows):
            fmt_energy(e), fmt_energy(e0), e / e0, fmt_time(lat), fmt_time(l0), lat / l0))
 
 
+def plot(accept, path):
+    """Two panels: CPU accuracy against the measured speed-up (tuned implementation) and chip
+    accuracy against chip active energy relative to the full network, one series per model."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for label, full, rows in accept:
+        cpu = [r for r in rows if r["cpu"] is not None]
+        ax1.plot([1.0] + [r["tuned"]["speedup_median"] for r in cpu],
+                 [100 * cpu[0]["tuned"]["accuracy_full"]] +
+                 [100 * r["tuned"]["accuracy_reduced"] for r in cpu], "o", label=label)
+        e0 = per(full, "chip_active_energy_pJ")
+        ax2.plot([1.0] + [per(r["chip"], "chip_active_energy_pJ") / e0 for r in rows],
+                 [100 * full["accuracy"]["fraction"]] +
+                 [100 * r["chip"]["accuracy"]["fraction"] for r in rows], "o", label=label)
+    ax1.axvspan(PAPER_BAND[0], PAPER_BAND[1], color="0.9", label="paper's speed-up band")
+    ax1.set_xlabel("CPU speed-up (measured, tuned implementation)")
+    ax1.set_ylabel("accuracy (%)")
+    ax1.set_title("CPU baseline")
+    ax2.set_xlabel("chip active energy / full network's")
+    ax2.set_ylabel("accuracy (%)")
+    ax2.set_title("hybrid LSTM on %s, T = %d" % (ARCH, T))
+    for ax in (ax1, ax2):
+        ax.set_ylim(bottom=max(0, ax.get_ylim()[0]))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def section(R, md, fmt_energy, fmt_time, quick):
     """Appends the section (with its markers) through md()."""
     samples = 100 if quick else 2000
@@ -165,6 +197,10 @@ def section(R, md, fmt_energy, fmt_time, quick):
         table(md, fmt_energy, fmt_time, full, rows)
         md("")
         accept.append((os.path.basename(weights), full, rows))
+    if accept and not quick:
+        plot(accept, os.path.join(HERE, "docs", "img", "axlstm_tradeoff.png"))
+        md("![AxLSTM trade-off](img/axlstm_tradeoff.png)")
+        md("")
     md("### Acceptance (within %.1f points of full accuracy, CPU speed-up in the paper's band)"
        % WITHIN)
     md("")

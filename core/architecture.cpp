@@ -26,6 +26,17 @@ struct Checker {
     non_negative(field + ".serialisation_ps", l.serialisation_ps);
     positive(field + ".buffer_depth", l.buffer_depth);
   }
+  void cycle(NetworkModel model, const CycleParams& cy) {
+    if (model == NetworkModel::kCycle && !cy.present)
+      out.push_back({"cycle", "the cycle timing model needs the cycle parameters (chip.cycle)"});
+    if (!cy.present) return;
+    positive("cycle.clock_period_ps", cy.clock_period_ps);
+    positive("cycle.synapse_queue_depth", cy.synapse_queue_depth);
+    positive("cycle.output_port_buffer_depth", cy.output_port_buffer_depth);
+    positive("cycle.input_port_cycles", cy.input_port_cycles);
+    positive("cycle.crossbar_cycles", cy.crossbar_cycles);
+    positive("cycle.crossbar_buffer_depth", cy.crossbar_buffer_depth);
+  }
   // Strictly ascending counts starting at `first`, reaching at least `cover`, times >= 0.
   void table(const std::string& field, const std::vector<BarrierPoint>& t, int first, int cover) {
     if (t.empty()) {
@@ -97,6 +108,7 @@ std::vector<ConfigProblem> validate(const Architecture& arch) {
     c.cost(base + ".nonlin", ops->nonlin);
     c.cost(base + ".byte", ops->byte);
   }
+  c.cycle(arch.network.model, arch.cycle);
   c.non_negative("power.static_uw", arch.power.static_uw);
   c.non_negative("power.x86_uw", arch.power.x86_uw);
   return problems;

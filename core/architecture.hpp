@@ -91,11 +91,27 @@ struct BarrierPoint {
 // simulates every message through every link with FIFO links, serialisation and credit flow
 // control (mesh_network.hpp). kAnalytic counts each link's load in the step and gives every
 // message its contention-free path latency plus the serialisation backlog of the busiest link
-// on its path, (load - 1) x serialisation: no event queue. Both count the same hops, so energy
-// does not depend on the choice; only latency does.
-enum class NetworkModel { kEvent, kAnalytic };
-inline constexpr std::array<EnumName<NetworkModel>, 2> kNetworkModelNames = {
-    {{NetworkModel::kEvent, "event"}, {NetworkModel::kAnalytic, "analytic"}}};
+// on its path, (load - 1) x serialisation: no event queue. kCycle (core/cycle_timing.hpp) times
+// every latency in whole clock cycles (CycleParams), pipelines each core's units, lets spikes
+// leave as their compartment fires and adds the cores' output and input ports and the tile
+// crossbar to the simulated links. All count the same hops, so energy does not depend on the
+// choice; only latency does.
+enum class NetworkModel { kEvent, kAnalytic, kCycle };
+inline constexpr std::array<EnumName<NetworkModel>, 3> kNetworkModelNames = {
+    {{NetworkModel::kEvent, "event"},
+     {NetworkModel::kAnalytic, "analytic"},
+     {NetworkModel::kCycle, "cycle"}}};
+
+// What only the cycle-level mode uses (docs/energy-model.md, "Cycle-level timing").
+struct CycleParams {
+  bool present = false;              // the architecture file describes them (chip.cycle)
+  std::int64_t clock_period_ps = 0;  // every latency is rounded up to whole periods
+  int synapse_queue_depth = 1;       // messages between the input axon and the synapse unit
+  int output_port_buffer_depth = 1;  // router slots behind a core's output axon
+  int input_port_cycles = 1;         // the destination core's input port: cycles per message
+  int crossbar_cycles = 1;           // a tile's crossbar (within-tile messages): per message
+  int crossbar_buffer_depth = 1;     // slots behind the crossbar, before the input port
+};
 
 struct NetworkCosts {
   NetworkModel model = NetworkModel::kEvent;
@@ -152,6 +168,7 @@ struct Architecture {
   HostLinkCosts host;
   ChipPower power;
   HostCoprocessorCosts host_coprocessor;
+  CycleParams cycle;
 };
 
 // Structural problems that would make timing or energy undefined: non-positive mesh sizes,

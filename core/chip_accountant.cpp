@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/checked_math.hpp"
+#include "core/cycle_timing.hpp"
 #include "core/mesh_router.hpp"
 #include "core/step_timing.hpp"
 
@@ -22,6 +23,12 @@ const Architecture& checked(const Architecture& arch) {
   return arch;
 }
 
+// The cycle model's network: every latency in whole cycles.
+NetworkCosts network_costs(const Architecture& arch) {
+  if (arch.network.model != NetworkModel::kCycle) return arch.network;
+  return cycle_network_costs(arch.network, arch.cycle.clock_period_ps);
+}
+
 bool counters_went_back(const CoreCounts& now, const CoreCounts& before) {
   for (const auto& f : kCountFields)
     if (now.*f.field < before.*f.field) return true;
@@ -35,7 +42,12 @@ ChipAccountant::ChipAccountant(const Architecture& arch, std::vector<int> placem
     : arch_(checked(arch)),
       placement_(std::move(placement)),
       options_(options),
-      network_(arch.mesh, arch.network) {
+      network_(arch.mesh, network_costs(arch_)),
+      cycle_(arch_.network.model == NetworkModel::kCycle) {
+  if (cycle_) {
+    cycle_costs_ = cycle_core_costs(arch_.core_costs, arch_.cycle.clock_period_ps);
+    network_.enable_ports(cycle_ports(arch_.cycle, cycle_costs_, network_costs(arch_)));
+  }
   const int n = arch_.mesh.num_cores();
   std::vector<std::uint8_t> seen(static_cast<std::size_t>(n), 0);
   for (std::size_t i = 0; i < placement_.size(); ++i) {
@@ -114,10 +126,13 @@ void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
     last = add_hops(rec);
   }
 
-  rec.host_ps = checked_mul(host_spikes, arch_.host.spike_injected.latency_ps);
-  rec.barrier_ps = barrier_time_ps(arch_.network, tiles_in_use_, chips_in_use_);
-  rec.readback_ps = checked_add(checked_mul(host.readbacks, arch_.host.readback.latency_ps),
-                                checked_mul(host.words, arch_.host.word.latency_ps));
+  // The host link and the barrier; the cycle model counts them in whole cycles.
+  const std::int64_t period = cycle_ ? arch_.cycle.clock_period_ps : 1;
+  const auto cycles = [period](std::int64_t ps) { return round_up_to_cycle(ps, period); };
+  rec.host_ps = checked_mul(host_spikes, cycles(arch_.host.spike_injected.latency_ps));
+  rec.barrier_ps = cycles(barrier_time_ps(arch_.network, tiles_in_use_, chips_in_use_));
+  rec.readback_ps = checked_add(checked_mul(host.readbacks, cycles(arch_.host.readback.latency_ps)),
+                                checked_mul(host.words, cycles(arch_.host.word.latency_ps)));
   const std::int64_t busiest = std::max({rec.compute_ps, rec.network_ps, rec.host_ps});
   rec.step_ps = checked_add(checked_add(busiest, rec.barrier_ps), rec.readback_ps);
   rec.critical = critical_component(rec, busiest, slowest, last);
@@ -165,8 +180,10 @@ inline int ChipAccountant::add_core_steps(const Chip& chip, StepRecord& rec) {
     CoreTotals& t = totals_[i];
     t.counts += delta_[i];
     t.busy_ps = checked_add(t.busy_ps, busy_[i]);
-    if (busy_[i] > rec.compute_ps) {
-      rec.compute_ps = busy_[i];
+    // The cycle model: the core is done when its soma is; its sending is part of the network.
+    const std::int64_t done = cycle_ ? cycle_core_time(chip, i) : busy_[i];
+    if (done > rec.compute_ps) {
+      rec.compute_ps = done;
       slowest = static_cast<int>(i);
     }
   }
@@ -175,6 +192,32 @@ inline int ChipAccountant::add_core_steps(const Chip& chip, StepRecord& rec) {
     step_busy_.insert(step_busy_.end(), busy_.begin(), busy_.end());
   }
   return slowest;
+}
+
+inline std::int64_t ChipAccountant::cycle_core_time(const Chip& chip, std::size_t i) {
+  const Neurocore& core = chip.core(static_cast<int>(i));
+  if (cycle_ready_.size() < delta_.size()) cycle_ready_.resize(delta_.size());
+  const std::int64_t received =
+      cycle_receive_ps(cycle_costs_, delta_[i], arch_.cycle.synapse_queue_depth);
+  compute_[i] = cycle_update_ps(cycle_costs_, delta_[i], received, core.num_compartments(),
+                                core.fired(), cycle_ready_[i]);
+  return compute_[i];
+}
+
+// When the k-th message (1-based) of chip core `source` in this step is ready at its output
+// port: the end of its compartment's update. Messages come in order of source core, then of
+// fired compartment and its output axons (Neurocore::send).
+inline std::int64_t ChipAccountant::cycle_depart(const Chip& chip, int source, std::uint64_t k) {
+  const auto s = static_cast<std::size_t>(source);
+  const Neurocore& core = chip.core(source);
+  const std::span<const std::int32_t> fired = core.fired();
+  if (k == 1) cursor_ = {source, 0, fired.empty() ? 0 : core.num_output_axons_of(fired[0])};
+  while (cursor_.left == 0 && cursor_.fired + 1 < fired.size())
+    cursor_.left = core.num_output_axons_of(fired[++cursor_.fired]);
+  if (cursor_.left == 0 || cursor_.fired >= cycle_ready_[s].size())
+    return compute_[s];  // more messages than fired compartments send: after the soma
+  --cursor_.left;
+  return cycle_ready_[s][cursor_.fired];
 }
 
 inline std::uint64_t ChipAccountant::collect_host_spikes(const Chip& chip) {
@@ -200,8 +243,9 @@ inline void ChipAccountant::collect_messages(const Chip& chip) {
     if (m.source_core < 0) continue;  // a host spike (collect_host_spikes)
     const auto s = static_cast<std::size_t>(m.source_core);
     const std::uint64_t k = ++sent_in_step_[s];
-    messages_.push_back({placement_[s], placement_[static_cast<std::size_t>(m.dest_core)],
-                         checked_add(compute_[s], checked_mul(k, spike_sent_ps))});
+    const std::int64_t depart = cycle_ ? cycle_depart(chip, m.source_core, k)
+                                       : checked_add(compute_[s], checked_mul(k, spike_sent_ps));
+    messages_.push_back({placement_[s], placement_[static_cast<std::size_t>(m.dest_core)], depart});
     message_source_.push_back(m.source_core);
     message_dest_.push_back(m.dest_core);
   }
@@ -290,6 +334,25 @@ inline ChipAccountant::LastArrival ChipAccountant::add_flow_hops(StepRecord& rec
           d.wait_ps,   d.wait_ps, d.worst_link,          d.within_tile};
 }
 
+// The link where the step's last message waited longest; with the cycle model's ports, the
+// core behind an output or input port, or the tile of a crossbar.
+inline CriticalComponent ChipAccountant::link_component(const LastArrival& last) {
+  const int owner = network_.port_owner(last.worst_link);
+  switch (network_.port_kind(last.worst_link)) {
+    case MeshNetwork::PortKind::kOutput:
+      ++totals_[static_cast<std::size_t>(last.source)].critical_steps;
+      return {CriticalComponent::Kind::kCore, last.source};
+    case MeshNetwork::PortKind::kInput:
+      ++totals_[static_cast<std::size_t>(last.dest)].critical_steps;
+      return {CriticalComponent::Kind::kCore, last.dest};
+    case MeshNetwork::PortKind::kCrossbar:
+      return {CriticalComponent::Kind::kTileRouter, owner};
+    case MeshNetwork::PortKind::kNone:
+      break;
+  }
+  return {CriticalComponent::Kind::kLink, last.worst_link};
+}
+
 inline CriticalComponent ChipAccountant::critical_component(const StepRecord& rec,
                                                             std::int64_t busiest, int slowest,
                                                             const LastArrival& last) {
@@ -305,7 +368,7 @@ inline CriticalComponent ChipAccountant::critical_component(const StepRecord& re
       ++totals_[static_cast<std::size_t>(last.source)].critical_steps;
       return {CriticalComponent::Kind::kCore, last.source};
     }
-    if (last.worst_wait_ps >= path) return {CriticalComponent::Kind::kLink, last.worst_link};
+    if (last.worst_wait_ps >= path) return link_component(last);
     if (last.within_tile) {
       const BoardTile t = board_tile(arch_.mesh, last.dest_physical);
       return {CriticalComponent::Kind::kTileRouter, t.y * board_tiles_x(arch_.mesh) + t.x};

@@ -153,9 +153,14 @@ class ChipAccountant {
   // Event model: every message; analytic model: the step's flows (messages per core pair),
   // so that its cost grows with the pairs that talk, not with messages x hops.
   inline void collect_messages(const Chip& chip);
+  // Cycle model: each core's receive and update phases (core/cycle_timing.hpp); when each of
+  // its fired compartments is ready to send into cycle_ready_[core]. Returns when it is done.
+  inline std::int64_t cycle_core_time(const Chip& chip, std::size_t core);
+  inline std::int64_t cycle_depart(const Chip& chip, int source, std::uint64_t k);
   inline void collect_flows(const Chip& chip);
   inline LastArrival add_hops(StepRecord& rec);
   inline LastArrival add_flow_hops(StepRecord& rec);
+  inline CriticalComponent link_component(const LastArrival& last);
   inline CriticalComponent critical_component(const StepRecord& rec, std::int64_t busiest,
                                               int slowest, const LastArrival& last);
 
@@ -163,6 +168,14 @@ class ChipAccountant {
   std::vector<int> placement_;
   AccountantOptions options_;
   MeshNetwork network_;
+  bool cycle_ = false;                                  // NetworkModel::kCycle
+  CoreEventCosts cycle_costs_;                          // its core costs in whole cycles
+  std::vector<std::vector<std::int64_t>> cycle_ready_;  // per core, per fired compartment
+  struct SendCursor {
+    int source = -1;
+    std::size_t fired = 0;  // index into the source's fired compartments
+    int left = 0;           // messages of that compartment not yet placed
+  } cursor_;
   bool started_ = false;
   std::int64_t last_time_ = 0;
   std::vector<std::uint8_t> in_use_;

@@ -33,7 +33,51 @@ MeshNetwork::MeshNetwork(const MeshGeometry& mesh, const NetworkCosts& costs)
   touched_.assign(n, 0);
 }
 
+void MeshNetwork::enable_ports(const MeshPorts& ports) {
+  for (const auto* l : {&ports.output, &ports.crossbar, &ports.input})
+    if (l->buffer_depth < 1)
+      throw std::invalid_argument("port buffer depth " + std::to_string(l->buffer_depth) +
+                                  " must be at least 1");
+  if (!routes_.empty()) throw std::logic_error("enable_ports() after routes were made");
+  ports_enabled_ = true;
+  ports_ = ports;
+  port_base_ = num_link_ids(mesh_);
+  const int cores = mesh_.num_cores();
+  const int tiles = board_tiles_x(mesh_) * board_tiles_y(mesh_);
+  const auto n = static_cast<std::size_t>(port_base_ + 2 * cores + tiles);
+  for (int i = 0; i < 2 * cores + tiles; ++i)
+    kind_.push_back(static_cast<std::uint8_t>(3 + (i < cores ? 0 : i < 2 * cores ? 1 : 2)));
+  free_at_.resize(n, 0);
+  occupancy_.resize(n, 0);
+  head_.resize(n, -1);
+  tail_.resize(n, -1);
+  free_pending_.resize(n, 0);
+  touched_.resize(n, 0);
+}
+
+MeshNetwork::PortKind MeshNetwork::port_kind(int link) const {
+  if (!ports_enabled_ || link < port_base_) return PortKind::kNone;
+  return static_cast<PortKind>(kind_.at(static_cast<std::size_t>(link)) - 3);
+}
+
+int MeshNetwork::port_owner(int link) const {
+  const int cores = mesh_.num_cores();
+  switch (port_kind(link)) {
+    case PortKind::kOutput:
+      return link - port_base_;
+    case PortKind::kInput:
+      return link - port_base_ - cores;
+    case PortKind::kCrossbar:
+      return link - port_base_ - 2 * cores;
+    case PortKind::kNone:
+      break;
+  }
+  return -1;
+}
+
 const LinkParams& MeshNetwork::params(int link) const {
+  const std::uint8_t k = kind_[static_cast<std::size_t>(link)];
+  if (k >= 3) return k == 3 ? ports_.output : k == 4 ? ports_.input : ports_.crossbar;
   switch (static_cast<LinkKind>(kind_[static_cast<std::size_t>(link)])) {
     case LinkKind::kEastWest:
       return costs_.east_west;
@@ -103,7 +147,16 @@ int MeshNetwork::add_route(int src_core, int dst_core) {
   r.east_west_hops = route_.east_west_hops;
   r.north_south_hops = route_.north_south_hops;
   r.chip_hops = route_.chip_hops;
+  if (ports_enabled_) {  // output port, the mesh links or the tile's crossbar, input port
+    route_links_.push_back(port_base_ + src_core);
+    if (route_.links.empty()) {
+      const BoardTile t = board_tile(mesh_, src_core);
+      route_links_.push_back(port_base_ + 2 * mesh_.num_cores() + t.y * board_tiles_x(mesh_) + t.x);
+    }
+    r.len = static_cast<int>(route_.links.size()) + (route_.links.empty() ? 3 : 2);
+  }
   route_links_.insert(route_links_.end(), route_.links.begin(), route_.links.end());
+  if (ports_enabled_) route_links_.push_back(port_base_ + mesh_.num_cores() + dst_core);
   routes_.push_back(r);
   return static_cast<int>(routes_.size()) - 1;
 }
@@ -296,7 +349,8 @@ inline void MeshNetwork::route(std::span<const NetworkMessage> messages,
     const NetworkMessage& msg = messages[i];
     MessageDelivery& d = out[i];
     d = MessageDelivery{};
-    if (msg.src_core == msg.dst_core && msg.src_core >= 0 && msg.src_core < mesh_.num_cores()) {
+    if (!ports_enabled_ && msg.src_core == msg.dst_core && msg.src_core >= 0 &&
+        msg.src_core < mesh_.num_cores()) {
       // Back into its own core (recurrence, or a two-compartment neuron's reset): a within-tile
       // delivery, without looking the route up.
       d.within_tile = true;

@@ -62,6 +62,16 @@ struct MessageDelivery {
   int chip_hops = 0;
 };
 
+// The extra links of the cycle-level mode (enable_ports): every message leaves its core through
+// the core's output port (its output axon into the tile router: hop.latency_ps and
+// serialisation_ps per message, buffer_depth router slots behind it), crosses the mesh links or,
+// within a tile, the tile's crossbar, and enters the destination core through its input port.
+struct MeshPorts {
+  LinkParams output;
+  LinkParams crossbar;
+  LinkParams input;
+};
+
 class MeshNetwork {
  public:
   // Throws std::invalid_argument when a link kind has buffer_depth < 1.
@@ -82,6 +92,19 @@ class MeshNetwork {
   // messages are listed one by one (deliver_analytic() is this with one flow per message).
   // O(flows x hops): its cost does not grow with messages.
   void deliver_flows(std::span<const NetworkFlow> flows, std::vector<FlowDelivery>& out);
+
+  // From now on every route begins with the source core's output port and ends with the
+  // destination core's input port, and a within-tile route (also back into the same core)
+  // crosses its tile's crossbar: deliver() then simulates the cores' ports too. Hop counts (and
+  // so energy) are unchanged. Call before the first delivery. Throws std::invalid_argument for
+  // a buffer depth < 1.
+  void enable_ports(const MeshPorts& ports);
+  bool has_ports() const { return ports_enabled_; }
+  // With ports: what a link id beyond the mesh's links is (-1: a mesh link), and its core
+  // (output and input ports) or board tile index (crossbar).
+  enum class PortKind { kNone = -1, kOutput = 0, kInput = 1, kCrossbar = 2 };
+  PortKind port_kind(int link) const;
+  int port_owner(int link) const;
 
   const MeshGeometry& mesh() const { return mesh_; }
   const LinkParams& params(int link) const;
@@ -125,7 +148,7 @@ class MeshNetwork {
   // of one link kind are created in (time, seq) order: a FIFO per kind keeps them sorted at O(1)
   // per event. Link-free events (times current + serialisation of an earlier start) have no
   // such order and go to a small heap (they only occur under contention).
-  static constexpr int kLinkKinds = 3;
+  static constexpr int kLinkKinds = 6;  // the three LinkKinds, then the three PortKinds
   void push_arrival(int kind, std::int64_t time, int message);
   void push_free(std::int64_t time, int link);
   const Event* earliest() const;  // nullptr when nothing is pending
@@ -143,6 +166,9 @@ class MeshNetwork {
 
   MeshGeometry mesh_;
   NetworkCosts costs_;
+  bool ports_enabled_ = false;
+  MeshPorts ports_;
+  int port_base_ = 0;               // link id of core 0's output port (num_link_ids())
   std::vector<std::uint8_t> kind_;  // LinkKind per link id
   // Per link id; reset lazily (only links used in the step are touched).
   std::vector<std::int64_t> free_at_;

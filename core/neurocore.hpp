@@ -73,6 +73,11 @@ class Neurocore {
 
   int num_compartments() const { return n_; }
   int num_input_axons() const { return static_cast<int>(axons_.size()); }
+  // The messages compartment c sends when it fires (its output axons).
+  int num_output_axons_of(int c) const {
+    const auto i = static_cast<std::size_t>(c);
+    return out_begin_.at(i + 1) - out_begin_.at(i);
+  }
   std::int64_t time() const { return t_; }
   std::span<const std::int32_t> u() const { return u_; }
   std::span<const std::int32_t> v() const { return v_; }

@@ -127,7 +127,7 @@ core::CoreLimits read_limits(const Reader& r, const Field& f) {
 
 // The mesh's tiles and the cores per tile (chip.mesh, chip.tile).
 void read_chip_geometry(const Reader& r, const Field& chip, core::MeshGeometry& mesh) {
-  r.expect_map(chip, {"static_power_mw", "embedded_x86", "mesh", "barrier", "tile"});
+  r.expect_map(chip, {"static_power_mw", "embedded_x86", "mesh", "barrier", "tile"}, {"cycle"});
   const Field m = r.get(chip, "mesh");
   r.expect_map(m, {"tiles_x", "tiles_y", "east_west_link", "north_south_link"}, {"timing_model"});
   mesh.tiles_x = small_int(r, r.get(m, "tiles_x"), 1, 256);
@@ -206,6 +206,22 @@ void read_tile(const Reader& r, const Field& tile, Architecture& a) {
   a.core_costs.spike_sent = read_cost(r, r.get(axon_out, "spike_sent"));
 }
 
+// chip.cycle (optional; required by timing_model: cycle): the cycle-level mode's clock and queues.
+void read_cycle(const Reader& r, const Field& f, core::CycleParams& c) {
+  r.expect_map(f, {"clock_period_ns", "synapse_queue_depth", "output_port_buffer_depth",
+                   "input_port_cycles", "crossbar_cycles", "crossbar_buffer_depth"});
+  c.present = true;
+  const Field period = r.get(f, "clock_period_ns");
+  c.clock_period_ps = r.milli(period, 0, 1000, "ns");
+  if (c.clock_period_ps < 1)
+    r.fail(period, "a clock period of 0 ns is not allowed (at least 0.001 ns)");
+  c.synapse_queue_depth = small_int(r, r.get(f, "synapse_queue_depth"), 1, 65536);
+  c.output_port_buffer_depth = small_int(r, r.get(f, "output_port_buffer_depth"), 1, 65536);
+  c.input_port_cycles = small_int(r, r.get(f, "input_port_cycles"), 1, 1 << 20);
+  c.crossbar_cycles = small_int(r, r.get(f, "crossbar_cycles"), 1, 1 << 20);
+  c.crossbar_buffer_depth = small_int(r, r.get(f, "crossbar_buffer_depth"), 1, 65536);
+}
+
 // Keys are read in the order of the file's sections below, so that a file with several
 // mistakes always reports the same first one.
 Architecture read_root(const Reader& r, const YAML::Node& root) {
@@ -218,6 +234,7 @@ Architecture read_root(const Reader& r, const YAML::Node& root) {
   read_board(r, r.get(top, "board"), a);
   read_chip_power_and_network(r, chip, a);
   read_tile(r, r.get(chip, "tile"), a);
+  if (const auto cycle = r.find(chip, "cycle")) read_cycle(r, *cycle, a.cycle);
 
   const Field hc = r.get(top, "host_coprocessor");
   r.expect_map(hc, {"external", "embedded"});

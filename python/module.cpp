@@ -11,10 +11,14 @@ namespace loihisim::python {
 PyArch::PyArch(const std::string& name_or_file, const std::string& network_model)
     : given(name_or_file), arch(load_architecture(name_or_file)) {
   if (network_model.empty()) return;
-  if (network_model != "event" && network_model != "analytic")
-    throw InputError("network_model '" + network_model + "': event or analytic");
-  arch.network.model =
-      network_model == "analytic" ? core::NetworkModel::kAnalytic : core::NetworkModel::kEvent;
+  if (network_model != "event" && network_model != "analytic" && network_model != "cycle")
+    throw InputError("network_model '" + network_model + "': event, analytic or cycle");
+  arch.network.model = network_model == "analytic" ? core::NetworkModel::kAnalytic
+                       : network_model == "cycle"  ? core::NetworkModel::kCycle
+                                                   : core::NetworkModel::kEvent;
+  if (arch.network.model == core::NetworkModel::kCycle && !arch.cycle.present)
+    throw InputError("network_model 'cycle': architecture '" + arch.name +
+                     "' has no chip.cycle section");
 }
 
 PyArch arch_of(const py::object& o) {
@@ -37,7 +41,7 @@ void bind_architecture(py::module_& m) {
                      "a YAML file of the same form (docs/energy-model.md).")
       .def(py::init<const std::string&, const std::string&>(), py::arg("name_or_file"),
            py::arg("network_model") = "",
-           "network_model: event or analytic mesh timing ('' keeps the file's)")
+           "network_model: event, analytic or cycle step timing ('' keeps the file's)")
       .def_property_readonly("name", [](const PyArch& a) { return a.arch.name; })
       .def_property_readonly("given", [](const PyArch& a) { return a.given; })
       .def("__repr__", [](const PyArch& a) { return "loihisim.Architecture('" + a.given + "')"; });

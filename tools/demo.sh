@@ -8,7 +8,8 @@
 #      loihisim report   the run as one HTML page (demo-output/hybrid.html).
 #   4. loihisim run      the all-spiking LSTM (methods.md B) at T = 4 on the same digits.
 #   5. loihisim run      the hybrid-spiking LMU (methods.md D) on psMNIST, loihi2 (graded spikes).
-# Then, briefly, the other jobs on shipped examples (register-level cores, mapping, NIR).
+# Then, briefly, the other jobs on shipped examples (register-level cores, the hybrid LSTM on 100
+# digits in the cycle-level timing mode, mapping, NIR).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$here/build"
@@ -45,6 +46,10 @@ echo "== other jobs =="
 "$cli" core-run "$here/examples/core/demo.yaml" --arch loihi1 --out "$out/core-demo.h5" \
   --report "$out/core-demo-energy.yaml" > "$out/core-demo.txt"
 echo "core-run examples/core/demo.yaml: two hand-written cores at register level -> $out/core-demo.txt"
+"$cli" run "$here/examples/hybrid/mnist_row_t32.model.yaml" --arch loihi1 --samples 100 \
+  --network-model cycle --threads "$threads" --report "$out/hybrid-cycle.json" > "$out/hybrid-cycle.txt"
+echo "run --network-model cycle: the hybrid LSTM on 100 digits, cores and mesh timed cycle by cycle" \
+  "(docs/energy-model.md, \"Cycle-level timing\") -> $out/hybrid-cycle.txt"
 "$cli" map "$here/examples/networks/ring.yaml" --arch loihi1 --out "$out/ring-mapped.h5" \
   > "$out/ring-map.txt"
 echo "map examples/networks/ring.yaml: 24,000 neurons partitioned and placed -> $out/ring-map.txt"

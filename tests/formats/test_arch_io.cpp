@@ -303,3 +303,62 @@ TEST_CASE("malformed profiles are rejected with file, key path, value and range"
     }
   }
 }
+
+TEST_CASE("the cycle section: parsed, optional, required by the cycle timing model") {
+  const auto a = parse_architecture(loihi1_text(), "loihi1.yaml");
+  CHECK(a.cycle.present);
+  CHECK(a.cycle.clock_period_ps == 100);
+  CHECK(a.cycle.synapse_queue_depth == 16);
+  CHECK(a.cycle.output_port_buffer_depth == 32);
+  CHECK(a.cycle.input_port_cycles == 3);
+  CHECK(a.cycle.crossbar_cycles == 3);
+  CHECK(a.cycle.crossbar_buffer_depth == 32);
+  for (const char* n : {"loihi1", "loihi1-board", "loihi1-sanafe", "loihi2"}) {
+    CAPTURE(n);
+    CHECK(load_architecture(n).cycle.present);
+  }
+  // Without the section the event and analytic models still load; the cycle model does not.
+  const std::string text = loihi1_text();
+  const auto begin = text.find("  # The cycle-level timing mode");
+  const auto end = text.find("\n  tile:\n");
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  const std::string without = text.substr(0, begin) + text.substr(end + 1);
+  CHECK_FALSE(parse_architecture(without, "a.yaml").cycle.present);
+  std::string cycle_model = without;
+  cycle_model.replace(cycle_model.find("    tiles_y: 4"), 14,
+                      "    tiles_y: 4\n    timing_model: cycle");
+  CHECK(contains(error_of(cycle_model), "the cycle timing model needs the cycle parameters"));
+  const auto with = mutated("    tiles_y: 4", "    tiles_y: 4\n    timing_model: cycle");
+  CHECK(parse_architecture(with, "a.yaml").network.model == loihisim::core::NetworkModel::kCycle);
+}
+
+TEST_CASE("bad cycle parameters are rejected with the key and the range") {
+  SUBCASE("zero clock period") {
+    const auto msg = error_of(mutated("clock_period_ns: 0.1", "clock_period_ns: 0"));
+    CHECK(contains(msg, "bad.yaml:"));
+    CHECK(contains(msg, "chip.cycle.clock_period_ns"));
+    CHECK(contains(msg, "0 ns is not allowed"));
+  }
+  SUBCASE("a period below the ps resolution") {
+    const auto msg = error_of(mutated("clock_period_ns: 0.1", "clock_period_ns: 0.0001"));
+    CHECK(contains(msg, "chip.cycle.clock_period_ns: 0.0001 has more than 3 decimal places"));
+  }
+  SUBCASE("zero queue depth") {
+    const auto msg = error_of(mutated("synapse_queue_depth: 16", "synapse_queue_depth: 0"));
+    CHECK(contains(msg, "chip.cycle.synapse_queue_depth: 0 is out of range (allowed 1..65536)"));
+  }
+  SUBCASE("negative port cycles") {
+    const auto msg = error_of(mutated("input_port_cycles: 3", "input_port_cycles: -1"));
+    CHECK(contains(msg, "chip.cycle.input_port_cycles: -1 is out of range"));
+  }
+  SUBCASE("a missing key") {
+    const auto msg = error_of(mutated("    crossbar_cycles: 3", "    crossbar_typo: 3"));
+    CHECK(contains(msg, "chip.cycle.crossbar_typo: unknown key"));
+  }
+  SUBCASE("an unknown timing model names the three") {
+    const auto msg = error_of(mutated("    tiles_y: 4", "    tiles_y: 4\n    timing_model: clock"));
+    CHECK(contains(msg, "chip.mesh.timing_model"));
+    CHECK(contains(msg, "cycle"));
+  }
+}

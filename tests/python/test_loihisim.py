@@ -231,6 +231,17 @@ def test_simulate_equals_the_cli(tmp_path):
     assert len(per_step["critical"]) == 48
 
 
+def test_cycle_timing_model_equals_the_cli(tmp_path):
+    report = tmp_path / "cli.json"
+    p = cli("simulate", TINY, "--steps", 24, "-q", "--network-model", "cycle", "--report", report)
+    assert p.returncode == 0, p.stderr
+    s = loihisim.simulate(TINY, 24, arch=loihisim.Architecture("loihi1", network_model="cycle"))
+    with open(report) as f:
+        assert s.summary == json.load(f)
+    with pytest.raises(Exception, match="event, analytic or cycle"):
+        loihisim.Architecture("loihi1", network_model="clock")
+
+
 def test_baseline_and_compare_equal_the_cli(tmp_path, cli_run, py_run):
     run_report, _ = cli_run
     b = loihisim.baseline(WEIGHTS, samples=SAMPLES, warmup=1, rapl="off")

@@ -141,6 +141,19 @@ TEST_CASE("network timing models: same spikes and dynamic energy, only latency d
     CHECK(event.populations[p].spikes == analytic.populations[p].spikes);
   CHECK(event.report.energy.dynamic_fj == analytic.report.energy.dynamic_fj);
   CHECK(analytic.report.latency_ps > 0);
+  // The cycle-level model (core/cycle_timing.hpp): the same spikes, counts and dynamic energy.
+  arch.network.model = core::NetworkModel::kCycle;
+  const FreeRunResult cycle = free_run(image, arch, &in, o);
+  for (std::size_t p = 0; p < event.populations.size(); ++p)
+    CHECK(event.populations[p].spikes == cycle.populations[p].spikes);
+  CHECK(event.report.energy.dynamic_fj == cycle.report.energy.dynamic_fj);
+  // Every dynamic line's count is the same (static lines count chip-ps: time).
+  REQUIRE(event.report.energy.lines.size() == cycle.report.energy.lines.size());
+  for (std::size_t i = 0; i < event.report.energy.lines.size(); ++i)
+    if (!core::is_static(event.report.energy.lines[i].event))
+      CHECK(event.report.energy.lines[i].count == cycle.report.energy.lines[i].count);
+  CHECK(cycle.report.latency_ps > 0);
+  arch.network.model = core::NetworkModel::kEvent;
   // The architecture file selects the model; an unknown one is refused.
   std::ifstream f(std::string(LOIHISIM_SOURCE_DIR) + "/arch/loihi1.yaml");
   std::stringstream text;
@@ -153,6 +166,21 @@ TEST_CASE("network timing models: same spikes and dynamic energy, only latency d
   yaml.replace(yaml.find("timing_model: analytic"), 22, "timing_model: fast");
   CHECK_THROWS_WITH_AS(parse_architecture(yaml, "a.yaml"), doctest::Contains("timing_model"),
                        InputError);
+  // --network-model cycle with a file that has no chip.cycle section: refused, exit 2.
+  yaml.replace(yaml.find("    timing_model: fast\n"), 23, "");
+  const auto begin = yaml.find("  # The cycle-level timing mode");
+  const auto end = yaml.find("\n  tile:\n");
+  REQUIRE(begin != std::string::npos);
+  REQUIRE(end != std::string::npos);
+  yaml.erase(begin, end + 1 - begin);
+  TempDir dir("no_cycle");
+  const std::string file = (dir / "no_cycle.yaml").string();
+  std::ofstream(file) << yaml;
+  std::string out;
+  CHECK(run_cli("simulate " + kTiny + " --arch " + file + " --steps 5 -q", &out) == 0);
+  CHECK(run_cli("simulate " + kTiny + " --arch " + file + " --steps 5 -q --network-model cycle",
+                &out) == 2);
+  CHECK(out.find("needs its chip.cycle section") != std::string::npos);
 }
 
 TEST_CASE("free run: the cores of a step on 1, 2 or 4 threads give bit-identical results") {

@@ -10,6 +10,7 @@
 
 #include "core/architecture.hpp"
 #include "io/atomic_output.hpp"
+#include "io/errors.hpp"
 #include "io/summary_file.hpp"
 
 namespace loihisim::tools {
@@ -37,14 +38,20 @@ inline void summary_output(OutputSet& files, const std::string& path, const std:
 // --network-model: the architecture's mesh timing model, or another for this run.
 inline void add_network_model_option(CLI::App* cmd, std::string& model) {
   cmd->add_option("--network-model", model,
-                  "mesh timing: event (every message through every link) or analytic (per-link "
-                  "loads, no event queue); default: the architecture file's (docs/energy-model.md)")
-      ->check(CLI::IsMember({"event", "analytic"}));
+                  "step timing: event (every message through every link), analytic (per-link "
+                  "loads, no event queue) or cycle (core pipelines, ports and mesh in whole "
+                  "clock cycles); default: the architecture file's (docs/energy-model.md)")
+      ->check(CLI::IsMember({"event", "analytic", "cycle"}));
 }
 inline void apply_network_model(core::Architecture& arch, const std::string& model) {
-  if (!model.empty())
-    arch.network.model =
-        model == "analytic" ? core::NetworkModel::kAnalytic : core::NetworkModel::kEvent;
+  if (model.empty()) return;
+  arch.network.model = model == "analytic" ? core::NetworkModel::kAnalytic
+                       : model == "cycle"  ? core::NetworkModel::kCycle
+                                           : core::NetworkModel::kEvent;
+  if (arch.network.model == core::NetworkModel::kCycle && !arch.cycle.present)
+    throw InputError(
+        "architecture '" + arch.name +
+        "': --network-model cycle needs its chip.cycle section (see arch/loihi1.yaml)");
 }
 
 }  // namespace loihisim::tools

@@ -113,6 +113,16 @@ ChipSession::ChipSession(const mapper::MappedImage& image, const core::Architect
                   std::make_shared<const std::vector<mapper::InputPortSites>>(image.input_ports),
                   arch, accounting, record) {}
 
+ChipSession::ChipSession(const mapper::MappedImage& image, const core::Architecture* arch,
+                         core::Distribution dist, core::StepExchange* exchange,
+                         core::AccountantOptions accounting, RecordOptions record)
+    : ChipSession(core::Chip(image.cores, image.limits, std::move(dist)),
+                  std::make_shared<const SpikeMap>(loihisim::spike_map(image)),
+                  std::make_shared<const std::vector<mapper::InputPortSites>>(image.input_ports),
+                  arch, accounting, record) {
+  chip_.set_exchange(exchange);
+}
+
 ChipSession::ChipSession(const core::ChipConfig& config, const core::Architecture* arch,
                          core::AccountantOptions accounting, RecordOptions record)
     : ChipSession(core::Chip(config), std::make_shared<const SpikeMap>(loihisim::spike_map(config)),
@@ -122,7 +132,10 @@ ChipSession::ChipSession(const core::ChipConfig& config, const core::Architectur
 void ChipSession::begin_sample() {
   chip_.reset_state();
   steps_ = 0;
-  if (arch_) {
+  const bool reporter =
+      !chip_.distributed() || chip_.distribution().self == core::Distribution::kReporter;
+  accountant_.reset();
+  if (arch_ && reporter) {
     accountant_.emplace(*arch_, std::vector<int>{}, accounting_);
     accountant_->start(chip_);
   }

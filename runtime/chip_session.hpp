@@ -92,6 +92,15 @@ class ChipSession {
               core::AccountantOptions accounting = {}, RecordOptions record = {});
   ChipSession(const core::ChipConfig& config, const core::Architecture* arch,
               core::AccountantOptions accounting = {}, RecordOptions record = {});
+  // One process of a run distributed over processes (docs/scaling.md): it builds and steps
+  // only the image's cores `dist` gives it (core::Chip, core::Distribution); `exchange` (not
+  // owned) moves each step's messages. Only the reporter (process 0) sees every core's counts,
+  // fired compartments and messages: it alone keeps an accountant (accountant() is null
+  // elsewhere) and its recording of spikes, counts and flows is the whole chip's; v and u are
+  // known only for this process's cores.
+  ChipSession(const mapper::MappedImage& image, const core::Architecture* arch,
+              core::Distribution dist, core::StepExchange* exchange,
+              core::AccountantOptions accounting = {}, RecordOptions record = {});
 
   // A new sample: power-on chip state, empty in-flight queues, a fresh accountant and recording.
   void begin_sample();

@@ -53,6 +53,10 @@ struct InferenceOptions {
   // Keep sample 0's spikes, step records and core-to-core messages (SampleResult::trace) for
   // the run file's /trace group and the HTML report (docs/reports.md).
   bool trace_first_sample = false;
+  // Started by mpirun (runtime/ranks.hpp, docs/scaling.md): each rank runs a contiguous share of
+  // the samples (rank 0 the first, with sample 0) and rank 0 receives every result; the other
+  // ranks' InferenceRun holds no samples (completed = 0). Results are those of one process.
+  bool split_over_ranks = false;
 };
 
 // What one sample did step by step (InferenceOptions::trace_first_sample): every spike and every
@@ -102,7 +106,7 @@ struct SampleResult {
 };
 
 struct InferenceRun {
-  std::vector<SampleResult> samples;  // in dataset order
+  std::vector<SampleResult> samples;  // in dataset order (with split_over_ranks: on rank 0)
   std::uint64_t completed = 0;        // < samples.size() when cancelled
   double wall_seconds = 0;
 };

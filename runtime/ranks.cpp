@@ -135,27 +135,45 @@ double Ranks::max(double value) const {
   return value;
 }
 
+#ifdef LOIHISIM_HAVE_MPI
+namespace {
+
+// MPI_Gatherv of `values` (n items of `type`) to the reporter, in rank order.
+template <class T>
+std::vector<T> gather_values(const std::vector<T>& values, MPI_Datatype type, int size,
+                             bool reporter) {
+  const int n = to_int(values.size());
+  std::vector<int> counts(static_cast<std::size_t>(size)), offsets(counts.size());
+  check(MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, core::Distribution::kReporter,
+                   MPI_COMM_WORLD),
+        "MPI_Gather");
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    offsets[r] = to_int(total);
+    total += static_cast<std::size_t>(counts[r]);
+  }
+  std::vector<T> all(reporter ? total : 0);
+  check(MPI_Gatherv(values.data(), n, type, all.data(), counts.data(), offsets.data(), type,
+                    core::Distribution::kReporter, MPI_COMM_WORLD),
+        "MPI_Gatherv");
+  return all;
+}
+
+}  // namespace
+#endif
+
 std::vector<std::int32_t> Ranks::gather(const std::vector<std::int32_t>& values) const {
 #ifdef LOIHISIM_HAVE_MPI
-  if (mpi_) {
-    const int n = to_int(values.size());
-    std::vector<int> counts(static_cast<std::size_t>(size_)), offsets(counts.size());
-    check(MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, core::Distribution::kReporter,
-                     MPI_COMM_WORLD),
-          "MPI_Gather");
-    std::size_t total = 0;
-    for (std::size_t r = 0; r < counts.size(); ++r) {
-      offsets[r] = to_int(total);
-      total += static_cast<std::size_t>(counts[r]);
-    }
-    std::vector<std::int32_t> all(is_reporter() ? total : 0);
-    check(MPI_Gatherv(values.data(), n, MPI_INT, all.data(), counts.data(), offsets.data(), MPI_INT,
-                      core::Distribution::kReporter, MPI_COMM_WORLD),
-          "MPI_Gatherv");
-    return all;
-  }
+  if (mpi_) return gather_values(values, MPI_INT, size_, is_reporter());
 #endif
   return values;
+}
+
+std::vector<std::uint8_t> Ranks::gather_bytes(const std::vector<std::uint8_t>& bytes) const {
+#ifdef LOIHISIM_HAVE_MPI
+  if (mpi_) return gather_values(bytes, MPI_BYTE, size_, is_reporter());
+#endif
+  return bytes;
 }
 
 std::vector<std::int32_t> Ranks::broadcast(std::vector<std::int32_t> values) const {

@@ -32,6 +32,8 @@ class Ranks {
   double max(double value) const;  // over the ranks; collective
   // On the reporter, the concatenation of every rank's values in rank order; elsewhere empty.
   std::vector<std::int32_t> gather(const std::vector<std::int32_t>& values) const;
+  // The same for bytes.
+  std::vector<std::uint8_t> gather_bytes(const std::vector<std::uint8_t>& bytes) const;
   // The reporter's values, on every rank.
   std::vector<std::int32_t> broadcast(std::vector<std::int32_t> values) const;
 

@@ -1,5 +1,6 @@
 #include "runtime/chip_session.hpp"
 
+#include <chrono>
 #include <stdexcept>
 
 namespace loihisim {
@@ -173,9 +174,18 @@ int ChipSession::input_port(const std::string& name) const {
 }
 
 void ChipSession::step(const core::HostTraffic& traffic) {
+  using clock = std::chrono::steady_clock;
+  const auto ns = [](clock::duration d) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  };
+  const auto t0 = clock::now();
   chip_.step(step_threads_);
   ++steps_;
+  const auto t1 = clock::now();
   if (accountant_) accountant_->observe(chip_, traffic);
+  chip_ns_ += ns(t1 - t0);
+  accounting_ns_ += ns(clock::now() - t1);
   record_step();
 }
 

@@ -138,6 +138,10 @@ class ChipSession {
   }
 
   std::int64_t steps() const { return steps_; }  // steps in this sample
+  // Measured wall time (not simulated) of every step() since construction, in ns: the chip's
+  // step (with a distributed chip, its exchange included) and the accountant's observe().
+  std::uint64_t chip_ns() const { return chip_ns_; }
+  std::uint64_t accounting_ns() const { return accounting_ns_; }
   const core::Chip& chip() const { return chip_; }
   const SpikeMap& spike_map() const { return *map_; }
   const std::vector<mapper::InputPortSites>& input_ports() const { return *ports_; }
@@ -165,6 +169,7 @@ class ChipSession {
   std::vector<core::CoreCounts> previous_counts_;  // for RecordOptions::counts
   std::int64_t steps_ = 0;
   core::StepThreads* step_threads_ = nullptr;
+  std::uint64_t chip_ns_ = 0, accounting_ns_ = 0;
 };
 
 }  // namespace loihisim

@@ -155,6 +155,8 @@ void add_rank_figures(FreeRunResult& r, const mapper::MappedImage& image,
   const auto other = ranks().gather(m.other);
   for (std::size_t k = 0; k < synapses.size(); ++k)
     r.rank_memory.push_back({synapses[k], compartments[k], other[k]});
+  r.rank_chip_ns = ranks().gather(session.chip_ns());
+  r.rank_accounting_ns = ranks().gather(session.accounting_ns());
   r.loop_seconds = ranks().max(r.loop_seconds);
   for (const auto& c : image.cores) {
     r.compartments += c.compartments.size();
@@ -173,8 +175,15 @@ std::string rank_text(const FreeRunResult& r) {
   for (std::size_t k = 0; k < r.rank_memory.size(); ++k) {
     const auto& m = r.rank_memory[k];
     all += m;
-    s += fmt::format("  rank {}: {} + {} + {} = {}\n", k, m.synapses, m.compartments, m.other,
+    s += fmt::format("  rank {}: {} + {} + {} = {}", k, m.synapses, m.compartments, m.other,
                      m.total());
+    if (k < r.rank_chip_ns.size())
+      s += fmt::format("; per step {:.1f} us stepping and exchange, {:.1f} us accounting",
+                       static_cast<double>(r.rank_chip_ns[k]) / 1e3 /
+                           static_cast<double>(std::max<std::int64_t>(1, r.steps)),
+                       static_cast<double>(r.rank_accounting_ns[k]) / 1e3 /
+                           static_cast<double>(std::max<std::int64_t>(1, r.steps)));
+    s += "\n";
   }
   s += fmt::format(
       "runtime image: {} synapses, {} compartments; {:.2f} bytes per synapse, {:.2f} bytes per "

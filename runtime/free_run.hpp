@@ -71,6 +71,9 @@ struct FreeRunResult {
   // the bytes per synapse and per compartment.
   int rank = 0, ranks = 1;
   std::vector<core::MemoryBytes> rank_memory;
+  // Per rank (on the reporter), measured: ns in the chip's steps (the exchange included) and in
+  // the accountant (rank 0 only: the energy and time model of every core).
+  std::vector<std::uint64_t> rank_chip_ns, rank_accounting_ns;
   std::uint64_t synapses = 0, compartments = 0;
 };
 

@@ -2,11 +2,13 @@
 """Strong and weak scaling of `mpirun -np K loihisim simulate` (docs/scaling.md): random LIF
 networks (bench/random_network.py) on bench/arch/loihi1-16-core-chips.yaml, K = 1, 2, 4 ranks.
 Every run's summary must equal the single-process run's (checked here too); the table gives the
-measured wall time per step, each rank's stepping + exchange time and rank 0's accounting time
-per step, and the measured chip memory per rank.
+measured wall time per step; per rank and step, the time stepping its own cores and the time in
+the exchange (packing, MPI, waiting for the slowest rank, unpacking); rank 0's accounting time
+per step; and the measured chip memory per rank.
 
     /usr/bin/python3 bench/scaling.py --cli build/tools/loihisim --work /tmp/scaling \\
         [--ranks 1,2,4] [--steps 40] [--strong 65536] [--weak 16384] [--fanout 32]
+        [--network-model event|analytic]
 
 Strong: --strong neurons whatever K; weak: --weak neurons per rank (K x --weak in all). mpirun
 runs with --oversubscribe (and --allow-run-as-root as root).
@@ -20,8 +22,8 @@ import sys
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARCH = os.path.join(HERE, "bench", "arch", "loihi1-16-core-chips.yaml")
-RANK = re.compile(r"rank (\d+): (\d+) \+ (\d+) \+ (\d+) = (\d+); per step ([\d.]+) us stepping "
-                  r"and exchange, ([\d.]+) us accounting")
+RANK = re.compile(r"rank (\d+): (\d+) \+ (\d+) \+ (\d+) = (\d+); per step ([\d.]+) us stepping, "
+                  r"([\d.]+) us exchange, ([\d.]+) us accounting")
 
 
 def sh(cmd):
@@ -41,12 +43,12 @@ def network(a, neurons):
 
 
 def simulate(a, mapped, k):
-    report = os.path.join(a.work, f"{os.path.basename(mapped)}.{k}.json")
+    report = os.path.join(a.work, f"{os.path.basename(mapped)}.{k}{''.join(a.model)}.json")
     mpirun = ["mpirun", "--oversubscribe", "-np", str(k)]
     if os.geteuid() == 0:
         mpirun.insert(1, "--allow-run-as-root")
     text = sh(mpirun + [a.cli, "simulate", mapped, "--arch", ARCH, "--steps", str(a.steps),
-                        "--quiet", "--report", report])
+                        "--quiet", "--report", report] + a.model)
     loop = float(re.search(r"simulated in ([\d.]+) s", text).group(1))
     ranks = [tuple(float(x) for x in m.groups()) for m in RANK.finditer(text)]
     chips = re.search(r"(\d+) chip\(s\), \d+ tile\(s\), (\d+) of", text)
@@ -57,20 +59,24 @@ def simulate(a, mapped, k):
 
 
 def table(a, kind, sizes):
-    print(f"\n{kind} scaling ({a.steps} steps, fanout {a.fanout}):\n")
-    print("| K | neurons | chips | cores | wall ms/step | stepping+exchange us/step per rank "
-          "| accounting us/step (rank 0) | memory MB per rank | same as K=1 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    model = a.network_model or "event"
+    print(f"\n{kind} scaling ({a.steps} steps, fanout {a.fanout}, {model} network model):\n")
+    print("| K | neurons | chips | cores | wall ms/step | stepping us/step per rank "
+          "| exchange (and wait) us/step per rank | accounting us/step (rank 0) "
+          "| memory MB per rank | same as K=1 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     first = {}
     for k, n in sizes:
         mapped = network(a, n)
         r = simulate(a, mapped, k)
-        ref = first.setdefault(n, r["summary"] if k == 1 else None)
-        same = "yes" if ref == r["summary"] else ("n/a" if ref is None else "NO")
+        if n not in first:  # the single-process run of this network, to compare with
+            first[n] = r["summary"] if k == 1 else simulate(a, mapped, 1)["summary"]
+        same = "yes" if first[n] == r["summary"] else "NO"
         step = " / ".join(f"{x[5]:.0f}" for x in r["ranks"])
+        exch = " / ".join(f"{x[6]:.0f}" for x in r["ranks"])
         mem = " / ".join(f"{x[4] / 1e6:.1f}" for x in r["ranks"])
         print(f"| {k} | {n} | {r['chips']} | {r['cores']} | {1e3 * r['loop'] / a.steps:.1f} "
-              f"| {step} | {r['ranks'][0][6]:.0f} | {mem} | {same} |", flush=True)
+              f"| {step} | {exch} | {r['ranks'][0][7]:.0f} | {mem} | {same} |", flush=True)
         if same == "NO":
             sys.exit(f"{kind}: K={k} differs from K=1")
 
@@ -84,7 +90,10 @@ def main():
     p.add_argument("--strong", type=int, default=65536)
     p.add_argument("--weak", type=int, default=16384)
     p.add_argument("--fanout", type=int, default=32)
+    p.add_argument("--network-model", choices=["event", "analytic"],
+                   help="mesh timing model (default: the architecture file's, event)")
     a = p.parse_args()
+    a.model = ["--network-model", a.network_model] if a.network_model else []
     os.makedirs(a.work, exist_ok=True)
     ks = [int(k) for k in a.ranks.split(",")]
     table(a, "strong", [(k, a.strong) for k in ks])

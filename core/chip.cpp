@@ -1,6 +1,7 @@
 #include "core/chip.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -184,12 +185,16 @@ void Chip::step(StepThreads* threads) {
 // core's, so that the next step gathers every inbox in the same source order as one process.
 void Chip::exchange_step() {
   if (!exchange_) throw std::logic_error("a distributed chip stepped without an exchange");
+  const auto t0 = std::chrono::steady_clock::now();
   for (auto& b : send_) b.clear();
   for (const std::size_t c : working_) pack_core(c, send_);
   exchange_->exchange(send_, received_);
   for (const std::size_t c : mirrors_) out_[c].clear();
   unpack(received_);
   for (const std::size_t c : mirrors_) route_out(c);
+  exchange_ns_ += static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
 }
 
 // Record of one core for one process: core, messages n, 1 if counters and fired lists follow

@@ -77,6 +77,9 @@ class Chip {
   Chip(std::span<const CoreConfig> cores, const CoreLimits& limits, Distribution dist);
   void set_exchange(StepExchange* exchange) { exchange_ = exchange; }
   bool distributed() const { return !dist_.owner.empty(); }
+  // Measured wall time spent in the exchange (waiting for the other processes included) and in
+  // packing and unpacking its buffers, in ns, since construction.
+  std::uint64_t exchange_ns() const { return exchange_ns_; }
   const Distribution& distribution() const { return dist_; }
   bool owns(int core) const {
     return dist_.owner.empty() || dist_.owner[static_cast<std::size_t>(core)] == dist_.self;
@@ -175,6 +178,7 @@ class Chip {
   std::int64_t t_ = 0;
   Distribution dist_;  // empty owner: every core is this process's
   StepExchange* exchange_ = nullptr;
+  std::uint64_t exchange_ns_ = 0;
   std::vector<std::size_t> mirrors_;             // non-idle cores of other processes, ascending
   std::vector<std::vector<std::int32_t>> send_;  // scratch, per process
   std::vector<std::int32_t> received_;

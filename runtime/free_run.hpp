@@ -74,6 +74,7 @@ struct FreeRunResult {
   // Per rank (on the reporter), measured: ns in the chip's steps (the exchange included) and in
   // the accountant (rank 0 only: the energy and time model of every core).
   std::vector<std::uint64_t> rank_chip_ns, rank_accounting_ns;
+  std::vector<std::uint64_t> rank_exchange_ns;  // of rank_chip_ns: the exchange and its waiting
   std::uint64_t synapses = 0, compartments = 0;
 };
 

@@ -547,11 +547,13 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
     return w;
   };
   const bool split = options.split_over_ranks && ranks().size() > 1;
-  const auto [first, last] = split ? rank_samples(n_samples, ranks().rank(), ranks().size())
-                                   : std::pair<std::uint64_t, std::uint64_t>{0, n_samples};
+  const std::pair<std::uint64_t, std::uint64_t> share =
+      split ? rank_samples(n_samples, ranks().rank(), ranks().size())
+            : std::pair<std::uint64_t, std::uint64_t>{0, n_samples};
+  const std::uint64_t first = share.first;
   run.completed = parallel_items(
-      last - first, options.threads, make_worker,
-      [&, first = first](std::unique_ptr<Worker>& w, std::uint64_t i) {
+      share.second - first, options.threads, make_worker,
+      [&](std::unique_ptr<Worker>& w, std::uint64_t i) {
         run_sample(plan, *w, first + i, run.samples[first + i]);
       },
       [&](std::uint64_t done) {

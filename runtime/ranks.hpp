@@ -40,7 +40,7 @@ class Ranks {
  private:
   friend class RankScope;
   int rank_ = 0, size_ = 1;
-  bool mpi_ = false;
+  [[maybe_unused]] bool mpi_ = false;  // MPI_Init was called (unused without LOIHISIM_MPI)
 };
 
 // This process's ranks (one rank before a RankScope or without MPI).

@@ -1,6 +1,8 @@
 #include "core/chip.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <stdexcept>
 #include <string>
 
 namespace loihisim::core {
@@ -44,12 +46,49 @@ Chip::Chip(std::span<const CoreConfig> cores, const CoreLimits& limits) {
     throw InvalidCoreConfig(std::move(problems));
   cores_.reserve(cores.size());
   for (const auto& c : cores) cores_.push_back(Neurocore(c, Neurocore::Validated{}));
+  build_routes(cores);
+}
+
+Chip::Chip(std::span<const CoreConfig> cores, const CoreLimits& limits, Distribution dist)
+    : dist_(std::move(dist)) {
+  if (dist_.processes < 1 || dist_.self < 0 || dist_.self >= dist_.processes)
+    throw std::invalid_argument("distribution: process " + std::to_string(dist_.self) + " of " +
+                                std::to_string(dist_.processes));
+  if (dist_.owner.size() != cores.size())
+    throw std::invalid_argument("distribution: " + std::to_string(dist_.owner.size()) +
+                                " owners for " + std::to_string(cores.size()) + " cores");
+  for (const std::int32_t o : dist_.owner)
+    if (o < 0 || o >= dist_.processes)
+      throw std::invalid_argument("distribution: owner " + std::to_string(o) + " of " +
+                                  std::to_string(dist_.processes) + " processes");
+  if (auto problems = validate(cores, limits); !problems.empty())
+    throw InvalidCoreConfig(std::move(problems));
+  cores_.reserve(cores.size());
+  for (std::size_t c = 0; c < cores.size(); ++c)
+    cores_.push_back(owns(static_cast<int>(c))
+                         ? Neurocore(cores[c], Neurocore::Validated{})
+                         : Neurocore::mirror(static_cast<int>(cores[c].compartments.size()),
+                                             static_cast<int>(cores[c].input_axons.size())));
+  build_routes(cores);
+  for (std::size_t c = 0; c < cores_.size(); ++c)
+    if (!owns(static_cast<int>(c)) && !cores_[c].idle()) mirrors_.push_back(c);
+  const auto p = static_cast<std::size_t>(dist_.processes);
+  send_.resize(p);
+  pack_count_.assign(p, 0);
+  pack_header_.assign(p, 0);
+}
+
+// Inboxes, outboxes and senders from the cores' output axons (every core's, mirrors' too: a
+// process routes the messages it receives from other processes' cores like its own).
+void Chip::build_routes(std::span<const CoreConfig> cores) {
   inbox_.resize(cores.size());
-  host_in_.resize(cores.size());
   host_in_.resize(cores.size());
   out_.resize(cores.size());
   for (std::size_t c = 0; c < cores_.size(); ++c)
-    (cores_[c].idle() ? idle_cores_ : working_).push_back(c);
+    if (cores_[c].idle())
+      idle_cores_.push_back(c);
+    else if (owns(static_cast<int>(c)))
+      working_.push_back(c);
   outbox_.resize(cores.size());
   senders_.resize(cores.size());
   for (std::size_t c = 0; c < cores.size(); ++c) {
@@ -70,6 +109,17 @@ Chip::Chip(std::span<const CoreConfig> cores, const CoreLimits& limits) {
       senders_[static_cast<std::size_t>(o.dests[j])].emplace_back(static_cast<std::int32_t>(c),
                                                                   static_cast<std::int32_t>(j));
   }
+}
+
+MemoryBytes Chip::memory() const {
+  MemoryBytes m;
+  m.other = sizeof(Chip);
+  for (const auto& c : cores_) m += c.memory();
+  for (const auto& o : outbox_)
+    m.other +=
+        (o.dests.capacity() + o.slot_of.capacity() + o.flow_of.capacity()) * sizeof(std::int32_t);
+  for (const auto& s : senders_) m.other += s.capacity() * sizeof(s[0]);
+  return m;
 }
 
 int Chip::Outbox::slot(std::int32_t dest) const {
@@ -105,6 +155,7 @@ void Chip::set_bias(int core, int compartment, int bias_mant, int bias_exp) {
   if (core < 0 || core >= num_cores())
     throw std::out_of_range("bias for core " + std::to_string(core) + " but the chip has " +
                             std::to_string(num_cores()) + " cores");
+  if (!owns(core)) return;
   cores_[static_cast<std::size_t>(core)].set_bias(compartment, bias_mant, bias_exp);
 }
 
@@ -118,12 +169,103 @@ void Chip::step(StepThreads* threads) {
   // Idle cores (no axons, so no inbox; no compartments, so nothing to update or send) only let
   // time pass; the threads share the working ones.
   for (const std::size_t c : idle_cores_) cores_[c].advance_idle();
+  for (const std::size_t c : mirrors_) host_in_[c].clear();  // their owners deliver them
   if (!threads || threads->threads() == 1) {
     for (const std::size_t c : working_) step_core(c);
   } else {
     threads->run(working_.size(), [this](std::size_t i) { step_core(working_[i]); });
   }
+  if (distributed()) exchange_step();
   finish_step();
+}
+
+// The distributed barrier: every owned core's messages go to the processes that own their
+// destination cores (all of them, with its counters and fired compartments, to the reporter);
+// the messages received become the mirrors' messages of the step, bucketed like an owned
+// core's, so that the next step gathers every inbox in the same source order as one process.
+void Chip::exchange_step() {
+  if (!exchange_) throw std::logic_error("a distributed chip stepped without an exchange");
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto& b : send_) b.clear();
+  for (const std::size_t c : working_) pack_core(c, send_);
+  exchange_->exchange(send_, received_);
+  for (const std::size_t c : mirrors_) out_[c].clear();
+  unpack(received_);
+  for (const std::size_t c : mirrors_) route_out(c);
+  exchange_ns_ += static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
+          .count());
+}
+
+// Record of one core for one process: core, messages n, 1 if counters and fired lists follow
+// (then 7 counters as low/high 32-bit halves, fired count f, f compartments, f payloads), then
+// n messages as (destination core, axon, payload).
+void Chip::pack_core(std::size_t c, std::vector<std::vector<std::int32_t>>& send) {
+  const auto& msgs = out_[c];
+  const bool to_reporter = dist_.self != Distribution::kReporter;
+  const auto put_messages = [&](std::vector<std::int32_t>& b, int r) {
+    for (const SpikeMessage& m : msgs)
+      if (r < 0 || dist_.owner[static_cast<std::size_t>(m.dest_core)] == r)
+        b.insert(b.end(), {m.dest_core, m.dest_axon, m.payload});
+  };
+  if (to_reporter) {
+    auto& b = send[Distribution::kReporter];
+    b.insert(b.end(), {static_cast<std::int32_t>(c), static_cast<std::int32_t>(msgs.size()), 1});
+    const CoreCounts& k = cores_[c].counts();
+    for (const auto& f : kCountFields) {
+      const std::uint64_t v = k.*f.field;
+      b.push_back(static_cast<std::int32_t>(static_cast<std::uint32_t>(v)));
+      b.push_back(static_cast<std::int32_t>(static_cast<std::uint32_t>(v >> 32)));
+    }
+    const auto fired = cores_[c].fired();
+    const auto payloads = cores_[c].fired_payloads();
+    b.push_back(static_cast<std::int32_t>(fired.size()));
+    b.insert(b.end(), fired.begin(), fired.end());
+    b.insert(b.end(), payloads.begin(), payloads.end());
+    put_messages(b, -1);
+  }
+  pack_touched_.clear();
+  for (const SpikeMessage& m : msgs) {
+    const std::int32_t r = dist_.owner[static_cast<std::size_t>(m.dest_core)];
+    if (r == dist_.self || (to_reporter && r == Distribution::kReporter)) continue;
+    if (pack_count_[static_cast<std::size_t>(r)]++ == 0) pack_touched_.push_back(r);
+  }
+  for (const std::int32_t r : pack_touched_) {
+    auto& b = send[static_cast<std::size_t>(r)];
+    auto& n = pack_count_[static_cast<std::size_t>(r)];
+    b.insert(b.end(), {static_cast<std::int32_t>(c), n, 0});
+    put_messages(b, r);
+    n = 0;
+  }
+}
+
+void Chip::unpack(std::span<const std::int32_t> received) {
+  const auto bad = [] { throw std::logic_error("malformed distributed step buffer"); };
+  std::size_t i = 0;
+  const auto take = [&](std::size_t n) {
+    if (received.size() - i < n) bad();
+    const auto s = received.subspan(i, n);
+    i += n;
+    return s;
+  };
+  while (i < received.size()) {
+    const auto head = take(3);
+    const auto c = static_cast<std::size_t>(head[0]);
+    if (head[0] < 0 || c >= cores_.size() || owns(head[0]) || head[1] < 0) bad();
+    if (head[2] == 1) {
+      const auto k = take(2 * kCountFields.size());
+      CoreCounts counts;
+      for (std::size_t f = 0; f < kCountFields.size(); ++f)
+        counts.*kCountFields[f].field = static_cast<std::uint32_t>(k[2 * f]) |
+                                        std::uint64_t{static_cast<std::uint32_t>(k[2 * f + 1])}
+                                            << 32;
+      const auto nf = static_cast<std::size_t>(take(1)[0]);
+      const auto fired = take(nf);
+      cores_[c].mirror_step(counts, fired, take(nf));
+    }
+    const auto m = take(3 * static_cast<std::size_t>(head[1]));
+    for (std::size_t j = 0; j < m.size(); j += 3) out_[c].push_back({m[j], m[j + 1], m[j + 2]});
+  }
 }
 
 // One core's whole step in its own task: gather its inbox (what its senders bucketed for it in

@@ -44,11 +44,49 @@ inline std::vector<ConfigProblem> validate(const ChipConfig& cfg) {
   return validate(cfg.cores, cfg.limits);
 }
 
+// A chip whose cores are stepped by several processes (docs/scaling.md): owner[c] is the
+// process that steps core c; this process is `self`; `reporter` (process 0) receives every
+// core's counters, fired compartments and messages each step, so that its chip looks exactly
+// like a whole chip to an accountant and to a recording (but for v, u and state). The others'
+// cores are mirrors (Neurocore::mirror): no synapses, no state.
+struct Distribution {
+  std::vector<std::int32_t> owner;  // per chip core
+  int self = 0;
+  int processes = 1;
+  static constexpr int kReporter = 0;
+};
+
+// Moves one step's buffers between the processes of a Distribution: send[r] goes to process r
+// (send[self] included); `received` gets what every process sent to this one, concatenated in
+// process order. It is the step's barrier. Implemented over MPI in runtime/ (core/ knows none).
+class StepExchange {
+ public:
+  virtual ~StepExchange() = default;
+  virtual void exchange(const std::vector<std::vector<std::int32_t>>& send,
+                        std::vector<std::int32_t>& received) = 0;
+};
+
 class Chip {
  public:
   explicit Chip(const ChipConfig& cfg);  // throws InvalidCoreConfig
   // The same from cores held elsewhere (a mapped image's), without copying them.
   Chip(std::span<const CoreConfig> cores, const CoreLimits& limits);
+  // Only the cores `dist` gives to dist.self are built; the others are mirrors. step() calls
+  // `exchange` once per step (set it before the first step). Throws std::invalid_argument for
+  // an owner list of the wrong size or with a process outside 0..processes-1.
+  Chip(std::span<const CoreConfig> cores, const CoreLimits& limits, Distribution dist);
+  void set_exchange(StepExchange* exchange) { exchange_ = exchange; }
+  bool distributed() const { return !dist_.owner.empty(); }
+  // Measured wall time spent in the exchange (waiting for the other processes included) and in
+  // packing and unpacking its buffers, in ns, since construction.
+  std::uint64_t exchange_ns() const { return exchange_ns_; }
+  const Distribution& distribution() const { return dist_; }
+  bool owns(int core) const {
+    return dist_.owner.empty() || dist_.owner[static_cast<std::size_t>(core)] == dist_.self;
+  }
+  // Bytes of this process's cores (Neurocore::memory, mirrors included); the chip's routing
+  // tables count as `other`.
+  MemoryBytes memory() const;
 
   // Queue a host spike for the current step: like a compartment spike it reaches its targets'
   // update in the next step. Throws std::out_of_range for an unknown core or axon.
@@ -61,6 +99,7 @@ class Chip {
   void inject_same_step(int core, AxonSpike spike);
 
   // Sets one compartment's bias on one core (see Neurocore::set_bias); takes effect next step.
+  // Ignored for a core another process owns (that process sets it).
   void set_bias(int core, int compartment, int bias_mant, int bias_exp);
 
   // One timestep of every core, then the barrier: route all messages for the next step.
@@ -111,6 +150,11 @@ class Chip {
   void step_core(std::size_t c);  // inbox from the senders' buckets, step, outbox
   void route_out(std::size_t c);
   void finish_step();  // the barrier: host spikes, flows, the clock
+  void build_routes(std::span<const CoreConfig> cores);
+  // Distributed step: this process's messages out (per process), the others' in.
+  void exchange_step();
+  void pack_core(std::size_t c, std::vector<std::vector<std::int32_t>>& send);
+  void unpack(std::span<const std::int32_t> received);
 
   std::vector<Neurocore> cores_;
   // Cores by Neurocore::idle() (fixed at construction), ascending.
@@ -132,6 +176,13 @@ class Chip {
   mutable bool sent_built_ = true;
   std::uint64_t host_spikes_ = 0;
   std::int64_t t_ = 0;
+  Distribution dist_;  // empty owner: every core is this process's
+  StepExchange* exchange_ = nullptr;
+  std::uint64_t exchange_ns_ = 0;
+  std::vector<std::size_t> mirrors_;             // non-idle cores of other processes, ascending
+  std::vector<std::vector<std::int32_t>> send_;  // scratch, per process
+  std::vector<std::int32_t> received_;
+  std::vector<std::int32_t> pack_count_, pack_header_, pack_touched_;  // scratch, per process
 };
 
 }  // namespace loihisim::core

@@ -70,6 +70,44 @@ Neurocore::Neurocore(const CoreConfig& cfg, Validated) {
   fired_payload_.assign(n, 1);
 }
 
+Neurocore Neurocore::mirror(int compartments, int input_axons) {
+  Neurocore m(CoreConfig{}, Validated{});
+  m.n_ = compartments;
+  m.mirror_axons_ = input_axons;
+  return m;
+}
+
+void Neurocore::mirror_step(const CoreCounts& counts, std::span<const std::int32_t> fired,
+                            std::span<const std::int32_t> payloads) {
+  if (!is_mirror() || fired.size() != payloads.size() ||
+      fired.size() > static_cast<std::size_t>(n_))
+    throw std::logic_error("mirror_step() on a real core or with mismatched fired lists");
+  counts_ = counts;
+  fired_.assign(fired.begin(), fired.end());
+  fired_payload_.assign(payloads.begin(), payloads.end());
+  n_fired_ = static_cast<int>(fired.size());
+  ++t_;
+}
+
+namespace {
+template <class... V>
+std::uint64_t bytes_of(const V&... v) {
+  return (std::uint64_t{0} + ... + (v.capacity() * sizeof(typename V::value_type)));
+}
+}  // namespace
+
+MemoryBytes Neurocore::memory() const {
+  MemoryBytes m;
+  m.synapses =
+      bytes_of(axons_, dense16_, dense32_, sparse16_, sparse32_, delayed_, out_begin_, out_);
+  m.compartments =
+      bytes_of(join_parent_, join_in_, decay_u_factor_, decay_v_factor_, bias_, vth_, vmin_, vmax_,
+               configured_bias_, refract_, payload_shift_, subtract_, graded_, input_hi_, u_, v_,
+               ref_, acc_, spiked_, pre_reset_, fired_, fired_payload_);
+  m.other = sizeof(Neurocore) + bytes_of(runs_, model_ranges_);
+  return m;
+}
+
 Neurocore::Axon Neurocore::add_list(const SynapseList& l, const SynapseFormat& f) {
   const std::size_t count = l.mantissa.size();
   std::vector<std::int32_t> w(count);

@@ -37,6 +37,17 @@ class InvalidCoreConfig : public std::runtime_error {
   std::vector<ConfigProblem> problems_;
 };
 
+struct MemoryBytes {
+  std::uint64_t synapses = 0, compartments = 0, other = 0;
+  std::uint64_t total() const { return synapses + compartments + other; }
+  MemoryBytes& operator+=(const MemoryBytes& o) {
+    synapses += o.synapses;
+    compartments += o.compartments;
+    other += o.other;
+    return *this;
+  }
+};
+
 class Neurocore {
  public:
   // What one compartment update pass counted (used by the update loop in neurocore.cpp).
@@ -55,7 +66,7 @@ class Neurocore {
 
   // A core without compartments and input axons has nothing to do in a step but let time pass;
   // the chip calls advance_idle() for it instead of step() (same result, no work).
-  bool idle() const { return n_ == 0 && axons_.empty(); }
+  bool idle() const { return n_ == 0 && num_input_axons() == 0; }
   void advance_idle() {
     ++t_;
     if (++head_ == depth_) head_ = 0;
@@ -72,12 +83,28 @@ class Neurocore {
   void reset_state();
 
   int num_compartments() const { return n_; }
-  int num_input_axons() const { return static_cast<int>(axons_.size()); }
+  int num_input_axons() const {
+    return mirror_axons_ >= 0 ? mirror_axons_ : static_cast<int>(axons_.size());
+  }
   // The messages compartment c sends when it fires (its output axons).
   int num_output_axons_of(int c) const {
     const auto i = static_cast<std::size_t>(c);
     return out_begin_.at(i + 1) - out_begin_.at(i);
   }
+
+  // A stand-in for a core that another process steps (Chip built with an ownership mask, for
+  // runs distributed over processes): no synapses and no state, only the core's sizes (so an
+  // accountant sees the same cores in use) and what the owner reported of each step.
+  static Neurocore mirror(int compartments, int input_axons);
+  bool is_mirror() const { return mirror_axons_ >= 0; }
+  // A mirror's step as its owner did it: the counters after the step, the compartments that
+  // fired and their payloads (equal lengths, at most num_compartments()).
+  void mirror_step(const CoreCounts& counts, std::span<const std::int32_t> fired,
+                   std::span<const std::int32_t> payloads);
+  // Bytes held by this core (vector capacities: the runtime image): synapse and axon tables
+  // (input axons, synapse lists, output axons), per-compartment parameters and state, and the
+  // rest (the object itself, update runs).
+  MemoryBytes memory() const;
   std::int64_t time() const { return t_; }
   std::span<const std::int32_t> u() const { return u_; }
   std::span<const std::int32_t> v() const { return v_; }
@@ -216,6 +243,7 @@ class Neurocore {
   std::vector<std::int32_t> fired_payload_;
   int n_fired_ = 0;
   CoreCounts counts_;
+  int mirror_axons_ = -1;  // input axons of a mirror (-1: a real core)
 };
 
 }  // namespace loihisim::core

@@ -1,5 +1,6 @@
 #include "runtime/chip_session.hpp"
 
+#include <chrono>
 #include <stdexcept>
 
 namespace loihisim {
@@ -113,6 +114,16 @@ ChipSession::ChipSession(const mapper::MappedImage& image, const core::Architect
                   std::make_shared<const std::vector<mapper::InputPortSites>>(image.input_ports),
                   arch, accounting, record) {}
 
+ChipSession::ChipSession(const mapper::MappedImage& image, const core::Architecture* arch,
+                         core::Distribution dist, core::StepExchange* exchange,
+                         core::AccountantOptions accounting, RecordOptions record)
+    : ChipSession(core::Chip(image.cores, image.limits, std::move(dist)),
+                  std::make_shared<const SpikeMap>(loihisim::spike_map(image)),
+                  std::make_shared<const std::vector<mapper::InputPortSites>>(image.input_ports),
+                  arch, accounting, record) {
+  chip_.set_exchange(exchange);
+}
+
 ChipSession::ChipSession(const core::ChipConfig& config, const core::Architecture* arch,
                          core::AccountantOptions accounting, RecordOptions record)
     : ChipSession(core::Chip(config), std::make_shared<const SpikeMap>(loihisim::spike_map(config)),
@@ -122,7 +133,10 @@ ChipSession::ChipSession(const core::ChipConfig& config, const core::Architectur
 void ChipSession::begin_sample() {
   chip_.reset_state();
   steps_ = 0;
-  if (arch_) {
+  const bool reporter =
+      !chip_.distributed() || chip_.distribution().self == core::Distribution::kReporter;
+  accountant_.reset();
+  if (arch_ && reporter) {
     accountant_.emplace(*arch_, std::vector<int>{}, accounting_);
     accountant_->start(chip_);
   }
@@ -160,9 +174,18 @@ int ChipSession::input_port(const std::string& name) const {
 }
 
 void ChipSession::step(const core::HostTraffic& traffic) {
+  using clock = std::chrono::steady_clock;
+  const auto ns = [](clock::duration d) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  };
+  const auto t0 = clock::now();
   chip_.step(step_threads_);
   ++steps_;
+  const auto t1 = clock::now();
   if (accountant_) accountant_->observe(chip_, traffic);
+  chip_ns_ += ns(t1 - t0);
+  accounting_ns_ += ns(clock::now() - t1);
   record_step();
 }
 

@@ -92,6 +92,15 @@ class ChipSession {
               core::AccountantOptions accounting = {}, RecordOptions record = {});
   ChipSession(const core::ChipConfig& config, const core::Architecture* arch,
               core::AccountantOptions accounting = {}, RecordOptions record = {});
+  // One process of a run distributed over processes (docs/scaling.md): it builds and steps
+  // only the image's cores `dist` gives it (core::Chip, core::Distribution); `exchange` (not
+  // owned) moves each step's messages. Only the reporter (process 0) sees every core's counts,
+  // fired compartments and messages: it alone keeps an accountant (accountant() is null
+  // elsewhere) and its recording of spikes, counts and flows is the whole chip's; v and u are
+  // known only for this process's cores.
+  ChipSession(const mapper::MappedImage& image, const core::Architecture* arch,
+              core::Distribution dist, core::StepExchange* exchange,
+              core::AccountantOptions accounting = {}, RecordOptions record = {});
 
   // A new sample: power-on chip state, empty in-flight queues, a fresh accountant and recording.
   void begin_sample();
@@ -129,6 +138,10 @@ class ChipSession {
   }
 
   std::int64_t steps() const { return steps_; }  // steps in this sample
+  // Measured wall time (not simulated) of every step() since construction, in ns: the chip's
+  // step (with a distributed chip, its exchange included) and the accountant's observe().
+  std::uint64_t chip_ns() const { return chip_ns_; }
+  std::uint64_t accounting_ns() const { return accounting_ns_; }
   const core::Chip& chip() const { return chip_; }
   const SpikeMap& spike_map() const { return *map_; }
   const std::vector<mapper::InputPortSites>& input_ports() const { return *ports_; }
@@ -156,6 +169,7 @@ class ChipSession {
   std::vector<core::CoreCounts> previous_counts_;  // for RecordOptions::counts
   std::int64_t steps_ = 0;
   core::StepThreads* step_threads_ = nullptr;
+  std::uint64_t chip_ns_ = 0, accounting_ns_ = 0;
 };
 
 }  // namespace loihisim

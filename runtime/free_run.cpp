@@ -11,6 +11,7 @@
 #include "io/summary_file.hpp"
 #include "io/version.hpp"
 #include "runtime/chip_session.hpp"
+#include "runtime/ranks.hpp"
 #include "runtime/report_parts.hpp"
 
 namespace loihisim {
@@ -28,6 +29,11 @@ void check_free_run(const mapper::MappedImage& image, const SequenceDataset* inp
     throw InputError(fmt::format("threads = {}: allowed 1..256", options.threads));
   if (options.steps < 1)
     throw InputError(fmt::format("steps = {}: a free run needs at least 1 step", options.steps));
+  if (ranks().size() > 1 && !options.probes.empty())
+    throw InputError(fmt::format(
+        "probes over {} MPI ranks: v and u stay on the rank that steps the core; probe in a "
+        "single-process run",
+        ranks().size()));
   // The accountant keeps one record per step (the per-step arrays of the report).
   check_memory(bytes_for(static_cast<std::uint64_t>(options.steps), sizeof(core::StepRecord)),
                fmt::format("{} steps of per-step records", options.steps));
@@ -127,7 +133,74 @@ void count_spikes(const ChipSession& session, std::vector<PopulationSpikes>& pop
     }
 }
 
+// A session of the whole image, or of this rank's part of it when started by mpirun.
+ChipSession make_session(const mapper::MappedImage& image, const core::Architecture& arch,
+                         core::StepExchange* exchange, RecordOptions record) {
+  core::AccountantOptions accounting;
+  accounting.keep_per_core_steps = false;
+  if (!exchange) return ChipSession(image, &arch, accounting, record);
+  const Ranks& r = ranks();
+  return ChipSession(image, &arch, distribute_by_chips(image, arch, r.rank(), r.size()), exchange,
+                     accounting, record);
+}
+
+// The run's ranks, the memory of each rank's chip and the image's size (measured figures).
+void add_rank_figures(FreeRunResult& r, const mapper::MappedImage& image,
+                      const ChipSession& session) {
+  r.rank = ranks().rank();
+  r.ranks = ranks().size();
+  const core::MemoryBytes m = session.chip().memory();
+  const auto synapses = ranks().gather(m.synapses);
+  const auto compartments = ranks().gather(m.compartments);
+  const auto other = ranks().gather(m.other);
+  for (std::size_t k = 0; k < synapses.size(); ++k)
+    r.rank_memory.push_back({synapses[k], compartments[k], other[k]});
+  r.rank_chip_ns = ranks().gather(session.chip_ns());
+  r.rank_accounting_ns = ranks().gather(session.accounting_ns());
+  r.rank_exchange_ns = ranks().gather(session.chip().exchange_ns());
+  r.loop_seconds = ranks().max(r.loop_seconds);
+  for (const auto& c : image.cores) {
+    r.compartments += c.compartments.size();
+    for (const auto& l : c.synapse_lists) r.synapses += l.mantissa.size();
+  }
+}
+
 }  // namespace
+
+std::string rank_text(const FreeRunResult& r) {
+  std::string s = fmt::format(
+      "{} rank{} (measured chip memory per rank, bytes: synapse tables + "
+      "compartments + other = total):\n",
+      r.ranks, r.ranks == 1 ? "" : "s");
+  core::MemoryBytes all;
+  for (std::size_t k = 0; k < r.rank_memory.size(); ++k) {
+    const auto& m = r.rank_memory[k];
+    all += m;
+    s += fmt::format("  rank {}: {} + {} + {} = {}", k, m.synapses, m.compartments, m.other,
+                     m.total());
+    if (k < r.rank_chip_ns.size()) {
+      const auto us = [&](std::uint64_t ns) {
+        return static_cast<double>(ns) / 1e3 /
+               static_cast<double>(std::max<std::int64_t>(1, r.steps));
+      };
+      s += fmt::format("; per step {:.1f} us stepping, {:.1f} us exchange, {:.1f} us accounting",
+                       us(r.rank_chip_ns[k] - r.rank_exchange_ns[k]), us(r.rank_exchange_ns[k]),
+                       us(r.rank_accounting_ns[k]));
+    }
+    s += "\n";
+  }
+  s += fmt::format(
+      "runtime image: {} synapses, {} compartments; {:.2f} bytes per synapse, {:.2f} bytes per "
+      "compartment, {:.2f} bytes per compartment all in\n",
+      r.synapses, r.compartments,
+      static_cast<double>(all.synapses) /
+          static_cast<double>(std::max<std::uint64_t>(1, r.synapses)),
+      static_cast<double>(all.compartments) /
+          static_cast<double>(std::max<std::uint64_t>(1, r.compartments)),
+      static_cast<double>(all.total()) /
+          static_cast<double>(std::max<std::uint64_t>(1, r.compartments)));
+  return s;
+}
 
 FreeRunResult free_run(const mapper::MappedImage& image, const core::Architecture& arch,
                        const SequenceDataset* input, const FreeRunOptions& options,
@@ -135,11 +208,10 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
                        const std::function<void(std::int64_t)>& progress) {
   check_free_run(image, input, options);
   const auto sites = probe_sites(image, options);
-  core::AccountantOptions accounting;
-  accounting.keep_per_core_steps = false;
   RecordOptions record;
   record.spikes = options.record_spikes;
-  ChipSession session(image, &arch, accounting, record);
+  const std::unique_ptr<core::StepExchange> exchange = ranks().step_exchange();
+  ChipSession session = make_session(image, arch, exchange.get(), record);
   std::optional<core::StepThreads> threads;
   if (options.threads > 1) {
     threads.emplace(options.threads);
@@ -177,6 +249,8 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
     if (progress && (s % 256 == 0 || s == options.steps)) progress(s);
   }
   r.loop_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  add_rank_figures(r, image, session);
+  if (!session.accountant()) return r;  // not the reporter: it has only its own cores
   r.spikes_recorded = options.record_spikes;
   if (options.record_spikes)
     for (std::size_t p = 0; p < r.populations.size(); ++p) {
@@ -213,7 +287,7 @@ std::string free_run_text(const FreeRunResult& r) {
       "events/s\n",
       r.loop_seconds, static_cast<double>(r.steps) / std::max(r.loop_seconds, 1e-9), syn_ops,
       static_cast<double>(syn_ops) / std::max(r.loop_seconds, 1e-9));
-  return s + "\n" + report_text(r.report);
+  return s + rank_text(r) + "\n" + report_text(r.report);
 }
 
 Summary free_run_summary(const FreeRunResult& r, const std::string& network) {

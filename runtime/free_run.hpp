@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/architecture.hpp"
+#include "core/neurocore.hpp"
 #include "formats/datasets.hpp"
 #include "mapper/mapped_image.hpp"
 #include "runtime/report.hpp"
@@ -61,10 +62,24 @@ struct FreeRunResult {
   std::vector<ProbeTrace> probes;             // one per ProbeRequest
   // Measured on this machine, not simulated (kept out of the summary, which is deterministic):
   // wall time of the stepping loop.
-  double loop_seconds = 0.0;
-  Report report;  // energy and time of the whole run
+  double loop_seconds = 0.0;  // the slowest rank's
+  Report report;              // energy and time of the whole run
+  // Run over MPI ranks (runtime/ranks.hpp, docs/scaling.md): this process is `rank` of `ranks`;
+  // only the reporter (rank 0) has the run's spike counts, rasters and report. Measured, not
+  // simulated (kept out of the summary): the bytes of each rank's chip (its cores' tables and
+  // state, core::Chip::memory), on the reporter; and the image's synapses and compartments, for
+  // the bytes per synapse and per compartment.
+  int rank = 0, ranks = 1;
+  std::vector<core::MemoryBytes> rank_memory;
+  // Per rank (on the reporter), measured: ns in the chip's steps (the exchange included) and in
+  // the accountant (rank 0 only: the energy and time model of every core).
+  std::vector<std::uint64_t> rank_chip_ns, rank_accounting_ns;
+  std::vector<std::uint64_t> rank_exchange_ns;  // of rank_chip_ns: the exchange and its waiting
+  std::uint64_t synapses = 0, compartments = 0;
 };
 
+// Started by mpirun (runtime/ranks.hpp), every rank calls this with the same arguments: each
+// steps the chips distribute_by_chips() gives it; results are bit-identical to one process.
 // Throws InputError when steps < 1, a probe names a population or neuron the image does not
 // have (or would need more memory than the input limits allow), or the raster does not match
 // the image's input ports
@@ -77,6 +92,8 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
                        const std::atomic<bool>* cancel = nullptr,
                        const std::function<void(std::int64_t)>& progress = {});
 
+// The ranks and their measured chip memory; bytes per synapse and per compartment.
+std::string rank_text(const FreeRunResult& r);
 // Spike counts and rates per population, then the report's text.
 std::string free_run_text(const FreeRunResult& r);
 // The summary (docs/reports.md, "simulate"): the report's keys plus the populations.

@@ -4,13 +4,19 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <memory>
+#include <span>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
 
 #include "io/errors.hpp"
 #include "runtime/chip_session.hpp"
 #include "runtime/encoders.hpp"
 #include "runtime/host_costs.hpp"
 #include "runtime/parallel.hpp"
+#include "runtime/ranks.hpp"
 
 namespace loihisim {
 namespace {
@@ -485,6 +491,121 @@ std::int64_t host_time_ps(const HostCosts& c, const HostOpCounts& ops) {
          i(ops.nonlin) * c.nonlin_ps + i(ops.bytes_read + ops.bytes_written) * c.byte_ps;
 }
 
+namespace {
+
+// A rank's sample results as bytes (every field but the trace, which sample 0 keeps on rank 0).
+class ResultBytes {
+ public:
+  template <class T>
+  void put(const T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
+    bytes.insert(bytes.end(), p, p + sizeof(T));
+  }
+  template <class T>
+  void put_all(const std::vector<T>& v) {
+    put(static_cast<std::uint64_t>(v.size()));
+    for (const T& x : v) put(x);
+  }
+  std::vector<std::uint8_t> bytes;
+};
+
+class ResultReader {
+ public:
+  explicit ResultReader(std::span<const std::uint8_t> b) : b_(b) {}
+  template <class T>
+  T get() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (b_.size() - at_ < sizeof(T)) throw std::logic_error("short sample results from a rank");
+    T v;
+    std::memcpy(&v, b_.data() + at_, sizeof(T));
+    at_ += sizeof(T);
+    return v;
+  }
+  template <class T>
+  std::vector<T> get_all() {
+    std::vector<T> v(get<std::uint64_t>());
+    for (T& x : v) x = get<T>();
+    return v;
+  }
+  bool done() const { return at_ == b_.size(); }
+
+ private:
+  std::span<const std::uint8_t> b_;
+  std::size_t at_ = 0;
+};
+
+void put_sample(ResultBytes& out, const SampleResult& s) {
+  out.put(s.label);
+  out.put(s.prediction);
+  out.put_all(s.output);
+  out.put(s.chip_steps);
+  out.put(s.chip_ps);
+  out.put(s.chip_events);
+  out.put(s.host);
+  out.put_all(s.population_spikes);
+  out.put(s.input_spikes);
+  out.put(s.input_payload_bits);
+  out.put(s.symbols_probed);
+  out.put(s.symbols_skipped);
+  out.put_all(s.population_payloads);
+  out.put_all(s.core_totals);
+}
+
+void get_sample(ResultReader& in, SampleResult& s) {
+  s.label = in.get<std::int32_t>();
+  s.prediction = in.get<std::int32_t>();
+  s.output = in.get_all<double>();
+  s.chip_steps = in.get<std::int64_t>();
+  s.chip_ps = in.get<std::int64_t>();
+  s.chip_events = in.get<core::EnergyCounts>();
+  s.host = in.get<HostOpCounts>();
+  s.population_spikes = in.get_all<std::uint64_t>();
+  s.input_spikes = in.get<std::uint64_t>();
+  s.input_payload_bits = in.get<std::uint64_t>();
+  s.symbols_probed = in.get<std::uint32_t>();
+  s.symbols_skipped = in.get<std::uint32_t>();
+  s.population_payloads = in.get_all<PayloadStats>();
+  s.core_totals = in.get_all<core::CoreTotals>();
+}
+
+// Samples [first, last) of `n` for this rank: rank r starts at ceil(r n / K), so rank 0 always
+// has sample 0 (and its trace).
+std::pair<std::uint64_t, std::uint64_t> rank_samples(std::uint64_t n, int rank, int size) {
+  const auto k = static_cast<std::uint64_t>(size);
+  const auto start = [&](std::uint64_t r) { return (r * n + k - 1) / k; };
+  return {start(static_cast<std::uint64_t>(rank)), start(static_cast<std::uint64_t>(rank) + 1)};
+}
+
+// Every rank's finished samples (in its share's order, after its count) to rank 0, which puts
+// them in place; `completed` becomes the samples done without a gap from sample 0.
+void gather_samples(InferenceRun& run, std::uint64_t n, std::uint64_t first,
+                    std::uint64_t completed) {
+  const Ranks& r = ranks();
+  ResultBytes mine;
+  mine.put(completed);
+  for (std::uint64_t i = 0; i < completed; ++i) put_sample(mine, run.samples[first + i]);
+  const std::vector<std::uint8_t> all = r.gather_bytes(mine.bytes);
+  run.wall_seconds = r.max(run.wall_seconds);
+  run.completed = 0;
+  if (!r.is_reporter()) {
+    run.samples.clear();
+    return;
+  }
+  ResultReader in(all);
+  bool gap = false;
+  for (int k = 0; k < r.size(); ++k) {
+    const auto [begin, end] = rank_samples(n, k, r.size());
+    const auto done = in.get<std::uint64_t>();
+    for (std::uint64_t i = 0; i < done; ++i) get_sample(in, run.samples[begin + i]);
+    if (!gap) run.completed += done;
+    gap = gap || done < end - begin;
+  }
+  if (!in.done()) throw std::logic_error("unread sample results from the ranks");
+}
+
+}  // namespace
+
 InferenceRun run_inferences(const mapper::MappedImage& image, const core::Architecture& arch,
                             const SequenceDataset& data, const InferenceOptions& options,
                             const std::atomic<bool>* cancel,
@@ -527,16 +648,22 @@ InferenceRun run_inferences(const mapper::MappedImage& image, const core::Archit
     for (const auto& n : program.before_chip()) w->encoders.emplace_back(n.encoder);
     return w;
   };
+  const bool split = options.split_over_ranks && ranks().size() > 1;
+  const std::pair<std::uint64_t, std::uint64_t> share =
+      split ? rank_samples(n_samples, ranks().rank(), ranks().size())
+            : std::pair<std::uint64_t, std::uint64_t>{0, n_samples};
+  const std::uint64_t first = share.first;
   run.completed = parallel_items(
-      n_samples, options.threads, make_worker,
-      [&](std::unique_ptr<Worker>& w, std::uint64_t sample) {
-        run_sample(plan, *w, sample, run.samples[sample]);
+      share.second - first, options.threads, make_worker,
+      [&](std::unique_ptr<Worker>& w, std::uint64_t i) {
+        run_sample(plan, *w, first + i, run.samples[first + i]);
       },
       [&](std::uint64_t done) {
         if (progress) progress(done);
       },
       cancel);
   run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (split) gather_samples(run, n_samples, first, run.completed);
   return run;
 }
 

@@ -55,6 +55,10 @@ struct InferenceOptions {
   bool trace_first_sample = false;
   // AxLSTM's timestep skipping (ModelSpec::dts; docs/running.md, "Timestep skipping").
   DtsSpec dts;
+  // Started by mpirun (runtime/ranks.hpp, docs/scaling.md): each rank runs a contiguous share of
+  // the samples (rank 0 the first, with sample 0) and rank 0 receives every result; the other
+  // ranks' InferenceRun holds no samples (completed = 0). Results are those of one process.
+  bool split_over_ranks = false;
 };
 
 // What one sample did step by step (InferenceOptions::trace_first_sample): every spike and every
@@ -106,7 +110,7 @@ struct SampleResult {
 };
 
 struct InferenceRun {
-  std::vector<SampleResult> samples;  // in dataset order
+  std::vector<SampleResult> samples;  // in dataset order (with split_over_ranks: on rank 0)
   std::uint64_t completed = 0;        // < samples.size() when cancelled
   double wall_seconds = 0;
 };

@@ -5,7 +5,8 @@ Each code folder is one layer and its includes may only point down:
 
     core < io < formats < mapper < models < baseline, runtime < tools/cli, python
 
-core/ uses the standard library only; OpenBLAS (cblas) is included by baseline/ alone. Tests,
+core/ uses the standard library only; OpenBLAS (cblas) is included by baseline/ alone, MPI
+(<mpi.h>) by runtime/ alone (runtime/ranks.cpp; docs/scaling.md). Tests,
 benchmarks and the command line may include anything. Run by CTest:
 
     /usr/bin/python3 tools/check_layers.py [--root DIR]
@@ -79,6 +80,9 @@ def check(root):
                     if "cblas" in header and layer != "baseline":
                         problems.append(f"{rel}:{number}: <{header}> outside baseline/: only "
                                         "the CPU baseline links OpenBLAS")
+                    if header == "mpi.h" and layer != "runtime":
+                        problems.append(f"{rel}:{number}: <mpi.h> outside runtime/: only "
+                                        "runtime/ranks.cpp talks to MPI")
     return files, problems
 
 

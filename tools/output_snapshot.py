@@ -34,7 +34,7 @@ MEASURED_KEY = re.compile(
     r"threads|command|created|timings)",
     re.I,
 )
-MEASURED_LINE = re.compile(r"(timings_seconds|simulated in|inferences/s|median|p10|p90| us per inference|wall|"
+MEASURED_LINE = re.compile(r"(timings_seconds|simulated in|us stepping|inferences/s|median|p10|p90| us per inference|wall|"
                            r"\bCPU .* us\b|measured)", re.I)
 
 

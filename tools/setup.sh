@@ -12,7 +12,7 @@ shift || true
 packages=(build-essential cmake ninja-build pkg-config libboost-graph-dev libyaml-cpp-dev
           libhdf5-dev libfmt-dev doctest-dev libcli11-dev libmetis-dev libbenchmark-dev
           python3-numpy python3-h5py nlohmann-json3-dev zlib1g-dev libopenblas-dev
-          pybind11-dev python3-dev python3-pytest)
+          pybind11-dev python3-dev python3-pytest libopenmpi-dev openmpi-bin)
 fuzz=0 sanitize=0
 [[ "${LOIHISIM_FUZZ:-0}" == 1 ]] && fuzz=1
 [[ "${LOIHISIM_SANITIZE:-0}" == 1 ]] && sanitize=1
@@ -38,9 +38,9 @@ if ((fuzz || sanitize)); then
   # The same configuration for both, so that either reuses the other's build.
   export CC=clang CXX=clang++
   # No Python module there: an ASan-instrumented extension needs the ASan runtime preloaded
-  # into python (docs/python.md).
+  # into python (docs/python.md). No MPI either (CMakeLists.txt, LOIHISIM_MPI).
   cmake_args+=(-DLOIHISIM_FUZZ=ON -DLOIHISIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-               -DLOIHISIM_BUILD_BENCH=OFF -DLOIHISIM_PYTHON=OFF)
+               -DLOIHISIM_BUILD_BENCH=OFF -DLOIHISIM_PYTHON=OFF -DLOIHISIM_MPI=OFF)
   ((sanitize)) || build_args=(--target loihisim_fuzz)
 fi
 cmake "${cmake_args[@]}" "$@" >/dev/null

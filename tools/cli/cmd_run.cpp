@@ -1,6 +1,7 @@
 // `loihisim run MODEL.yaml --arch loihi1 [--samples N] [--threads K] [--out results.h5]`: run
 // inferences of a model on the simulated chip with its host coprocessor and report accuracy,
-// energy and latency (docs/running.md).
+// energy and latency (docs/running.md). Under `mpirun -np K` the samples are split over the
+// ranks and rank 0 writes the results (docs/scaling.md).
 #include <fmt/core.h>
 
 #include <atomic>
@@ -23,6 +24,7 @@
 #include "runtime/host_costs.hpp"
 #include "runtime/html_report.hpp"
 #include "runtime/inference.hpp"
+#include "runtime/ranks.hpp"
 #include "runtime/run_report.hpp"
 #include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
@@ -84,13 +86,15 @@ void run(const RunCliOptions& opt) {
   io.samples = opt.samples;
   io.threads = opt.threads;
   io.trace_first_sample = !opt.out.empty() || !opt.html.empty();
+  io.split_over_ranks = true;  // under mpirun: samples split over the ranks (docs/scaling.md)
 
   const std::uint64_t n =
       opt.samples ? std::min<std::uint64_t>(opt.samples, data.size()) : data.size();
   g_interrupted = false;
   auto previous = std::signal(SIGINT, on_sigint);
   std::unique_ptr<ProgressBar> bar;
-  if (!opt.quiet) bar = std::make_unique<ProgressBar>("run " + model.name, n);
+  if (!opt.quiet && ranks().is_reporter())
+    bar = std::make_unique<ProgressBar>("run " + model.name, n);
   InferenceRun result;
   try {
     result = run_inferences(image, arch, data, io, &g_interrupted, [&](std::uint64_t done) {
@@ -109,6 +113,7 @@ void run(const RunCliOptions& opt) {
   }
   std::signal(SIGINT, previous);
   if (bar) bar->finish();
+  if (!ranks().is_reporter()) return;  // rank 0 has every sample's result and writes them
   if (g_interrupted.load() || result.completed < n)
     throw InputError(fmt::format("interrupted after {} of {} inferences: no results written",
                                  result.completed, n));

@@ -1,7 +1,8 @@
 // `loihisim simulate NETWORK.yaml|MAPPED.h5 --arch loihi1 --steps N [--input RASTER.h5]
 // [--record-spikes] [--probe POP:N,...] [--out run.h5] [--report r.json]`: a free-running network
 // (no dataset, no classifier): spike counts per population, energy and latency per step
-// (docs/running.md, "Free-running networks").
+// (docs/running.md, "Free-running networks"). Under `mpirun -np K` the chips are split over
+// the ranks and rank 0 writes the same outputs (docs/scaling.md).
 #include <fmt/core.h>
 
 #include <charconv>
@@ -22,6 +23,7 @@
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
 #include "runtime/free_run.hpp"
+#include "runtime/ranks.hpp"
 #include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
 
@@ -107,13 +109,14 @@ void simulate(const SimulateOptions& opt) {
   fo.input_sample = opt.input_sample;
   fo.threads = opt.threads;
   std::unique_ptr<ProgressBar> bar;
-  if (!opt.quiet)
+  if (!opt.quiet && ranks().is_reporter())
     bar = std::make_unique<ProgressBar>("simulate", static_cast<std::uint64_t>(opt.steps));
   const FreeRunResult r =
       free_run(image, arch, input ? &*input : nullptr, fo, nullptr, [&](std::int64_t done) {
         if (bar) bar->update(static_cast<std::uint64_t>(done));
       });
   if (bar) bar->finish();
+  if (r.rank != core::Distribution::kReporter) return;  // rank 0 writes and prints
 
   if (!opt.out.empty()) {
     AtomicOutput out{std::filesystem::path(opt.out)};

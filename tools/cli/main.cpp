@@ -7,11 +7,15 @@
 
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
+#include "runtime/ranks.hpp"
 #include "tools/cli/commands.hpp"
 
 int main(int argc, char** argv) {
   // Ctrl-C (or SIGTERM) while an output is being written removes its temporary file.
   loihisim::install_interrupt_cleanup();
+  // Started by mpirun: MPI_Init here, MPI_Finalize on return (runtime/ranks.hpp); a failing rank
+  // aborts the others, which would wait for it in the step exchange.
+  loihisim::RankScope ranks(&argc, &argv);
   CLI::App app{"loihisim: a cycle-level simulator of Loihi-style neuromorphic chips"};
   app.require_subcommand(1);
   loihisim::tools::register_core_run(app);
@@ -27,10 +31,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return ranks.fail(app.exit(e));
   } catch (const loihisim::InputError& e) {
     fmt::print(stderr, "loihisim: error: {}\n", e.what());
-    return 2;
+    return ranks.fail(2);
   } catch (const std::bad_alloc&) {
     // Inputs are checked against the memory limit before large allocations (io/limits.hpp);
     // this is the machine running out below that limit (other processes, many threads).
@@ -38,14 +42,14 @@ int main(int argc, char** argv) {
                "loihisim: error: out of memory: this machine could not give the memory the run "
                "needs (LOIHISIM_MAX_MEMORY bytes bounds what one input may claim; fewer --threads "
                "or --samples need less)\n");
-    return 2;
+    return ranks.fail(2);
   } catch (const std::exception& e) {
     // Every input problem is an InputError (exit 2): anything else is a bug in loihisim.
     fmt::print(stderr,
                "loihisim: internal error (a bug in loihisim; please report it with the "
                "command line): {}\n",
                e.what());
-    return 3;
+    return ranks.fail(3);
   }
   return 0;
 }

@@ -45,6 +45,22 @@ print("DTS at tau 0.5 on 64 digits: PyTorch skips %d symbols, the C++ baseline %
 assert cpp > 200 and abs(py - cpp) <= 2
 PY
 
+# The sequence-to-sequence encoder-decoder (train_lstm.py --task sort-digits): a few batches of
+# a 2-layer model; the file holds both stacks in nn.LSTM's layout and the greedy reference.
+/usr/bin/python3 "$here/tools/train_lstm.py" --task sort-digits --hidden 16 --layers 2 --epochs 1 \
+  --max-batches 3 --seed 1 --out "$out/s2s.h5"
+/usr/bin/python3 - "$out/s2s.h5" <<'PY'
+import sys
+import h5py
+with h5py.File(sys.argv[1]) as f:
+    assert f.attrs["model"] == "seq2seq" and f.attrs["layers"] == 2
+    for part, n_in in (("encoder", 10), ("decoder", 11)):
+        assert f[part + "/weight_ih_l0"].shape == (64, n_in)
+        assert f[part + "/weight_ih_l1"].shape == (64, 16) and f[part + "/weight_hh_l1"].shape == (64, 16)
+    assert f["fc/weight"].shape == (11, 16) and f["reference/greedy_classes"].shape == (8, 13)
+print("seq2seq file layout as documented")
+PY
+
 # Pixel-wise, inputs scaled into [-1, 1]: the C++ loaders must scale exactly as Python did (the
 # stored logits check it) and the converter must add the negative input port.
 /usr/bin/python3 "$here/tools/train_lstm.py" --dataset mnist --layout pixel --cell modified \

@@ -74,6 +74,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import datasets  # noqa: E402
+import seq2seq_lstm  # noqa: E402
 import spiking_lstm  # noqa: E402
 
 
@@ -494,6 +495,12 @@ def main():
     ax.add_argument("--dts-blank-margin", type=float, default=0.05, metavar="M")
     ax.add_argument("--dts-temperature", type=float, default=0.02, metavar="T",
                     help="width of the sigmoid through which the skip decision's gradient passes")
+    ap.add_argument("--task", choices=["classify", "sort-digits"], default="classify",
+                    help="classify: the MNIST / Fashion-MNIST classifiers; sort-digits: the LSTM "
+                         "encoder-decoder on the digit-sorting task of tools/seq2seq_task.py "
+                         "(tools/seq2seq_lstm.py; uses --hidden, --layers, --epochs, --batch, --lr, "
+                         "--seed, --threads, --train-limit, --max-batches, --checkpoint, --out)")
+    ap.add_argument("--layers", type=int, default=1, help="--task sort-digits: stacked LSTM layers")
     ap.add_argument("--out")
     args = ap.parse_args()
     if args.check_gradients:
@@ -504,6 +511,11 @@ def main():
         sys.exit(spiking_lstm.check(say) or int(bad))
     if not args.out:
         ap.error("--out is required")
+    if args.task == "sort-digits":
+        if args.resume or args.spiking_from or args.dts_tau is not None or args.init_from:
+            ap.error("--task sort-digits takes no --resume, --spiking-from, --dts-tau or --init-from")
+        seq2seq_lstm.run(args, reproducing_command)
+        return
     if args.spiking_from:
         torch.set_num_threads(args.threads)
         spiking_lstm.run(args, reproducing_command)

@@ -20,6 +20,47 @@ grep -q "4 inferences, T = 8" "$out/run.txt"
 # Both implementations reproduce the logits PyTorch stored for the first 8 test digits.
 [ "$(grep -c "vs PyTorch's stored logits: 8/8 same class" "$out/base.txt")" = 2 ]
 
+# AxLSTM knob-aware fine-tuning (train_lstm.py --dts-tau, docs/baseline.md): two batches from the
+# committed DTS-trained file with DTS in the forward pass; the C++ baseline at the same tau must
+# skip the symbols PyTorch's forward pass skips on the first 64 test digits (about a quarter; to
+# 2 of 1,728: the C++ compares a float sum with tau H, PyTorch a mean with tau).
+/usr/bin/python3 "$here/tools/train_lstm.py" --dataset mnist --layout row --cell modified \
+  --init-from "$here/models/weights/mnist_row_modified_dts.h5" --dts-tau 0.5 --dts-blank-weight 20 --epochs 1 --max-batches 2 \
+  --train-limit 256 --seed 1 --out "$out/d.h5"
+"$cli" baseline "$out/d.h5" --samples 64 --warmup 0 --rapl off --json --dts-tau 0.5 > "$out/d.json"
+/usr/bin/python3 - "$here/tools" "$out/d.h5" "$out/d.json" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import h5py, torch, datasets, train_lstm
+with h5py.File(sys.argv[2]) as f:
+    assert f.attrs["dts_tau"] == 0.5 and "dts_symbols_skipped" in f.attrs
+model = train_lstm.LSTMClassifier(28, 128, 10, "modified")
+train_lstm.init_from(model, sys.argv[2])
+x = datasets.as_sequences(datasets.load("mnist", None)[2], "row")[:64]
+with torch.no_grad():
+    model(torch.from_numpy(x), dts_tau=0.5)
+py = int(sum(float((1 - k).sum()) for k in model.dts_computed))
+cpp = json.load(open(sys.argv[3]))["axlstm"]["symbols_skipped"]
+print("DTS at tau 0.5 on 64 digits: PyTorch skips %d symbols, the C++ baseline %d" % (py, cpp))
+assert cpp > 200 and abs(py - cpp) <= 2
+PY
+
+# The sequence-to-sequence encoder-decoder (train_lstm.py --task sort-digits): a few batches of
+# a 2-layer model; the file holds both stacks in nn.LSTM's layout and the greedy reference.
+/usr/bin/python3 "$here/tools/train_lstm.py" --task sort-digits --hidden 16 --layers 2 --epochs 1 \
+  --max-batches 3 --seed 1 --out "$out/s2s.h5"
+/usr/bin/python3 - "$out/s2s.h5" <<'PY'
+import sys
+import h5py
+with h5py.File(sys.argv[1]) as f:
+    assert f.attrs["model"] == "seq2seq" and f.attrs["layers"] == 2
+    for part, n_in in (("encoder", 10), ("decoder", 11)):
+        assert f[part + "/weight_ih_l0"].shape == (64, n_in)
+        assert f[part + "/weight_ih_l1"].shape == (64, 16) and f[part + "/weight_hh_l1"].shape == (64, 16)
+    assert f["fc/weight"].shape == (11, 16) and f["reference/greedy_classes"].shape == (8, 13)
+print("seq2seq file layout as documented")
+PY
+
 # Pixel-wise, inputs scaled into [-1, 1]: the C++ loaders must scale exactly as Python did (the
 # stored logits check it) and the converter must add the negative input port.
 /usr/bin/python3 "$here/tools/train_lstm.py" --dataset mnist --layout pixel --cell modified \

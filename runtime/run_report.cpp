@@ -211,6 +211,20 @@ Summary payload_summary(const PopulationActivity& p, std::uint64_t samples,
           {"payload_bits_per_step", static_cast<double>(st.payload_bits) / steps}};
 }
 
+// Timestep skipping's counts (docs/reports.md, "run": `dts`).
+Summary dts_summary(const RunReport& r) {
+  const DtsSpec& d = r.options.dts;
+  return {{"tau", d.tau},
+          {"probe_encoders", d.probe_encoders},
+          {"probe_port", d.probe_port},
+          {"probe_steps", d.probe_steps > 0 ? d.probe_steps : r.options.steps_per_symbol},
+          {"symbols_probed", r.symbols_probed},
+          {"symbols_skipped", r.symbols_skipped},
+          {"fraction_skipped", r.symbols_probed ? static_cast<double>(r.symbols_skipped) /
+                                                      static_cast<double>(r.symbols_probed)
+                                                : 0.0}};
+}
+
 Summary populations_summary(const RunReport& r) {
   Summary pops = Summary::array();
   for (const auto& p : r.populations) {
@@ -296,15 +310,7 @@ Summary run_report_summary(const RunReport& r) {
       {"active_energy_pJ", per(r.chip.dynamic_fj + r.host_fj)},
       {"total_energy_pJ", per(r.chip.total_fj + r.host_fj)}};
   if (r.board) j["board"] = board_summary(*r.system, *r.board, n);
-  if (r.options.dts.enabled())
-    j["dts"] = {{"tau", r.options.dts.tau},
-                {"probe_encoders", r.options.dts.probe_encoders},
-                {"probe_port", r.options.dts.probe_port},
-                {"symbols_probed", r.symbols_probed},
-                {"symbols_skipped", r.symbols_skipped},
-                {"fraction_skipped", r.symbols_probed ? static_cast<double>(r.symbols_skipped) /
-                                                            static_cast<double>(r.symbols_probed)
-                                                      : 0.0}};
+  if (r.options.dts.enabled()) j["dts"] = dts_summary(r);
   j["populations"] = populations_summary(r);
   j["mapping"] = {{"cores_used", r.cores_used}, {"chips", r.chips}, {"placer", r.info.placer}};
   return j;

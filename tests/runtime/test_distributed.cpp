@@ -16,6 +16,7 @@
 #include "runtime/chip_session.hpp"
 #include "runtime/ranks.hpp"
 #include "runtime/report.hpp"
+#include "tests/support/recurrent_network.hpp"
 
 using namespace loihisim;
 
@@ -50,32 +51,7 @@ class ThreadExchange final : public core::StepExchange {
 };
 
 mapper::MappedImage multi_chip_image(const core::Architecture& arch) {
-  mapper::Network net;
-  net.name = "ranks";
-  mapper::Population p;
-  p.name = "lif";
-  p.size = 640;
-  p.profile.decay_u = 1024;
-  p.profile.decay_v = 256;
-  p.profile.vth_mant = 100;
-  for (std::int32_t i = 0; i < p.size; ++i) p.bias_mant.push_back(450 + (i * 37) % 110);
-  p.bias_exp.assign(static_cast<std::size_t>(p.size), 0);
-  net.add_population(p);
-  mapper::Projection r;
-  r.name = "recurrent";
-  r.source = r.target = "lif";
-  r.dense = false;
-  r.format.weight_bits = 8;
-  for (std::int32_t i = 0; i < p.size; ++i)
-    for (std::int32_t k = 1; k <= 12; ++k) {
-      r.pre.push_back(i);
-      r.post.push_back((i + k * 53) % p.size);
-      r.weight.push_back(static_cast<std::int16_t>(i < 512 ? 4 : -12));
-    }
-  net.add_projection(r);
-  mapper::MapOptions mo;
-  mo.compare_placers = false;
-  return mapper::map_network(net, arch, mo).image;
+  return loihisim::testing::map_recurrent_network({"ranks", 640, 12, 53, 512, 4, -12}, arch);
 }
 
 struct Outcome {

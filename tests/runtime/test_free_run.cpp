@@ -16,6 +16,7 @@
 #include "mapper/network_io.hpp"
 #include "runtime/free_run.hpp"
 #include "tests/support/cli.hpp"
+#include "tests/support/recurrent_network.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -186,32 +187,8 @@ TEST_CASE("network timing models: same spikes and dynamic energy, only latency d
 TEST_CASE("free run: the cores of a step on 1, 2 or 4 threads give bit-identical results") {
   const core::Architecture arch = load_architecture("loihi1");
   // Several cores: the benchmark's kind of network, smaller (2,048 neurons, 24 targets each).
-  mapper::Network net;
-  net.name = "threads";
-  mapper::Population p;
-  p.name = "lif";
-  p.size = 2048;
-  p.profile.decay_u = 1024;
-  p.profile.decay_v = 256;
-  p.profile.vth_mant = 100;
-  for (std::int32_t i = 0; i < p.size; ++i) p.bias_mant.push_back(450 + (i * 37) % 110);
-  p.bias_exp.assign(static_cast<std::size_t>(p.size), 0);
-  net.add_population(p);
-  mapper::Projection r;
-  r.name = "recurrent";
-  r.source = r.target = "lif";
-  r.dense = false;
-  r.format.weight_bits = 8;
-  for (std::int32_t i = 0; i < p.size; ++i)
-    for (std::int32_t k = 1; k <= 24; ++k) {
-      r.pre.push_back(i);
-      r.post.push_back((i + k * 7) % p.size);
-      r.weight.push_back(static_cast<std::int16_t>(i < 1638 ? 2 : -12));
-    }
-  net.add_projection(r);
-  mapper::MapOptions mo;
-  mo.compare_placers = false;
-  const auto image = mapper::map_network(net, arch, mo).image;
+  const auto image =
+      loihisim::testing::map_recurrent_network({"threads", 2048, 24, 7, 1638, 2, -12}, arch);
   FreeRunOptions o;
   o.steps = 200;
   o.record_spikes = true;

@@ -66,13 +66,15 @@ def strip_measured(d):
     return d
 
 
-def check_run(a):
-    """Batch inference: 12 samples of examples/run/hybrid_cell over K ranks and in one process."""
+def check_run(a, model, tag, samples, every=1):
+    """Batch inference: `samples` samples (one in `every`) of `model` over K ranks and in one
+    process."""
     out = {}
     for name, launch in (("one", []), ("ranks", MPIRUN + ["-np", str(a.ranks)])):
-        base = os.path.join(a.work, f"run-{name}-{a.ranks}")
-        run(launch + [a.cli, "run", MODEL, "--arch", "loihi1", "--samples", "12", "--quiet",
-                      "--out", base + ".h5", "--report", base + ".json"])
+        base = os.path.join(a.work, f"run-{tag}-{name}-{a.ranks}")
+        run(launch + [a.cli, "run", model, "--arch", "loihi1", "--samples", str(samples),
+                      "--every", str(every), "--quiet", "--out", base + ".h5", "--report",
+                      base + ".json"])
         with open(base + ".json") as f:
             summary = strip_measured(json.load(f))
         items = h5_items(base + ".h5")
@@ -80,11 +82,11 @@ def check_run(a):
         out[name] = (summary, items)
     problems = []
     if out["one"][0] != out["ranks"][0]:
-        problems.append("run: the summaries differ")
+        problems.append(f"run {tag}: the summaries differ")
     h_ref, h_got = out["one"][1], out["ranks"][1]
     for k in sorted(set(h_ref) | set(h_got)):
         if h_ref.get(k) != h_got.get(k):
-            problems.append(f"run: HDF5 {k} differs")
+            problems.append(f"run {tag}: HDF5 {k} differs")
     return problems
 
 
@@ -125,7 +127,13 @@ def main():
             problems.append(f"HDF5 {k} differs")
     if f"{a.ranks} rank" not in text:
         problems.append(f"the run did not report {a.ranks} ranks:\n{text}")
-    problems += check_run(a)
+    problems += check_run(a, MODEL, "hybrid-cell", 12)
+    # A hybrid LSTM with timestep skipping (docs/running.md): its per-sample probe and skip
+    # counts travel with the gathered results (the summary's `dts` object).
+    dts = os.path.join(a.work, f"dts-{a.ranks}.model.yaml")
+    run([a.cli, "convert", os.path.join(HERE, "models", "weights", "mnist_row_modified.h5"),
+         "--method", "hybrid-lstm", "--steps", "4", "--dts-tau", "0.48", "--out", dts])
+    problems += check_run(a, dts, "dts", 6, every=300)
     for line in problems:
         print("check_ranks:", line)
     if problems:

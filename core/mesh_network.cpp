@@ -25,12 +25,16 @@ MeshNetwork::MeshNetwork(const MeshGeometry& mesh, const NetworkCosts& costs)
   kind_.resize(n);
   for (std::size_t i = 0; i < n; ++i)
     kind_[i] = static_cast<std::uint8_t>(link_kind(mesh, static_cast<int>(i)));
-  free_at_.assign(n, 0);
-  occupancy_.assign(n, 0);
-  head_.assign(n, -1);
-  tail_.assign(n, -1);
-  free_pending_.assign(n, 0);
-  touched_.assign(n, 0);
+  size_links(n);
+}
+
+void MeshNetwork::size_links(std::size_t n) {
+  free_at_.resize(n, 0);
+  occupancy_.resize(n, 0);
+  head_.resize(n, -1);
+  tail_.resize(n, -1);
+  free_pending_.resize(n, 0);
+  touched_.resize(n, 0);
 }
 
 void MeshNetwork::enable_ports(const MeshPorts& ports) {
@@ -47,12 +51,7 @@ void MeshNetwork::enable_ports(const MeshPorts& ports) {
   const auto n = static_cast<std::size_t>(port_base_ + 2 * cores + tiles);
   for (int i = 0; i < 2 * cores + tiles; ++i)
     kind_.push_back(static_cast<std::uint8_t>(3 + (i < cores ? 0 : i < 2 * cores ? 1 : 2)));
-  free_at_.resize(n, 0);
-  occupancy_.resize(n, 0);
-  head_.resize(n, -1);
-  tail_.resize(n, -1);
-  free_pending_.resize(n, 0);
-  touched_.resize(n, 0);
+  size_links(n);
 }
 
 MeshNetwork::PortKind MeshNetwork::port_kind(int link) const {

@@ -170,6 +170,9 @@ class MeshNetwork {
   MeshPorts ports_;
   int port_base_ = 0;               // link id of core 0's output port (num_link_ids())
   std::vector<std::uint8_t> kind_;  // LinkKind per link id
+  // Every per-link table below grown to n links (links first, then the ports of
+  // enable_ports()).
+  void size_links(std::size_t n);
   // Per link id; reset lazily (only links used in the step are touched).
   std::vector<std::int64_t> free_at_;
   std::vector<int> occupancy_;    // slots taken in the next router's input buffer

@@ -133,7 +133,6 @@ std::string hybrid_text(const ConvertOptions& o, const LstmWeights& w, const Hyb
   return t;
 }
 
-// `--method hybrid-lstm` (methods.md A).
 // The weights with DSR's fixed:K applied (the K most important cells; the others are not
 // mapped), or as read.
 LstmWeights reduced_weights(const ConvertOptions& o) {
@@ -149,6 +148,7 @@ LstmWeights reduced_weights(const ConvertOptions& o) {
   return w;
 }
 
+// `--method hybrid-lstm` (methods.md A).
 Conversion convert_hybrid(const ConvertOptions& o, const core::Architecture& arch) {
   const LstmWeights w = reduced_weights(o);
   const InputScaling scaling = input_scaling_from_attribute(w.input_scaling, o.weights);

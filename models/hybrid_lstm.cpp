@@ -306,14 +306,13 @@ struct Builder {
         opt.signed_input ? std::vector<std::string>{"x", "x_neg"} : std::vector<std::string>{"x"});
     auto enc_h = host_node("encode_h", "encode", {"hidden"}, {"h_pos", "h_neg"});
     std::vector<mapper::HostNode> encoders{enc_x, enc_h};
-    if (opt.dts_probe) {  // the same generators into the input gate's own ports
-      encoders.push_back(enc_x);
-      encoders.back().name = kDtsProbeEncoders[0];
-      for (auto& port : encoders.back().outputs) port += "_probe";
-      encoders.push_back(enc_h);
-      encoders.back().name = kDtsProbeEncoders[1];
-      for (auto& port : encoders.back().outputs) port += "_probe";
-    }
+    if (opt.dts_probe)  // the same generators into the input gate's own ports
+      for (std::size_t k = 0; k < 2; ++k) {
+        mapper::HostNode probe = encoders[k];
+        probe.name = kDtsProbeEncoders[k];
+        for (auto& port : probe.outputs) port += "_probe";
+        encoders.push_back(std::move(probe));
+      }
     for (auto& e : encoders) {
       e.params["encoder"] = "signed_accumulator";
       e.params["scale"] = std::to_string(kGeneratorScale);

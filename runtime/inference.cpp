@@ -62,6 +62,14 @@ struct Worker {
 
 using HostValues = std::vector<std::vector<double>>;
 
+// Every output port's value back to 0 (the counts of a symbol are added into them).
+void clear_ports(const RunPlan& plan, HostValues& values) {
+  for (std::size_t k = 0; k < plan.image.output_ports.size(); ++k) {
+    auto& port = values[static_cast<std::size_t>(plan.program.port_value(k))];
+    std::fill(port.begin(), port.end(), 0.0);
+  }
+}
+
 // The symbol as the host holds it; the output ports' values cleared; the before-chip nodes
 // run: encoders start the symbol, bias inputs set the compartments' biases.
 void start_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostValues& values,
@@ -70,10 +78,7 @@ void start_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostValues&
   auto& sym = values[static_cast<std::size_t>(program.symbol_value())];
   const auto src = plan.data.symbol(sample, s);
   for (std::size_t i = 0; i < sym.size(); ++i) sym[i] = h.represent(src[i]);
-  for (std::size_t k = 0; k < plan.image.output_ports.size(); ++k) {
-    auto& port = values[static_cast<std::size_t>(program.port_value(k))];
-    std::fill(port.begin(), port.end(), 0.0);
-  }
+  clear_ports(plan, values);
   for (std::size_t e = 0; e < program.before_chip().size(); ++e) {
     const auto& node = program.before_chip()[e];
     if (node.kind == HostNodeKind::kIntegerLti) {
@@ -303,11 +308,10 @@ bool run_probed_symbol(const RunPlan& plan, Worker& w, HostArithmetic& h, HostVa
     ++res.symbols_skipped;
     return true;
   }
-  const std::vector<double> kept = probe;
-  for (std::size_t k = 0; k < plan.image.output_ports.size(); ++k) {
-    auto& port = values[static_cast<std::size_t>(plan.program.port_value(k))];
-    std::fill(port.begin(), port.end(), 0.0);
-  }
+  // A full-length probe's counts stand for the input gate; a shortened one's are replaced.
+  std::vector<double> kept;
+  if (P == T) kept = probe;
+  clear_ports(plan, values);
   w.session.reset_state();
   if (P < T) {  // a shortened probe: every gate runs its T steps, the input gate again
     restart_probe_encoders(plan, w, h, values, sample, s);
@@ -381,7 +385,6 @@ std::vector<std::vector<std::uint8_t>> graded_compartments(const mapper::MappedI
   return out;
 }
 
-// Which output ports the host must read after every symbol, and which only after the last.
 // The DTS probe's encoders and port (InferenceOptions::dts), checked against the program.
 void resolve_dts(RunPlan& plan) {
   const DtsSpec& dts = plan.options.dts;
@@ -413,6 +416,7 @@ void resolve_dts(RunPlan& plan) {
         "between the probe and the other gates)");
 }
 
+// Which output ports the host must read after every symbol, and which only after the last.
 void count_readbacks(RunPlan& plan) {
   const HostProgram& program = plan.program;
   const auto reads = [](const std::vector<CompiledHostNode>& nodes, int value) {

@@ -86,8 +86,10 @@ Seq2SeqWeights read_seq2seq_weights(const std::string& path) {
   if (text_attribute(root, "model") != "seq2seq")
     root.fail("@model", "is missing or not \"seq2seq\" (not an encoder-decoder file)");
   const std::string cell = text_attribute(root, "cell");
-  if (!cell.empty() && cell != "standard")
-    root.fail("@cell", "is \"" + cell + "\", expected \"standard\" (sigmoid/tanh)");
+  if (!cell.empty() && cell != "standard" && cell != "modified")
+    root.fail("@cell", "is \"" + cell +
+                           "\", expected \"standard\" (sigmoid/tanh) or \"modified\" (phi1/phi2)");
+  w.modified = cell == "modified";
   w.layers = bounded_attribute(root, "layers", 16);
   w.hidden = bounded_attribute(root, "hidden", 4096);
   w.encoder = read_stack(root, "encoder", w.layers, w.source_vocabulary, w.hidden);

@@ -1,7 +1,7 @@
 // The LSTM encoder-decoder of issue 19 (AxLSTM's sequence-to-sequence model, methods.md C):
 // the HDF5 file tools/train_lstm.py --task sort-digits writes (layout in
 // models/weights/README.md, "The sequence-to-sequence encoder-decoder"). Read here with every
-// shape checked; the CPU baseline of this model is not built yet (docs/baseline.md).
+// shape checked.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,9 @@ struct Seq2SeqLayer {
 struct Seq2SeqWeights {
   std::string file;
   int layers = 0, hidden = 0;
+  // Attribute cell: false = "standard" (sigmoid/tanh; absent means standard), true = "modified"
+  // (phi1/phi2 gates, c clamped to [-1, 1]: the hybrid-convertible cell, methods.md A).
+  bool modified = false;
   int source_vocabulary = 10;                  // encoder input: one-hot digits
   int target_vocabulary = 11;                  // decoder input: one-hot digits and BOS (10)
   int classes = 11;                            // read-out: digits and EOS (10)
@@ -33,7 +36,7 @@ struct Seq2SeqWeights {
   std::vector<std::int64_t> reference_greedy;
 };
 
-// Reads and checks the file: attribute model = "seq2seq", cell "standard", 1 <= layers <= 16,
+// Reads and checks the file: attribute model = "seq2seq", cell "standard" or "modified", 1 <= layers <= 16,
 // 1 <= hidden <= 4096; for each of encoder/ and decoder/ the datasets weight_ih_l{k},
 // weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} for k < layers of the shapes in the layout (and
 // no layer k = layers); fc/weight [11 x H], fc/bias [11]; every value finite. Anything else is

@@ -1,9 +1,12 @@
 """The LSTM encoder-decoder of issue 19 (AxLSTM's sequence-to-sequence model, methods.md C),
 trained by `train_lstm.py --task sort-digits` on the task of tools/seq2seq_task.py.
 
-Model: an encoder nn.LSTM (input: one-hot digit, 10) and a decoder nn.LSTM (input: one-hot of the
-previous token, 11 = digits and BOS) of --layers stacked layers of --hidden units each, standard
-cell (sigmoid/tanh); the decoder starts from the encoder's final (h, c) of every layer, taken at
+Model: an encoder LSTM (input: one-hot digit, 10) and a decoder LSTM (input: one-hot of the
+previous token, 11 = digits and BOS) of --layers stacked layers of --hidden units each; --cell
+standard (the default): nn.LSTM, sigmoid/tanh; --cell modified: the hybrid-convertible cell of
+train_lstm.py (phi1/phi2 gates, c clamped to [-1, 1], every weight and bias clipped to [-1, 1]
+after every optimiser step; orthogonal init per gate block, forget bias 1), written out with
+nn.LSTM's parameter names so that the same reader takes both; the decoder starts from the encoder's final (h, c) of every layer, taken at
 each source's own length; Linear(hidden, 11) reads the decoder's top layer (classes: digits and
 EOS). Training: teacher forcing, cross-entropy over the target's L + 1 positions, RMSprop --lr,
 gradient-norm clip 1.0, PyTorch's default initialisation. Greedy decoding for the metrics: feed
@@ -28,19 +31,89 @@ import seq2seq_task as task
 STEPS_OUT = task.MAX_LEN + 1
 
 
-class Seq2Seq(torch.nn.Module):
-    def __init__(self, hidden, layers):
+def phi1(z):
+    return torch.clamp((z + 2.0) / 4.0, 0.0, 1.0)
+
+
+def phi2(z):
+    return torch.clamp(z / 2.0, -1.0, 1.0)
+
+
+class ModifiedLSTM(torch.nn.Module):
+    """A stack of modified LSTM layers (methods.md A) with nn.LSTM's parameter names and call
+    convention (batch_first): forward(x [B, S, in], state=None, lengths=None) -> (top layer's h
+    [B, S, H], (h, c) each [layers, B, H]); with lengths, each sequence's state stops changing
+    after its own length, as nn.LSTM's packed input does."""
+
+    def __init__(self, n_in, hidden, layers):
         super().__init__()
-        self.encoder = torch.nn.LSTM(task.DIGITS, hidden, layers, batch_first=True)
-        self.decoder = torch.nn.LSTM(task.DIGITS + 1, hidden, layers, batch_first=True)
+        self.hidden, self.layers = hidden, layers
+        for k in range(layers):
+            for name, cols in (("weight_ih", n_in if k == 0 else hidden), ("weight_hh", hidden)):
+                w = torch.empty(4 * hidden, cols)
+                for g in range(4):  # orthogonal init per gate block
+                    torch.nn.init.orthogonal_(w[g * hidden:(g + 1) * hidden])
+                self.register_parameter("%s_l%d" % (name, k), torch.nn.Parameter(w))
+            b = torch.zeros(4 * hidden)
+            b[hidden:2 * hidden] = 1.0  # forget bias 1
+            self.register_parameter("bias_ih_l%d" % k, torch.nn.Parameter(b))
+            self.register_parameter("bias_hh_l%d" % k, torch.nn.Parameter(torch.zeros(4 * hidden)))
+
+    def forward(self, x, state=None, lengths=None):
+        B, S, H = x.shape[0], x.shape[1], self.hidden
+        if state is None:
+            h = [x.new_zeros(B, H) for _ in range(self.layers)]
+            c = [x.new_zeros(B, H) for _ in range(self.layers)]
+        else:
+            h, c = list(state[0].unbind(0)), list(state[1].unbind(0))
+        p = dict(self.named_parameters())
+        outs = []
+        for t in range(S):
+            inp = x[:, t]
+            live = None if lengths is None else (lengths > t).to(x.dtype)[:, None]
+            for k in range(self.layers):
+                z = (inp @ p["weight_ih_l%d" % k].t() + h[k] @ p["weight_hh_l%d" % k].t()
+                     + p["bias_ih_l%d" % k] + p["bias_hh_l%d" % k])
+                i, f = phi1(z[:, :H]), phi1(z[:, H:2 * H])
+                g, o = phi2(z[:, 2 * H:3 * H]), phi1(z[:, 3 * H:])
+                c_new = torch.clamp(f * c[k] + i * g, -1.0, 1.0)
+                h_new = o * phi2(c_new)
+                if live is not None:
+                    c_new = live * c_new + (1.0 - live) * c[k]
+                    h_new = live * h_new + (1.0 - live) * h[k]
+                c[k], h[k] = c_new, h_new
+                inp = h_new
+            outs.append(inp)
+        return torch.stack(outs, 1), (torch.stack(h), torch.stack(c))
+
+
+class Seq2Seq(torch.nn.Module):
+    def __init__(self, hidden, layers, cell="standard"):
+        super().__init__()
+        self.cell = cell
+        if cell == "modified":
+            self.encoder = ModifiedLSTM(task.DIGITS, hidden, layers)
+            self.decoder = ModifiedLSTM(task.DIGITS + 1, hidden, layers)
+        else:
+            self.encoder = torch.nn.LSTM(task.DIGITS, hidden, layers, batch_first=True)
+            self.decoder = torch.nn.LSTM(task.DIGITS + 1, hidden, layers, batch_first=True)
         self.fc = torch.nn.Linear(hidden, task.OUT_CLASSES)
 
     def encode(self, src, lengths):
         x = torch.nn.functional.one_hot(src.clamp(min=0), task.DIGITS).float()
+        if self.cell == "modified":
+            return self.encoder(x, None, lengths)[1]
         packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True,
                                                          enforce_sorted=False)
         _, state = self.encoder(packed)
         return state  # (h, c), each [layers, batch, hidden], at each source's own length
+
+    def clip_parameters(self):
+        """The modified cell's training rule: every weight and bias in [-1, 1]."""
+        if self.cell == "modified":
+            with torch.no_grad():
+                for p in self.parameters():
+                    p.clamp_(-1.0, 1.0)
 
     def forward(self, src, lengths, dec_in):  # teacher forcing: logits [batch, steps, classes]
         out, _ = self.decoder(torch.nn.functional.one_hot(dec_in, task.DIGITS + 1).float(),
@@ -105,7 +178,8 @@ def write(model, args, data, res, epochs_done, command):
         r["source"], r["target"], r["lengths"] = src[:ref], tgt[:ref], lengths[:ref]
         r["greedy_classes"] = res[3][:ref]
         attrs = {"model": "seq2seq", "task": "sort-digits (tools/seq2seq_task.py)",
-                 "cell": "standard", "activation": "sigmoid_tanh", "gate_order": "i,f,g,o",
+                 "cell": args.cell,
+                 "activation": "phi1_phi2_clamped" if args.cell == "modified" else "sigmoid_tanh", "gate_order": "i,f,g,o",
                  "layout_convention": "pytorch", "layers": args.layers, "hidden": args.hidden,
                  "vocabulary": "encoder in: digits 0-9 one-hot (10); decoder in: digits, BOS=10 "
                                "one-hot (11); out: digits, EOS=10 (11)",
@@ -132,7 +206,10 @@ def run(args, reproducing_command):
         src, tgt, lengths = src[:args.train_limit], tgt[:args.train_limit], lengths[:args.train_limit]
     test = task.as_arrays(task.split("test"))
     dec_in, dec_tgt = teacher_arrays(src, tgt, lengths)
-    model = Seq2Seq(args.hidden, args.layers)
+    if args.cell not in ("standard", "modified"):
+        sys.exit("--task sort-digits: --cell must be standard or modified, not %s" % args.cell)
+    model = Seq2Seq(args.hidden, args.layers, args.cell)
+    model.clip_parameters()
     opt = torch.optim.RMSprop(model.parameters(), lr=args.lr)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-1)
     t0 = time.time()
@@ -151,6 +228,7 @@ def run(args, reproducing_command):
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
+            model.clip_parameters()
             total += float(loss)
         res = metrics(model, *test)
         print("epoch %d/%d loss %.4f test exact %.4f token %.4f | exact by length %s (%.0f s)" % (

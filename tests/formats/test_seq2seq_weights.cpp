@@ -27,6 +27,7 @@ struct Faults {
   std::string wide;   // a dataset written with one column too many
   int announced = 0;  // attribute layers, when not the layers written
   std::string model = "seq2seq";
+  std::string cell = "standard";
 };
 
 Faults fault(std::string Faults::*field, std::string value) {
@@ -47,7 +48,7 @@ void write_file(const std::string& path, int layers, const Faults& f = {}) {
   const std::uint64_t H = 3, R = 4 * H;
   h5::Group root = h5::create_file(path);
   root.set_attribute("model", f.model);
-  root.set_attribute("cell", std::string("standard"));
+  root.set_attribute("cell", f.cell);
   root.set_attribute("layers", static_cast<std::int64_t>(f.announced ? f.announced : layers));
   root.set_attribute("hidden", static_cast<std::int64_t>(H));
   for (const std::string part : {"encoder", "decoder"}) {
@@ -101,6 +102,9 @@ TEST_CASE("seq2seq weights: a two-layer file reads back with the biases summed")
   CHECK(w.decoder[1].bias == std::vector<float>(12, 0.375f));
   CHECK(w.fc_weight.size() == 11 * 3);
   CHECK(w.reference_count == 0);
+  CHECK_FALSE(w.modified);
+  write_file(path, 1, fault(&Faults::cell, "modified"));
+  CHECK(read_seq2seq_weights(path).modified);
 }
 
 TEST_CASE("seq2seq weights: the committed sort-digits model") {
@@ -134,6 +138,8 @@ TEST_CASE("seq2seq weights: malformed files are refused naming the object") {
   CHECK(error_of(path).find("encoder/weight_ih_l1") != std::string::npos);
   write_file(path, 1, fault(&Faults::model, "lstm"));
   CHECK(error_of(path).find("not \"seq2seq\"") != std::string::npos);
+  write_file(path, 1, fault(&Faults::cell, "spiking"));
+  CHECK(error_of(path).find("@cell: is \"spiking\"") != std::string::npos);
   write_file(path, 1, announcing(17));
   CHECK(error_of(path).find("is 17, expected 1..16") != std::string::npos);
   CHECK(error_of((dir.path / "missing.h5").string()).find("missing.h5") != std::string::npos);

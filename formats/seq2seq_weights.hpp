@@ -36,8 +36,8 @@ struct Seq2SeqWeights {
   std::vector<std::int64_t> reference_greedy;
 };
 
-// Reads and checks the file: attribute model = "seq2seq", cell "standard" or "modified", 1 <= layers <= 16,
-// 1 <= hidden <= 4096; for each of encoder/ and decoder/ the datasets weight_ih_l{k},
+// Reads and checks the file: attribute model = "seq2seq", cell "standard" or "modified", 1 <=
+// layers <= 16, 1 <= hidden <= 4096; for each of encoder/ and decoder/ the datasets weight_ih_l{k},
 // weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} for k < layers of the shapes in the layout (and
 // no layer k = layers); fc/weight [11 x H], fc/bias [11]; every value finite. Anything else is
 // an InputError naming the file, the object, its shape and the expected one.

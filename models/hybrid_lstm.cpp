@@ -95,6 +95,13 @@ struct Builder {
   HybridLstm out;
   HybridQuantisation weights{"weights (W_int vs 256 w)", 0, 0, 0};
   HybridQuantisation biases{"gate biases (mantissa vs the methods' real bias)", 0, 0, 0};
+  // Every port, population and output port name starts with it (a layer of a stack).
+  std::string pfx{};
+  // The gate biases are written by the host before each phase (docs/hybrid-lstm.md,
+  // "Encoder-decoder on the chip"): the image holds 0 (silent after every reset) and
+  // bias_table the mantissas, populations in the order add_gates makes them.
+  bool host_biases = false;
+  std::vector<std::int32_t> bias_table{};
 
   const int H = w.hidden_size;
   const int I = w.input_size;
@@ -106,7 +113,11 @@ struct Builder {
   }
 
   mapper::Population population(const std::string& name, int threshold,
-                                const std::vector<std::int32_t>& bias) const {
+                                std::vector<std::int32_t> bias) {
+    if (host_biases) {
+      bias_table.insert(bias_table.end(), bias.begin(), bias.end());
+      std::fill(bias.begin(), bias.end(), 0);
+    }
     mapper::Population p;
     p.name = name;
     p.size = H;
@@ -226,21 +237,25 @@ struct Builder {
           w.file, to_string(w.cell)));
     if (opt.bias_shift && opt.steps < 1)
       throw std::logic_error("the half-step bias shift needs T (HybridLstmOptions::steps)");
-    mapper::Network& net = out.network;
-    net.add_input_port({"x", I});
-    if (opt.signed_input) net.add_input_port({"x_neg", I});
-    net.add_input_port({"h_pos", H});
-    net.add_input_port({"h_neg", H});
-    if (opt.dts_probe) {
-      net.add_input_port({"x_probe", I});
-      if (opt.signed_input) net.add_input_port({"x_neg_probe", I});
-      net.add_input_port({"h_pos_probe", H});
-      net.add_input_port({"h_neg_probe", H});
-    }
+    add_ports();
     add_gates();
     add_host_nodes();
     out.quantisation = {weights, biases};
     out.notes.push_back(neuron_note());
+  }
+
+  void add_ports() {
+    mapper::Network& net = out.network;
+    net.add_input_port({pfx + "x", I});
+    if (opt.signed_input) net.add_input_port({pfx + "x_neg", I});
+    net.add_input_port({pfx + "h_pos", H});
+    net.add_input_port({pfx + "h_neg", H});
+    if (opt.dts_probe) {
+      net.add_input_port({pfx + "x_probe", I});
+      if (opt.signed_input) net.add_input_port({pfx + "x_neg_probe", I});
+      net.add_input_port({pfx + "h_pos_probe", H});
+      net.add_input_port({pfx + "h_neg_probe", H});
+    }
   }
 
   struct Gate {
@@ -261,30 +276,37 @@ struct Builder {
                           {"gate_g_pos", 2, kThresholdTanh, false, 1},
                           {"gate_g_neg", 2, kThresholdTanh, false, -1}};
     for (const Gate& g : gates)
-      net.add_population(population(g.name, g.threshold, gate_biases(g.gate, g.sigmoid, g.sign)));
-    for (const Gate& g : gates) {
+      net.add_population(
+          population(pfx + g.name, g.threshold, gate_biases(g.gate, g.sigmoid, g.sign)));
+    for (const Gate& gate : gates) {
+      Gate g = gate;
+      g.name = pfx + gate.name;
       const bool count = g.sign > 0;  // count each weight once (g_neg repeats g_pos negated)
       // With the DTS probe the input gate reads its own copies of the input ports.
       const std::string sfx = opt.dts_probe && g.gate == 0 ? "_probe" : "";
-      net.add_projection(dense("x_" + g.name, "x" + sfx, g.name, w.w_ih, I, g.gate, g.sign, count));
+      net.add_projection(
+          dense(pfx + "x_" + gate.name, pfx + "x" + sfx, g.name, w.w_ih, I, g.gate, g.sign, count));
       if (opt.signed_input)
-        net.add_projection(
-            dense("xn_" + g.name, "x_neg" + sfx, g.name, w.w_ih, I, g.gate, -g.sign, false));
-      net.add_projection(
-          dense("h_" + g.name, "h_pos" + sfx, g.name, w.w_hh, H, g.gate, g.sign, count));
-      net.add_projection(
-          dense("hn_" + g.name, "h_neg" + sfx, g.name, w.w_hh, H, g.gate, -g.sign, false));
+        net.add_projection(dense(pfx + "xn_" + gate.name, pfx + "x_neg" + sfx, g.name, w.w_ih, I,
+                                 g.gate, -g.sign, false));
+      net.add_projection(dense(pfx + "h_" + gate.name, pfx + "h_pos" + sfx, g.name, w.w_hh, H,
+                               g.gate, g.sign, count));
+      net.add_projection(dense(pfx + "hn_" + gate.name, pfx + "h_neg" + sfx, g.name, w.w_hh, H,
+                               g.gate, -g.sign, false));
       if (opt.neuron == GateNeuron::kTwoCompartment)
-        net.add_projection(one_to_one("reset_" + g.name, g.name, g.name, g.threshold, -1));
+        net.add_projection(one_to_one(pfx + "reset_" + gate.name, g.name, g.name, g.threshold, -1));
     }
     // The signed g neuron: each half's spike lifts the other half by the threshold, so the
     // negative half's voltage is always minus the positive half's: one membrane with thresholds
     // +-512 (docs/hybrid-lstm.md). Hard reset cannot keep that mirror: left out there.
     if (opt.neuron != GateNeuron::kHardReset) {
-      net.add_projection(one_to_one("mirror_g_pos", "gate_g_pos", "gate_g_neg", kThresholdTanh, 1));
-      net.add_projection(one_to_one("mirror_g_neg", "gate_g_neg", "gate_g_pos", kThresholdTanh, 1));
+      net.add_projection(one_to_one(pfx + "mirror_g_pos", pfx + "gate_g_pos", pfx + "gate_g_neg",
+                                    kThresholdTanh, 1));
+      net.add_projection(one_to_one(pfx + "mirror_g_neg", pfx + "gate_g_neg", pfx + "gate_g_pos",
+                                    kThresholdTanh, 1));
     }
-    for (const Gate& g : gates) net.add_output_port({"counts_" + g.name.substr(5), g.name});
+    for (const Gate& g : gates)
+      net.add_output_port({pfx + "counts_" + g.name.substr(5), pfx + g.name});
   }
 
   static mapper::HostNode host_node(std::string name, std::string kind, std::vector<std::string> in,
@@ -353,6 +375,19 @@ struct Builder {
 };
 
 }  // namespace
+
+HybridGateLayer add_hybrid_gate_layer(const LstmWeights& w, const HybridLstmOptions& options,
+                                      const std::string& prefix, mapper::Network& net) {
+  if (options.dts_probe) throw std::logic_error("a gate layer of a stack has no DTS probe");
+  Builder b{w, options, {}};
+  b.pfx = prefix;
+  b.host_biases = true;
+  b.out.network = std::move(net);
+  b.add_ports();
+  b.add_gates();
+  net = std::move(b.out.network);
+  return {std::move(b.bias_table), {b.weights, b.biases}};
+}
 
 HybridLstm convert_hybrid_lstm(const LstmWeights& w, const HybridLstmOptions& options) {
   Builder b{w, options, {}};

@@ -85,4 +85,20 @@ int hybrid_bias_tanh(float b);
 // cell (the conversion relies on phi1/phi2) or a bias is outside the representable range.
 HybridLstm convert_hybrid_lstm(const LstmWeights& w, const HybridLstmOptions& options);
 
+// One layer's gate part into `net` (a layer of a stacked encoder-decoder, models/
+// hybrid_seq2seq.hpp): its input ports, gate populations and output ports as above, every name
+// starting with `prefix` ("enc0_x", "enc0_gate_i", "enc0_counts_i", ...); no host nodes. The
+// image holds the gates' biases as 0, so that a layer is silent unless the host writes its
+// biases (HybridGateLayer::biases) before a phase.
+inline constexpr const char* kGatePopulations[] = {"gate_i", "gate_f", "gate_o", "gate_g_pos",
+                                                   "gate_g_neg"};
+struct HybridGateLayer {
+  // Bias mantissas at exponent 6 of the integrating compartments, population after population
+  // in the order of kGatePopulations (5 x H).
+  std::vector<std::int32_t> biases;
+  std::vector<HybridQuantisation> quantisation;
+};
+HybridGateLayer add_hybrid_gate_layer(const LstmWeights& w, const HybridLstmOptions& options,
+                                      const std::string& prefix, mapper::Network& net);
+
 }  // namespace loihisim::models

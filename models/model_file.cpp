@@ -36,7 +36,12 @@ void read_dataset_spec(const yaml::Reader& r, const yaml::Field& ds,
     return;
   }
   r.expect_map(ds, {"name"}, {"split", "layout", "scaling", "permutation_seed"});
-  spec.name = r.choice(r.get(ds, "name"), {"mnist", "fashion"});
+  spec.name = r.choice(r.get(ds, "name"), {"mnist", "fashion", "sort-digits"});
+  if (spec.name == "sort-digits") {  // strings made in C++ (formats/sort_digits_task.hpp)
+    r.expect_map(ds, {"name"}, {"split"});
+    if (r.has(ds, "split")) spec.split = r.choice(r.get(ds, "split"), {"train", "test"});
+    return;
+  }
   if (r.has(ds, "split")) spec.split = r.choice(r.get(ds, "split"), {"train", "test"});
   if (r.has(ds, "layout")) spec.layout = r.choice(r.get(ds, "layout"), kSequenceLayoutNames);
   if (r.has(ds, "scaling")) spec.scaling = r.choice(r.get(ds, "scaling"), kInputScalingNames);
@@ -125,7 +130,8 @@ void write_model(const std::filesystem::path& file, const ModelSpec& m) {
   } else {
     out << YAML::Key << "name" << YAML::Value << m.dataset.name;
     out << YAML::Key << "split" << YAML::Value << m.dataset.split;
-    out << YAML::Key << "layout" << YAML::Value << to_string(m.dataset.layout);
+    if (m.dataset.name != "sort-digits")
+      out << YAML::Key << "layout" << YAML::Value << to_string(m.dataset.layout);
     if (m.dataset.scaling != InputScaling::kUnit)
       out << YAML::Key << "scaling" << YAML::Value << to_string(m.dataset.scaling);
     if (m.dataset.permutation_seed >= 0)

@@ -552,6 +552,8 @@ void put_sample(ResultBytes& out, const SampleResult& s) {
   out.put(s.input_payload_bits);
   out.put(s.symbols_probed);
   out.put(s.symbols_skipped);
+  out.put(s.tokens);
+  out.put(s.correct_tokens);
   out.put_all(s.population_payloads);
   out.put_all(s.core_totals);
 }
@@ -569,6 +571,8 @@ void get_sample(ResultReader& in, SampleResult& s) {
   s.input_payload_bits = in.get<std::uint64_t>();
   s.symbols_probed = in.get<std::uint32_t>();
   s.symbols_skipped = in.get<std::uint32_t>();
+  s.tokens = in.get<std::int32_t>();
+  s.correct_tokens = in.get<std::int32_t>();
   s.population_payloads = in.get_all<PayloadStats>();
   s.core_totals = in.get_all<core::CoreTotals>();
 }

@@ -105,6 +105,8 @@ struct SampleResult {
   std::vector<PayloadStats> population_payloads;
   // Timestep skipping (InferenceOptions::dts): symbols probed (all but the first) and skipped.
   std::uint32_t symbols_probed = 0, symbols_skipped = 0;
+  // Sequence outputs (runtime/seq2seq_inference.hpp): target positions, and those right.
+  std::int32_t tokens = 0, correct_tokens = 0;
   std::vector<core::CoreTotals> core_totals;  // per chip core
   std::shared_ptr<const SampleTrace> trace;   // sample 0 with trace_first_sample, else null
 };

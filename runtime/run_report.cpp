@@ -111,6 +111,25 @@ void write_run_extras(h5::Group& root, const RunReport& r, const InferenceRun& r
   if (run.completed > 0 && run.samples[0].trace) write_trace(root, *run.samples[0].trace, arch);
 }
 
+// Per-symbol skipping and the encoder-decoder's token counts of one sample into the totals.
+void add_sequence_counts(RunReport& r, const SampleResult& s) {
+  r.symbols_probed += s.symbols_probed;
+  r.symbols_skipped += s.symbols_skipped;
+  r.tokens += static_cast<std::uint64_t>(s.tokens);
+  r.correct_tokens += static_cast<std::uint64_t>(s.correct_tokens);
+}
+
+// The encoder-decoder's scores (docs/reports.md, "run"): exact sequences and tokens.
+Summary sequence_summary(const RunReport& r) {
+  Summary j;
+  j["exact_accuracy"] = r.accuracy;
+  j["exact"] = r.correct;
+  j["tokens"] = r.tokens;
+  j["correct_tokens"] = r.correct_tokens;
+  j["token_accuracy"] = static_cast<double>(r.correct_tokens) / static_cast<double>(r.tokens);
+  return j;
+}
+
 }  // namespace
 
 RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
@@ -142,8 +161,7 @@ RunReport make_run_report(const RunInfo& info, const InferenceOptions& options,
     r.host_ps += host_ps;
     r.chip_steps += s.chip_steps;
     r.chip_ps += s.chip_ps;
-    r.symbols_probed += s.symbols_probed;
-    r.symbols_skipped += s.symbols_skipped;
+    add_sequence_counts(r, s);
     const std::int64_t latency = s.chip_ps + host_ps;
     r.min_latency_ps = first ? latency : std::min(r.min_latency_ps, latency);
     r.max_latency_ps = first ? latency : std::max(r.max_latency_ps, latency);
@@ -260,6 +278,7 @@ Summary run_report_summary(const RunReport& r) {
   j["simulated_inferences_per_wall_s"] =
       r.wall_seconds > 0 ? static_cast<double>(r.samples) / r.wall_seconds : 0.0;
   j["accuracy"] = {{"correct", r.correct}, {"samples", r.samples}, {"fraction", r.accuracy}};
+  if (r.tokens > 0) j["sequence"] = sequence_summary(r);
   const double samples = static_cast<double>(std::max<std::uint64_t>(n, 1));
   json chip;
   chip["steps"] = r.chip_steps;
@@ -324,8 +343,16 @@ std::string run_report_text(const RunReport& r) {
                    r.options.steps_per_symbol, to_string(r.options.reset),
                    r.options.input_timing == InputTiming::kSameStep ? "integrated in their step"
                                                                     : "one step later");
-  s += fmt::format("accuracy            {:.2f} % ({} / {})\n", 100.0 * r.accuracy, r.correct,
-                   r.samples);
+  if (r.tokens > 0) {
+    s += fmt::format("exact sequences     {:.2f} % ({} / {})\n", 100.0 * r.accuracy, r.correct,
+                     r.samples);
+    s += fmt::format("token accuracy      {:.2f} % ({} / {})\n",
+                     100.0 * static_cast<double>(r.correct_tokens) / static_cast<double>(r.tokens),
+                     r.correct_tokens, r.tokens);
+  } else {
+    s += fmt::format("accuracy            {:.2f} % ({} / {})\n", 100.0 * r.accuracy, r.correct,
+                     r.samples);
+  }
   s += "per inference:\n";
   s += fmt::format("  chip active energy  {}\n",
                    readable_energy_fj(static_cast<double>(r.chip.dynamic_fj) / n));

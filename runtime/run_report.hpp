@@ -56,6 +56,9 @@ struct RunReport {
   std::int64_t host_ps = 0;                                // summed host busy time
   std::int64_t min_latency_ps = 0, max_latency_ps = 0;
   std::uint64_t symbols_probed = 0, symbols_skipped = 0;  // timestep skipping, summed
+  // Sequence outputs (the encoder-decoder; 0 otherwise): target tokens and those right, summed.
+  // `correct` then counts the exactly right sequences.
+  std::uint64_t tokens = 0, correct_tokens = 0;
 
   std::vector<PopulationActivity> populations;
   std::vector<std::int64_t> core_dynamic_fj;  // per chip core, summed over samples

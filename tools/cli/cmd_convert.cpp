@@ -57,9 +57,9 @@ void register_convert(CLI::App& app) {
       "`loihisim run`");
   cmd->add_option("weights", opt->weights, "trained weights (HDF5)")->required();
   cmd->add_option("--method", opt->method,
-                  "conversion method: hybrid-lstm (methods.md A, from LSTM weights), "
-                  "spiking-lstm (methods.md B, from a tools/train_lstm.py --spiking-from file) or "
-                  "hybrid-lmu (methods.md D, from a tools/train_lmu.py file)")
+                  "conversion method: hybrid-lstm (methods.md A), hybrid-seq2seq (A for a "
+                  "sort-digits encoder-decoder), spiking-lstm (methods.md B, a --spiking-from "
+                  "file) or hybrid-lmu (methods.md D, a tools/train_lmu.py file)")
       ->required();
   cmd->add_option("--steps,-T", opt->steps,
                   "SNN steps per input symbol (T; hybrid-lstm: spiking-lstm files fix their own)")

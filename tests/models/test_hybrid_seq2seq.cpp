@@ -1,0 +1,302 @@
+// The hybrid encoder-decoder on the chip (models/hybrid_seq2seq.hpp, runtime/
+// seq2seq_inference.hpp, docs/hybrid-lstm.md "Encoder-decoder on the chip"): the chip's greedy
+// outputs against a plain host reference of the same hybrid (ideal soft-reset IF gates in
+// integers, the layers run one after the other as the model defines them), idle layers silent,
+// the chip steps of the schedule, and `loihisim convert` / `run` end to end with bad input.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "formats/arch_io.hpp"
+#include "formats/seq2seq_weights.hpp"
+#include "formats/sort_digits_task.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
+#include "mapper/mapper.hpp"
+#include "models/hybrid_lstm.hpp"
+#include "models/hybrid_seq2seq.hpp"
+#include "runtime/encoders.hpp"
+#include "runtime/host_arithmetic.hpp"
+#include "runtime/seq2seq_inference.hpp"
+#include "tests/support/cli.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using namespace loihisim;
+using loihisim::testing::run_cli;
+using loihisim::testing::TempDir;
+
+namespace {
+
+// A modified-cell encoder-decoder with random weights in [-1, 1] and biases in [-0.5, 0.5].
+Seq2SeqWeights random_seq2seq(int layers, int hidden, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  const auto fill = [&](std::size_t n, float scale) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = scale * u(rng);
+    return v;
+  };
+  Seq2SeqWeights w;
+  w.file = "random";
+  w.layers = layers;
+  w.hidden = hidden;
+  w.modified = true;
+  const auto H = static_cast<std::size_t>(hidden);
+  for (int d = 0; d < 2; ++d)
+    for (int k = 0; k < layers; ++k) {
+      Seq2SeqLayer l;
+      l.input_size = k > 0 ? hidden : (d == 0 ? 10 : 11);
+      l.w_ih = fill(4 * H * static_cast<std::size_t>(l.input_size), 1.0f);
+      l.w_hh = fill(4 * H * H, 1.0f);
+      l.bias = fill(4 * H, 0.5f);
+      (d == 0 ? w.encoder : w.decoder).push_back(l);
+    }
+  w.fc_weight = fill(11 * H, 1.0f);
+  w.fc_bias = fill(11, 0.5f);
+  return w;
+}
+
+// One hybrid layer on the host: the signed-accumulator generators (runtime/encoders.hpp), the
+// ideal IF neurons of methods.md A in hardware units (x 64; one-sided i, f, o with threshold
+// 1024, signed g with +-512, reset by subtraction, inputs of step t integrated in step t), and
+// the cell in the host's float32 arithmetic. Counts every gate spike.
+struct ReferenceLayer {
+  const Seq2SeqLayer& w;
+  int H;
+  EncoderConfig gen;
+  std::uint64_t* spikes;
+
+  void add(std::vector<std::int64_t>& in, const std::vector<float>& m, int cols, int j,
+           int sign) const {
+    for (std::size_t r = 0; r < in.size(); ++r)
+      in[r] += 64 * sign *
+               models::hybrid_weight(
+                   m[r * static_cast<std::size_t>(cols) + static_cast<std::size_t>(j)]);
+  }
+
+  // Spike counts per gate row (i, f, g signed, o) over T steps.
+  std::vector<int> counts(const std::vector<float>& x, const std::vector<float>& h, int T) const {
+    const auto R = 4 * static_cast<std::size_t>(H);
+    SpikeEncoder gx(gen), gh(gen);
+    gx.start_symbol(x, 0, 0);
+    gh.start_symbol(h, 0, 0);
+    std::vector<std::int64_t> v(R, 0);
+    std::vector<int> n(R, 0);
+    for (int t = 0; t < T; ++t) {
+      std::vector<std::int64_t> in(R);
+      for (std::size_t r = 0; r < R; ++r) {
+        const bool g = r / static_cast<std::size_t>(H) == 2;
+        in[r] =
+            64 * (g ? models::hybrid_bias_tanh(w.bias[r]) : models::hybrid_bias_sigmoid(w.bias[r]));
+      }
+      std::vector<EncodedSpike> sx, sh;
+      gx.step(sx);
+      gh.step(sh);
+      for (const auto& s : sx) add(in, w.w_ih, w.input_size, s.element, s.value);
+      for (const auto& s : sh) add(in, w.w_hh, H, s.element, s.value);
+      for (std::size_t r = 0; r < R; ++r) {
+        const bool g = r / static_cast<std::size_t>(H) == 2;
+        const std::int64_t vth = 64 * (g ? 512 : 1024);
+        v[r] =
+            std::clamp(v[r] + in[r], -((std::int64_t{1} << 22) - 1), (std::int64_t{1} << 21) - 1);
+        if (v[r] > vth) {
+          ++n[r];
+          v[r] -= vth;
+          ++*spikes;
+        } else if (g && v[r] < -vth) {
+          --n[r];
+          v[r] += vth;
+          ++*spikes;
+        }
+      }
+    }
+    return n;
+  }
+
+  void step(const std::vector<float>& x, std::vector<double>& h, std::vector<double>& c, int T,
+            HostArithmetic& a) const {
+    const std::vector<int> n = counts(x, std::vector<float>(h.begin(), h.end()), T);
+    const double inv_t = a.represent(1.0 / T);
+    const auto Hu = static_cast<std::size_t>(H);
+    for (std::size_t j = 0; j < Hu; ++j) {
+      const double i = a.mul(n[j], inv_t), f = a.mul(n[Hu + j], inv_t),
+                   g = a.mul(n[2 * Hu + j], inv_t), o = a.mul(n[3 * Hu + j], inv_t);
+      c[j] = a.clamp(a.add(a.mul(f, c[j]), a.mul(i, g)), -1.0, 1.0);
+      h[j] = a.mul(o, a.phi2(c[j]));
+    }
+  }
+};
+
+std::vector<float> one_hot(int k, int n) {
+  std::vector<float> v(static_cast<std::size_t>(n), 0.0f);
+  v[static_cast<std::size_t>(k)] = 1.0f;
+  return v;
+}
+
+// The model's own order: every symbol through layer 0, 1, ... in turn; greedy decoding.
+std::vector<int> reference_greedy(const Seq2SeqWeights& w, const std::vector<int>& source, int T,
+                                  std::uint64_t* spikes, int* phases) {
+  EncoderConfig gen;
+  gen.accumulator_scale = 2048;
+  gen.accumulator_start = 1024;
+  HostArithmetic a;
+  const auto H = static_cast<std::size_t>(w.hidden);
+  std::vector<std::vector<double>> h(static_cast<std::size_t>(w.layers), std::vector<double>(H)),
+      c = h;
+  const auto run_stack = [&](const std::vector<Seq2SeqLayer>& stack, std::vector<float> x) {
+    for (std::size_t k = 0; k < stack.size(); ++k) {
+      ReferenceLayer{stack[k], w.hidden, gen, spikes}.step(x, h[k], c[k], T, a);
+      x.assign(h[k].begin(), h[k].end());
+    }
+  };
+  for (const int d : source) run_stack(w.encoder, one_hot(d, 10));
+  *phases = static_cast<int>(source.size()) + w.layers - 1;
+  std::vector<int> out;
+  int token = 10;
+  std::vector<double> fw, fb, logits(11);
+  for (const float v : w.fc_weight) fw.push_back(a.represent(v));
+  for (const float v : w.fc_bias) fb.push_back(a.represent(v));
+  for (int step = 0; step < SortDigitsTask::kDecodeSteps; ++step) {
+    run_stack(w.decoder, one_hot(token, 11));
+    *phases += w.layers;
+    a.linear(fw, fb, h.back(), logits);
+    out.push_back(static_cast<int>(a.argmax(logits)));
+    if (out.back() == 10) break;
+    token = out.back();
+  }
+  return out;
+}
+
+// The file layout of formats/seq2seq_weights.hpp for `w`.
+void write_seq2seq(const Seq2SeqWeights& w, const std::string& path, const std::string& cell) {
+  h5::Group root = h5::create_file(path);
+  root.set_attribute("model", std::string("seq2seq"));
+  root.set_attribute("cell", cell);
+  root.set_attribute("layers", static_cast<std::int64_t>(w.layers));
+  root.set_attribute("hidden", static_cast<std::int64_t>(w.hidden));
+  const auto R = 4 * static_cast<std::uint64_t>(w.hidden), H = static_cast<std::uint64_t>(w.hidden);
+  for (int d = 0; d < 2; ++d) {
+    h5::Group g = root.create_group(d == 0 ? "encoder" : "decoder");
+    const auto& stack = d == 0 ? w.encoder : w.decoder;
+    for (std::size_t k = 0; k < stack.size(); ++k) {
+      const std::string l = "_l" + std::to_string(k);
+      g.write("weight_ih" + l, stack[k].w_ih, {R, static_cast<std::uint64_t>(stack[k].input_size)});
+      g.write("weight_hh" + l, stack[k].w_hh, {R, H});
+      g.write("bias_ih" + l, stack[k].bias, {R});
+      g.write("bias_hh" + l, std::vector<float>(R, 0.0f), {R});
+    }
+  }
+  h5::Group fc = root.create_group("fc");
+  fc.write("weight", w.fc_weight, {11, H});
+  fc.write("bias", w.fc_bias, {11});
+}
+
+}  // namespace
+
+TEST_CASE(
+    "hybrid seq2seq: the chip's greedy outputs equal the host reference of the hybrid, layer "
+    "by layer, on loihi1 and loihi2") {
+  const Seq2SeqWeights w = random_seq2seq(2, 6, 3);
+  const int T = 12;
+  const std::vector<DigitString> strings = sort_digits_strings(SortDigitsTask::kTestSeed, 6);
+  for (const char* arch_name : {"loihi1", "loihi2"}) {
+    const auto arch = load_architecture(arch_name);
+    models::HybridLstmOptions opt;
+    opt.neuron = arch.core.allow_reset_subtract ? models::GateNeuron::kNative
+                                                : models::GateNeuron::kTwoCompartment;
+    const auto net = models::convert_hybrid_seq2seq(w, opt, SortDigitsTask::kDecodeSteps);
+    const auto image = mapper::map_network(net.network, arch).image;
+    InferenceOptions io;
+    io.steps_per_symbol = T;
+    io.input_timing = InputTiming::kSameStep;
+    io.threads = 2;
+    const InferenceRun run = run_seq2seq(image, arch, strings, io);
+    REQUIRE(run.completed == strings.size());
+    std::uint64_t all_spikes = 0, tokens = 0;
+    for (std::size_t s = 0; s < strings.size(); ++s) {
+      std::uint64_t spikes = 0;
+      int phases = 0;
+      const std::vector<int> want = reference_greedy(w, strings[s].source, T, &spikes, &phases);
+      const SampleResult& r = run.samples[s];
+      std::vector<int> got;
+      for (const double v : r.output)
+        if (v >= 0) got.push_back(static_cast<int>(v));
+      CAPTURE(arch_name);
+      CAPTURE(s);
+      CHECK(got == want);
+      // Idle layers are silent: every gate spike on the chip is one of the reference's.
+      std::uint64_t chip_spikes = 0;
+      for (const auto n : r.population_spikes) chip_spikes += n;
+      CHECK(chip_spikes == spikes);
+      CHECK(r.chip_steps == static_cast<std::int64_t>(phases) * T);
+      const SequenceScore score = score_greedy(want, strings[s].target);
+      CHECK(r.tokens == score.tokens);
+      CHECK(r.correct_tokens == score.correct_tokens);
+      all_spikes += spikes;
+      tokens += want.size();
+    }
+    MESSAGE(std::string(arch_name)
+            << ": " << all_spikes << " gate spikes, " << tokens << " output tokens");
+    CHECK(all_spikes > 10000);  // not vacuous: the gates fire
+    CHECK(tokens > strings.size());
+  }
+}
+
+TEST_CASE("hybrid seq2seq: a standard cell and bad images are refused") {
+  Seq2SeqWeights w = random_seq2seq(1, 3, 4);
+  w.modified = false;
+  CHECK_THROWS_AS(models::convert_hybrid_seq2seq(w, {}, 13), InputError);
+  w.modified = true;
+  auto net = models::convert_hybrid_seq2seq(w, {}, 13);
+  const auto arch = load_architecture("loihi1");
+  auto image = mapper::map_network(net.network, arch).image;
+  CHECK(is_seq2seq_image(image));
+  image.host_nodes.front().arrays.erase("fc_bias");
+  CHECK_THROWS_WITH_AS(seq2seq_program(image), doctest::Contains("fc_bias"), InputError);
+  image.host_nodes.front().params["max_steps"] = "zero";
+  CHECK_THROWS_WITH_AS(seq2seq_program(image), doctest::Contains("max_steps"), InputError);
+}
+
+TEST_CASE("loihisim convert --method hybrid-seq2seq and run: scores, report and bad input") {
+  TempDir dir;
+  const Seq2SeqWeights w = random_seq2seq(2, 4, 5);
+  const std::string file = (dir.path / "s2s.h5").string();
+  write_seq2seq(w, file, "modified");
+  const std::string model = (dir.path / "s2s.model.yaml").string();
+  std::string out;
+  REQUIRE(
+      run_cli("convert " + file + " --method hybrid-seq2seq --steps 8 --arch loihi1 --out " + model,
+              &out) == 0);
+  CHECK(out.find("2 + 2 layers of 4 cells") != std::string::npos);
+  const std::string report = (dir.path / "r.json").string();
+  const std::string h5 = (dir.path / "r.h5").string();
+  REQUIRE(run_cli("run " + model + " --samples 3 --quiet --report " + report + " --out " + h5,
+                  &out) == 0);
+  CHECK(out.find("exact sequences") != std::string::npos);
+  CHECK(out.find("token accuracy") != std::string::npos);
+  CHECK(fs::exists(h5));
+  std::ifstream in(report);
+  const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(json.find("token_accuracy") != std::string::npos);
+
+  // A standard cell, DTS options and a sort-digits model on a classifier network are refused.
+  const std::string standard = (dir.path / "std.h5").string();
+  write_seq2seq(w, standard, "standard");
+  CHECK(run_cli("convert " + standard + " --method hybrid-seq2seq --out " +
+                    (dir.path / "x.model.yaml").string(),
+                &out) != 0);
+  CHECK(out.find("modified cell") != std::string::npos);
+  CHECK(run_cli("convert " + file + " --method hybrid-seq2seq --dts-tau 0.1 --out " +
+                    (dir.path / "y.model.yaml").string(),
+                &out) != 0);
+  CHECK(out.find("--dts-tau") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.path / "y.model.yaml"));
+}

@@ -323,13 +323,19 @@ Conversion convert_seq2seq(const ConvertOptions& o, const core::Architecture& ar
   m.steps_per_symbol = o.steps;
   m.reset = ResetPolicy::kSymbol;
   m.input_timing = InputTiming::kSameStep;
+  if (opt.dts_probe) {  // every layer's input gate, probed by the host node's generators
+    m.dts.tau = parse_dts_tau(o.dts_tau);
+    m.dts.probe_encoders = {kSeq2SeqNodeName};
+    m.dts.probe_port = "counts_i";
+  }
   m.comment = fmt::format(
       "Written by: loihisim convert {} --method hybrid-seq2seq --steps {} --arch {} --neuron {} "
-      "--generator-start {}{} --out {}\n"
+      "--generator-start {}{}{} --out {}\n"
       "The hybrid encoder-decoder (docs/hybrid-lstm.md, \"Encoder-decoder on the chip\") of {}: "
       "{} layers of {} cells each side, greedy decoding.\n{}",
       o.weights, o.steps, o.arch, to_string(opt.neuron), o.generator_start,
-      o.bias_shift ? " --bias-shift" : "", o.out, o.weights, w.layers, w.hidden, h.notes.front());
+      o.bias_shift ? " --bias-shift" : "", opt.dts_probe ? " --dts-tau " + o.dts_tau : "", o.out,
+      o.weights, w.layers, w.hidden, h.notes.front());
   c.text = fmt::format(
       "{} (encoder-decoder, {} cell, {} + {} layers of {}), T = {}, gate "
       "neurons: {}\n",

@@ -378,7 +378,6 @@ struct Builder {
 
 HybridGateLayer add_hybrid_gate_layer(const LstmWeights& w, const HybridLstmOptions& options,
                                       const std::string& prefix, mapper::Network& net) {
-  if (options.dts_probe) throw std::logic_error("a gate layer of a stack has no DTS probe");
   Builder b{w, options, {}};
   b.pfx = prefix;
   b.host_biases = true;

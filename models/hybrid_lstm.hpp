@@ -87,7 +87,8 @@ HybridLstm convert_hybrid_lstm(const LstmWeights& w, const HybridLstmOptions& op
 
 // One layer's gate part into `net` (a layer of a stacked encoder-decoder, models/
 // hybrid_seq2seq.hpp): its input ports, gate populations and output ports as above, every name
-// starting with `prefix` ("enc0_x", "enc0_gate_i", "enc0_counts_i", ...); no host nodes. The
+// starting with `prefix` ("enc0_x", "enc0_gate_i", "enc0_counts_i", ...; with dts_probe the
+// input gate's own ports "enc0_x_probe", ...); no host nodes. The
 // image holds the gates' biases as 0, so that a layer is silent unless the host writes its
 // biases (HybridGateLayer::biases) before a phase.
 inline constexpr const char* kGatePopulations[] = {"gate_i", "gate_f", "gate_o", "gate_g_pos",

@@ -38,8 +38,11 @@ mapper::HostNode greedy_node(const Seq2SeqWeights& w, const HybridLstmOptions& o
     for (int k = 0; k < w.layers; ++k) {
       const std::string p = seq2seq_layer_prefix(d == 1, k);
       for (const char* c : {"i", "f", "o", "g_pos", "g_neg"}) n.inputs.push_back(p + "counts_" + c);
-      for (const char* port : {"x", "x_neg", "h_pos", "h_neg"})
-        if (k > 0 || std::string(port) != "x_neg") n.outputs.push_back(p + port);
+      for (const char* sfx : {"", "_probe"}) {
+        if (*sfx && !opt.dts_probe) continue;
+        for (const char* port : {"x", "x_neg", "h_pos", "h_neg"})
+          if (k > 0 || std::string(port) != "x_neg") n.outputs.push_back(p + port + sfx);
+      }
       for (const char* g : kGatePopulations) n.outputs.push_back(p + g);
     }
   n.outputs.push_back("classes");
@@ -82,7 +85,6 @@ HybridLstm convert_hybrid_seq2seq(const Seq2SeqWeights& w, const HybridLstmOptio
     for (int k = 0; k < w.layers; ++k) {
       HybridLstmOptions o = options;
       o.signed_input = k > 0;  // layer 0: a one-hot token; above: the signed h below
-      o.dts_probe = false;
       const std::string p = seq2seq_layer_prefix(d == 1, k);
       const HybridGateLayer layer =
           add_hybrid_gate_layer(layer_weights(w, d == 1, k), o, p, out.network);

@@ -24,7 +24,8 @@ std::string seq2seq_layer_prefix(bool decoder, int layer);
 // Builds the network. Layer 0 of each stack reads its one-hot token (one input port, values 0
 // or 1); layer k > 0 reads layer k - 1's h (signed: two ports). Throws InputError naming the
 // file when the weights are not the modified cell or a bias is out of range.
-// options.signed_input and options.dts_probe are ignored (set per layer; no probe).
+// options.signed_input is set per layer; with options.dts_probe every layer's input gate gets
+// its own input ports (the DTS probe, docs/hybrid-lstm.md).
 HybridLstm convert_hybrid_seq2seq(const Seq2SeqWeights& w, const HybridLstmOptions& options,
                                   int max_steps);
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <span>
+#include <utility>
 
 #include "io/errors.hpp"
 #include "models/hybrid_seq2seq.hpp"
@@ -68,6 +69,11 @@ int output_port(const mapper::MappedImage& img, const std::string& name, int siz
   fail("the image has no output port '" + name + "'");
 }
 
+bool has_input_port(const mapper::MappedImage& img, const std::string& name) {
+  return std::any_of(img.input_ports.begin(), img.input_ports.end(),
+                     [&](const mapper::InputPortSites& p) { return p.name == name; });
+}
+
 Seq2SeqLayerSites layer_sites(const mapper::MappedImage& img, const mapper::HostNode& n,
                               const Seq2SeqProgram& p, bool decoder, int k) {
   Seq2SeqLayerSites s;
@@ -78,6 +84,15 @@ Seq2SeqLayerSites layer_sites(const mapper::MappedImage& img, const mapper::Host
   if (k > 0) s.x_ports.push_back(index_of(img.input_ports, s.prefix + "x_neg", "input port", H));
   s.h_pos = index_of(img.input_ports, s.prefix + "h_pos", "input port", H);
   s.h_neg = index_of(img.input_ports, s.prefix + "h_neg", "input port", H);
+  if (has_input_port(img, s.prefix + "h_pos_probe")) {
+    s.x_probe_ports.push_back(
+        index_of(img.input_ports, s.prefix + "x_probe", "input port", s.input_size));
+    if (k > 0)
+      s.x_probe_ports.push_back(
+          index_of(img.input_ports, s.prefix + "x_neg_probe", "input port", H));
+    s.h_pos_probe = index_of(img.input_ports, s.prefix + "h_pos_probe", "input port", H);
+    s.h_neg_probe = index_of(img.input_ports, s.prefix + "h_neg_probe", "input port", H);
+  }
   const char* counts[] = {"counts_i", "counts_f", "counts_o", "counts_g_pos", "counts_g_neg"};
   for (std::size_t g = 0; g < 5; ++g) {
     s.counts[g] = output_port(img, s.prefix + counts[g], H);
@@ -150,6 +165,7 @@ struct Plan {
   const std::vector<DigitString>& strings;
   std::vector<const Seq2SeqLayerSites*> layers;  // encoder 0..K-1, then decoder 0..K-1
   std::vector<double> fc_weight, fc_bias;        // represented in the host format
+  bool dts = false;                              // timestep skipping (options.dts)
 };
 
 // One worker's chip session, generators (x and h, per layer of `Plan::layers`) and counters.
@@ -174,11 +190,26 @@ struct Sample {
   SampleResult& res;
 };
 
+// What a layer does in a phase: every gate, the input gate alone (the DTS probe), or the other
+// four gates after a kept probe.
+enum class Part : std::uint8_t { kFull, kProbe, kMain };
+
+// The gates (kGatePopulations order) a part runs: [first, last).
+std::pair<std::size_t, std::size_t> gates_of(Part part) {
+  return part == Part::kFull    ? std::pair<std::size_t, std::size_t>{0, 5}
+         : part == Part::kProbe ? std::pair<std::size_t, std::size_t>{0, 1}
+                                : std::pair<std::size_t, std::size_t>{1, 5};
+}
+
 // A layer taking part in a phase, with its inputs gathered before the phase (so that updating a
-// layer's h after the phase never changes what a layer above it read).
+// layer's h after the phase never changes what a layer above it read), and after a probe the
+// input gate's counts and the decision.
 struct Active {
   std::size_t layer = 0;
   std::vector<float> x, h;
+  Part part = Part::kFull;
+  std::vector<double> i_counts;
+  bool kept = true;
 };
 
 std::vector<float> one_hot(int token, int size) {
@@ -191,34 +222,43 @@ std::vector<float> as_floats(const std::vector<double>& v) {
   return std::vector<float>(v.begin(), v.end());
 }
 
-// The generator's spikes of this step into `ports` ([positive] or [positive, negative]).
-void send_spikes(const Plan& plan, Worker& w, SpikeEncoder& gen, std::span<const int> ports,
-                 SampleResult& res) {
+// The generator's spikes of this step into the main ports ([positive] or [positive, negative])
+// and, in a full phase of a layer with a probe, into the probe's copies too (they alone feed the
+// input gate); a probe phase sends to the probe's ports only.
+void send_spikes(const Plan& plan, Worker& w, SpikeEncoder& gen, std::span<const int> main,
+                 std::span<const int> probe, Part part, SampleResult& res) {
   w.spikes.clear();
   gen.step(w.spikes);
-  for (const EncodedSpike& sp : w.spikes) {
+  const bool to_main = part != Part::kProbe, to_probe = part != Part::kMain && !probe.empty();
+  const auto send = [&](std::span<const int> ports, const EncodedSpike& sp) {
     const std::size_t port = sp.value < 0 ? 1 : 0;
     if (port >= ports.size()) throw std::logic_error("a negative one-hot value");
     w.session.send(static_cast<std::size_t>(ports[port]), static_cast<std::size_t>(sp.element), 1,
                    plan.options.input_timing);
     ++res.input_spikes;
+  };
+  for (const EncodedSpike& sp : w.spikes) {
+    if (to_main) send(main, sp);
+    if (to_probe) send(probe, sp);
   }
 }
 
-// The active layers' biases written and generators started: host-link words.
+// The active layers' biases (of the gates their part runs) written and generators started:
+// host-link words.
 std::uint64_t start_phase(const Plan& plan, Worker& w, Sample& s,
                           const std::vector<Active>& active) {
   const Seq2SeqProgram& p = plan.program;
   std::uint64_t words = 0;
   for (const Active& a : active) {
     const Seq2SeqLayerSites& sites = *plan.layers[a.layer];
-    for (std::size_t g = 0; g < 5; ++g)
+    const auto [first, last] = gates_of(a.part);
+    for (std::size_t g = first; g < last; ++g)
       for (int j = 0; j < p.hidden; ++j) {
         const std::int32_t m =
             sites.biases[g * static_cast<std::size_t>(p.hidden) + static_cast<std::size_t>(j)];
         w.session.set_bias(static_cast<std::size_t>(sites.populations[g]), j, m, p.bias_exp);
       }
-    words += 5 * static_cast<std::uint64_t>(p.hidden);
+    words += (last - first) * static_cast<std::uint64_t>(p.hidden);
     s.host.count_read(a.x.size() + a.h.size());
     w.gen_x[a.layer].start_symbol(a.x, s.index, s.phases);
     w.gen_h[a.layer].start_symbol(a.h, s.index, s.phases);
@@ -226,22 +266,25 @@ std::uint64_t start_phase(const Plan& plan, Worker& w, Sample& s,
   return words;
 }
 
-// The phase's T chip steps, counting each compartment's spikes.
+// The phase's T chip steps, counting each compartment's spikes; the host reads back the
+// counts of the gates each layer ran (as many as the bias words written).
 void run_steps(const Plan& plan, Worker& w, Sample& s, const std::vector<Active>& active,
                std::uint64_t words) {
   const int T = plan.options.steps_per_symbol;
   const SpikeMap& map = w.session.spike_map();
-  const auto readbacks = 5 * static_cast<std::uint64_t>(plan.program.hidden) * active.size();
   for (int t = 0; t < T; ++t) {
     for (const Active& a : active) {
       const Seq2SeqLayerSites& sites = *plan.layers[a.layer];
       const int h_ports[] = {sites.h_pos, sites.h_neg};
-      send_spikes(plan, w, w.gen_x[a.layer], sites.x_ports, s.res);
-      send_spikes(plan, w, w.gen_h[a.layer], h_ports, s.res);
+      const int h_probe[] = {sites.h_pos_probe, sites.h_neg_probe};
+      send_spikes(plan, w, w.gen_x[a.layer], sites.x_ports, sites.x_probe_ports, a.part, s.res);
+      send_spikes(plan, w, w.gen_h[a.layer], h_ports,
+                  sites.has_probe() ? std::span<const int>(h_probe) : std::span<const int>(),
+                  a.part, s.res);
     }
     core::HostTraffic traffic;
     if (t == 0) traffic.words = words;
-    if (t == T - 1) traffic.readbacks = readbacks;
+    if (t == T - 1) traffic.readbacks = words;
     w.session.step(traffic);
     for (const std::int32_t c : map.cores) {
       std::uint32_t* const count = w.fired_count[static_cast<std::size_t>(c)].data();
@@ -250,18 +293,24 @@ void run_steps(const Plan& plan, Worker& w, Sample& s, const std::vector<Active>
   }
 }
 
-// Rates from the active layer's counts and the hybrid cell: c = clamp(f c + i g), h = o phi2(c)
-// (the same operations, in the same order, as the host nodes rate and lstm_cell).
-void update_cell(const Plan& plan, const Worker& w, Sample& s, std::size_t layer) {
-  const Seq2SeqLayerSites& sites = *plan.layers[layer];
+// Gate g's spike count of the phase, neuron j of the layer.
+double gate_count(const Plan& plan, const Worker& w, const Seq2SeqLayerSites& sites, std::size_t g,
+                  std::size_t j) {
+  const auto& site = plan.image.output_ports[static_cast<std::size_t>(sites.counts[g])].neurons[j];
+  return static_cast<double>(w.fired_count[static_cast<std::size_t>(site.core)]
+                                          [static_cast<std::size_t>(site.compartment)]);
+}
+
+// Rates from the active layer's counts (the input gate's from the probe after one) and the
+// hybrid cell: c = clamp(f c + i g), h = o phi2(c) (the same operations, in the same order, as
+// the host nodes rate and lstm_cell).
+void update_cell(const Plan& plan, const Worker& w, Sample& s, const Active& a) {
+  const Seq2SeqLayerSites& sites = *plan.layers[a.layer];
   HostArithmetic& h = s.host;
-  LayerState& st = s.layers[layer];
+  LayerState& st = s.layers[a.layer];
   const double inv_t = h.represent(1.0 / plan.options.steps_per_symbol);
   const auto count = [&](std::size_t g, std::size_t j) {
-    const auto& site =
-        plan.image.output_ports[static_cast<std::size_t>(sites.counts[g])].neurons[j];
-    return static_cast<double>(w.fired_count[static_cast<std::size_t>(site.core)]
-                                            [static_cast<std::size_t>(site.compartment)]);
+    return g == 0 && a.part == Part::kMain ? a.i_counts[j] : gate_count(plan, w, sites, g, j);
   };
   for (std::size_t j = 0; j < st.h.size(); ++j) {
     const double i = h.mul(count(0, j), inv_t), f = h.mul(count(1, j), inv_t),
@@ -273,6 +322,20 @@ void update_cell(const Plan& plan, const Worker& w, Sample& s, std::size_t layer
   const std::size_t H = st.h.size();
   h.count_read(5 * H + 5 * H);  // counts into rates, rates and c into the cell
   h.count_write(4 * H + 2 * H);
+}
+
+// The probe's decision: the input gate's mean rate sum(counts) / (H T) against tau (H - 1
+// integer adds and one compare); below it the layer carries its (h, c).
+void decide(const Plan& plan, const Worker& w, Sample& s, Active& a) {
+  const Seq2SeqLayerSites& sites = *plan.layers[a.layer];
+  const auto H = static_cast<std::size_t>(plan.program.hidden);
+  a.i_counts.resize(H);
+  double sum = 0;
+  for (std::size_t j = 0; j < H; ++j) sum += a.i_counts[j] = gate_count(plan, w, sites, 0, j);
+  s.host.count_integer(0, H - 1, 1);
+  a.kept = sum / (static_cast<double>(H) * plan.options.steps_per_symbol) >= plan.options.dts.tau;
+  ++s.res.symbols_probed;
+  if (!a.kept) ++s.res.symbols_skipped;
 }
 
 // Every compartment's count of the phase into its population's total, and back to 0.
@@ -290,14 +353,32 @@ void clear_counts(Worker& w, SampleResult& res) {
 }
 
 // One phase: the chip state restarts (every gate's bias back to the image's 0), the active
-// layers' biases and generators start, T steps run, and their cells update.
-void run_phase(const Plan& plan, Worker& w, Sample& s, const std::vector<Active>& active) {
+// layers' biases and generators start, T steps run, and their cells update (or, after a probe,
+// the host decides).
+void run_phase(const Plan& plan, Worker& w, Sample& s, std::vector<Active>& active) {
   if (s.phases > 0) w.session.reset_state();
   const std::uint64_t words = start_phase(plan, w, s, active);
   run_steps(plan, w, s, active, words);
-  for (const Active& a : active) update_cell(plan, w, s, a.layer);
+  for (Active& a : active) {
+    if (a.part == Part::kProbe)
+      decide(plan, w, s, a);
+    else
+      update_cell(plan, w, s, a);
+  }
   clear_counts(w, s.res);
   ++s.phases;
+}
+
+// The layers' step: one phase, and after probes a main phase for the layers kept.
+void run_layers(const Plan& plan, Worker& w, Sample& s, std::vector<Active> active) {
+  run_phase(plan, w, s, active);
+  std::vector<Active> kept;
+  for (Active& a : active)
+    if (a.part == Part::kProbe && a.kept) {
+      a.part = Part::kMain;
+      kept.push_back(std::move(a));
+    }
+  if (!kept.empty()) run_phase(plan, w, s, kept);
 }
 
 // The encoder's skewed pipeline: in phase p, layer k takes symbol p - k.
@@ -310,13 +391,15 @@ void encode(const Plan& plan, Worker& w, Sample& s, const std::vector<int>& sour
       const int sym = p - k;
       if (sym < 0 || sym >= L) continue;
       const auto ku = static_cast<std::size_t>(k);
-      active.push_back(
-          {ku,
-           k == 0 ? one_hot(source[static_cast<std::size_t>(sym)], plan.program.source_vocabulary)
-                  : as_floats(s.layers[ku - 1].h),
-           as_floats(s.layers[ku].h)});
+      Active a;
+      a.layer = ku;
+      a.x = k == 0 ? one_hot(source[static_cast<std::size_t>(sym)], plan.program.source_vocabulary)
+                   : as_floats(s.layers[ku - 1].h);
+      a.h = as_floats(s.layers[ku].h);
+      a.part = plan.dts && sym > 0 ? Part::kProbe : Part::kFull;  // the first symbol: never skipped
+      active.push_back(std::move(a));
     }
-    run_phase(plan, w, s, active);
+    run_layers(plan, w, s, std::move(active));
   }
 }
 
@@ -331,11 +414,14 @@ std::vector<int> decode(const Plan& plan, Worker& w, Sample& s) {
   std::vector<double> logits(static_cast<std::size_t>(p.classes));
   int token = p.bos;
   for (int step = 0; step < p.max_steps; ++step) {
-    for (std::size_t k = 0; k < K; ++k)
-      run_phase(
-          plan, w, s,
-          {{K + k, k == 0 ? one_hot(token, p.target_vocabulary) : as_floats(s.layers[K + k - 1].h),
-            as_floats(s.layers[K + k].h)}});
+    for (std::size_t k = 0; k < K; ++k) {
+      Active a;
+      a.layer = K + k;
+      a.x = k == 0 ? one_hot(token, p.target_vocabulary) : as_floats(s.layers[K + k - 1].h);
+      a.h = as_floats(s.layers[K + k].h);
+      a.part = plan.dts ? Part::kProbe : Part::kFull;
+      run_layers(plan, w, s, {std::move(a)});
+    }
     s.host.linear(plan.fc_weight, plan.fc_bias, s.layers[2 * K - 1].h, logits);
     const int cls = static_cast<int>(s.host.argmax(logits));
     classes.push_back(cls);
@@ -384,8 +470,18 @@ void check_seq2seq_run(const mapper::MappedImage& image, const core::Architectur
                      "', not '" + arch.name + "': map it again for this architecture");
   if (o.reset != ResetPolicy::kSymbol)
     throw InputError("the encoder-decoder restarts the chip state every phase: reset: symbol");
-  if (o.dts.enabled())
-    throw InputError("dts: timestep skipping is not available for the encoder-decoder");
+}
+
+// Timestep skipping needs every layer's probe ports and a full-length probe.
+void check_seq2seq_dts(const Seq2SeqProgram& p, const InferenceOptions& o) {
+  if (!o.dts.enabled()) return;
+  if (o.dts.probe_steps != 0 && o.dts.probe_steps != o.steps_per_symbol)
+    throw InputError("dts: the encoder-decoder's probe runs all T steps (no probe_steps)");
+  for (const auto* stack : {&p.encoder, &p.decoder})
+    for (const auto& l : *stack)
+      if (!l.has_probe())
+        throw InputError("dts: layer " + l.prefix + " has no probe ports (" + l.prefix +
+                         "h_pos_probe, ...): convert with --dts-tau");
 }
 
 }  // namespace
@@ -396,7 +492,8 @@ InferenceRun run_seq2seq(const mapper::MappedImage& image, const core::Architect
                          const std::function<void(std::uint64_t)>& progress) {
   check_seq2seq_run(image, arch, options);
   const Seq2SeqProgram program = seq2seq_program(image);
-  Plan plan{image, program, options, strings, {}, {}, {}};
+  check_seq2seq_dts(program, options);
+  Plan plan{image, program, options, strings, {}, {}, {}, options.dts.enabled()};
   for (const auto* stack : {&program.encoder, &program.decoder})
     for (const auto& l : *stack) plan.layers.push_back(&l);
   HostArithmetic rep(options.host_format);

@@ -13,6 +13,13 @@
 // read-out and argmax on the host; decoding stops at EOS or after max_steps tokens. The
 // decoder's layers start from the encoder's final (h, c).
 //
+// Timestep skipping (options.dts, a model converted with --dts-tau; the CPU baseline's rule per
+// layer): every layer-step except the encoder's first symbol first runs a probe phase in which
+// only the input gates of the probed layers have biases and input (their own ports); the host
+// reads their counts and a layer whose mean rate count / (H T) is below tau carries its (h, c)
+// (the layer above then reads the carried h). The kept layers then run a main phase: the other
+// four gates, on the same inputs; the probe's input-gate counts stand.
+//
 // Results are per string (SampleResult): output = the greedy classes (-1 after the last),
 // tokens / correct_tokens as formats/sort_digits_task.hpp scores them, label 1 and prediction 1
 // when the string is exactly right (so the run report's accuracy is the exact accuracy).
@@ -40,6 +47,10 @@ struct Seq2SeqLayerSites {
   int input_size = 0;
   std::vector<int> x_ports;  // input ports: x [, x_neg]
   int h_pos = -1, h_neg = -1;
+  // The DTS probe's copies of them, which alone feed the input gate (empty / -1 without).
+  std::vector<int> x_probe_ports;
+  int h_pos_probe = -1, h_neg_probe = -1;
+  bool has_probe() const { return h_pos_probe >= 0; }
   std::array<int, 5> counts{};       // output ports, in models::kGatePopulations order
   std::array<int, 5> populations{};  // image populations, same order
   std::vector<std::int32_t> biases;  // 5 x H mantissas at bias_exp, same order

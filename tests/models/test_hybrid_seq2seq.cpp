@@ -73,6 +73,10 @@ struct ReferenceLayer {
   int H;
   EncoderConfig gen;
   std::uint64_t* spikes;
+  // Timestep skipping (tau < 0: off): layer-steps probed and skipped.
+  double tau = -1;
+  int* probed = nullptr;
+  int* skipped = nullptr;
 
   void add(std::vector<std::int64_t>& in, const std::vector<float>& m, int cols, int j,
            int sign) const {
@@ -82,14 +86,16 @@ struct ReferenceLayer {
                    m[r * static_cast<std::size_t>(cols) + static_cast<std::size_t>(j)]);
   }
 
-  // Spike counts per gate row (i, f, g signed, o) over T steps.
-  std::vector<int> counts(const std::vector<float>& x, const std::vector<float>& h, int T) const {
+  // Spike counts per gate row (i, f, g signed, o) over T steps; `fired` gets the spikes per row.
+  std::vector<int> counts(const std::vector<float>& x, const std::vector<float>& h, int T,
+                          std::vector<std::uint64_t>& fired) const {
     const auto R = 4 * static_cast<std::size_t>(H);
     SpikeEncoder gx(gen), gh(gen);
     gx.start_symbol(x, 0, 0);
     gh.start_symbol(h, 0, 0);
     std::vector<std::int64_t> v(R, 0);
     std::vector<int> n(R, 0);
+    fired.assign(R, 0);
     for (int t = 0; t < T; ++t) {
       std::vector<std::int64_t> in(R);
       for (std::size_t r = 0; r < R; ++r) {
@@ -110,22 +116,36 @@ struct ReferenceLayer {
         if (v[r] > vth) {
           ++n[r];
           v[r] -= vth;
-          ++*spikes;
+          ++fired[r];
         } else if (g && v[r] < -vth) {
           --n[r];
           v[r] += vth;
-          ++*spikes;
+          ++fired[r];
         }
       }
     }
     return n;
   }
 
+  // One layer-step; with DTS and may_skip, the input gate's mean rate below tau carries (h, c)
+  // and only the input gate's spikes happen.
   void step(const std::vector<float>& x, std::vector<double>& h, std::vector<double>& c, int T,
-            HostArithmetic& a) const {
-    const std::vector<int> n = counts(x, std::vector<float>(h.begin(), h.end()), T);
-    const double inv_t = a.represent(1.0 / T);
+            HostArithmetic& a, bool may_skip) const {
+    std::vector<std::uint64_t> fired;
+    const std::vector<int> n = counts(x, std::vector<float>(h.begin(), h.end()), T, fired);
     const auto Hu = static_cast<std::size_t>(H);
+    bool skip = false;
+    if (tau >= 0 && may_skip) {
+      int sum = 0;
+      for (std::size_t j = 0; j < Hu; ++j) sum += n[j];
+      skip = sum / (static_cast<double>(H) * T) < tau;
+      ++*probed;
+      *skipped += skip ? 1 : 0;
+    }
+    for (std::size_t r = 0; r < fired.size(); ++r)
+      if (!skip || r < Hu) *spikes += fired[r];
+    if (skip) return;
+    const double inv_t = a.represent(1.0 / T);
     for (std::size_t j = 0; j < Hu; ++j) {
       const double i = a.mul(n[j], inv_t), f = a.mul(n[Hu + j], inv_t),
                    g = a.mul(n[2 * Hu + j], inv_t), o = a.mul(n[3 * Hu + j], inv_t);
@@ -142,8 +162,13 @@ std::vector<float> one_hot(int k, int n) {
 }
 
 // The model's own order: every symbol through layer 0, 1, ... in turn; greedy decoding.
+struct ReferenceDts {
+  double tau = -1;  // off
+  int probed = 0, skipped = 0;
+};
+
 std::vector<int> reference_greedy(const Seq2SeqWeights& w, const std::vector<int>& source, int T,
-                                  std::uint64_t* spikes, int* phases) {
+                                  std::uint64_t* spikes, int* phases, ReferenceDts& dts) {
   EncoderConfig gen;
   gen.accumulator_scale = 2048;
   gen.accumulator_start = 1024;
@@ -151,13 +176,16 @@ std::vector<int> reference_greedy(const Seq2SeqWeights& w, const std::vector<int
   const auto H = static_cast<std::size_t>(w.hidden);
   std::vector<std::vector<double>> h(static_cast<std::size_t>(w.layers), std::vector<double>(H)),
       c = h;
-  const auto run_stack = [&](const std::vector<Seq2SeqLayer>& stack, std::vector<float> x) {
+  const auto run_stack = [&](const std::vector<Seq2SeqLayer>& stack, std::vector<float> x,
+                             bool may_skip) {
     for (std::size_t k = 0; k < stack.size(); ++k) {
-      ReferenceLayer{stack[k], w.hidden, gen, spikes}.step(x, h[k], c[k], T, a);
+      ReferenceLayer{stack[k], w.hidden, gen, spikes, dts.tau, &dts.probed, &dts.skipped}.step(
+          x, h[k], c[k], T, a, may_skip);
       x.assign(h[k].begin(), h[k].end());
     }
   };
-  for (const int d : source) run_stack(w.encoder, one_hot(d, 10));
+  for (std::size_t t = 0; t < source.size(); ++t)
+    run_stack(w.encoder, one_hot(source[t], 10), t > 0);
   *phases = static_cast<int>(source.size()) + w.layers - 1;
   std::vector<int> out;
   int token = 10;
@@ -165,7 +193,7 @@ std::vector<int> reference_greedy(const Seq2SeqWeights& w, const std::vector<int
   for (const float v : w.fc_weight) fw.push_back(a.represent(v));
   for (const float v : w.fc_bias) fb.push_back(a.represent(v));
   for (int step = 0; step < SortDigitsTask::kDecodeSteps; ++step) {
-    run_stack(w.decoder, one_hot(token, 11));
+    run_stack(w.decoder, one_hot(token, 11), true);
     *phases += w.layers;
     a.linear(fw, fb, h.back(), logits);
     out.push_back(static_cast<int>(a.argmax(logits)));
@@ -224,7 +252,9 @@ TEST_CASE(
     for (std::size_t s = 0; s < strings.size(); ++s) {
       std::uint64_t spikes = 0;
       int phases = 0;
-      const std::vector<int> want = reference_greedy(w, strings[s].source, T, &spikes, &phases);
+      ReferenceDts off;
+      const std::vector<int> want =
+          reference_greedy(w, strings[s].source, T, &spikes, &phases, off);
       const SampleResult& r = run.samples[s];
       std::vector<int> got;
       for (const double v : r.output)
@@ -247,6 +277,54 @@ TEST_CASE(
             << ": " << all_spikes << " gate spikes, " << tokens << " output tokens");
     CHECK(all_spikes > 10000);  // not vacuous: the gates fire
     CHECK(tokens > strings.size());
+  }
+}
+
+TEST_CASE(
+    "hybrid seq2seq with timestep skipping: per-layer probes on the chip decide as the host "
+    "reference does") {
+  const Seq2SeqWeights w = random_seq2seq(2, 6, 3);
+  const int T = 12;
+  const std::vector<DigitString> strings = sort_digits_strings(SortDigitsTask::kTestSeed, 6);
+  const auto arch = load_architecture("loihi1");
+  models::HybridLstmOptions opt;
+  opt.dts_probe = true;
+  const auto net = models::convert_hybrid_seq2seq(w, opt, SortDigitsTask::kDecodeSteps);
+  const auto image = mapper::map_network(net.network, arch).image;
+  for (const double tau : {0.0, 0.45, 1.0}) {
+    InferenceOptions io;
+    io.steps_per_symbol = T;
+    io.input_timing = InputTiming::kSameStep;
+    io.dts.tau = tau;
+    io.dts.probe_encoders = {models::kSeq2SeqNodeName};
+    io.dts.probe_port = "counts_i";
+    const InferenceRun run = run_seq2seq(image, arch, strings, io);
+    int probed = 0, skipped = 0;
+    for (std::size_t s = 0; s < strings.size(); ++s) {
+      std::uint64_t spikes = 0;
+      int phases = 0;
+      ReferenceDts dts{tau, 0, 0};
+      const std::vector<int> want =
+          reference_greedy(w, strings[s].source, T, &spikes, &phases, dts);
+      const SampleResult& r = run.samples[s];
+      std::vector<int> got;
+      for (const double v : r.output)
+        if (v >= 0) got.push_back(static_cast<int>(v));
+      std::uint64_t chip_spikes = 0;
+      for (const auto n : r.population_spikes) chip_spikes += n;
+      CAPTURE(tau);
+      CAPTURE(s);
+      CHECK(got == want);
+      CHECK(chip_spikes == spikes);
+      CHECK(static_cast<int>(r.symbols_probed) == dts.probed);
+      CHECK(static_cast<int>(r.symbols_skipped) == dts.skipped);
+      probed += dts.probed;
+      skipped += dts.skipped;
+    }
+    MESSAGE("tau " << tau << ": " << skipped << " of " << probed << " layer-steps skipped");
+    if (tau == 0.0) CHECK(skipped == 0);
+    if (tau == 1.0) CHECK(skipped == probed);
+    if (tau == 0.45) CHECK((skipped > 0 && skipped < probed));  // not vacuous
   }
 }
 
@@ -287,16 +365,16 @@ TEST_CASE("loihisim convert --method hybrid-seq2seq and run: scores, report and 
   const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(json.find("token_accuracy") != std::string::npos);
 
-  // A standard cell, DTS options and a sort-digits model on a classifier network are refused.
+  // A standard cell and DSR are refused.
   const std::string standard = (dir.path / "std.h5").string();
   write_seq2seq(w, standard, "standard");
   CHECK(run_cli("convert " + standard + " --method hybrid-seq2seq --out " +
                     (dir.path / "x.model.yaml").string(),
                 &out) != 0);
   CHECK(out.find("modified cell") != std::string::npos);
-  CHECK(run_cli("convert " + file + " --method hybrid-seq2seq --dts-tau 0.1 --out " +
+  CHECK(run_cli("convert " + file + " --method hybrid-seq2seq --dsr fixed:2 --out " +
                     (dir.path / "y.model.yaml").string(),
                 &out) != 0);
-  CHECK(out.find("--dts-tau") != std::string::npos);
+  CHECK(out.find("--dsr") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path / "y.model.yaml"));
 }

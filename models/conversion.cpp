@@ -387,10 +387,13 @@ void check_convert_options(const ConvertOptions& o) {
   choice("--signed-input", o.signed_input, {"auto", "yes", "no"});
   choice("--host-location", o.host_location, {"external", "embedded"});
   choice("--generator-start", o.generator_start, {"half", "zero"});
-  if (o.method != "hybrid-lstm" && (o.dts_tau != "off" || o.dsr != "off"))
+  if (o.method == "hybrid-seq2seq" && (o.dsr != "off" || o.dts_probe_steps != 0))
     throw InputError(
-        "--dts-tau and --dsr apply to --method hybrid-lstm (on the chip, the "
-        "encoder-decoder has neither yet: docs/hybrid-lstm.md)");
+        "--dsr and --dts-probe-steps apply to --method hybrid-lstm (on the chip, "
+        "the encoder-decoder has --dts-tau only: docs/hybrid-lstm.md)");
+  if (o.method != "hybrid-lstm" && o.method != "hybrid-seq2seq" &&
+      (o.dts_tau != "off" || o.dsr != "off"))
+    throw InputError("--dts-tau and --dsr apply to --method hybrid-lstm and hybrid-seq2seq");
   if (o.method != "hybrid-lstm" && o.method != "hybrid-seq2seq") return;
   if (o.dts_tau != "off") parse_dts_tau(o.dts_tau);
   if (o.dts_probe_steps != 0 &&

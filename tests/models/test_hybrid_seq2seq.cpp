@@ -365,6 +365,17 @@ TEST_CASE("loihisim convert --method hybrid-seq2seq and run: scores, report and 
   const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(json.find("token_accuracy") != std::string::npos);
 
+  // Timestep skipping: the model file's dts section, the report's dts object.
+  const std::string dts_model = (dir.path / "dts.model.yaml").string();
+  REQUIRE(run_cli("convert " + file + " --method hybrid-seq2seq --steps 8 --dts-tau 0.3 --out " +
+                      dts_model,
+                  &out) == 0);
+  const std::string dts_report = (dir.path / "dts.json").string();
+  REQUIRE(run_cli("run " + dts_model + " --samples 2 --quiet --report " + dts_report, &out) == 0);
+  std::ifstream din(dts_report);
+  const std::string djson((std::istreambuf_iterator<char>(din)), std::istreambuf_iterator<char>());
+  CHECK(djson.find("symbols_skipped") != std::string::npos);
+
   // A standard cell and DSR are refused.
   const std::string standard = (dir.path / "std.h5").string();
   write_seq2seq(w, standard, "standard");

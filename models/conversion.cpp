@@ -327,14 +327,16 @@ Conversion convert_seq2seq(const ConvertOptions& o, const core::Architecture& ar
     m.dts.tau = parse_dts_tau(o.dts_tau);
     m.dts.probe_encoders = {kSeq2SeqNodeName};
     m.dts.probe_port = "counts_i";
+    m.dts.probe_steps = o.dts_probe_steps;
   }
   m.comment = fmt::format(
       "Written by: loihisim convert {} --method hybrid-seq2seq --steps {} --arch {} --neuron {} "
-      "--generator-start {}{}{} --out {}\n"
+      "--generator-start {}{}{}{} --out {}\n"
       "The hybrid encoder-decoder (docs/hybrid-lstm.md, \"Encoder-decoder on the chip\") of {}: "
       "{} layers of {} cells each side, greedy decoding.\n{}",
       o.weights, o.steps, o.arch, to_string(opt.neuron), o.generator_start,
-      o.bias_shift ? " --bias-shift" : "", opt.dts_probe ? " --dts-tau " + o.dts_tau : "", o.out,
+      o.bias_shift ? " --bias-shift" : "", opt.dts_probe ? " --dts-tau " + o.dts_tau : "",
+      o.dts_probe_steps ? fmt::format(" --dts-probe-steps {}", o.dts_probe_steps) : "", o.out,
       o.weights, w.layers, w.hidden, h.notes.front());
   c.text = fmt::format(
       "{} (encoder-decoder, {} cell, {} + {} layers of {}), T = {}, gate "
@@ -387,10 +389,10 @@ void check_convert_options(const ConvertOptions& o) {
   choice("--signed-input", o.signed_input, {"auto", "yes", "no"});
   choice("--host-location", o.host_location, {"external", "embedded"});
   choice("--generator-start", o.generator_start, {"half", "zero"});
-  if (o.method == "hybrid-seq2seq" && (o.dsr != "off" || o.dts_probe_steps != 0))
+  if (o.method == "hybrid-seq2seq" && o.dsr != "off")
     throw InputError(
-        "--dsr and --dts-probe-steps apply to --method hybrid-lstm (on the chip, "
-        "the encoder-decoder has --dts-tau only: docs/hybrid-lstm.md)");
+        "--dsr applies to --method hybrid-lstm (on the chip, the encoder-decoder has --dts-tau "
+        "and --dts-probe-steps only: docs/hybrid-lstm.md)");
   if (o.method != "hybrid-lstm" && o.method != "hybrid-seq2seq" &&
       (o.dts_tau != "off" || o.dsr != "off"))
     throw InputError("--dts-tau and --dsr apply to --method hybrid-lstm and hybrid-seq2seq");

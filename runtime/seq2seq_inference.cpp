@@ -166,6 +166,7 @@ struct Plan {
   std::vector<const Seq2SeqLayerSites*> layers;  // encoder 0..K-1, then decoder 0..K-1
   std::vector<double> fc_weight, fc_bias;        // represented in the host format
   bool dts = false;                              // timestep skipping (options.dts)
+  int probe_steps = 0;                           // P: the probe phase's steps (T: full length)
 };
 
 // One worker's chip session, generators (x and h, per layer of `Plan::layers`) and counters.
@@ -269,8 +270,7 @@ std::uint64_t start_phase(const Plan& plan, Worker& w, Sample& s,
 // The phase's T chip steps, counting each compartment's spikes; the host reads back the
 // counts of the gates each layer ran (as many as the bias words written).
 void run_steps(const Plan& plan, Worker& w, Sample& s, const std::vector<Active>& active,
-               std::uint64_t words) {
-  const int T = plan.options.steps_per_symbol;
+               std::uint64_t words, int T) {
   const SpikeMap& map = w.session.spike_map();
   for (int t = 0; t < T; ++t) {
     for (const Active& a : active) {
@@ -324,7 +324,7 @@ void update_cell(const Plan& plan, const Worker& w, Sample& s, const Active& a) 
   h.count_write(4 * H + 2 * H);
 }
 
-// The probe's decision: the input gate's mean rate sum(counts) / (H T) against tau (H - 1
+// The probe's decision: the input gate's mean rate sum(counts) / (H P) against tau (H - 1
 // integer adds and one compare); below it the layer carries its (h, c).
 void decide(const Plan& plan, const Worker& w, Sample& s, Active& a) {
   const Seq2SeqLayerSites& sites = *plan.layers[a.layer];
@@ -333,7 +333,7 @@ void decide(const Plan& plan, const Worker& w, Sample& s, Active& a) {
   double sum = 0;
   for (std::size_t j = 0; j < H; ++j) sum += a.i_counts[j] = gate_count(plan, w, sites, 0, j);
   s.host.count_integer(0, H - 1, 1);
-  a.kept = sum / (static_cast<double>(H) * plan.options.steps_per_symbol) >= plan.options.dts.tau;
+  a.kept = sum / (static_cast<double>(H) * plan.probe_steps) >= plan.options.dts.tau;
   ++s.res.symbols_probed;
   if (!a.kept) ++s.res.symbols_skipped;
 }
@@ -355,10 +355,10 @@ void clear_counts(Worker& w, SampleResult& res) {
 // One phase: the chip state restarts (every gate's bias back to the image's 0), the active
 // layers' biases and generators start, T steps run, and their cells update (or, after a probe,
 // the host decides).
-void run_phase(const Plan& plan, Worker& w, Sample& s, std::vector<Active>& active) {
+void run_phase(const Plan& plan, Worker& w, Sample& s, std::vector<Active>& active, int steps) {
   if (s.phases > 0) w.session.reset_state();
   const std::uint64_t words = start_phase(plan, w, s, active);
-  run_steps(plan, w, s, active, words);
+  run_steps(plan, w, s, active, words, steps);
   for (Active& a : active) {
     if (a.part == Part::kProbe)
       decide(plan, w, s, a);
@@ -369,16 +369,32 @@ void run_phase(const Plan& plan, Worker& w, Sample& s, std::vector<Active>& acti
   ++s.phases;
 }
 
-// The layers' step: one phase, and after probes a main phase for the layers kept.
+// The layers' step: one phase, and after probes a main phase for the layers kept. A full-length
+// probe (P = T) shares its phase with the layers that run in full (an encoder layer's first
+// symbol) and its input-gate counts stand, so a kept layer runs the other four gates; a shorter
+// probe runs alone for P steps, and the kept layers then run every gate for T steps together
+// with the full ones.
 void run_layers(const Plan& plan, Worker& w, Sample& s, std::vector<Active> active) {
-  run_phase(plan, w, s, active);
-  std::vector<Active> kept;
-  for (Active& a : active)
-    if (a.part == Part::kProbe && a.kept) {
-      a.part = Part::kMain;
-      kept.push_back(std::move(a));
-    }
-  if (!kept.empty()) run_phase(plan, w, s, kept);
+  const int T = plan.options.steps_per_symbol;
+  std::vector<Active> main;
+  if (plan.dts && plan.probe_steps < T) {
+    std::vector<Active> probes;
+    for (Active& a : active) (a.part == Part::kProbe ? probes : main).push_back(std::move(a));
+    if (!probes.empty()) run_phase(plan, w, s, probes, plan.probe_steps);
+    for (Active& a : probes)
+      if (a.kept) {
+        a.part = Part::kFull;
+        main.push_back(std::move(a));
+      }
+  } else {
+    run_phase(plan, w, s, active, T);
+    for (Active& a : active)
+      if (a.part == Part::kProbe && a.kept) {
+        a.part = Part::kMain;
+        main.push_back(std::move(a));
+      }
+  }
+  if (!main.empty()) run_phase(plan, w, s, main, T);
 }
 
 // The encoder's skewed pipeline: in phase p, layer k takes symbol p - k.
@@ -472,11 +488,12 @@ void check_seq2seq_run(const mapper::MappedImage& image, const core::Architectur
     throw InputError("the encoder-decoder restarts the chip state every phase: reset: symbol");
 }
 
-// Timestep skipping needs every layer's probe ports and a full-length probe.
+// Timestep skipping needs every layer's probe ports and a probe of 1..T steps.
 void check_seq2seq_dts(const Seq2SeqProgram& p, const InferenceOptions& o) {
   if (!o.dts.enabled()) return;
-  if (o.dts.probe_steps != 0 && o.dts.probe_steps != o.steps_per_symbol)
-    throw InputError("dts: the encoder-decoder's probe runs all T steps (no probe_steps)");
+  if (o.dts.probe_steps < 0 || o.dts.probe_steps > o.steps_per_symbol)
+    throw InputError(fmt::format("dts: probe_steps {} is outside 1..T ({})", o.dts.probe_steps,
+                                 o.steps_per_symbol));
   for (const auto* stack : {&p.encoder, &p.decoder})
     for (const auto& l : *stack)
       if (!l.has_probe())
@@ -493,7 +510,15 @@ InferenceRun run_seq2seq(const mapper::MappedImage& image, const core::Architect
   check_seq2seq_run(image, arch, options);
   const Seq2SeqProgram program = seq2seq_program(image);
   check_seq2seq_dts(program, options);
-  Plan plan{image, program, options, strings, {}, {}, {}, options.dts.enabled()};
+  Plan plan{image,
+            program,
+            options,
+            strings,
+            {},
+            {},
+            {},
+            options.dts.enabled(),
+            options.dts.probe_steps > 0 ? options.dts.probe_steps : options.steps_per_symbol};
   for (const auto* stack : {&program.encoder, &program.decoder})
     for (const auto& l : *stack) plan.layers.push_back(&l);
   HostArithmetic rep(options.host_format);

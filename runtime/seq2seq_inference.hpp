@@ -18,7 +18,10 @@
 // only the input gates of the probed layers have biases and input (their own ports); the host
 // reads their counts and a layer whose mean rate count / (H T) is below tau carries its (h, c)
 // (the layer above then reads the carried h). The kept layers then run a main phase: the other
-// four gates, on the same inputs; the probe's input-gate counts stand.
+// four gates, on the same inputs; the probe's input-gate counts stand. With a shorter probe
+// (options.dts.probe_steps = P < T) the probe phase runs P steps with the probed layers alone
+// (mean rate count / (H P)), and the kept layers then run every gate for T steps, in one phase
+// with the layers that run in full.
 //
 // Results are per string (SampleResult): output = the greedy classes (-1 after the last),
 // tokens / correct_tokens as formats/sort_digits_task.hpp scores them, label 1 and prediction 1

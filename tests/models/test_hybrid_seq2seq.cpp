@@ -77,6 +77,7 @@ struct ReferenceLayer {
   double tau = -1;
   int* probed = nullptr;
   int* skipped = nullptr;
+  int probe_steps = 0;  // P; 0: T (the probe's counts then stand for the input gate)
 
   void add(std::vector<std::int64_t>& in, const std::vector<float>& m, int cols, int j,
            int sign) const {
@@ -127,24 +128,34 @@ struct ReferenceLayer {
     return n;
   }
 
-  // One layer-step; with DTS and may_skip, the input gate's mean rate below tau carries (h, c)
-  // and only the input gate's spikes happen.
+  // One layer-step; with DTS and may_skip, the input gate runs alone for P steps first (its
+  // spikes happen) and its mean rate below tau carries (h, c); a kept layer then runs every gate
+  // for T steps, or with P = T the other gates (the probe's counts stand).
   void step(const std::vector<float>& x, std::vector<double>& h, std::vector<double>& c, int T,
             HostArithmetic& a, bool may_skip) const {
-    std::vector<std::uint64_t> fired;
-    const std::vector<int> n = counts(x, std::vector<float>(h.begin(), h.end()), T, fired);
+    const std::vector<float> hf(h.begin(), h.end());
     const auto Hu = static_cast<std::size_t>(H);
-    bool skip = false;
+    const int P = probe_steps > 0 ? probe_steps : T;
+    std::vector<std::uint64_t> fired;
+    std::vector<int> n;
     if (tau >= 0 && may_skip) {
+      n = counts(x, hf, P, fired);
       int sum = 0;
       for (std::size_t j = 0; j < Hu; ++j) sum += n[j];
-      skip = sum / (static_cast<double>(H) * T) < tau;
+      const bool skip = sum / (static_cast<double>(H) * P) < tau;
       ++*probed;
       *skipped += skip ? 1 : 0;
+      for (std::size_t r = 0; r < Hu; ++r) *spikes += fired[r];
+      if (skip) return;
+      if (P < T) {
+        n = counts(x, hf, T, fired);
+        for (std::size_t r = 0; r < Hu; ++r) *spikes += fired[r];
+      }
+    } else {
+      n = counts(x, hf, T, fired);
+      for (std::size_t r = 0; r < Hu; ++r) *spikes += fired[r];
     }
-    for (std::size_t r = 0; r < fired.size(); ++r)
-      if (!skip || r < Hu) *spikes += fired[r];
-    if (skip) return;
+    for (std::size_t r = Hu; r < fired.size(); ++r) *spikes += fired[r];
     const double inv_t = a.represent(1.0 / T);
     for (std::size_t j = 0; j < Hu; ++j) {
       const double i = a.mul(n[j], inv_t), f = a.mul(n[Hu + j], inv_t),
@@ -165,6 +176,7 @@ std::vector<float> one_hot(int k, int n) {
 struct ReferenceDts {
   double tau = -1;  // off
   int probed = 0, skipped = 0;
+  int probe_steps = 0;  // P; 0: T
 };
 
 std::vector<int> reference_greedy(const Seq2SeqWeights& w, const std::vector<int>& source, int T,
@@ -179,8 +191,9 @@ std::vector<int> reference_greedy(const Seq2SeqWeights& w, const std::vector<int
   const auto run_stack = [&](const std::vector<Seq2SeqLayer>& stack, std::vector<float> x,
                              bool may_skip) {
     for (std::size_t k = 0; k < stack.size(); ++k) {
-      ReferenceLayer{stack[k], w.hidden, gen, spikes, dts.tau, &dts.probed, &dts.skipped}.step(
-          x, h[k], c[k], T, a, may_skip);
+      ReferenceLayer{stack[k], w.hidden,    gen,          spikes,
+                     dts.tau,  &dts.probed, &dts.skipped, dts.probe_steps}
+          .step(x, h[k], c[k], T, a, may_skip);
       x.assign(h[k].begin(), h[k].end());
     }
   };
@@ -291,41 +304,45 @@ TEST_CASE(
   opt.dts_probe = true;
   const auto net = models::convert_hybrid_seq2seq(w, opt, SortDigitsTask::kDecodeSteps);
   const auto image = mapper::map_network(net.network, arch).image;
-  for (const double tau : {0.0, 0.45, 1.0}) {
-    InferenceOptions io;
-    io.steps_per_symbol = T;
-    io.input_timing = InputTiming::kSameStep;
-    io.dts.tau = tau;
-    io.dts.probe_encoders = {models::kSeq2SeqNodeName};
-    io.dts.probe_port = "counts_i";
-    const InferenceRun run = run_seq2seq(image, arch, strings, io);
-    int probed = 0, skipped = 0;
-    for (std::size_t s = 0; s < strings.size(); ++s) {
-      std::uint64_t spikes = 0;
-      int phases = 0;
-      ReferenceDts dts{tau, 0, 0};
-      const std::vector<int> want =
-          reference_greedy(w, strings[s].source, T, &spikes, &phases, dts);
-      const SampleResult& r = run.samples[s];
-      std::vector<int> got;
-      for (const double v : r.output)
-        if (v >= 0) got.push_back(static_cast<int>(v));
-      std::uint64_t chip_spikes = 0;
-      for (const auto n : r.population_spikes) chip_spikes += n;
-      CAPTURE(tau);
-      CAPTURE(s);
-      CHECK(got == want);
-      CHECK(chip_spikes == spikes);
-      CHECK(static_cast<int>(r.symbols_probed) == dts.probed);
-      CHECK(static_cast<int>(r.symbols_skipped) == dts.skipped);
-      probed += dts.probed;
-      skipped += dts.skipped;
+  for (const int P : {0, 5})
+    for (const double tau : {0.0, 0.45, 1.0}) {
+      InferenceOptions io;
+      io.dts.probe_steps = P;
+      io.steps_per_symbol = T;
+      io.input_timing = InputTiming::kSameStep;
+      io.dts.tau = tau;
+      io.dts.probe_encoders = {models::kSeq2SeqNodeName};
+      io.dts.probe_port = "counts_i";
+      const InferenceRun run = run_seq2seq(image, arch, strings, io);
+      int probed = 0, skipped = 0;
+      for (std::size_t s = 0; s < strings.size(); ++s) {
+        std::uint64_t spikes = 0;
+        int phases = 0;
+        ReferenceDts dts{tau, 0, 0, P};
+        const std::vector<int> want =
+            reference_greedy(w, strings[s].source, T, &spikes, &phases, dts);
+        const SampleResult& r = run.samples[s];
+        std::vector<int> got;
+        for (const double v : r.output)
+          if (v >= 0) got.push_back(static_cast<int>(v));
+        std::uint64_t chip_spikes = 0;
+        for (const auto n : r.population_spikes) chip_spikes += n;
+        CAPTURE(tau);
+        CAPTURE(P);
+        CAPTURE(s);
+        CHECK(got == want);
+        CHECK(chip_spikes == spikes);
+        CHECK(static_cast<int>(r.symbols_probed) == dts.probed);
+        CHECK(static_cast<int>(r.symbols_skipped) == dts.skipped);
+        probed += dts.probed;
+        skipped += dts.skipped;
+      }
+      MESSAGE("P " << P << ", tau " << tau << ": " << skipped << " of " << probed
+                   << " layer-steps skipped");
+      if (tau == 0.0) CHECK(skipped == 0);
+      if (tau == 1.0) CHECK(skipped == probed);
+      if (tau == 0.45) CHECK((skipped > 0 && skipped < probed));  // not vacuous
     }
-    MESSAGE("tau " << tau << ": " << skipped << " of " << probed << " layer-steps skipped");
-    if (tau == 0.0) CHECK(skipped == 0);
-    if (tau == 1.0) CHECK(skipped == probed);
-    if (tau == 0.45) CHECK((skipped > 0 && skipped < probed));  // not vacuous
-  }
 }
 
 TEST_CASE("hybrid seq2seq: a standard cell and bad images are refused") {
@@ -375,6 +392,21 @@ TEST_CASE("loihisim convert --method hybrid-seq2seq and run: scores, report and 
   std::ifstream din(dts_report);
   const std::string djson((std::istreambuf_iterator<char>(din)), std::istreambuf_iterator<char>());
   CHECK(djson.find("symbols_skipped") != std::string::npos);
+  // A shorter probe: written into the model file, run, and P > T refused.
+  const std::string short_model = (dir.path / "short.model.yaml").string();
+  REQUIRE(
+      run_cli("convert " + file +
+                  " --method hybrid-seq2seq --steps 8 --dts-tau 0.3 --dts-probe-steps 3 --out " +
+                  short_model,
+              &out) == 0);
+  std::ifstream sin(short_model);
+  const std::string syaml((std::istreambuf_iterator<char>(sin)), std::istreambuf_iterator<char>());
+  CHECK(syaml.find("probe_steps: 3") != std::string::npos);
+  CHECK(run_cli("run " + short_model + " --samples 2 --quiet", &out) == 0);
+  CHECK(run_cli("convert " + file + " --method hybrid-seq2seq --steps 8 --dts-tau 0.3 " +
+                    "--dts-probe-steps 9 --out " + (dir.path / "z.model.yaml").string(),
+                &out) != 0);
+  CHECK(out.find("--dts-probe-steps 9") != std::string::npos);
 
   // A standard cell and DSR are refused.
   const std::string standard = (dir.path / "std.h5").string();

@@ -343,11 +343,17 @@ def section(R, md, fmt_energy, fmt_time, quick, hybrid_best, cpu_std):
     pixel_section(R, md, fmt_energy, fmt_time, quick)
 
 
+PIXEL_BEGIN = "<!-- section: spiking-pixel (tools/spiking_results.py) -->"
+PIXEL_END = "<!-- end of section: spiking-pixel -->"
+
+
 def pixel_section(R, md, fmt_energy, fmt_time, quick):
     """Pixel-wise MNIST (784 symbols of one pixel) at the T that were trained, on the subset of
-    test digits the training script evaluated (--eval-limit 200: every 10th)."""
+    test digits the training script evaluated (--eval-limit 200: every 10th). Runnable alone:
+    `tools/spiking_results.py` regenerates just this part of docs/results.md."""
     W = lambda f: os.path.join(HERE, "models", "weights", f)
     pTs = [t for t in (1, 2, 4) if finished(W("spiking_mnist_pixel_t%d.h5" % t))]
+    md(PIXEL_BEGIN)
     md("### Pixel-wise MNIST (784 symbols of one pixel)")
     md("")
     if not pTs:
@@ -363,6 +369,7 @@ def pixel_section(R, md, fmt_energy, fmt_time, quick):
         md("Not produced: no finished fine-tuned pixel-wise model "
            "(`models/weights/spiking_mnist_pixel_t*.h5`)." + trained)
         md("")
+        md(PIXEL_END)
         return
     n, every = (10, 200) if quick else (200, 10)
     import h5py
@@ -406,9 +413,15 @@ def pixel_section(R, md, fmt_energy, fmt_time, quick):
             fmt_energy(m["op_snn_pJ"]), fmt_energy(m["op_ann_pJ"]), m["op_ann_pJ"] / m["op_snn_pJ"]))
     md("")
     if list(rows) == [1]:
-        md("Only T = 1 was fine-tuned (its calibration and four epochs on 1,000 sequences of 784 "
-           "symbols took about an hour here; T = 2 would take about twice that). At T = 1 the "
-           "pipelined and serial schedules are the same single replica.")
+        hist = rows[1]["res"].get("history", [])
+        qat = sum(1 for e in hist if e.get("qat"))
+        md("Only T = 1 was fine-tuned: %d epochs in float%s on 1,000 sequences of 784 symbols, 40 "
+           "to 60 minutes each here with the machine shared "
+           "(models/weights/logs/spiking_mnist_pixel_t1.log); T = 2 would take about twice that. "
+           "At T = 1 the pipelined and serial schedules are the same single replica." % (
+               len(hist) - qat, " and %d on the chip's integers" % qat if qat else
+               ", none on the chip's integers (the run's last, integer epoch was not run; the "
+               "chip column is the integer network the file describes)"))
         md("")
     md("The pixel-wise source cell trains slowly (near chance for the first epochs, %.2f %% after %d; "
        "models/weights/logs/spiking_source_mnist_pixel.log) and the spiking network inherits its "
@@ -416,3 +429,14 @@ def pixel_section(R, md, fmt_energy, fmt_time, quick):
        "symbol at every T, the serial schedule T x 784), not a tuned pixel-wise model." %
        (src_acc, src_epochs))
     md("")
+    md(PIXEL_END)
+
+
+def main():
+    import board_results
+    board_results.run_alone(__doc__, pixel_section, PIXEL_BEGIN, PIXEL_END,
+                            "spiking LSTM's pixel-wise")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,12 +23,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BEGIN = "<!-- part: axlstm-seq2seq (tools/axlstm_seq2seq.py) -->"
 END = "<!-- end of part: axlstm-seq2seq -->"
-MODELS = [("models/weights/seq2seq_sort_digits.h5", "standard cell"),
-          ("models/weights/seq2seq_sort_digits_modified.h5", "modified cell")]
-SETTINGS = [("--dts-tau", v) for v in ("0.3", "0.35", "0.4", "0.45")] + \
+STANDARD = [("--dts-tau", v) for v in ("0.3", "0.35", "0.4", "0.45")] + \
     [("--dsr", v) for v in ("fixed:120", "fixed:116", "fixed:112", "fixed:104", "fixed:96",
                             "complexity:96:1", "complexity:80:1", "complexity:64:1",
                             "complexity:96:0.5")]
+# The modified cell's phi1 reaches 0 (z <= -2), so its input-gate means spread lower, and its
+# accuracy falls with fewer cells removed: a grid shifted to match.
+MODIFIED = [("--dts-tau", v) for v in ("0.1", "0.2", "0.25", "0.3", "0.4")] + \
+    [("--dsr", v) for v in ("fixed:126", "fixed:124", "fixed:120", "fixed:112",
+                            "complexity:120:1", "complexity:112:1", "complexity:96:1")]
+# (weights, what it is, knob settings); files that do not exist are left out with a note.
+MODELS = [("models/weights/seq2seq_sort_digits.h5", "standard cell", STANDARD),
+          ("models/weights/seq2seq_sort_digits_modified.h5", "modified cell", MODIFIED)]
 QUICK_SETTINGS = [("--dts-tau", "0.1"), ("--dsr", "complexity:64:1")]
 EVERY = 2  # every 2nd of the 2,000 test strings: 1,000 strings
 WITHIN = 0.5  # points of the full model's exact sequence accuracy (the issue's acceptance)
@@ -93,10 +99,14 @@ def full_line(md, report):
           s["reference_check"]["greedy_outputs_agree"]))
 
 
+def points_lost(impl):
+    """Exact sequence accuracy lost, in points (rounded: fractions of whole strings)."""
+    return round(100 * (impl["exact_full"] - impl["exact_reduced"]), 6)
+
+
 def acceptance(md, label, rows):
-    ok = [r for r in rows if 100 * (r["tuned"]["exact_full"] - r["tuned"]["exact_reduced"])
-          <= WITHIN and 100 * (r["straight"]["exact_full"] - r["straight"]["exact_reduced"])
-          <= WITHIN]
+    ok = [r for r in rows if points_lost(r["tuned"]) <= WITHIN and
+          points_lost(r["straight"]) <= WITHIN]
     fastest = max(rows, key=speedup)
     if not ok:
         md("- %s: **not met**: no setting stays within %.1f points of the full model's exact "
@@ -126,7 +136,7 @@ def dts_note(md, label, rows):
     dts = [r for r in rows if r["setting"].startswith("--dts-tau")]
     if not dts:
         return
-    loss = [100 * (r["tuned"]["exact_full"] - r["tuned"]["exact_reduced"]) for r in dts]
+    loss = [points_lost(r["tuned"]) for r in dts]
     ok = [r for r, lost in zip(dts, loss) if lost <= WITHIN]
     text = "- %s, DTS alone: " % label
     if ok:
@@ -173,7 +183,6 @@ def section(R, md, quick):
     """Appends the part through md() (inside the AxLSTM section's markers)."""
     every = 100 if quick else EVERY
     samples = 2000 // every
-    settings = QUICK_SETTINGS if quick else SETTINGS
     md(BEGIN)
     md("### The encoder-decoder on the CPU (sort-digits, issue 19)")
     md("")
@@ -187,7 +196,9 @@ def section(R, md, quick):
        "the total, the smaller of the two implementations'." % (samples, every))
     md("")
     done = []
-    for weights, what in MODELS:
+    for weights, what, settings in MODELS:
+        if quick:
+            settings = QUICK_SETTINGS
         if not os.path.exists(os.path.join(HERE, weights)):
             md("`%s` (%s): not present, left out." % (weights, what))
             md("")

@@ -107,8 +107,7 @@ void run_seq2seq(const BaselineCliOptions& opt, const BaselineOptions& bo) {
   std::vector<DigitString> strings;
   const std::vector<DigitString> all = sort_digits_split(opt.split);
   for (std::size_t i = 0; i < all.size(); i += opt.every) strings.push_back(all[i]);
-  const Seq2SeqBaselineResult r =
-      run_seq2seq_baseline(w, strings, "sort-digits/" + opt.split, ax);
+  const Seq2SeqBaselineResult r = run_seq2seq_baseline(w, strings, "sort-digits/" + opt.split, ax);
   const auto j = seq2seq_baseline_summary(r);
   if (!opt.report.empty()) write_summary(j, opt.report);
   if (opt.json)
@@ -183,13 +182,15 @@ void register_baseline(CLI::App& app) {
   cmd->add_option("--powercap", opt->powercap, "powercap folder")->capture_default_str();
   cmd->add_option("--report", opt->report, "Summary file (.yaml or .json)");
   cmd->add_flag("--json", opt->json, "Print the summary as JSON instead of the table");
-  cmd->add_option("--dts-tau", opt->dts_tau,
-                  "AxLSTM Dynamic Timestep Skipping: skip a symbol (from the second on) when the "
-                  "input gate's mean is below TAU, in [0, 1] (LSTM and encoder-decoder: every layer)")
+  cmd->add_option(
+         "--dts-tau", opt->dts_tau,
+         "AxLSTM Dynamic Timestep Skipping: skip a symbol (from the second on) when the "
+         "input gate's mean is below TAU, in [0, 1] (LSTM and encoder-decoder: every layer)")
       ->capture_default_str();
-  cmd->add_option("--dsr", opt->dsr,
-                  "AxLSTM Dynamic State Reduction: off, fixed:K or complexity:KMIN:FULL "
-                  "(docs/baseline.md; LSTM and encoder-decoder, whose complexity is the source length)")
+  cmd->add_option(
+         "--dsr", opt->dsr,
+         "AxLSTM Dynamic State Reduction: off, fixed:K or complexity:KMIN:FULL "
+         "(docs/baseline.md; LSTM and encoder-decoder, whose complexity is the source length)")
       ->capture_default_str();
   cmd->add_option("--data-cache", opt->cache, "Dataset cache folder (default data/cache)");
   cmd->callback([opt] { run(*opt); });

@@ -156,7 +156,7 @@ int CpuSeq2Seq::read_out(CpuOpCounts* n) {
 template <bool kCount>
 const std::vector<int>& CpuSeq2Seq::run(std::span<const int> source, CpuOpCounts* n) {
   for (auto& l : encoder_) l.reset();
-  layer_steps_ = skipped_ = 0;
+  layer_steps_ = skipped_ = encoder_layer_steps_ = encoder_skipped_ = 0;
   out_.clear();
   for (std::size_t t = 0; t < source.size(); ++t) {
     const int d = source[t];
@@ -166,6 +166,8 @@ const std::vector<int>& CpuSeq2Seq::run(std::span<const int> source, CpuOpCounts
     source_x_[static_cast<std::size_t>(d)] = 1.0f;
     stack_step<kCount>(encoder_, source_x_.data(), t > 0, n);
   }
+  encoder_layer_steps_ = layer_steps_;
+  encoder_skipped_ = skipped_;
   for (std::size_t k = 0; k < decoder_.size(); ++k) {
     std::ranges::copy(std::as_const(encoder_[k]).h(), decoder_[k].h().begin());
     std::ranges::copy(encoder_[k].c(), decoder_[k].c().begin());

@@ -45,9 +45,12 @@ class CpuSeq2Seq {
   // decoder step may be (it starts from the encoder's state), and a decoder step still reads
   // out and emits a class.
   void set_dts(double tau);
-  // Of the last inference: layer-steps run (layers x steps of both stacks) and skipped.
+  // Of the last inference: layer-steps run (layers x steps of both stacks) and skipped, and
+  // those of the encoder.
   int last_layer_steps() const { return layer_steps_; }
   int last_skipped() const { return skipped_; }
+  int last_encoder_layer_steps() const { return encoder_layer_steps_; }
+  int last_encoder_skipped() const { return encoder_skipped_; }
 
   CpuImplementation implementation() const { return impl_; }
   const Seq2SeqWeights& weights() const { return *w_; }
@@ -66,7 +69,7 @@ class CpuSeq2Seq {
   std::vector<CpuLstmLayer> encoder_, decoder_;
   std::vector<float> source_x_, target_x_, logits_;  // one-hot inputs, read-out
   std::vector<int> out_;
-  int layer_steps_ = 0, skipped_ = 0;
+  int layer_steps_ = 0, skipped_ = 0, encoder_layer_steps_ = 0, encoder_skipped_ = 0;
 };
 
 }  // namespace loihisim

@@ -113,6 +113,8 @@ void AxSeq2Seq::prepare(std::span<const int> source) {
 const std::vector<int>& AxSeq2Seq::finish(CpuSeq2Seq& net, const std::vector<int>& out) {
   layer_steps_ = net.last_layer_steps();
   skipped_ = net.last_skipped();
+  encoder_layer_steps_ = net.last_encoder_layer_steps();
+  encoder_skipped_ = net.last_encoder_skipped();
   return out;
 }
 

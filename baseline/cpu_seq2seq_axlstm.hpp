@@ -43,6 +43,8 @@ class AxSeq2Seq {
   int last_layer_steps() const { return layer_steps_; }
   int last_skipped() const { return skipped_; }
   int last_cells() const { return cells_; }
+  int last_encoder_layer_steps() const { return encoder_layer_steps_; }
+  int last_encoder_skipped() const { return encoder_skipped_; }
 
  private:
   struct Restricted {
@@ -56,7 +58,7 @@ class AxSeq2Seq {
   CpuImplementation impl_;
   AxlstmOptions opt_;
   std::map<int, Restricted> nets_;
-  int layer_steps_ = 0, skipped_ = 0, cells_ = 0;
+  int layer_steps_ = 0, skipped_ = 0, cells_ = 0, encoder_layer_steps_ = 0, encoder_skipped_ = 0;
 };
 
 }  // namespace loihisim

@@ -64,6 +64,8 @@ Summary axlstm_seq2seq_json(const Seq2SeqAxlstmResult& a, const CpuOpCounts& ful
   j["layer_steps"] = a.layer_steps;
   j["layer_steps_skipped"] = a.skipped;
   j["fraction_skipped"] = ratio(a.skipped, a.layer_steps);
+  j["encoder_layer_steps"] = a.encoder_layer_steps;
+  j["encoder_layer_steps_skipped"] = a.encoder_skipped;
   j["fraction_of_state"] = ratio(a.cells_evaluated, a.cells_total);
   j["full_per_inference"] = {{"multiply_accumulates", per(full.mac, samples)},
                              {"arithmetic_ops", per(arithmetic_ops(full), samples)}};
@@ -137,9 +139,10 @@ std::string axlstm_seq2seq_text(const Seq2SeqAxlstmResult& a, const CpuOpCounts&
   std::string s = fmt::format(
       "AxLSTM (DTS {}, DSR {}), full and reduced timed back to back per string:\n",
       a.options.dts ? fmt::format("tau {}", a.options.dts_tau) : "off", to_string(a.options.dsr));
-  s += fmt::format("  layer-steps skipped {} of {} ({:.2f} %), state evaluated {:.2f} %\n",
-                   a.skipped, a.layer_steps, 100 * ratio(a.skipped, a.layer_steps),
-                   100 * ratio(a.cells_evaluated, a.cells_total));
+  s += fmt::format(
+      "  layer-steps skipped {} of {} ({:.2f} %; encoder {} of {}), state evaluated {:.2f} %\n",
+      a.skipped, a.layer_steps, 100 * ratio(a.skipped, a.layer_steps), a.encoder_skipped,
+      a.encoder_layer_steps, 100 * ratio(a.cells_evaluated, a.cells_total));
   s += fmt::format("  operations (counted): {:.2f} % saved, MACs {:.2f} % saved\n",
                    100 * (1 - ratio(arithmetic_ops(a.reduced_total), arithmetic_ops(full))),
                    100 * (1 - ratio(a.reduced_total.mac, full.mac)));

@@ -239,6 +239,8 @@ Seq2SeqAxlstmResult run_axlstm(const Seq2SeqWeights& w, const std::vector<DigitS
     accumulate(a.reduced_total, one);
     a.layer_steps += static_cast<std::uint64_t>(reduced.last_layer_steps());
     a.skipped += static_cast<std::uint64_t>(reduced.last_skipped());
+    a.encoder_layer_steps += static_cast<std::uint64_t>(reduced.last_encoder_layer_steps());
+    a.encoder_skipped += static_cast<std::uint64_t>(reduced.last_encoder_skipped());
     a.cells_evaluated += static_cast<std::uint64_t>(reduced.last_cells());
     a.cells_total += static_cast<std::uint64_t>(w.hidden);
   }

@@ -46,10 +46,11 @@ struct Seq2SeqAxlstmTiming {
 
 struct Seq2SeqAxlstmResult {
   AxlstmOptions options;
-  std::uint64_t layer_steps = 0, skipped = 0;          // DTS: layer-steps run and skipped
-  std::uint64_t cells_evaluated = 0, cells_total = 0;  // DSR: sums over the strings
-  CpuOpCounts reduced_total;                           // counted, summed over the strings
-  std::vector<Seq2SeqAxlstmTiming> timings;            // straightforward, tuned
+  std::uint64_t layer_steps = 0, skipped = 0;                  // DTS: layer-steps run and skipped
+  std::uint64_t encoder_layer_steps = 0, encoder_skipped = 0;  // of them, the encoder's
+  std::uint64_t cells_evaluated = 0, cells_total = 0;          // DSR: sums over the strings
+  CpuOpCounts reduced_total;                                   // counted, summed over the strings
+  std::vector<Seq2SeqAxlstmTiming> timings;                    // straightforward, tuned
 };
 
 struct Seq2SeqBaselineResult {

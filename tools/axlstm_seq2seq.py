@@ -148,10 +148,14 @@ def dts_note(md, label, rows):
     beyond = [(r, lost) for r, lost in zip(dts, loss) if lost > WITHIN]
     if beyond:
         r, lost = beyond[0]
-        text += ("%s`%s` skips %.2f %% of the layer-steps and loses %.2f points of exact sequence "
-                 "accuracy (a sorted output needs every source digit and its count: no symbol "
-                 "of this task is redundant, unlike MNIST's blank rows)" % ("; " if ok else "", r["setting"], 100 * r["ax"]["fraction_skipped"],
-                            lost))
+        ax = r["ax"]
+        text += ("%s`%s` skips %.2f %% of the layer-steps (%.0f %% of them in the encoder) and "
+                 "loses %.2f points of exact sequence accuracy (a sorted output needs every "
+                 "source digit and its count: no symbol of this task is redundant, unlike "
+                 "MNIST's blank rows)" % (
+                     "; " if ok else "", r["setting"], 100 * ax["fraction_skipped"],
+                     100 * ax["encoder_layer_steps_skipped"] / max(1, ax["layer_steps_skipped"]),
+                     lost))
     md(text + ".")
 
 

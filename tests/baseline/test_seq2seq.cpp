@@ -138,7 +138,11 @@ TEST_CASE("seq2seq baseline: DTS at tau 0 is the full model, at tau 1 skips all 
         CHECK(none.last_skipped() == 0);
         all.infer(src);
         // Every layer-step but the encoder's first symbol (zero state) is skipped.
-        if (!modified) CHECK(all.last_skipped() == all.last_layer_steps() - kLayers);
+        if (!modified) {
+          CHECK(all.last_skipped() == all.last_layer_steps() - kLayers);
+          CHECK(all.last_encoder_layer_steps() == kLayers * static_cast<int>(src.size()));
+          CHECK(all.last_encoder_skipped() == all.last_encoder_layer_steps() - kLayers);
+        }
       }
     }
   const Seq2SeqWeights w = random_seq2seq(false, 5);

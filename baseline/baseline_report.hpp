@@ -101,6 +101,7 @@ std::string baseline_text(const BaselineResult& r);
 // Pieces of the report that every baseline network shares (the LSTM and LMU here, the
 // sequence-to-sequence model in seq2seq_run.hpp).
 Summary counts_json(const CpuOpCounts& n);
+std::string cpu_model_name();  // /proc/cpuinfo's "model name", or "unknown"
 Summary energies_json(const std::vector<CpuEnergy>& energies,
                       const std::vector<std::string>& files);
 Summary rapl_json(bool attempted, const RaplMeasurement& m, CpuImplementation impl);

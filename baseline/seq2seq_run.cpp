@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <span>
 #include <stdexcept>
 
@@ -40,15 +39,6 @@ double quantile_of(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[static_cast<std::size_t>(std::lround(q * static_cast<double>(v.size() - 1)))];
-}
-
-std::string cpu_model_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos)
-      return line.substr(line.find_first_not_of(' ', line.find(':') + 1));
-  return "unknown";
 }
 
 // Every count but the working sets (properties of the network, not sums).

@@ -18,18 +18,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-std::string cpu_model_name() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const auto colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  }
-  return "unknown";
-}
-
 // The q-quantile (0..1) of sorted values, nearest rank.
 double quantile(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return 0;
@@ -225,26 +213,29 @@ void describe_run(const std::string& file, int inputs, int hidden, int classes,
   r.cpu_model = cpu_model_name();
 }
 
-Summary counts_json(const CpuOpCounts& n) {
-  return {{"multiply_accumulates", n.mac},
-          {"synops", n.synops()},
-          {"adds", n.add},
-          {"multiplies", n.mul},
-          {"compares", n.cmp},
-          {"nonlinearity_evaluations", n.nonlinearity},
-          {"sigmoid_tanh_evaluations", n.transcendental},
-          {"neuron_updates", n.neuron_updates},
-          {"weight_bytes_read", n.weight_bytes_read},
-          {"activation_bytes_read", n.activation_bytes_read},
-          {"activation_bytes_written", n.activation_bytes_written},
-          {"weight_working_set_bytes", n.weight_working_set_bytes},
-          {"activation_working_set_bytes", n.activation_working_set_bytes}};
-}
-
 }  // namespace
 
+std::string cpu_model_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown";
+}
+
 const char* to_string(BaselineModel m) {
-  return m == BaselineModel::kLmu ? "lmu" : "lstm";
+  switch (m) {
+    case BaselineModel::kLmu:
+      return "lmu";
+    case BaselineModel::kSeq2Seq:
+      return "seq2seq";
+    default:
+      return "lstm";
+  }
 }
 
 BaselineModel detect_baseline_model(const std::string& path) {
@@ -257,9 +248,12 @@ BaselineModel detect_baseline_model(const std::string& path) {
     return BaselineModel::kLmu;
   }
   if (root.has("model_weights") || root.has("lstm")) return BaselineModel::kLstm;
+  if (root.has("encoder") && root.has("decoder")) return BaselineModel::kSeq2Seq;
   throw InputError(path +
                    ": neither an LSTM weight file (groups lstm/ and fc/: tools/train_lstm.py; or "
-                   "model_weights/: Keras) nor an LMU (group lmu/: tools/train_lmu.py)");
+                   "model_weights/: Keras), an LMU (group lmu/: tools/train_lmu.py) nor an "
+                   "encoder-decoder (groups encoder/ and decoder/: tools/train_lstm.py --task "
+                   "sort-digits)");
 }
 
 BaselineResult run_cpu_baseline(const models::LstmWeights& w, const SequenceDataset& data,
@@ -319,6 +313,96 @@ BaselineResult run_cpu_baseline(const models::LmuWeights& w, const LmuReference&
   return r;
 }
 
+Summary counts_json(const CpuOpCounts& n) {
+  return {{"multiply_accumulates", n.mac},
+          {"synops", n.synops()},
+          {"adds", n.add},
+          {"multiplies", n.mul},
+          {"compares", n.cmp},
+          {"nonlinearity_evaluations", n.nonlinearity},
+          {"sigmoid_tanh_evaluations", n.transcendental},
+          {"neuron_updates", n.neuron_updates},
+          {"weight_bytes_read", n.weight_bytes_read},
+          {"activation_bytes_read", n.activation_bytes_read},
+          {"activation_bytes_written", n.activation_bytes_written},
+          {"weight_working_set_bytes", n.weight_working_set_bytes},
+          {"activation_working_set_bytes", n.activation_working_set_bytes}};
+}
+
+Summary energies_json(const std::vector<CpuEnergy>& energies_in,
+                      const std::vector<std::string>& files) {
+  using json = Summary;
+  json energies = json::array();
+  for (std::size_t k = 0; k < energies_in.size(); ++k) {
+    const auto& e = energies_in[k];
+    json lines = json::array();
+    for (const auto& l : e.lines)
+      lines.push_back({{"item", l.item},
+                       {"count", l.count},
+                       {"energy_per_unit_pJ", l.unit_fj / 1e3},
+                       {"energy_pJ", l.energy_fj / 1e3}});
+    energies.push_back({{"profile", e.profile},
+                        {"kind", to_string(e.kind)},
+                        {"file", files[k]},
+                        {"energy_pJ", e.total_fj / 1e3},
+                        {"breakdown", lines}});
+  }
+  return energies;
+}
+
+Summary rapl_json(bool attempted, const RaplMeasurement& m, CpuImplementation impl) {
+  using json = Summary;
+  json rapl;
+  rapl["implementation"] = to_string(impl);
+  if (!attempted) {
+    rapl["available"] = false;
+    rapl["reason"] = "not attempted (--rapl off)";
+  } else if (!m.available) {
+    rapl["available"] = false;
+    rapl["reason"] = m.unavailable;
+  } else {
+    rapl["available"] = true;
+    rapl["zones"] = m.zones;
+    rapl["idle_s"] = m.idle_seconds;
+    rapl["idle_J"] = m.idle_joules;
+    rapl["idle_W"] = m.idle_watts();
+    rapl["run_s"] = m.run_seconds;
+    rapl["run_J"] = m.run_joules;
+    rapl["run_W"] = m.run_watts();
+    rapl["inferences"] = m.inferences;
+    rapl["energy_per_inference_pJ"] = m.joules_per_inference() * 1e12;
+  }
+  return rapl;
+}
+
+std::string energies_text(const std::vector<CpuEnergy>& energies) {
+  std::string s;
+  s += "energy per inference, from the counts:\n";
+  for (const auto& e : energies) {
+    s += fmt::format("  {:<14} ({:<10}) {}\n", e.profile, to_string(e.kind),
+                     readable_energy_fj(e.total_fj));
+    for (const auto& l : e.lines)
+      s += fmt::format("      {:<58} {:>14.1f} x {:>10.3f} pJ = {}\n", l.item, l.count,
+                       l.unit_fj / 1e3, readable_energy_fj(l.energy_fj));
+  }
+  return s;
+}
+
+std::string rapl_text(bool attempted, const RaplMeasurement& m, CpuImplementation impl) {
+  std::string s;
+  if (!attempted)
+    s += "measured (RAPL): not attempted (--rapl off)\n";
+  else if (!m.available)
+    s += fmt::format("measured (RAPL): unavailable ({})\n", m.unavailable);
+  else
+    s += fmt::format(
+        "measured (RAPL, {} implementation): {} per inference (package {:.2f} W running, "
+        "{:.2f} W idle, {} inferences in {:.2f} s)\n",
+        to_string(impl), readable_energy_fj(m.joules_per_inference() * 1e15), m.run_watts(),
+        m.idle_watts(), m.inferences, m.run_seconds);
+  return s;
+}
+
 Summary baseline_summary(const BaselineResult& r) {
   using json = Summary;
   json j;
@@ -350,43 +434,8 @@ Summary baseline_summary(const BaselineResult& r) {
            {"max_abs_logit_diff", i.reference_max_abs_diff}}}});
   j["implementations"] = impls;
   j["implementations_agree"] = r.implementations_agree;
-  json energies = json::array();
-  for (std::size_t k = 0; k < r.energies.size(); ++k) {
-    const auto& e = r.energies[k];
-    json lines = json::array();
-    for (const auto& l : e.lines)
-      lines.push_back({{"item", l.item},
-                       {"count", l.count},
-                       {"energy_per_unit_pJ", l.unit_fj / 1e3},
-                       {"energy_pJ", l.energy_fj / 1e3}});
-    energies.push_back({{"profile", e.profile},
-                        {"kind", to_string(e.kind)},
-                        {"file", r.profile_files[k]},
-                        {"energy_pJ", e.total_fj / 1e3},
-                        {"breakdown", lines}});
-  }
-  j["energy_per_inference"] = energies;
-  json rapl;
-  rapl["implementation"] = to_string(r.rapl_implementation);
-  if (!r.rapl_attempted) {
-    rapl["available"] = false;
-    rapl["reason"] = "not attempted (--rapl off)";
-  } else if (!r.rapl.available) {
-    rapl["available"] = false;
-    rapl["reason"] = r.rapl.unavailable;
-  } else {
-    rapl["available"] = true;
-    rapl["zones"] = r.rapl.zones;
-    rapl["idle_s"] = r.rapl.idle_seconds;
-    rapl["idle_J"] = r.rapl.idle_joules;
-    rapl["idle_W"] = r.rapl.idle_watts();
-    rapl["run_s"] = r.rapl.run_seconds;
-    rapl["run_J"] = r.rapl.run_joules;
-    rapl["run_W"] = r.rapl.run_watts();
-    rapl["inferences"] = r.rapl.inferences;
-    rapl["energy_per_inference_pJ"] = r.rapl.joules_per_inference() * 1e12;
-  }
-  j["rapl"] = rapl;
+  j["energy_per_inference"] = energies_json(r.energies, r.profile_files);
+  j["rapl"] = rapl_json(r.rapl_attempted, r.rapl, r.rapl_implementation);
   if (r.has_axlstm) j["axlstm"] = axlstm_json(r.axlstm);
   j["wall_s"] = r.wall_seconds;
   return j;
@@ -428,24 +477,8 @@ std::string baseline_text(const BaselineResult& r) {
   }
   s += fmt::format("  the two implementations predict the same class on {} of {} samples\n",
                    r.implementations_agree, r.samples);
-  s += "energy per inference, from the counts:\n";
-  for (const auto& e : r.energies) {
-    s += fmt::format("  {:<14} ({:<10}) {}\n", e.profile, to_string(e.kind),
-                     readable_energy_fj(e.total_fj));
-    for (const auto& l : e.lines)
-      s += fmt::format("      {:<58} {:>14.1f} x {:>10.3f} pJ = {}\n", l.item, l.count,
-                       l.unit_fj / 1e3, readable_energy_fj(l.energy_fj));
-  }
-  if (!r.rapl_attempted)
-    s += "measured (RAPL): not attempted (--rapl off)\n";
-  else if (!r.rapl.available)
-    s += fmt::format("measured (RAPL): unavailable ({})\n", r.rapl.unavailable);
-  else
-    s += fmt::format(
-        "measured (RAPL, {} implementation): {} per inference (package {:.2f} W running, "
-        "{:.2f} W idle, {} inferences in {:.2f} s)\n",
-        to_string(r.rapl_implementation), readable_energy_fj(r.rapl.joules_per_inference() * 1e15),
-        r.rapl.run_watts(), r.rapl.idle_watts(), r.rapl.inferences, r.rapl.run_seconds);
+  s += energies_text(r.energies);
+  s += rapl_text(r.rapl_attempted, r.rapl, r.rapl_implementation);
   if (r.has_axlstm) s += axlstm_text(r.axlstm);
   return s;
 }

@@ -20,13 +20,14 @@
 
 namespace loihisim {
 
-// The networks the baseline runs: the LSTM classifier (tools/train_lstm.py, Keras) and the LMU
-// (tools/train_lmu.py).
-enum class BaselineModel { kLstm, kLmu };
-const char* to_string(BaselineModel m);  // "lstm" | "lmu"
+// The networks the baseline runs: the LSTM classifier (tools/train_lstm.py, Keras), the LMU
+// (tools/train_lmu.py) and the LSTM encoder-decoder (tools/train_lstm.py --task sort-digits:
+// seq2seq_run.hpp).
+enum class BaselineModel { kLstm, kLmu, kSeq2Seq };
+const char* to_string(BaselineModel m);  // "lstm" | "lmu" | "seq2seq"
 // Which one a weight file holds: the group lmu/ makes an LMU; lstm/ (PyTorch layout) or
-// model_weights/ (Keras) an LSTM (whose reader then checks the rest); anything else is an
-// InputError naming the file and what was expected.
+// model_weights/ (Keras) an LSTM; encoder/ and decoder/ an encoder-decoder (whose readers then
+// check the rest); anything else is an InputError naming the file and what was expected.
 BaselineModel detect_baseline_model(const std::string& path);
 
 struct BaselineOptions {
@@ -96,6 +97,16 @@ BaselineResult run_cpu_baseline(const models::LmuWeights& w, const LmuReference&
 // The report (docs/reports.md, "baseline"), for write_summary.
 Summary baseline_summary(const BaselineResult& r);
 std::string baseline_text(const BaselineResult& r);
+
+// Pieces of the report that every baseline network shares (the LSTM and LMU here, the
+// sequence-to-sequence model in seq2seq_run.hpp).
+Summary counts_json(const CpuOpCounts& n);
+std::string cpu_model_name();  // /proc/cpuinfo's "model name", or "unknown"
+Summary energies_json(const std::vector<CpuEnergy>& energies,
+                      const std::vector<std::string>& files);
+Summary rapl_json(bool attempted, const RaplMeasurement& m, CpuImplementation impl);
+std::string energies_text(const std::vector<CpuEnergy>& energies);
+std::string rapl_text(bool attempted, const RaplMeasurement& m, CpuImplementation impl);
 
 // The figures `compare` needs from a run report (`loihisim run --report`) ...
 struct ChipSummary {

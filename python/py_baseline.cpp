@@ -33,6 +33,10 @@ struct PyBaseline {
 BaselineResult run_baseline(const BaselineArgs& a) {
   if (a.rapl != "auto" && a.rapl != "off") throw InputError("--rapl '" + a.rapl + "': auto or off");
   const BaselineModel model = detect_baseline_model(a.weights);
+  if (model == BaselineModel::kSeq2Seq)
+    throw InputError(a.weights +
+                     ": an encoder-decoder: run it with `loihisim baseline` (the "
+                     "Python module runs the classifiers)");
   BaselineOptions bo;
   bo.samples = a.samples;
   bo.warmup = a.warmup;

@@ -1,5 +1,6 @@
 // `loihisim baseline WEIGHTS.h5 [--dataset mnist|fashion] [--layout row|pixel] [--samples N]`:
-// run the original (non-spiking) network, an LSTM or an LMU (the file's group lmu/), on this CPU
+// run the original (non-spiking) network, an LSTM, an LMU (the file's group lmu/) or an LSTM
+// encoder-decoder (groups encoder/ and decoder/, on the sort-digits strings), on this CPU
 // at batch size 1, straightforward and tuned (OpenBLAS), and report operation counts, wall time,
 // accuracy, energy under each CPU profile and, where the machine exposes it, RAPL package energy
 // (docs/baseline.md).
@@ -11,6 +12,7 @@
 
 #include "baseline/baseline_report.hpp"
 #include "baseline/cpu_profile_io.hpp"
+#include "baseline/seq2seq_run.hpp"
 #include "formats/datasets.hpp"
 #include "io/atomic_output.hpp"
 #include "io/enum_parse.hpp"
@@ -91,6 +93,29 @@ BaselineResult run_lmu(const BaselineCliOptions& opt, const BaselineOptions& bo)
   return run_cpu_baseline(w, reference, data, bo);
 }
 
+// The encoder-decoder on the sort-digits strings of --split (every K-th, the first N).
+void run_seq2seq(const BaselineCliOptions& opt, const BaselineOptions& bo) {
+  if (!opt.dataset.empty() || !opt.layout.empty())
+    throw InputError(opt.weights +
+                     ": an encoder-decoder runs on the sort-digits task: --dataset and --layout "
+                     "do not apply");
+  const Seq2SeqWeights w = read_seq2seq_weights(opt.weights);
+  BaselineOptions ax = bo;
+  ax.axlstm.dts = opt.dts_tau != "off";
+  if (ax.axlstm.dts) ax.axlstm.dts_tau = parse_dts_tau(opt.dts_tau);
+  ax.axlstm.dsr = parse_dsr_policy(opt.dsr, w.hidden);
+  std::vector<DigitString> strings;
+  const std::vector<DigitString> all = sort_digits_split(opt.split);
+  for (std::size_t i = 0; i < all.size(); i += opt.every) strings.push_back(all[i]);
+  const Seq2SeqBaselineResult r = run_seq2seq_baseline(w, strings, "sort-digits/" + opt.split, ax);
+  const auto j = seq2seq_baseline_summary(r);
+  if (!opt.report.empty()) write_summary(j, opt.report);
+  if (opt.json)
+    fmt::print("{}\n", j.dump(2));
+  else
+    fmt::print("{}", seq2seq_baseline_text(r));
+}
+
 void run(const BaselineCliOptions& opt) {
   OutputSet files;
   files.input(opt.weights, "weight file");
@@ -100,6 +125,11 @@ void run(const BaselineCliOptions& opt) {
   std::vector<CpuProfile> profiles;
   for (const auto& p : opt.profiles) profiles.push_back(load_cpu_profile(p));
   const BaselineOptions bo = baseline_options(opt, std::move(profiles));
+  if (model == BaselineModel::kSeq2Seq) {
+    run_seq2seq(opt, bo);
+    files.commit();
+    return;
+  }
   const BaselineResult r = model == BaselineModel::kLmu ? run_lmu(opt, bo) : run_lstm(opt, bo);
   const auto j = baseline_summary(r);
   if (!opt.report.empty()) write_summary(j, opt.report);
@@ -117,7 +147,8 @@ void register_baseline(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "baseline", "Run the original network on this CPU (batch 1): counts, time, energy");
   cmd->add_option("weights", opt->weights,
-                  "LSTM (HDF5, PyTorch or Keras layout) or LMU (tools/train_lmu.py) weight file")
+                  "LSTM (HDF5, PyTorch or Keras layout), LMU (tools/train_lmu.py) or LSTM "
+                  "encoder-decoder (tools/train_lstm.py --task sort-digits) weight file")
       ->required();
   cmd->add_option("--dataset", opt->dataset, "mnist or fashion (default: the file's attribute)")
       ->check(CLI::IsMember({"mnist", "fashion"}));
@@ -151,13 +182,15 @@ void register_baseline(CLI::App& app) {
   cmd->add_option("--powercap", opt->powercap, "powercap folder")->capture_default_str();
   cmd->add_option("--report", opt->report, "Summary file (.yaml or .json)");
   cmd->add_flag("--json", opt->json, "Print the summary as JSON instead of the table");
-  cmd->add_option("--dts-tau", opt->dts_tau,
-                  "AxLSTM Dynamic Timestep Skipping: skip a symbol (from the second on) when the "
-                  "input gate's mean is below TAU, in [0, 1] (LSTM only)")
+  cmd->add_option(
+         "--dts-tau", opt->dts_tau,
+         "AxLSTM Dynamic Timestep Skipping: skip a symbol (from the second on) when the "
+         "input gate's mean is below TAU, in [0, 1] (LSTM and encoder-decoder: every layer)")
       ->capture_default_str();
-  cmd->add_option("--dsr", opt->dsr,
-                  "AxLSTM Dynamic State Reduction: off, fixed:K or complexity:KMIN:FULL "
-                  "(docs/baseline.md; LSTM only)")
+  cmd->add_option(
+         "--dsr", opt->dsr,
+         "AxLSTM Dynamic State Reduction: off, fixed:K or complexity:KMIN:FULL "
+         "(docs/baseline.md; LSTM and encoder-decoder, whose complexity is the source length)")
       ->capture_default_str();
   cmd->add_option("--data-cache", opt->cache, "Dataset cache folder (default data/cache)");
   cmd->callback([opt] { run(*opt); });

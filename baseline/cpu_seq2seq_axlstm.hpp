@@ -13,23 +13,13 @@
 #include "baseline/cpu_axlstm.hpp"
 #include "baseline/cpu_seq2seq.hpp"
 #include "formats/seq2seq_weights.hpp"
+#include "models/seq2seq_reduction.hpp"
 
 namespace loihisim {
 
-// The cells of layer `layer` (shared by the encoder's and the decoder's layer of that depth: the
-// decoder starts from the encoder's state, so a cell is one state slot of both), most important
-// first: importance_j = the L1 norm of every weight through which that slot's h_j reaches
-// anything: the recurrent weights of both layers (W_hh[:, j] of encoder and decoder), the next
-// layer's input weights of both (W_ih[:, j] of layer + 1), or, for the top layer, the read-out
-// (fc[:, j]). Ties: the lower index first.
-std::vector<int> seq2seq_importance_order(const Seq2SeqWeights& w, int layer);
-// The model restricted to the k most important cells of every layer: hidden size k, exactly the
-// full model with the other cells' h and c held at zero. k = hidden gives the full model.
-Seq2SeqWeights restrict_seq2seq(const Seq2SeqWeights& w, int k);
-// How many cells per layer a source of `length` symbols gets: K (fixed:K); KMIN +
-// ceil(min(1, (length / 12) / FULL) (N - KMIN)) (complexity:KMIN:FULL, 12 the task's longest
-// source); N when off.
-int seq2seq_dsr_cells(const DsrPolicy& p, int hidden, int length);
+using models::restrict_seq2seq;
+using models::seq2seq_dsr_cells;
+using models::seq2seq_importance_order;
 
 // The reduced model: per string k cells of every layer (DSR), DTS on each restricted model.
 class AxSeq2Seq {

@@ -18,6 +18,7 @@
 #include "models/lmu_weights.hpp"
 #include "models/lstm_reduction.hpp"
 #include "models/lstm_weights.hpp"
+#include "models/seq2seq_reduction.hpp"
 #include "models/spiking_lstm.hpp"
 
 namespace loihisim::models {
@@ -303,10 +304,23 @@ Conversion convert_lmu(const ConvertOptions& o, const core::Architecture& arch) 
   return c;
 }
 
+// `--dsr` on the chip's encoder-decoder: fixed:K maps the K most important cells of every layer
+// (models/seq2seq_reduction.hpp); a per-string k (complexity:) would need the cores reconfigured
+// for every string.
+int seq2seq_chip_cells(const ConvertOptions& o, const Seq2SeqWeights& w) {
+  const DsrPolicy p = parse_dsr_policy(o.dsr, w.hidden);
+  if (p.kind == DsrPolicy::Kind::kComplexity)
+    throw InputError("--dsr " + o.dsr +
+                     ": on the chip the encoder-decoder takes fixed:K only (a per-string k would "
+                     "need the compartments reconfigured for every string)");
+  return p.kind == DsrPolicy::Kind::kFixed ? p.k : w.hidden;
+}
+
 // `--method hybrid-seq2seq`: the encoder-decoder of formats/seq2seq_weights.hpp, run on the
 // sort-digits test strings with greedy decoding (runtime/seq2seq_inference.hpp).
 Conversion convert_seq2seq(const ConvertOptions& o, const core::Architecture& arch) {
-  const Seq2SeqWeights w = read_seq2seq_weights(o.weights);
+  const Seq2SeqWeights full = read_seq2seq_weights(o.weights);
+  const Seq2SeqWeights w = restrict_seq2seq(full, seq2seq_chip_cells(o, full));
   if (o.signed_input != "auto")
     throw InputError(
         "--signed-input: hybrid-seq2seq sets it per layer (one-hot tokens below, "
@@ -331,18 +345,22 @@ Conversion convert_seq2seq(const ConvertOptions& o, const core::Architecture& ar
   }
   m.comment = fmt::format(
       "Written by: loihisim convert {} --method hybrid-seq2seq --steps {} --arch {} --neuron {} "
-      "--generator-start {}{}{}{} --out {}\n"
+      "--generator-start {}{}{}{}{} --out {}\n"
       "The hybrid encoder-decoder (docs/hybrid-lstm.md, \"Encoder-decoder on the chip\") of {}: "
       "{} layers of {} cells each side, greedy decoding.\n{}",
       o.weights, o.steps, o.arch, to_string(opt.neuron), o.generator_start,
       o.bias_shift ? " --bias-shift" : "", opt.dts_probe ? " --dts-tau " + o.dts_tau : "",
-      o.dts_probe_steps ? fmt::format(" --dts-probe-steps {}", o.dts_probe_steps) : "", o.out,
-      o.weights, w.layers, w.hidden, h.notes.front());
+      o.dts_probe_steps ? fmt::format(" --dts-probe-steps {}", o.dts_probe_steps) : "",
+      o.dsr != "off" ? " --dsr " + o.dsr : "", o.out, o.weights, w.layers, w.hidden,
+      h.notes.front());
   c.text = fmt::format(
-      "{} (encoder-decoder, {} cell, {} + {} layers of {}), T = {}, gate "
+      "{} (encoder-decoder, {} cell, {} + {} layers of {}{}), T = {}, gate "
       "neurons: {}\n",
-      o.weights, w.modified ? "modified" : "standard", w.layers, w.layers, w.hidden, o.steps,
-      to_string(opt.neuron));
+      o.weights, w.modified ? "modified" : "standard", w.layers, w.layers, w.hidden,
+      w.hidden < full.hidden
+          ? fmt::format(" (--dsr {}: the most important of {})", o.dsr, full.hidden)
+          : "",
+      o.steps, to_string(opt.neuron));
   for (const auto& note : h.notes) c.text += fmt::format("  {}\n", note);
   for (const auto& q : h.quantisation)
     c.text += fmt::format(
@@ -389,10 +407,6 @@ void check_convert_options(const ConvertOptions& o) {
   choice("--signed-input", o.signed_input, {"auto", "yes", "no"});
   choice("--host-location", o.host_location, {"external", "embedded"});
   choice("--generator-start", o.generator_start, {"half", "zero"});
-  if (o.method == "hybrid-seq2seq" && o.dsr != "off")
-    throw InputError(
-        "--dsr applies to --method hybrid-lstm (on the chip, the encoder-decoder has --dts-tau "
-        "and --dts-probe-steps only: docs/hybrid-lstm.md)");
   if (o.method != "hybrid-lstm" && o.method != "hybrid-seq2seq" &&
       (o.dts_tau != "off" || o.dsr != "off"))
     throw InputError("--dts-tau and --dsr apply to --method hybrid-lstm and hybrid-seq2seq");

@@ -22,6 +22,7 @@
 #include "mapper/mapper.hpp"
 #include "models/hybrid_lstm.hpp"
 #include "models/hybrid_seq2seq.hpp"
+#include "models/seq2seq_reduction.hpp"
 #include "runtime/encoders.hpp"
 #include "runtime/host_arithmetic.hpp"
 #include "runtime/seq2seq_inference.hpp"
@@ -415,9 +416,31 @@ TEST_CASE("loihisim convert --method hybrid-seq2seq and run: scores, report and 
                     (dir.path / "x.model.yaml").string(),
                 &out) != 0);
   CHECK(out.find("modified cell") != std::string::npos);
-  CHECK(run_cli("convert " + file + " --method hybrid-seq2seq --dsr fixed:2 --out " +
+  CHECK(run_cli("convert " + file + " --method hybrid-seq2seq --dsr complexity:2:1 --out " +
                     (dir.path / "y.model.yaml").string(),
                 &out) != 0);
-  CHECK(out.find("--dsr") != std::string::npos);
+  CHECK(out.find("--dsr complexity:2:1") != std::string::npos);
   CHECK_FALSE(fs::exists(dir.path / "y.model.yaml"));
+
+  // DSR fixed:K maps the K most important cells: the same run as converting the restricted
+  // weights (models/seq2seq_reduction.hpp).
+  const std::string dsr_model = (dir.path / "dsr.model.yaml").string();
+  REQUIRE(run_cli("convert " + file + " --method hybrid-seq2seq --steps 8 --dsr fixed:3 --out " +
+                      dsr_model,
+                  &out) == 0);
+  CHECK(out.find("2 + 2 layers of 3 (--dsr fixed:3: the most important of 4)") !=
+        std::string::npos);
+  const std::string restricted = (dir.path / "restricted.h5").string();
+  write_seq2seq(models::restrict_seq2seq(w, 3), restricted, "modified");
+  const std::string restricted_model = (dir.path / "restricted.model.yaml").string();
+  REQUIRE(run_cli("convert " + restricted + " --method hybrid-seq2seq --steps 8 --out " +
+                      restricted_model,
+                  &out) == 0);
+  const auto outputs = [&](const std::string& m) {
+    const std::string h = (dir.path / "o.h5").string();
+    REQUIRE(run_cli("run " + m + " --samples 4 --quiet --out " + h, &out) == 0);
+    const std::size_t from = out.find("exact sequences");
+    return out.substr(from, out.find("simulated in") - from);  // without the wall time
+  };
+  CHECK(outputs(dsr_model) == outputs(restricted_model));
 }

@@ -1,6 +1,7 @@
 #include "runtime/free_run.hpp"
 
 #include <fmt/core.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -135,13 +136,37 @@ void count_spikes(const ChipSession& session, std::vector<PopulationSpikes>& pop
 
 // A session of the whole image, or of this rank's part of it when started by mpirun.
 ChipSession make_session(const mapper::MappedImage& image, const core::Architecture& arch,
-                         core::StepExchange* exchange, RecordOptions record) {
+                         core::StepExchange* exchange, RecordOptions record,
+                         const core::Distribution* distribution) {
   core::AccountantOptions accounting;
   accounting.keep_per_core_steps = false;
   if (!exchange) return ChipSession(image, &arch, accounting, record);
   const Ranks& r = ranks();
-  return ChipSession(image, &arch, distribute_by_chips(image, arch, r.rank(), r.size()), exchange,
-                     accounting, record);
+  return ChipSession(
+      image, &arch,
+      distribution ? *distribution : distribute_by_chips(image, arch, r.rank(), r.size()), exchange,
+      accounting, record);
+}
+
+// Bytes of the image's core tables but the compartments (element counts x element sizes).
+std::uint64_t image_table_bytes(const mapper::MappedImage& image) {
+  std::uint64_t n = 0;
+  for (const auto& c : image.cores) {
+    n += c.profiles.size() * sizeof(c.profiles[0]) + c.formats.size() * sizeof(c.formats[0]) +
+         c.input_axons.size() * sizeof(c.input_axons[0]) +
+         c.output_axons.size() * sizeof(c.output_axons[0]);
+    for (const auto& l : c.synapse_lists)
+      n += sizeof(l) + l.mantissa.size() * sizeof(l.mantissa[0]) +
+           l.index.size() * sizeof(l.index[0]) + l.delay.size() * sizeof(l.delay[0]);
+  }
+  return n;
+}
+
+// This process's peak resident memory in bytes (Linux reports kB).
+std::uint64_t peak_rss_bytes() {
+  rusage u{};
+  if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+  return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
 }
 
 // The run's ranks, the memory of each rank's chip and the image's size (measured figures).
@@ -159,10 +184,16 @@ void add_rank_figures(FreeRunResult& r, const mapper::MappedImage& image,
   r.rank_accounting_ns = ranks().gather(session.accounting_ns());
   r.rank_exchange_ns = ranks().gather(session.chip().exchange_ns());
   r.loop_seconds = ranks().max(r.loop_seconds);
-  for (const auto& c : image.cores) {
-    r.compartments += c.compartments.size();
-    for (const auto& l : c.synapse_lists) r.synapses += l.mantissa.size();
+  r.rank_peak_rss = ranks().gather(peak_rss_bytes());
+  r.rank_image_bytes = ranks().gather(image_table_bytes(image));
+  // Each rank counts the synapses of its own cores (it may hold no others' tables).
+  std::uint64_t own_synapses = 0;
+  for (std::size_t c = 0; c < image.cores.size(); ++c) {
+    r.compartments += image.cores[c].compartments.size();
+    if (!session.chip().owns(static_cast<int>(c))) continue;
+    for (const auto& l : image.cores[c].synapse_lists) own_synapses += l.mantissa.size();
   }
+  for (const std::uint64_t n : ranks().gather(own_synapses)) r.synapses += n;
 }
 
 }  // namespace
@@ -187,6 +218,9 @@ std::string rank_text(const FreeRunResult& r) {
                        us(r.rank_chip_ns[k] - r.rank_exchange_ns[k]), us(r.rank_exchange_ns[k]),
                        us(r.rank_accounting_ns[k]));
     }
+    if (k < r.rank_image_bytes.size())
+      s += fmt::format("; image tables {} bytes", r.rank_image_bytes[k]);
+    if (k < r.rank_peak_rss.size()) s += fmt::format("; peak RSS {} bytes", r.rank_peak_rss[k]);
     s += "\n";
   }
   s += fmt::format(
@@ -211,7 +245,13 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
   RecordOptions record;
   record.spikes = options.record_spikes;
   const std::unique_ptr<core::StepExchange> exchange = ranks().step_exchange();
-  ChipSession session = make_session(image, arch, exchange.get(), record);
+  ChipSession session = make_session(image, arch, exchange.get(), record, options.distribution);
+  // Over ranks with the analytic network model, each rank accounts its own cores.
+  std::unique_ptr<core::StepReduce> reduce;
+  if (exchange && arch.network.model == core::NetworkModel::kAnalytic) {
+    reduce = ranks().step_reduce();
+    session.distribute_accounting(reduce.get());
+  }
   std::optional<core::StepThreads> threads;
   if (options.threads > 1) {
     threads.emplace(options.threads);
@@ -249,8 +289,11 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
     if (progress && (s % 256 == 0 || s == options.steps)) progress(s);
   }
   r.loop_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  session.gather_accounts();
   add_rank_figures(r, image, session);
-  if (!session.accountant()) return r;  // not the reporter: it has only its own cores
+  // Only the reporter has every core's spikes (and, without distributed accounting, an
+  // accountant).
+  if (r.rank != core::Distribution::kReporter || !session.accountant()) return r;
   r.spikes_recorded = options.record_spikes;
   if (options.record_spikes)
     for (std::size_t p = 0; p < r.populations.size(); ++p) {

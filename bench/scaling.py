@@ -24,8 +24,8 @@ import sys
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARCH = os.path.join(HERE, "bench", "arch", "loihi1-16-core-chips.yaml")
 RANK = re.compile(r"rank (\d+): (\d+) \+ (\d+) \+ (\d+) = (\d+); per step ([\d.]+) us stepping, "
-                  r"([\d.]+) us exchange, ([\d.]+) us accounting; image tables (\d+) bytes; "
-                  r"peak RSS (\d+) bytes")
+                  r"([\d.]+) us exchange, ([\d.]+) us accounting \(([\d.]+) us of it in reductions\); "
+                  r"image tables (\d+) bytes; peak RSS (\d+) bytes")
 
 
 def sh(cmd):
@@ -65,7 +65,7 @@ def table(a, kind, sizes):
     print(f"\n{kind} scaling ({a.steps} steps, fanout {a.fanout}, {model} network model):\n")
     print("| K | neurons | chips | cores | wall ms/step | stepping us/step per rank "
           "| exchange (and wait) us/step per rank "
-          "| accounting us/step per rank | chip MB per rank | image tables MB per rank "
+          "| accounting (in reductions) us/step per rank | chip MB per rank | image tables MB per rank "
           "| peak RSS MB per rank | same as K=1 |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     first = {}
@@ -77,10 +77,10 @@ def table(a, kind, sizes):
         same = "yes" if first[n] == r["summary"] else "NO"
         step = " / ".join(f"{x[5]:.0f}" for x in r["ranks"])
         exch = " / ".join(f"{x[6]:.0f}" for x in r["ranks"])
-        acct = " / ".join(f"{x[7]:.0f}" for x in r["ranks"])
+        acct = " / ".join(f"{x[7]:.0f} ({x[8]:.0f})" for x in r["ranks"])
         mem = " / ".join(f"{x[4] / 1e6:.1f}" for x in r["ranks"])
-        image = " / ".join(f"{x[8] / 1e6:.1f}" for x in r["ranks"])
-        rss = " / ".join(f"{x[9] / 1e6:.0f}" for x in r["ranks"])
+        image = " / ".join(f"{x[9] / 1e6:.1f}" for x in r["ranks"])
+        rss = " / ".join(f"{x[10] / 1e6:.0f}" for x in r["ranks"])
         print(f"| {k} | {n} | {r['chips']} | {r['cores']} | {1e3 * r['loop'] / a.steps:.1f} "
               f"| {step} | {exch} | {acct} | {mem} | {image} | {rss} | {same} |", flush=True)
         if same == "NO":

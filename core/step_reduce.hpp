@@ -16,6 +16,9 @@ class StepReduce {
   virtual void sum(std::vector<std::int64_t>& values) = 0;
   // Every process's values (as many on each), concatenated in process order, on every process.
   virtual std::vector<std::int64_t> all_gather(const std::vector<std::int64_t>& values) = 0;
+  // Measured wall time spent in the reductions (waiting for the other processes included), in
+  // ns, where the implementation measures it (0 otherwise).
+  virtual std::uint64_t reduce_ns() const { return 0; }
 };
 
 }  // namespace loihisim::core

@@ -30,11 +30,6 @@ void check_free_run(const mapper::MappedImage& image, const SequenceDataset* inp
     throw InputError(fmt::format("threads = {}: allowed 1..256", options.threads));
   if (options.steps < 1)
     throw InputError(fmt::format("steps = {}: a free run needs at least 1 step", options.steps));
-  if (ranks().size() > 1 && !options.probes.empty())
-    throw InputError(fmt::format(
-        "probes over {} MPI ranks: v and u stay on the rank that steps the core; probe in a "
-        "single-process run",
-        ranks().size()));
   // The accountant keeps one record per step (the per-step arrays of the report).
   check_memory(bytes_for(static_cast<std::uint64_t>(options.steps), sizeof(core::StepRecord)),
                fmt::format("{} steps of per-step records", options.steps));
@@ -90,6 +85,11 @@ void record_probes(const core::Chip& chip,
                    std::vector<ProbeTrace>& traces) {
   for (std::size_t p = 0; p < sites.size(); ++p)
     for (const auto& site : sites[p]) {
+      if (!chip.owns(site.core)) {  // over ranks: its owner records it (gather_probes)
+        traces[p].v.push_back(0);
+        traces[p].u.push_back(0);
+        continue;
+      }
       const core::Neurocore& c = chip.core(site.core);
       traces[p].v.push_back(c.v()[static_cast<std::size_t>(site.compartment)]);
       traces[p].u.push_back(c.u()[static_cast<std::size_t>(site.compartment)]);
@@ -148,6 +148,26 @@ ChipSession make_session(const mapper::MappedImage& image, const core::Architect
       accounting, record);
 }
 
+// Over ranks, every rank recorded the probed neurons of its own cores (zeros for the others):
+// the reporter takes each neuron's values from the rank that owns its core. Collective.
+void gather_probes(const core::Chip& chip,
+                   const std::vector<std::vector<mapper::CompartmentSite>>& sites,
+                   std::vector<ProbeTrace>& traces) {
+  if (!chip.distributed()) return;
+  const auto& owner = chip.distribution().owner;
+  for (std::size_t p = 0; p < sites.size(); ++p)
+    for (std::vector<std::int32_t>* values : {&traces[p].v, &traces[p].u}) {
+      const std::vector<std::int32_t> all = ranks().gather(*values);
+      if (all.empty()) continue;  // not the reporter
+      const std::size_t n = sites[p].size(), size = values->size();
+      for (std::size_t j = 0; j < size; ++j) {
+        const auto rank =
+            static_cast<std::size_t>(owner[static_cast<std::size_t>(sites[p][j % n].core)]);
+        (*values)[j] = all[rank * size + j];
+      }
+    }
+}
+
 // Bytes of the image's core tables but the compartments (element counts x element sizes).
 std::uint64_t image_table_bytes(const mapper::MappedImage& image) {
   std::uint64_t n = 0;
@@ -171,7 +191,7 @@ std::uint64_t peak_rss_bytes() {
 
 // The run's ranks, the memory of each rank's chip and the image's size (measured figures).
 void add_rank_figures(FreeRunResult& r, const mapper::MappedImage& image,
-                      const ChipSession& session) {
+                      const ChipSession& session, const core::StepReduce* reduce) {
   r.rank = ranks().rank();
   r.ranks = ranks().size();
   const core::MemoryBytes m = session.chip().memory();
@@ -183,6 +203,7 @@ void add_rank_figures(FreeRunResult& r, const mapper::MappedImage& image,
   r.rank_chip_ns = ranks().gather(session.chip_ns());
   r.rank_accounting_ns = ranks().gather(session.accounting_ns());
   r.rank_exchange_ns = ranks().gather(session.chip().exchange_ns());
+  r.rank_reduce_ns = ranks().gather(reduce ? reduce->reduce_ns() : 0);
   r.loop_seconds = ranks().max(r.loop_seconds);
   r.rank_peak_rss = ranks().gather(peak_rss_bytes());
   r.rank_image_bytes = ranks().gather(image_table_bytes(image));
@@ -214,9 +235,11 @@ std::string rank_text(const FreeRunResult& r) {
         return static_cast<double>(ns) / 1e3 /
                static_cast<double>(std::max<std::int64_t>(1, r.steps));
       };
-      s += fmt::format("; per step {:.1f} us stepping, {:.1f} us exchange, {:.1f} us accounting",
-                       us(r.rank_chip_ns[k] - r.rank_exchange_ns[k]), us(r.rank_exchange_ns[k]),
-                       us(r.rank_accounting_ns[k]));
+      s += fmt::format(
+          "; per step {:.1f} us stepping, {:.1f} us exchange, {:.1f} us accounting ({:.1f} us "
+          "of it in reductions)",
+          us(r.rank_chip_ns[k] - r.rank_exchange_ns[k]), us(r.rank_exchange_ns[k]),
+          us(r.rank_accounting_ns[k]), us(k < r.rank_reduce_ns.size() ? r.rank_reduce_ns[k] : 0));
     }
     if (k < r.rank_image_bytes.size())
       s += fmt::format("; image tables {} bytes", r.rank_image_bytes[k]);
@@ -290,7 +313,8 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
   }
   r.loop_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   session.gather_accounts();
-  add_rank_figures(r, image, session);
+  gather_probes(session.chip(), sites, r.probes);
+  add_rank_figures(r, image, session, reduce.get());
   // Only the reporter has every core's spikes (and, without distributed accounting, an
   // accountant).
   if (r.rank != core::Distribution::kReporter || !session.accountant()) return r;

@@ -79,6 +79,8 @@ struct FreeRunResult {
   // the accountant (rank 0 only: the energy and time model of every core).
   std::vector<std::uint64_t> rank_chip_ns, rank_accounting_ns;
   std::vector<std::uint64_t> rank_exchange_ns;  // of rank_chip_ns: the exchange and its waiting
+  // Of rank_accounting_ns, with distributed accounting: the reductions and their waiting.
+  std::vector<std::uint64_t> rank_reduce_ns;
   // Per rank (on the reporter), measured: the process's peak resident memory in bytes
   // (getrusage), image, MPI and libraries included.
   std::vector<std::uint64_t> rank_peak_rss;

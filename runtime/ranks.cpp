@@ -1,6 +1,7 @@
 #include "runtime/ranks.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -68,11 +69,14 @@ class MpiStepExchange final : public core::StepExchange {
 class MpiStepReduce final : public core::StepReduce {
  public:
   void sum(std::vector<std::int64_t>& values) override {
+    const Timer t(ns_);
     check(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_INT64_T, MPI_SUM,
                         MPI_COMM_WORLD),
           "MPI_Allreduce");
   }
+  std::uint64_t reduce_ns() const override { return ns_; }
   std::vector<std::int64_t> all_gather(const std::vector<std::int64_t>& values) override {
+    const Timer t(ns_);
     int size = 0;
     check(MPI_Comm_size(MPI_COMM_WORLD, &size), "MPI_Comm_size");
     std::vector<std::int64_t> all(values.size() * static_cast<std::size_t>(size));
@@ -81,6 +85,22 @@ class MpiStepReduce final : public core::StepReduce {
           "MPI_Allgather");
     return all;
   }
+
+ private:
+  // Adds the wall time of its scope to `total`.
+  struct Timer {
+    explicit Timer(std::uint64_t& total) : total_(total) {}
+    ~Timer() {
+      total_ += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                               std::chrono::steady_clock::now() - start_)
+                                               .count());
+    }
+    Timer(const Timer&) = delete;
+    Timer& operator=(const Timer&) = delete;
+    std::uint64_t& total_;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  };
+  std::uint64_t ns_ = 0;
 };
 #endif
 

@@ -2,8 +2,9 @@
 """A network spread over 10 chips, run by `mpirun -np K loihisim simulate` and by one process
 without mpirun: the summaries (--report) must be equal and the HDF5 results (--out: spike counts,
 every spike, the energy and time arrays) bit-identical (docs/scaling.md), with the event network
-model (rank 0 accounts every core) and the analytic one (each rank accounts its own cores); the
-image tables the ranks hold add up to the one process's (each rank read only its own cores). Then batch inference,
+model (rank 0 accounts every core) and the analytic one (each rank accounts its own cores), with
+neurons of every rank's cores probed (v and u gathered from their owners); the image tables
+the ranks hold add up to the one process's (each rank read only its own cores). Then batch inference,
 `mpirun -np K loihisim run` (the samples split over the ranks) against one process: equal but for
 what is measured (wall times, throughput). CTest runs it for K = 1, 2 and 4 (tests/CMakeLists.txt).
 
@@ -98,8 +99,10 @@ IMAGE = re.compile(r"rank (\d+): .*; image tables (\d+) bytes")
 def check_simulate(a, mapped, model):
     """`simulate` over K ranks and in one process: summaries and HDF5 results equal; each rank
     held only its own cores' image tables (they add up to the one-process figure)."""
+    # The probed neurons lie on every rank's cores for K = 2 and 4 (chips 0, 1, 5, 6, 9).
     common = ["simulate", mapped, "--arch", ARCH, "--steps", str(a.steps), "-q",
-              "--record-spikes", "--network-model", model]
+              "--record-spikes", "--network-model", model,
+              "--probe", "lif:0,7,100,1200-1210,1500,2000,2559"]
     one = os.path.join(a.work, f"one-{model}-{a.ranks}")
     many = os.path.join(a.work, f"ranks-{model}-{a.ranks}")
     text_one = run([a.cli] + common + ["--out", one + ".h5", "--report", one + ".json"])

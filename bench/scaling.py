@@ -3,8 +3,9 @@
 networks (bench/random_network.py) on bench/arch/loihi1-16-core-chips.yaml, K = 1, 2, 4 ranks.
 Every run's summary must equal the single-process run's (checked here too); the table gives the
 measured wall time per step; per rank and step, the time stepping its own cores and the time in
-the exchange (packing, MPI, waiting for the slowest rank, unpacking); rank 0's accounting time
-per step; and the measured chip memory per rank.
+the exchange (packing, MPI, waiting for the slowest rank, unpacking) and in the accountant (rank
+0 alone with the event model, every rank its own cores with the analytic one); the measured chip
+memory, image tables held and peak resident memory per rank.
 
     /usr/bin/python3 bench/scaling.py --cli build/tools/loihisim --work /tmp/scaling \\
         [--ranks 1,2,4] [--steps 40] [--strong 65536] [--weak 16384] [--fanout 32]
@@ -23,7 +24,8 @@ import sys
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARCH = os.path.join(HERE, "bench", "arch", "loihi1-16-core-chips.yaml")
 RANK = re.compile(r"rank (\d+): (\d+) \+ (\d+) \+ (\d+) = (\d+); per step ([\d.]+) us stepping, "
-                  r"([\d.]+) us exchange, ([\d.]+) us accounting")
+                  r"([\d.]+) us exchange, ([\d.]+) us accounting \(([\d.]+) us of it in reductions\); "
+                  r"image tables (\d+) bytes; peak RSS (\d+) bytes")
 
 
 def sh(cmd):
@@ -62,9 +64,10 @@ def table(a, kind, sizes):
     model = a.network_model or "event"
     print(f"\n{kind} scaling ({a.steps} steps, fanout {a.fanout}, {model} network model):\n")
     print("| K | neurons | chips | cores | wall ms/step | stepping us/step per rank "
-          "| exchange (and wait) us/step per rank | accounting us/step (rank 0) "
-          "| memory MB per rank | same as K=1 |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "| exchange (and wait) us/step per rank "
+          "| accounting (in reductions) us/step per rank | chip MB per rank | image tables MB per rank "
+          "| peak RSS MB per rank | same as K=1 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     first = {}
     for k, n in sizes:
         mapped = network(a, n)
@@ -74,9 +77,12 @@ def table(a, kind, sizes):
         same = "yes" if first[n] == r["summary"] else "NO"
         step = " / ".join(f"{x[5]:.0f}" for x in r["ranks"])
         exch = " / ".join(f"{x[6]:.0f}" for x in r["ranks"])
+        acct = " / ".join(f"{x[7]:.0f} ({x[8]:.0f})" for x in r["ranks"])
         mem = " / ".join(f"{x[4] / 1e6:.1f}" for x in r["ranks"])
+        image = " / ".join(f"{x[9] / 1e6:.1f}" for x in r["ranks"])
+        rss = " / ".join(f"{x[10] / 1e6:.0f}" for x in r["ranks"])
         print(f"| {k} | {n} | {r['chips']} | {r['cores']} | {1e3 * r['loop'] / a.steps:.1f} "
-              f"| {step} | {exch} | {r['ranks'][0][7]:.0f} | {mem} | {same} |", flush=True)
+              f"| {step} | {exch} | {acct} | {mem} | {image} | {rss} | {same} |", flush=True)
         if same == "NO":
             sys.exit(f"{kind}: K={k} differs from K=1")
 

@@ -8,8 +8,23 @@
 namespace loihisim::core {
 
 std::vector<ConfigProblem> validate(std::span<const CoreConfig> cores, const CoreLimits& limits) {
+  const std::vector<std::uint8_t> held(cores.size(), 1);
+  std::vector<std::int32_t> input_axons;
+  for (const auto& c : cores)
+    input_axons.push_back(static_cast<std::int32_t>(c.input_axons.size()));
+  return validate(cores, limits, held, input_axons);
+}
+
+std::vector<ConfigProblem> validate(std::span<const CoreConfig> cores, const CoreLimits& limits,
+                                    std::span<const std::uint8_t> held,
+                                    std::span<const std::int32_t> input_axons) {
+  if (held.size() != cores.size() || input_axons.size() != cores.size())
+    throw std::invalid_argument("validate: " + std::to_string(held.size()) + " held flags and " +
+                                std::to_string(input_axons.size()) + " axon counts for " +
+                                std::to_string(cores.size()) + " cores");
   std::vector<ConfigProblem> problems;
   for (std::size_t c = 0; c < cores.size(); ++c) {
+    if (!held[c]) continue;
     const std::string prefix = "cores[" + std::to_string(c) + "].";
     for (auto p : validate(cores[c], limits)) {
       p.field = prefix + p.field;
@@ -27,7 +42,8 @@ std::vector<ConfigProblem> validate(std::span<const CoreConfig> cores, const Cor
                                        std::to_string(static_cast<int>(cores.size()) - 1)});
         continue;
       }
-      const auto n_axons = cores[static_cast<std::size_t>(o.dest_core)].input_axons.size();
+      const auto n_axons =
+          static_cast<std::size_t>(input_axons[static_cast<std::size_t>(o.dest_core)]);
       if (o.dest_axon < 0 || static_cast<std::size_t>(o.dest_axon) >= n_axons)
         problems.push_back({field + ".dest_axon",
                             field + ".dest_axon = " + std::to_string(o.dest_axon) +
@@ -61,14 +77,30 @@ Chip::Chip(std::span<const CoreConfig> cores, const CoreLimits& limits, Distribu
     if (o < 0 || o >= dist_.processes)
       throw std::invalid_argument("distribution: owner " + std::to_string(o) + " of " +
                                   std::to_string(dist_.processes) + " processes");
-  if (auto problems = validate(cores, limits); !problems.empty())
+  const bool outlined = !dist_.input_axons.empty();
+  if (outlined && (dist_.input_axons.size() != cores.size() || dist_.dests.size() != cores.size()))
+    throw std::invalid_argument("distribution: " + std::to_string(dist_.input_axons.size()) +
+                                " input axon counts and " + std::to_string(dist_.dests.size()) +
+                                " route lists for " + std::to_string(cores.size()) + " cores");
+  for (const auto& list : dist_.dests)
+    for (const std::int32_t d : list)
+      if (d < 0 || static_cast<std::size_t>(d) >= cores.size())
+        throw std::invalid_argument("distribution: a route to core " + std::to_string(d) + " of " +
+                                    std::to_string(cores.size()));
+  std::vector<std::uint8_t> held(cores.size());
+  std::vector<std::int32_t> axons(cores.size());
+  for (std::size_t c = 0; c < cores.size(); ++c) {
+    held[c] = owns(static_cast<int>(c)) ? 1 : 0;
+    axons[c] =
+        outlined ? dist_.input_axons[c] : static_cast<std::int32_t>(cores[c].input_axons.size());
+  }
+  if (auto problems = validate(cores, limits, held, axons); !problems.empty())
     throw InvalidCoreConfig(std::move(problems));
   cores_.reserve(cores.size());
   for (std::size_t c = 0; c < cores.size(); ++c)
-    cores_.push_back(owns(static_cast<int>(c))
-                         ? Neurocore(cores[c], Neurocore::Validated{})
-                         : Neurocore::mirror(static_cast<int>(cores[c].compartments.size()),
-                                             static_cast<int>(cores[c].input_axons.size())));
+    cores_.push_back(
+        held[c] ? Neurocore(cores[c], Neurocore::Validated{})
+                : Neurocore::mirror(static_cast<int>(cores[c].compartments.size()), axons[c]));
   build_routes(cores);
   for (std::size_t c = 0; c < cores_.size(); ++c)
     if (!owns(static_cast<int>(c)) && !cores_[c].idle()) mirrors_.push_back(c);
@@ -93,9 +125,7 @@ void Chip::build_routes(std::span<const CoreConfig> cores) {
   senders_.resize(cores.size());
   for (std::size_t c = 0; c < cores.size(); ++c) {
     Outbox& o = outbox_[c];
-    for (const auto& a : cores[c].output_axons) o.dests.push_back(a.dest_core);
-    std::sort(o.dests.begin(), o.dests.end());
-    o.dests.erase(std::unique(o.dests.begin(), o.dests.end()), o.dests.end());
+    o.dests = destinations(cores, c);
     // A direct table from destination to entry while it stays small (4 bytes x cores per
     // sending core); a binary search in dests otherwise.
     if (!o.dests.empty() && cores.size() <= kDirectSlotCores) {
@@ -109,6 +139,16 @@ void Chip::build_routes(std::span<const CoreConfig> cores) {
       senders_[static_cast<std::size_t>(o.dests[j])].emplace_back(static_cast<std::int32_t>(c),
                                                                   static_cast<std::int32_t>(j));
   }
+}
+
+std::vector<std::int32_t> Chip::destinations(std::span<const CoreConfig> cores,
+                                             std::size_t c) const {
+  if (!dist_.dests.empty() && !owns(static_cast<int>(c))) return dist_.dests[c];
+  std::vector<std::int32_t> dests;
+  for (const auto& a : cores[c].output_axons) dests.push_back(a.dest_core);
+  std::sort(dests.begin(), dests.end());
+  dests.erase(std::unique(dests.begin(), dests.end()), dests.end());
+  return dests;
 }
 
 MemoryBytes Chip::memory() const {
@@ -210,7 +250,11 @@ void Chip::pack_core(std::size_t c, std::vector<std::vector<std::int32_t>>& send
   };
   if (to_reporter) {
     auto& b = send[Distribution::kReporter];
-    b.insert(b.end(), {static_cast<std::int32_t>(c), static_cast<std::int32_t>(msgs.size()), 1});
+    const int which = dist_.reporter_messages ? -1 : Distribution::kReporter;
+    std::int32_t n = 0;
+    for (const SpikeMessage& m : msgs)
+      n += which < 0 || dist_.owner[static_cast<std::size_t>(m.dest_core)] == which;
+    b.insert(b.end(), {static_cast<std::int32_t>(c), n, 1});
     const CoreCounts& k = cores_[c].counts();
     for (const auto& f : kCountFields) {
       const std::uint64_t v = k.*f.field;
@@ -222,7 +266,7 @@ void Chip::pack_core(std::size_t c, std::vector<std::vector<std::int32_t>>& send
     b.push_back(static_cast<std::int32_t>(fired.size()));
     b.insert(b.end(), fired.begin(), fired.end());
     b.insert(b.end(), payloads.begin(), payloads.end());
-    put_messages(b, -1);
+    put_messages(b, which);
   }
   pack_touched_.clear();
   for (const SpikeMessage& m : msgs) {

@@ -40,6 +40,12 @@ struct MessageFlow {
 // Checks every core (paths prefixed with "cores[i].") and that every output axon names an
 // existing core and input axon.
 std::vector<ConfigProblem> validate(std::span<const CoreConfig> cores, const CoreLimits& limits);
+// The same for the cores `held` selects (one entry per core, non-zero: held), when only their
+// tables were read (a process of a distributed run): the others are not checked, and output
+// axons are checked against `input_axons`, every core's input axon count.
+std::vector<ConfigProblem> validate(std::span<const CoreConfig> cores, const CoreLimits& limits,
+                                    std::span<const std::uint8_t> held,
+                                    std::span<const std::int32_t> input_axons);
 inline std::vector<ConfigProblem> validate(const ChipConfig& cfg) {
   return validate(cfg.cores, cfg.limits);
 }
@@ -53,6 +59,16 @@ struct Distribution {
   std::vector<std::int32_t> owner;  // per chip core
   int self = 0;
   int processes = 1;
+  // For a process that read only its own cores' tables (runtime/rank_image.hpp), per chip
+  // core: its input axons and the distinct destination cores of its output axons, ascending
+  // (the routes). When given, the cores this process does not own are taken from here (their
+  // configs need only their compartments, for the sizes); empty: from the configs.
+  std::vector<std::int32_t> input_axons;
+  std::vector<std::vector<std::int32_t>> dests;
+  // The reporter receives every core's messages (for an accountant of the whole chip); false:
+  // only those to its own cores, like any process (with a distributed accountant, which
+  // accounts each core on its owner). Counters and fired compartments reach it either way.
+  bool reporter_messages = true;
   static constexpr int kReporter = 0;
 };
 
@@ -73,9 +89,13 @@ class Chip {
   Chip(std::span<const CoreConfig> cores, const CoreLimits& limits);
   // Only the cores `dist` gives to dist.self are built; the others are mirrors. step() calls
   // `exchange` once per step (set it before the first step). Throws std::invalid_argument for
-  // an owner list of the wrong size or with a process outside 0..processes-1.
+  // an owner list of the wrong size or with a process outside 0..processes-1, and for
+  // dist.input_axons or dist.dests of the wrong size or naming no core. Only the owned cores'
+  // configs are validated (their owners validate the others).
   Chip(std::span<const CoreConfig> cores, const CoreLimits& limits, Distribution dist);
   void set_exchange(StepExchange* exchange) { exchange_ = exchange; }
+  // Distribution::reporter_messages, from the next step on.
+  void set_reporter_messages(bool all) { dist_.reporter_messages = all; }
   bool distributed() const { return !dist_.owner.empty(); }
   // Measured wall time spent in the exchange (waiting for the other processes included) and in
   // packing and unpacking its buffers, in ns, since construction.
@@ -151,6 +171,8 @@ class Chip {
   void route_out(std::size_t c);
   void finish_step();  // the barrier: host spikes, flows, the clock
   void build_routes(std::span<const CoreConfig> cores);
+  // The distinct destination cores of core c's output axons, ascending.
+  std::vector<std::int32_t> destinations(std::span<const CoreConfig> cores, std::size_t c) const;
   // Distributed step: this process's messages out (per process), the others' in.
   void exchange_step();
   void pack_core(std::size_t c, std::vector<std::vector<std::int32_t>>& send);

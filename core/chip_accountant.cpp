@@ -75,6 +75,9 @@ void ChipAccountant::init(const Chip& chip) {
                                 " cores but the chip has " + std::to_string(n));
   }
   const auto un = static_cast<std::size_t>(n);
+  owned_.assign(un, 1);
+  if (reduce_)
+    for (int i = 0; i < n; ++i) owned_[static_cast<std::size_t>(i)] = chip.owns(i) ? 1 : 0;
   in_use_.assign(un, 0);
   totals_.assign(un, CoreTotals{});
   prev_.assign(un, CoreCounts{});
@@ -108,18 +111,95 @@ void ChipAccountant::start(const Chip& chip) {
   last_time_ = chip.time();
 }
 
+void ChipAccountant::distribute(StepReduce* reduce) {
+  if (started_) throw std::logic_error("ChipAccountant::distribute() after the first step");
+  if (reduce && arch_.network.model != NetworkModel::kAnalytic)
+    throw std::invalid_argument(
+        "a distributed accountant needs the analytic network model (its link loads are sums)");
+  if (reduce && options_.keep_per_core_steps)
+    throw std::invalid_argument("a distributed accountant keeps no per-core step arrays");
+  reduce_ = reduce;
+}
+
+// CoreTotals as integers: the counters, then the network, host, busy and critical figures.
+constexpr std::size_t kTotalFields = kCountFields.size() + 7;
+
+void ChipAccountant::gather_totals() {
+  if (!reduce_) return;
+  std::vector<std::int64_t> v(totals_.size() * kTotalFields, 0);
+  for (std::size_t i = 0; i < totals_.size(); ++i) {
+    if (!owned_[i]) continue;  // its owner's figures count, not this process's view of them
+    const CoreTotals& t = totals_[i];
+    std::int64_t* out = &v[i * kTotalFields];
+    for (const auto& f : kCountFields) *out++ = static_cast<std::int64_t>(t.counts.*f.field);
+    for (const std::uint64_t x :
+         {t.within_tile, t.east_west_hops, t.north_south_hops, t.chip_hops, t.host_spikes_received})
+      *out++ = static_cast<std::int64_t>(x);
+    *out++ = t.busy_ps;
+    *out = static_cast<std::int64_t>(t.critical_steps);
+  }
+  reduce_->sum(v);
+  for (std::size_t i = 0; i < totals_.size(); ++i) {
+    CoreTotals& t = totals_[i];
+    const std::int64_t* in = &v[i * kTotalFields];
+    for (const auto& f : kCountFields) t.counts.*f.field = static_cast<std::uint64_t>(*in++);
+    for (std::uint64_t* x : {&t.within_tile, &t.east_west_hops, &t.north_south_hops, &t.chip_hops,
+                             &t.host_spikes_received})
+      *x = static_cast<std::uint64_t>(*in++);
+    t.busy_ps = *in++;
+    t.critical_steps = static_cast<std::uint64_t>(*in);
+  }
+}
+
+// Every process's (slowest core, its time) and last arrival; the chip's are the slowest time
+// (ties: the lowest core, as one process visits them) and the latest arrival (ties: the lowest
+// source core, then the earliest message, as add_flow_hops()).
+void ChipAccountant::combine_step(StepRecord& rec, int& slowest, LastArrival& last) {
+  const std::vector<std::int64_t> mine = {
+      rec.compute_ps,     slowest,         last.source,      last.dest,
+      last.dest_physical, last.depart_ps,  last.arrival_ps,  last.wait_ps,
+      last.worst_wait_ps, last.worst_link, last.within_tile, static_cast<std::int64_t>(last.k)};
+  const std::vector<std::int64_t> all = reduce_->all_gather(mine);
+  const std::size_t n = mine.size();
+  for (std::size_t p = 0; p + n <= all.size(); p += n) {
+    const std::int64_t* r = &all[p];
+    if (r[1] >= 0 && (r[0] > rec.compute_ps || (r[0] == rec.compute_ps && r[1] < slowest))) {
+      rec.compute_ps = r[0];
+      slowest = static_cast<int>(r[1]);
+    }
+    if (r[2] < 0) continue;  // that process's cores sent nothing
+    const bool later = last.source < 0 || r[6] > last.arrival_ps ||
+                       (r[6] == last.arrival_ps &&
+                        (r[2] < last.source ||
+                         (r[2] == last.source && static_cast<std::uint64_t>(r[11]) < last.k)));
+    if (!later) continue;
+    last = {static_cast<int>(r[2]),
+            static_cast<int>(r[3]),
+            static_cast<int>(r[4]),
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            static_cast<int>(r[9]),
+            r[10] != 0,
+            static_cast<std::uint64_t>(r[11])};
+  }
+  rec.network_ps = last.source < 0 ? 0 : last.arrival_ps;
+}
+
 void ChipAccountant::observe(const Chip& chip, const HostTraffic& host) {
   if (!started_) init(chip);
   check_step(chip);
   StepRecord rec;
-  const int slowest = add_core_steps(chip, rec);
+  int slowest = add_core_steps(chip, rec);
   const std::uint64_t host_spikes = collect_host_spikes(chip);
   LastArrival last;
   if (arch_.network.model == NetworkModel::kAnalytic) {
     collect_flows(chip);
-    network_.deliver_flows(flows_, flow_deliveries_);
+    network_.deliver_flows(flows_, flow_deliveries_, reduce_);
     deliveries_.clear();
     last = add_flow_hops(rec);
+    if (reduce_) combine_step(rec, slowest, last);
   } else {
     collect_messages(chip);
     network_.deliver(messages_, deliveries_);
@@ -170,6 +250,7 @@ inline int ChipAccountant::add_core_steps(const Chip& chip, StepRecord& rec) {
   int slowest = -1;
   for (const int used : used_) {
     const auto i = static_cast<std::size_t>(used);
+    if (!owned_[i]) continue;  // distributed: its owner accounts it
     const CoreCounts& now = chip.core(static_cast<int>(i)).counts();
     if (counters_went_back(now, prev_[i]))
       throw std::logic_error("core " + std::to_string(i) + "'s event counters went backwards");
@@ -258,6 +339,7 @@ inline void ChipAccountant::collect_flows(const Chip& chip) {
   const std::int64_t spike_sent_ps = arch_.core_costs.spike_sent.latency_ps;
   for (const MessageFlow& f : chip.last_flows()) {
     const auto s = static_cast<std::size_t>(f.source_core);
+    if (!owned_[s]) continue;  // distributed: its owner's flow (this process may see a part)
     flows_.push_back({placement_[s], placement_[static_cast<std::size_t>(f.dest_core)], f.messages,
                       checked_add(compute_[s], checked_mul(std::uint64_t{f.last}, spike_sent_ps))});
     flow_info_.push_back({f.source_core, f.dest_core, f.first, f.last});
@@ -291,9 +373,11 @@ inline ChipAccountant::LastArrival ChipAccountant::add_hops(StepRecord& rec) {
   if (last < 0) return {};
   const auto j = static_cast<std::size_t>(last);
   const MessageDelivery& d = deliveries_[j];
-  return {message_source_[j],     message_dest_[j], messages_[j].dst_core,
-          messages_[j].depart_ps, d.arrival_ps,     d.wait_ps,
-          d.worst_wait_ps,        d.worst_link,     d.within_tile};
+  return {message_source_[j],    message_dest_[j],
+          messages_[j].dst_core, messages_[j].depart_ps,
+          d.arrival_ps,          d.wait_ps,
+          d.worst_wait_ps,       d.worst_link,
+          d.within_tile,         0};
 }
 
 inline ChipAccountant::LastArrival ChipAccountant::add_flow_hops(StepRecord& rec) {
@@ -330,8 +414,8 @@ inline ChipAccountant::LastArrival ChipAccountant::add_flow_hops(StepRecord& rec
   const std::int64_t departed =
       checked_add(compute_[static_cast<std::size_t>(info.source)],
                   checked_mul(best_k, arch_.core_costs.spike_sent.latency_ps));
-  return {info.source, info.dest, flows_[best].dst_core, departed,     d.arrival_ps,
-          d.wait_ps,   d.wait_ps, d.worst_link,          d.within_tile};
+  return {info.source, info.dest, flows_[best].dst_core, departed,      d.arrival_ps,
+          d.wait_ps,   d.wait_ps, d.worst_link,          d.within_tile, best_k};
 }
 
 // The link where the step's last message waited longest; with the cycle model's ports, the

@@ -21,6 +21,7 @@
 #include "core/chip.hpp"
 #include "core/energy.hpp"
 #include "core/mesh_network.hpp"
+#include "core/step_reduce.hpp"
 
 namespace loihisim::core {
 
@@ -92,6 +93,19 @@ class ChipAccountant {
   // ran steps before this accountant was attached (otherwise the counters start at zero).
   void start(const Chip& chip);
 
+  // With a distributed chip (core::Distribution, docs/scaling.md): from the first observe() on,
+  // this accountant accounts only the cores its process owns and meets the other processes'
+  // accountants in `reduce` (not owned) every step: the link loads of the analytic network
+  // model are summed, and the slowest core and the last arrival are chosen from every
+  // process's, so that every process's step records, critical components and run totals are
+  // one process's. gather_totals() then brings every core's totals to every process. Only the
+  // analytic network model combines so (its link loads are sums; the event and cycle models
+  // queue the whole chip's messages in one order): std::invalid_argument for another model or
+  // with keep_per_core_steps. Call before the first observe().
+  void distribute(StepReduce* reduce);
+  // Collective with distribute(): every core's totals from its owner (exact integer sums).
+  void gather_totals();
+
   // Accounts for the step the chip just did. Throws std::logic_error when a step was missed
   // (chip.time() is neither the previous time + 1 nor 1 after a reset) or the chip changed, and
   // std::invalid_argument when the chip has more cores than the placement names.
@@ -146,7 +160,10 @@ class ChipAccountant {
     std::int64_t depart_ps = 0, arrival_ps = 0, wait_ps = 0, worst_wait_ps = 0;
     int worst_link = -1;
     bool within_tile = false;
+    std::uint64_t k = 0;  // send index of the message in its source core's step (flows)
   };
+  // Distributed: this process's slowest core and last arrival against the others'.
+  void combine_step(StepRecord& rec, int& slowest, LastArrival& last);
   inline void check_step(const Chip& chip);
   inline int add_core_steps(const Chip& chip, StepRecord& rec);
   inline std::uint64_t collect_host_spikes(const Chip& chip);  // returns them
@@ -177,6 +194,8 @@ class ChipAccountant {
     int left = 0;           // messages of that compartment not yet placed
   } cursor_;
   bool started_ = false;
+  StepReduce* reduce_ = nullptr;     // distribute()
+  std::vector<std::uint8_t> owned_;  // per chip core, with reduce_: this process steps it
   std::int64_t last_time_ = 0;
   std::vector<std::uint8_t> in_use_;
   // Chip cores in use, ascending. The others (no compartments, no input axons) never count an

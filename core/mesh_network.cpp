@@ -279,6 +279,11 @@ void MeshNetwork::deliver_analytic(std::span<const NetworkMessage> messages,
 
 void MeshNetwork::deliver_flows(std::span<const NetworkFlow> flows,
                                 std::vector<FlowDelivery>& out) {
+  deliver_flows(flows, out, nullptr);
+}
+
+void MeshNetwork::deliver_flows(std::span<const NetworkFlow> flows, std::vector<FlowDelivery>& out,
+                                StepReduce* reduce) {
   reset(flows.size());
   out.assign(flows.size(), FlowDelivery{});
   // Routes first, then each link's load (occupancy_ counts the step's messages on it).
@@ -295,6 +300,15 @@ void MeshNetwork::deliver_flows(std::span<const NetworkFlow> flows,
       const int link = route_links_[static_cast<std::size_t>(r.begin + h)];
       touch(link);
       occupancy_[static_cast<std::size_t>(link)] += static_cast<int>(f.messages);
+    }
+  }
+  if (reduce) {  // the other processes' messages on every link
+    loads_.assign(occupancy_.begin(), occupancy_.end());
+    reduce->sum(loads_);
+    for (std::size_t l = 0; l < loads_.size(); ++l) {
+      if (loads_[l] == 0) continue;
+      touch(static_cast<int>(l));
+      occupancy_[l] = static_cast<int>(loads_[l]);
     }
   }
   for (std::size_t i = 0; i < flows.size(); ++i) {

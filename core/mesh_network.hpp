@@ -20,6 +20,7 @@
 
 #include "core/architecture.hpp"
 #include "core/mesh_router.hpp"
+#include "core/step_reduce.hpp"
 
 namespace loihisim::core {
 
@@ -92,6 +93,11 @@ class MeshNetwork {
   // messages are listed one by one (deliver_analytic() is this with one flow per message).
   // O(flows x hops): its cost does not grow with messages.
   void deliver_flows(std::span<const NetworkFlow> flows, std::vector<FlowDelivery>& out);
+  // The same when each process of a distributed chip has its own cores' flows: the link loads
+  // are summed over the processes by `reduce` (collective: every process calls it every step),
+  // so each flow meets the loads of the whole chip's step.
+  void deliver_flows(std::span<const NetworkFlow> flows, std::vector<FlowDelivery>& out,
+                     StepReduce* reduce);
 
   // From now on every route begins with the source core's output port and ends with the
   // destination core's input port, and a within-tile route (also back into the same core)
@@ -198,6 +204,7 @@ class MeshNetwork {
   std::vector<std::size_t> run_begin_;
   std::vector<RunHead> run_heads_;
   std::vector<std::pair<std::int64_t, int>> merged_;
+  std::vector<std::int64_t> loads_;  // deliver_flows with a reduce: every link's load
   // deliver_analytic(): the step's messages as one-message flows.
   std::vector<NetworkFlow> single_flows_;
   std::vector<FlowDelivery> single_deliveries_;

@@ -349,6 +349,40 @@ std::vector<T> Group::read(const std::string& name, std::vector<std::uint64_t>* 
   return out;
 }
 
+template <class T>
+std::vector<T> Group::read_range(const std::string& name, std::uint64_t first,
+                                 std::uint64_t count) const {
+  const auto d = shape(name);
+  if (d.size() != 1) fail(name, "expected a 1-D dataset");
+  if (first > d[0] || count > d[0] - first)
+    fail(name, "values " + std::to_string(first) + ".." + std::to_string(first + count) +
+                   " asked for, but the dataset has " + std::to_string(d[0]));
+  Handle ds(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle type(H5Dget_type(ds.get()), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) fail(name, "expected a numeric dataset");
+  if (!plausible_number_width(type.get()))
+    fail(name, "stored numbers of " + std::to_string(H5Tget_size(type.get())) +
+                   " bytes each (a corrupt type; numbers are 1 to 16 bytes)");
+  check_memory(bytes_for(count, std::max(sizeof(T), H5Tget_size(type.get()))),
+               where(name) + " (" + std::to_string(count) + " values)");
+  std::vector<T> out(count);
+  if (count == 0) return out;
+  Handle file_space(H5Dget_space(ds.get()), H5Sclose);
+  const hsize_t start = first, n = count;
+  if (H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr) < 0)
+    fail(name, "cannot select a range of the dataset");
+  Handle memory_space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+  H5Pset_type_conv_cb(xfer.get(), strict_conversion, nullptr);
+  if (H5Dread(ds.get(), native_type<T>(), memory_space.get(), file_space.get(), xfer.get(),
+              out.data()) < 0)
+    fail(name,
+         "cannot read dataset as the expected type (a value is out of range, not an "
+         "integer where one is required, or not finite)");
+  return out;
+}
+
 std::vector<std::string> Group::read_strings(const std::string& name,
                                              std::vector<std::uint64_t>* dims) const {
   const auto d = shape(name);
@@ -568,10 +602,12 @@ Group open_file(const std::string& path) {
   return Group(file, std::move(root), path, "/");
 }
 
-#define LOIHISIM_H5_INSTANTIATE(T)                                         \
-  template void Group::write<T>(const std::string&, const std::vector<T>&, \
-                                const std::vector<std::uint64_t>&, int);   \
-  template std::vector<T> Group::read<T>(const std::string&, std::vector<std::uint64_t>*) const;
+#define LOIHISIM_H5_INSTANTIATE(T)                                                               \
+  template void Group::write<T>(const std::string&, const std::vector<T>&,                       \
+                                const std::vector<std::uint64_t>&, int);                         \
+  template std::vector<T> Group::read<T>(const std::string&, std::vector<std::uint64_t>*) const; \
+  template std::vector<T> Group::read_range<T>(const std::string&, std::uint64_t, std::uint64_t) \
+      const;
 LOIHISIM_H5_INSTANTIATE(std::int8_t)
 LOIHISIM_H5_INSTANTIATE(std::uint8_t)
 LOIHISIM_H5_INSTANTIATE(std::int16_t)

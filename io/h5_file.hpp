@@ -72,6 +72,12 @@ class Group {
   // size beyond the memory limit (io/limits.hpp) is an error before anything is allocated.
   template <class T>
   std::vector<T> read(const std::string& name, std::vector<std::uint64_t>* dims = nullptr) const;
+  // Values [first, first + count) of a 1-D numeric dataset (a hyperslab: only they are read),
+  // with the same conversion checks as read(). An InputError when the dataset is not 1-D or
+  // the range reaches past its end.
+  template <class T>
+  std::vector<T> read_range(const std::string& name, std::uint64_t first,
+                            std::uint64_t count) const;
   std::string read_string(const std::string& name) const;  // scalar or 1-element string dataset
   // Any string dataset (fixed or variable length, any shape), flattened row-major.
   std::vector<std::string> read_strings(const std::string& name,

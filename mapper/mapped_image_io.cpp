@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "io/atomic_output.hpp"
 #include "io/errors.hpp"
@@ -331,10 +332,41 @@ void write_host_nodes(h5::Group& root, const std::vector<HostNode>& nodes) {
 
 class ImageReader {
  public:
-  explicit ImageReader(const std::string& file) : root_(h5::open_file(file)) {}
+  // `held`: the cores whose tables are read (one flag per core); empty: all.
+  explicit ImageReader(const std::string& file, std::vector<std::uint8_t> held = {})
+      : root_(h5::open_file(file)), held_(std::move(held)) {}
 
   MappedImage read() {
     MappedImage img;
+    read_header(img);
+    if (!held_.empty() && held_.size() != img.cores.size())
+      throw std::invalid_argument(fmt::format("{}: {} held flags for an image of {} cores",
+                                              root_.file_name(), held_.size(), img.cores.size()));
+    read_limits(root_.open_group("limits"), img.limits);
+    read_cores(img);
+    read_sites(img);
+    read_host_nodes(img);
+    check_cores(img);
+    return img;
+  }
+
+  std::vector<CoreOutline> outline() {
+    MappedImage img;
+    read_header(img);
+    const h5::Group g = root_.open_group("cores");
+    const h5::Group x = g.open_group("compartments"), a = g.open_group("input_axons");
+    const auto cx = offsets(x, "offsets", img.cores.size(), length(x, "profile"));
+    const auto ax = offsets(a, "offsets", img.cores.size(), length(a, "synapse_list"));
+    std::vector<CoreOutline> out(img.cores.size());
+    for (std::size_t c = 0; c < out.size(); ++c)
+      out[c] = {static_cast<std::int32_t>(cx[c + 1] - cx[c]),
+                static_cast<std::int32_t>(ax[c + 1] - ax[c])};
+    return out;
+  }
+
+ private:
+  // Format, version, names and mesh; img.cores sized to the mesh (empty tables).
+  void read_header(MappedImage& img) {
     if (!root_.has_attribute("format") || root_.string_attribute("format") != kFormatName)
       root_.fail("@format",
                  std::string("not a loihisim mapped image (expected attribute format = ") +
@@ -354,21 +386,22 @@ class ImageReader {
     img.mesh.chips_y = int_attr(mesh, "chips_y", 1, 1 << 16);
     if (std::int64_t{img.mesh.cores_per_chip()} * img.mesh.num_chips() > (1 << 26))
       mesh.fail("", "more than 2^26 cores");
-    read_limits(root_.open_group("limits"), img.limits);
-    read_cores(img);
-    read_sites(img);
-    read_host_nodes(img);
-    const auto problems = core::validate(img.cores, img.limits);
+    img.cores.resize(static_cast<std::size_t>(img.mesh.num_cores()));
+  }
+
+  // core::validate of the cores read (their output axons against every core's input axons).
+  void check_cores(const MappedImage& img) const {
+    std::vector<std::uint8_t> held(img.cores.size());
+    for (std::size_t c = 0; c < held.size(); ++c) held[c] = this->held(c) ? 1 : 0;
+    const auto problems = core::validate(img.cores, img.limits, held, input_axons_);
     if (!problems.empty()) {
       std::string msg = "the core tables fail validation:";
       for (std::size_t k = 0; k < problems.size() && k < 10; ++k)
         msg += "\n  " + problems[k].message;
       root_.fail("cores", msg);
     }
-    return img;
   }
 
- private:
   static int int_attr(const h5::Group& g, const std::string& name, std::int64_t lo,
                       std::int64_t hi) {
     const auto v = g.int_attribute(name);
@@ -404,18 +437,54 @@ class ImageReader {
     return v;
   }
 
+  // The length of a 1-D dataset, which must be n when n >= 0; nothing is read.
+  static std::int64_t length(const h5::Group& g, const std::string& name, std::int64_t n = -1) {
+    const auto dims = g.shape(name);
+    if (dims.size() != 1) g.fail(name, "expected a 1-D dataset");
+    const auto m = static_cast<std::int64_t>(dims[0]);
+    if (n >= 0 && m != n) g.fail(name, fmt::format("has {} values, expected {}", m, n));
+    return m;
+  }
+
+  // Values [begin, end) of a 1-D dataset of exactly n values: only they are read.
+  template <class T>
+  static std::vector<T> part(const h5::Group& g, const std::string& name, std::int64_t n,
+                             std::int64_t begin, std::int64_t end) {
+    length(g, name, n);
+    return g.read_range<T>(name, static_cast<std::uint64_t>(begin),
+                           static_cast<std::uint64_t>(end - begin));
+  }
+
   // Offsets into a field array of length `total`: count + 1 values, 0 first, non-decreasing,
   // ending at total.
   static std::vector<std::int64_t> offsets(const h5::Group& g, const std::string& name,
                                            std::size_t count, std::int64_t total) {
-    auto o = vec<std::int64_t>(g, name, static_cast<std::int64_t>(count) + 1);
-    if (o.front() != 0) g.fail(name, "must start at 0");
+    return offset_part(g, name, count, total, 0, count);
+  }
+
+  // Entries [first, end] of such offsets (the ones items first..end-1 need), checked as far as
+  // they go: 0 first when first = 0, non-decreasing, within 0..total, ending at total when end
+  // = count.
+  static std::vector<std::int64_t> offset_part(const h5::Group& g, const std::string& name,
+                                               std::size_t count, std::int64_t total,
+                                               std::size_t first, std::size_t end) {
+    auto o =
+        part<std::int64_t>(g, name, static_cast<std::int64_t>(count) + 1,
+                           static_cast<std::int64_t>(first), static_cast<std::int64_t>(end) + 1);
+    if (first == 0 && o.front() != 0) g.fail(name, "must start at 0");
     for (std::size_t k = 1; k < o.size(); ++k)
-      if (o[k] < o[k - 1]) g.fail(name, fmt::format("decreases at entry {}", k));
-    if (o.back() != total)
+      if (o[k] < o[k - 1]) g.fail(name, fmt::format("decreases at entry {}", first + k));
+    if (end == count && o.back() != total)
       g.fail(name, fmt::format("ends at {} but the data has {} values", o.back(), total));
+    if (o.front() < 0 || o.back() > total)
+      g.fail(name, fmt::format("entries {}..{} leave the data's {} values", first, end, total));
     return o;
   }
+
+  // A run of consecutive cores whose tables are read: [first, end).
+  struct Run {
+    std::size_t first = 0, end = 0;
+  };
 
   void read_cores(MappedImage& img) {
     const h5::Group g = root_.open_group("cores");
@@ -423,106 +492,126 @@ class ImageReader {
     const auto depth = vec<std::int32_t>(g, "accumulator_depth", static_cast<std::int64_t>(n));
     img.cores.assign(n, core::CoreConfig{});
     for (std::size_t c = 0; c < n; ++c) img.cores[c].accumulator_depth = depth[c];
-
-    read_profiles(g, img);
-    read_formats(g, img);
-    read_compartments(g, img);
-    read_synapse_lists(g, img);
-    read_input_axons(g, img);
-    read_output_axons(g, img);
+    std::vector<Run> runs;
+    for (std::size_t c = 0; c < n; ++c)
+      if (held(c)) {
+        if (runs.empty() || runs.back().end != c) runs.push_back({c, c});
+        runs.back().end = c + 1;
+      }
+    read_profiles(g, img, runs);
+    read_formats(g, img, runs);
+    read_compartments(g, img, runs);
+    read_synapse_lists(g, img, runs);
+    read_input_axons(g, img, runs);
+    read_output_axons(g, img, runs);
   }
 
+  bool held(std::size_t c) const { return held_.empty() || held_[c] != 0; }
+
   // Profiles: reset and spike hold enum values.
-  static void read_profiles(const h5::Group& g, MappedImage& img) {
-    const auto n = img.cores.size();
+  static void read_profiles(const h5::Group& g, MappedImage& img, const std::vector<Run>& runs) {
     const h5::Group p = g.open_group("profiles");
-    const auto decay_u = vec<std::int32_t>(p, "decay_u");
-    const auto m = static_cast<std::int64_t>(decay_u.size());
-    const auto decay_v = vec<std::int32_t>(p, "decay_v", m);
-    const auto vth = vec<std::int32_t>(p, "vth_mant", m);
-    const auto refract = vec<std::int32_t>(p, "refract_delay", m);
-    const auto vmin = vec<std::int32_t>(p, "vmin_exp", m);
-    const auto vmax = vec<std::int32_t>(p, "vmax_exp", m);
-    const auto reset = vec<std::uint8_t>(p, "reset", m);
-    const auto spike = vec<std::uint8_t>(p, "spike", m);
-    const auto payload = vec<std::int32_t>(p, "payload_shift", m);
-    // Images written before sigma-delta neurons have neither: cuba, no input clip.
-    const auto neuron = p.has("neuron") ? vec<std::uint8_t>(p, "neuron", m)
-                                        : std::vector<std::uint8_t>(static_cast<std::size_t>(m), 0);
-    const auto input_max = p.has("input_max")
-                               ? vec<std::int32_t>(p, "input_max", m)
-                               : std::vector<std::int32_t>(static_cast<std::size_t>(m), -1);
-    const auto off = offsets(p, "offsets", n, m);
-    for (std::int64_t k = 0; k < m; ++k) {
-      const auto ku = static_cast<std::size_t>(k);
-      if (reset[ku] > 1)
-        p.fail("reset",
-               fmt::format("value {} at {} is not 0 (zero) or 1 (subtract)", int{reset[ku]}, k));
-      if (spike[ku] > 1)
-        p.fail("spike",
-               fmt::format("value {} at {} is not 0 (binary) or 1 (graded)", int{spike[ku]}, k));
-      if (neuron[ku] > 1)
-        p.fail("neuron", fmt::format("value {} at {} is not 0 (cuba) or 1 (sigma_delta)",
-                                     int{neuron[ku]}, k));
-    }
-    for (std::size_t c = 0; c < n; ++c)
-      for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]);
-           ++k) {
-        core::CompartmentProfile q;
-        q.decay_u = decay_u[k];
-        q.decay_v = decay_v[k];
-        q.vth_mant = vth[k];
-        q.refract_delay = refract[k];
-        q.vmin_exp = vmin[k];
-        q.vmax_exp = vmax[k];
-        q.reset = static_cast<core::ResetMode>(reset[k]);
-        q.spike = static_cast<core::SpikeKind>(spike[k]);
-        q.payload_shift = payload[k];
-        q.neuron = static_cast<core::NeuronModel>(neuron[k]);
-        q.input_max = input_max[k];  // validate() checks its range
-        img.cores[c].profiles.push_back(q);
+    const auto m = length(p, "decay_u");
+    const auto off = offsets(p, "offsets", img.cores.size(), m);
+    for (const Run& r : runs) {
+      const auto b = off[r.first], e = off[r.end];
+      const auto decay_u = part<std::int32_t>(p, "decay_u", m, b, e);
+      const auto decay_v = part<std::int32_t>(p, "decay_v", m, b, e);
+      const auto vth = part<std::int32_t>(p, "vth_mant", m, b, e);
+      const auto refract = part<std::int32_t>(p, "refract_delay", m, b, e);
+      const auto vmin = part<std::int32_t>(p, "vmin_exp", m, b, e);
+      const auto vmax = part<std::int32_t>(p, "vmax_exp", m, b, e);
+      const auto reset = part<std::uint8_t>(p, "reset", m, b, e);
+      const auto spike = part<std::uint8_t>(p, "spike", m, b, e);
+      const auto payload = part<std::int32_t>(p, "payload_shift", m, b, e);
+      // Images written before sigma-delta neurons have neither: cuba, no input clip.
+      const auto size = static_cast<std::size_t>(e - b);
+      const auto neuron = p.has("neuron") ? part<std::uint8_t>(p, "neuron", m, b, e)
+                                          : std::vector<std::uint8_t>(size, 0);
+      const auto input_max = p.has("input_max") ? part<std::int32_t>(p, "input_max", m, b, e)
+                                                : std::vector<std::int32_t>(size, -1);
+      for (std::size_t k = 0; k < size; ++k) {
+        const auto at = static_cast<std::int64_t>(k) + b;
+        if (reset[k] > 1)
+          p.fail("reset",
+                 fmt::format("value {} at {} is not 0 (zero) or 1 (subtract)", int{reset[k]}, at));
+        if (spike[k] > 1)
+          p.fail("spike",
+                 fmt::format("value {} at {} is not 0 (binary) or 1 (graded)", int{spike[k]}, at));
+        if (neuron[k] > 1)
+          p.fail("neuron", fmt::format("value {} at {} is not 0 (cuba) or 1 (sigma_delta)",
+                                       int{neuron[k]}, at));
       }
+      for (std::size_t c = r.first; c < r.end; ++c)
+        for (auto k = static_cast<std::size_t>(off[c] - b);
+             k < static_cast<std::size_t>(off[c + 1] - b); ++k) {
+          core::CompartmentProfile q;
+          q.decay_u = decay_u[k];
+          q.decay_v = decay_v[k];
+          q.vth_mant = vth[k];
+          q.refract_delay = refract[k];
+          q.vmin_exp = vmin[k];
+          q.vmax_exp = vmax[k];
+          q.reset = static_cast<core::ResetMode>(reset[k]);
+          q.spike = static_cast<core::SpikeKind>(spike[k]);
+          q.payload_shift = payload[k];
+          q.neuron = static_cast<core::NeuronModel>(neuron[k]);
+          q.input_max = input_max[k];  // validate() checks its range
+          img.cores[c].profiles.push_back(q);
+        }
+    }
   }
 
   // Synapse formats: sign holds an enum value.
-  static void read_formats(const h5::Group& g, MappedImage& img) {
-    const auto n = img.cores.size();
+  static void read_formats(const h5::Group& g, MappedImage& img, const std::vector<Run>& runs) {
     const h5::Group f = g.open_group("formats");
-    const auto wbits = vec<std::int32_t>(f, "weight_bits");
-    const auto m = static_cast<std::int64_t>(wbits.size());
-    const auto sign = vec<std::int32_t>(f, "sign", m);
-    const auto wexp = vec<std::int32_t>(f, "weight_exp", m);
-    const auto dbits = vec<std::int32_t>(f, "delay_bits", m);
-    const auto ibits = vec<std::int32_t>(f, "index_bits", m);
-    const auto tbits = vec<std::int32_t>(f, "tag_bits", m);
-    const auto off = offsets(f, "offsets", n, m);
-    for (std::size_t k = 0; k < static_cast<std::size_t>(m); ++k)
-      if (sign[k] < 0 || sign[k] > 2)
-        f.fail("sign", fmt::format("value {} at {} is not 0 (mixed), 1 (excitatory) or 2 "
-                                   "(inhibitory)",
-                                   sign[k], k));
-    for (std::size_t c = 0; c < n; ++c)
-      for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]); ++k)
-        img.cores[c].formats.push_back({wbits[k], static_cast<core::SignMode>(sign[k]), wexp[k],
-                                        dbits[k], ibits[k], tbits[k]});
+    const auto m = length(f, "weight_bits");
+    const auto off = offsets(f, "offsets", img.cores.size(), m);
+    for (const Run& r : runs) {
+      const auto b = off[r.first], e = off[r.end];
+      const auto wbits = part<std::int32_t>(f, "weight_bits", m, b, e);
+      const auto sign = part<std::int32_t>(f, "sign", m, b, e);
+      const auto wexp = part<std::int32_t>(f, "weight_exp", m, b, e);
+      const auto dbits = part<std::int32_t>(f, "delay_bits", m, b, e);
+      const auto ibits = part<std::int32_t>(f, "index_bits", m, b, e);
+      const auto tbits = part<std::int32_t>(f, "tag_bits", m, b, e);
+      for (std::size_t k = 0; k < sign.size(); ++k)
+        if (sign[k] < 0 || sign[k] > 2)
+          f.fail("sign", fmt::format("value {} at {} is not 0 (mixed), 1 (excitatory) or 2 "
+                                     "(inhibitory)",
+                                     sign[k], static_cast<std::int64_t>(k) + b));
+      for (std::size_t c = r.first; c < r.end; ++c)
+        for (auto k = static_cast<std::size_t>(off[c] - b);
+             k < static_cast<std::size_t>(off[c + 1] - b); ++k)
+          img.cores[c].formats.push_back({wbits[k], static_cast<core::SignMode>(sign[k]), wexp[k],
+                                          dbits[k], ibits[k], tbits[k]});
+    }
   }
 
-  static void read_compartments(const h5::Group& g, MappedImage& img) {
-    const auto n = img.cores.size();
+  // Compartments: those of the cores not read are default ones (only their number is known).
+  void read_compartments(const h5::Group& g, MappedImage& img, const std::vector<Run>& runs) {
     const h5::Group x = g.open_group("compartments");
-    const auto profile = vec<std::int32_t>(x, "profile");
-    const auto m = static_cast<std::int64_t>(profile.size());
-    const auto bias_mant = vec<std::int32_t>(x, "bias_mant", m);
-    const auto bias_exp = vec<std::int32_t>(x, "bias_exp", m);
+    const auto m = length(x, "profile");
+    const auto off = offsets(x, "offsets", img.cores.size(), m);
+    for (std::size_t c = 0; c < img.cores.size(); ++c)
+      if (!held(c)) img.cores[c].compartments.resize(static_cast<std::size_t>(off[c + 1] - off[c]));
+    for (const Run& r : runs) read_compartment_run(x, img, m, off, r);
+  }
+
+  static void read_compartment_run(const h5::Group& x, MappedImage& img, std::int64_t m,
+                                   const std::vector<std::int64_t>& off, const Run& r) {
+    const auto b = off[r.first], e = off[r.end];
+    const auto profile = part<std::int32_t>(x, "profile", m, b, e);
+    const auto bias_mant = part<std::int32_t>(x, "bias_mant", m, b, e);
+    const auto bias_exp = part<std::int32_t>(x, "bias_exp", m, b, e);
     // Joins: join_parent (child side, trees of any shape). Images written before that have
     // join_source (parent side: each soma names its one child), images before joins neither.
     std::vector<std::int32_t> join_parent(profile.size(), -1), join_source;
-    if (x.has("join_parent")) join_parent = vec<std::int32_t>(x, "join_parent", m);
-    if (x.has("join_source")) join_source = vec<std::int32_t>(x, "join_source", m);
-    const auto off = offsets(x, "offsets", n, m);
-    for (std::size_t c = 0; c < n; ++c) {
-      const auto first = static_cast<std::size_t>(off[c]),
-                 end = static_cast<std::size_t>(off[c + 1]);
+    if (x.has("join_parent")) join_parent = part<std::int32_t>(x, "join_parent", m, b, e);
+    if (x.has("join_source")) join_source = part<std::int32_t>(x, "join_source", m, b, e);
+    for (std::size_t c = r.first; c < r.end; ++c) {
+      const auto first = static_cast<std::size_t>(off[c] - b),
+                 end = static_cast<std::size_t>(off[c + 1] - b);
       for (auto k = first; k < end; ++k)
         img.cores[c].compartments.push_back(
             {profile[k], bias_mant[k], bias_exp[k],
@@ -544,56 +633,75 @@ class ImageReader {
   }
 
   // Synapse lists: offsets per core into the lists, per list into their fields.
-  static void read_synapse_lists(const h5::Group& g, MappedImage& img) {
-    const auto n = img.cores.size();
+  static void read_synapse_lists(const h5::Group& g, MappedImage& img,
+                                 const std::vector<Run>& runs) {
     const h5::Group s = g.open_group("synapse_lists");
-    const auto format = vec<std::int32_t>(s, "format");
-    const auto lists = static_cast<std::int64_t>(format.size());
-    const auto mantissa = vec<std::int32_t>(s, "mantissa");
-    const auto index = vec<std::int32_t>(s, "index");
-    const auto delay = vec<std::int32_t>(s, "delay");
-    const auto off = offsets(s, "offsets", n, lists);
-    const auto syn = offsets(s, "synapse_offsets", static_cast<std::size_t>(lists),
-                             static_cast<std::int64_t>(mantissa.size()));
-    const auto idx = offsets(s, "index_offsets", static_cast<std::size_t>(lists),
-                             static_cast<std::int64_t>(index.size()));
-    const auto del = offsets(s, "delay_offsets", static_cast<std::size_t>(lists),
-                             static_cast<std::int64_t>(delay.size()));
-    for (std::size_t c = 0; c < n; ++c)
-      for (auto l = static_cast<std::size_t>(off[c]); l < static_cast<std::size_t>(off[c + 1]);
-           ++l) {
-        core::SynapseList list;
-        list.format = format[l];
-        list.mantissa.assign(mantissa.begin() + syn[l], mantissa.begin() + syn[l + 1]);
-        list.index.assign(index.begin() + idx[l], index.begin() + idx[l + 1]);
-        list.delay.assign(delay.begin() + del[l], delay.begin() + del[l + 1]);
-        img.cores[c].synapse_lists.push_back(std::move(list));
-      }
+    const auto lists = length(s, "format");
+    const auto mantissas = length(s, "mantissa");
+    const auto indices = length(s, "index");
+    const auto delays = length(s, "delay");
+    const auto off = offsets(s, "offsets", img.cores.size(), lists);
+    const auto nl = static_cast<std::size_t>(lists);
+    for (const Run& r : runs) {
+      const auto lb = static_cast<std::size_t>(off[r.first]),
+                 le = static_cast<std::size_t>(off[r.end]);
+      const auto format = part<std::int32_t>(s, "format", lists, off[r.first], off[r.end]);
+      const auto syn = offset_part(s, "synapse_offsets", nl, mantissas, lb, le);
+      const auto idx = offset_part(s, "index_offsets", nl, indices, lb, le);
+      const auto del = offset_part(s, "delay_offsets", nl, delays, lb, le);
+      const auto mantissa = part<std::int32_t>(s, "mantissa", mantissas, syn.front(), syn.back());
+      const auto index = part<std::int32_t>(s, "index", indices, idx.front(), idx.back());
+      const auto delay = part<std::int32_t>(s, "delay", delays, del.front(), del.back());
+      for (std::size_t c = r.first; c < r.end; ++c)
+        for (auto l = static_cast<std::size_t>(off[c]) - lb;
+             l < static_cast<std::size_t>(off[c + 1]) - lb; ++l) {
+          core::SynapseList list;
+          list.format = format[l];
+          list.mantissa.assign(mantissa.begin() + (syn[l] - syn.front()),
+                               mantissa.begin() + (syn[l + 1] - syn.front()));
+          list.index.assign(index.begin() + (idx[l] - idx.front()),
+                            index.begin() + (idx[l + 1] - idx.front()));
+          list.delay.assign(delay.begin() + (del[l] - del.front()),
+                            delay.begin() + (del[l + 1] - del.front()));
+          img.cores[c].synapse_lists.push_back(std::move(list));
+        }
+    }
   }
 
-  static void read_input_axons(const h5::Group& g, MappedImage& img) {
-    const auto n = img.cores.size();
+  // Input axons: the number of every core's is kept for the checks of the sites.
+  void read_input_axons(const h5::Group& g, MappedImage& img, const std::vector<Run>& runs) {
     const h5::Group a = g.open_group("input_axons");
-    const auto list = vec<std::int32_t>(a, "synapse_list");
-    const auto m = static_cast<std::int64_t>(list.size());
-    const auto base = vec<std::int32_t>(a, "base", m);
-    const auto off = offsets(a, "offsets", n, m);
-    for (std::size_t c = 0; c < n; ++c)
-      for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]); ++k)
-        img.cores[c].input_axons.push_back({list[k], base[k]});
+    const auto m = length(a, "synapse_list");
+    const auto off = offsets(a, "offsets", img.cores.size(), m);
+    input_axons_.clear();
+    for (std::size_t c = 0; c < img.cores.size(); ++c)
+      input_axons_.push_back(static_cast<std::int32_t>(off[c + 1] - off[c]));
+    for (const Run& r : runs) {
+      const auto b = off[r.first], e = off[r.end];
+      const auto list = part<std::int32_t>(a, "synapse_list", m, b, e);
+      const auto base = part<std::int32_t>(a, "base", m, b, e);
+      for (std::size_t c = r.first; c < r.end; ++c)
+        for (auto k = static_cast<std::size_t>(off[c] - b);
+             k < static_cast<std::size_t>(off[c + 1] - b); ++k)
+          img.cores[c].input_axons.push_back({list[k], base[k]});
+    }
   }
 
-  static void read_output_axons(const h5::Group& g, MappedImage& img) {
-    const auto n = img.cores.size();
+  static void read_output_axons(const h5::Group& g, MappedImage& img,
+                                const std::vector<Run>& runs) {
     const h5::Group o = g.open_group("output_axons");
-    const auto source = vec<std::int32_t>(o, "source");
-    const auto m = static_cast<std::int64_t>(source.size());
-    const auto dest_core = vec<std::int32_t>(o, "dest_core", m);
-    const auto dest_axon = vec<std::int32_t>(o, "dest_axon", m);
-    const auto off = offsets(o, "offsets", n, m);
-    for (std::size_t c = 0; c < n; ++c)
-      for (auto k = static_cast<std::size_t>(off[c]); k < static_cast<std::size_t>(off[c + 1]); ++k)
-        img.cores[c].output_axons.push_back({source[k], dest_core[k], dest_axon[k]});
+    const auto m = length(o, "source");
+    const auto off = offsets(o, "offsets", img.cores.size(), m);
+    for (const Run& r : runs) {
+      const auto b = off[r.first], e = off[r.end];
+      const auto source = part<std::int32_t>(o, "source", m, b, e);
+      const auto dest_core = part<std::int32_t>(o, "dest_core", m, b, e);
+      const auto dest_axon = part<std::int32_t>(o, "dest_axon", m, b, e);
+      for (std::size_t c = r.first; c < r.end; ++c)
+        for (auto k = static_cast<std::size_t>(off[c] - b);
+             k < static_cast<std::size_t>(off[c + 1] - b); ++k)
+          img.cores[c].output_axons.push_back({source[k], dest_core[k], dest_axon[k]});
+    }
   }
 
   std::vector<std::string> names(const std::string& dataset) {
@@ -656,8 +764,8 @@ class ImageReader {
       for (std::size_t k = 0; k < core.size(); ++k) {
         if (core[k] < 0 || core[k] >= static_cast<std::int32_t>(img.cores.size()))
           g.fail("core", fmt::format("entry {} names core {}, which does not exist", k, core[k]));
-        const auto n_ax = img.cores[static_cast<std::size_t>(core[k])].input_axons.size();
-        if (axon[k] < 0 || static_cast<std::size_t>(axon[k]) >= n_ax)
+        const auto n_ax = input_axons_[static_cast<std::size_t>(core[k])];
+        if (axon[k] < 0 || axon[k] >= n_ax)
           g.fail("axon", fmt::format("entry {} names input axon {} of core {}, which has {}", k,
                                      axon[k], core[k], n_ax));
         s.axons.push_back({core[k], axon[k]});
@@ -707,6 +815,8 @@ class ImageReader {
   }
 
   h5::Group root_;
+  std::vector<std::uint8_t> held_;
+  std::vector<std::int32_t> input_axons_;  // per core, from the offsets
 };
 
 }  // namespace
@@ -733,6 +843,15 @@ void write_mapped_image(const MappedImage& img, const std::filesystem::path& fil
 
 MappedImage read_mapped_image(const std::filesystem::path& file) {
   return ImageReader(file.string()).read();
+}
+
+std::vector<CoreOutline> read_core_outline(const std::filesystem::path& file) {
+  return ImageReader(file.string()).outline();
+}
+
+MappedImage read_mapped_image_part(const std::filesystem::path& file,
+                                   std::vector<std::uint8_t> held) {
+  return ImageReader(file.string(), std::move(held)).read();
 }
 
 }  // namespace loihisim::mapper

@@ -130,14 +130,24 @@ ChipSession::ChipSession(const core::ChipConfig& config, const core::Architectur
                   std::make_shared<const std::vector<mapper::InputPortSites>>(), arch, accounting,
                   record) {}
 
+void ChipSession::distribute_accounting(core::StepReduce* reduce) {
+  if (!chip_.distributed())
+    throw std::logic_error("distribute_accounting() on a session that is not distributed");
+  if (record_.flows)
+    throw std::invalid_argument("flows are not recorded with distributed accounting");
+  reduce_ = reduce;
+  chip_.set_reporter_messages(reduce == nullptr);
+}
+
 void ChipSession::begin_sample() {
   chip_.reset_state();
   steps_ = 0;
   const bool reporter =
       !chip_.distributed() || chip_.distribution().self == core::Distribution::kReporter;
   accountant_.reset();
-  if (arch_ && reporter) {
+  if (arch_ && (reporter || reduce_)) {
     accountant_.emplace(*arch_, std::vector<int>{}, accounting_);
+    accountant_->distribute(reduce_);
     accountant_->start(chip_);
   }
   recording_ = Recording{};
@@ -210,7 +220,7 @@ void ChipSession::record_step() {
         if (record_.current) rec.u.push_back(core.u()[static_cast<std::size_t>(s.compartment)]);
       }
     }
-  if (record_.flows)
+  if (record_.flows && !reduce_)
     for (const auto& f : chip_.last_flows())
       recording_.flows[{f.source_core, f.dest_core}] += f.messages;
   if (record_.counts)

@@ -96,11 +96,25 @@ class ChipSession {
   // only the image's cores `dist` gives it (core::Chip, core::Distribution); `exchange` (not
   // owned) moves each step's messages. Only the reporter (process 0) sees every core's counts,
   // fired compartments and messages: it alone keeps an accountant (accountant() is null
-  // elsewhere) and its recording of spikes, counts and flows is the whole chip's; v and u are
-  // known only for this process's cores.
+  // elsewhere; but see distribute_accounting()) and its recording of spikes, counts and flows
+  // is the whole chip's; v and u are known only for this process's cores. The image may hold
+  // only this process's cores' tables when `dist` carries the others' sizes and routes
+  // (read_rank_image, runtime/rank_image.hpp).
   ChipSession(const mapper::MappedImage& image, const core::Architecture* arch,
               core::Distribution dist, core::StepExchange* exchange,
               core::AccountantOptions accounting = {}, RecordOptions record = {});
+
+  // A distributed session (the constructor above) whose accounting is distributed too: every
+  // process keeps an accountant of its own cores, combined every step through `reduce` (not
+  // owned; core::ChipAccountant::distribute), so rank 0 no longer receives every core's
+  // messages nor accounts them alone. Analytic network model only (std::invalid_argument
+  // otherwise, from the next begin_sample()); no flows recording. Call before begin_sample().
+  void distribute_accounting(core::StepReduce* reduce);
+  // Collective with distribute_accounting(): every core's totals into every process's
+  // accountant (call on every process after the sample's last step, before reporting).
+  void gather_accounts() {
+    if (accountant_ && reduce_) accountant_->gather_totals();
+  }
 
   // A new sample: power-on chip state, empty in-flight queues, a fresh accountant and recording.
   void begin_sample();
@@ -170,6 +184,7 @@ class ChipSession {
   std::int64_t steps_ = 0;
   core::StepThreads* step_threads_ = nullptr;
   std::uint64_t chip_ns_ = 0, accounting_ns_ = 0;
+  core::StepReduce* reduce_ = nullptr;  // distribute_accounting()
 };
 
 }  // namespace loihisim

@@ -1,6 +1,7 @@
 #include "runtime/free_run.hpp"
 
 #include <fmt/core.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -29,11 +30,6 @@ void check_free_run(const mapper::MappedImage& image, const SequenceDataset* inp
     throw InputError(fmt::format("threads = {}: allowed 1..256", options.threads));
   if (options.steps < 1)
     throw InputError(fmt::format("steps = {}: a free run needs at least 1 step", options.steps));
-  if (ranks().size() > 1 && !options.probes.empty())
-    throw InputError(fmt::format(
-        "probes over {} MPI ranks: v and u stay on the rank that steps the core; probe in a "
-        "single-process run",
-        ranks().size()));
   // The accountant keeps one record per step (the per-step arrays of the report).
   check_memory(bytes_for(static_cast<std::uint64_t>(options.steps), sizeof(core::StepRecord)),
                fmt::format("{} steps of per-step records", options.steps));
@@ -89,6 +85,11 @@ void record_probes(const core::Chip& chip,
                    std::vector<ProbeTrace>& traces) {
   for (std::size_t p = 0; p < sites.size(); ++p)
     for (const auto& site : sites[p]) {
+      if (!chip.owns(site.core)) {  // over ranks: its owner records it (gather_probes)
+        traces[p].v.push_back(0);
+        traces[p].u.push_back(0);
+        continue;
+      }
       const core::Neurocore& c = chip.core(site.core);
       traces[p].v.push_back(c.v()[static_cast<std::size_t>(site.compartment)]);
       traces[p].u.push_back(c.u()[static_cast<std::size_t>(site.compartment)]);
@@ -135,18 +136,62 @@ void count_spikes(const ChipSession& session, std::vector<PopulationSpikes>& pop
 
 // A session of the whole image, or of this rank's part of it when started by mpirun.
 ChipSession make_session(const mapper::MappedImage& image, const core::Architecture& arch,
-                         core::StepExchange* exchange, RecordOptions record) {
+                         core::StepExchange* exchange, RecordOptions record,
+                         const core::Distribution* distribution) {
   core::AccountantOptions accounting;
   accounting.keep_per_core_steps = false;
   if (!exchange) return ChipSession(image, &arch, accounting, record);
   const Ranks& r = ranks();
-  return ChipSession(image, &arch, distribute_by_chips(image, arch, r.rank(), r.size()), exchange,
-                     accounting, record);
+  return ChipSession(
+      image, &arch,
+      distribution ? *distribution : distribute_by_chips(image, arch, r.rank(), r.size()), exchange,
+      accounting, record);
+}
+
+// Over ranks, every rank recorded the probed neurons of its own cores (zeros for the others):
+// the reporter takes each neuron's values from the rank that owns its core. Collective.
+void gather_probes(const core::Chip& chip,
+                   const std::vector<std::vector<mapper::CompartmentSite>>& sites,
+                   std::vector<ProbeTrace>& traces) {
+  if (!chip.distributed()) return;
+  const auto& owner = chip.distribution().owner;
+  for (std::size_t p = 0; p < sites.size(); ++p)
+    for (std::vector<std::int32_t>* values : {&traces[p].v, &traces[p].u}) {
+      const std::vector<std::int32_t> all = ranks().gather(*values);
+      if (all.empty()) continue;  // not the reporter
+      const std::size_t n = sites[p].size(), size = values->size();
+      for (std::size_t j = 0; j < size; ++j) {
+        const auto rank =
+            static_cast<std::size_t>(owner[static_cast<std::size_t>(sites[p][j % n].core)]);
+        (*values)[j] = all[rank * size + j];
+      }
+    }
+}
+
+// Bytes of the image's core tables but the compartments (element counts x element sizes).
+std::uint64_t image_table_bytes(const mapper::MappedImage& image) {
+  std::uint64_t n = 0;
+  for (const auto& c : image.cores) {
+    n += c.profiles.size() * sizeof(c.profiles[0]) + c.formats.size() * sizeof(c.formats[0]) +
+         c.input_axons.size() * sizeof(c.input_axons[0]) +
+         c.output_axons.size() * sizeof(c.output_axons[0]);
+    for (const auto& l : c.synapse_lists)
+      n += sizeof(l) + l.mantissa.size() * sizeof(l.mantissa[0]) +
+           l.index.size() * sizeof(l.index[0]) + l.delay.size() * sizeof(l.delay[0]);
+  }
+  return n;
+}
+
+// This process's peak resident memory in bytes (Linux reports kB).
+std::uint64_t peak_rss_bytes() {
+  rusage u{};
+  if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+  return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
 }
 
 // The run's ranks, the memory of each rank's chip and the image's size (measured figures).
 void add_rank_figures(FreeRunResult& r, const mapper::MappedImage& image,
-                      const ChipSession& session) {
+                      const ChipSession& session, const core::StepReduce* reduce) {
   r.rank = ranks().rank();
   r.ranks = ranks().size();
   const core::MemoryBytes m = session.chip().memory();
@@ -158,11 +203,18 @@ void add_rank_figures(FreeRunResult& r, const mapper::MappedImage& image,
   r.rank_chip_ns = ranks().gather(session.chip_ns());
   r.rank_accounting_ns = ranks().gather(session.accounting_ns());
   r.rank_exchange_ns = ranks().gather(session.chip().exchange_ns());
+  r.rank_reduce_ns = ranks().gather(reduce ? reduce->reduce_ns() : 0);
   r.loop_seconds = ranks().max(r.loop_seconds);
-  for (const auto& c : image.cores) {
-    r.compartments += c.compartments.size();
-    for (const auto& l : c.synapse_lists) r.synapses += l.mantissa.size();
+  r.rank_peak_rss = ranks().gather(peak_rss_bytes());
+  r.rank_image_bytes = ranks().gather(image_table_bytes(image));
+  // Each rank counts the synapses of its own cores (it may hold no others' tables).
+  std::uint64_t own_synapses = 0;
+  for (std::size_t c = 0; c < image.cores.size(); ++c) {
+    r.compartments += image.cores[c].compartments.size();
+    if (!session.chip().owns(static_cast<int>(c))) continue;
+    for (const auto& l : image.cores[c].synapse_lists) own_synapses += l.mantissa.size();
   }
+  for (const std::uint64_t n : ranks().gather(own_synapses)) r.synapses += n;
 }
 
 }  // namespace
@@ -183,10 +235,15 @@ std::string rank_text(const FreeRunResult& r) {
         return static_cast<double>(ns) / 1e3 /
                static_cast<double>(std::max<std::int64_t>(1, r.steps));
       };
-      s += fmt::format("; per step {:.1f} us stepping, {:.1f} us exchange, {:.1f} us accounting",
-                       us(r.rank_chip_ns[k] - r.rank_exchange_ns[k]), us(r.rank_exchange_ns[k]),
-                       us(r.rank_accounting_ns[k]));
+      s += fmt::format(
+          "; per step {:.1f} us stepping, {:.1f} us exchange, {:.1f} us accounting ({:.1f} us "
+          "of it in reductions)",
+          us(r.rank_chip_ns[k] - r.rank_exchange_ns[k]), us(r.rank_exchange_ns[k]),
+          us(r.rank_accounting_ns[k]), us(k < r.rank_reduce_ns.size() ? r.rank_reduce_ns[k] : 0));
     }
+    if (k < r.rank_image_bytes.size())
+      s += fmt::format("; image tables {} bytes", r.rank_image_bytes[k]);
+    if (k < r.rank_peak_rss.size()) s += fmt::format("; peak RSS {} bytes", r.rank_peak_rss[k]);
     s += "\n";
   }
   s += fmt::format(
@@ -211,7 +268,13 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
   RecordOptions record;
   record.spikes = options.record_spikes;
   const std::unique_ptr<core::StepExchange> exchange = ranks().step_exchange();
-  ChipSession session = make_session(image, arch, exchange.get(), record);
+  ChipSession session = make_session(image, arch, exchange.get(), record, options.distribution);
+  // Over ranks with the analytic network model, each rank accounts its own cores.
+  std::unique_ptr<core::StepReduce> reduce;
+  if (exchange && arch.network.model == core::NetworkModel::kAnalytic) {
+    reduce = ranks().step_reduce();
+    session.distribute_accounting(reduce.get());
+  }
   std::optional<core::StepThreads> threads;
   if (options.threads > 1) {
     threads.emplace(options.threads);
@@ -249,8 +312,12 @@ FreeRunResult free_run(const mapper::MappedImage& image, const core::Architectur
     if (progress && (s % 256 == 0 || s == options.steps)) progress(s);
   }
   r.loop_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  add_rank_figures(r, image, session);
-  if (!session.accountant()) return r;  // not the reporter: it has only its own cores
+  session.gather_accounts();
+  gather_probes(session.chip(), sites, r.probes);
+  add_rank_figures(r, image, session, reduce.get());
+  // Only the reporter has every core's spikes (and, without distributed accounting, an
+  // accountant).
+  if (r.rank != core::Distribution::kReporter || !session.accountant()) return r;
   r.spikes_recorded = options.record_spikes;
   if (options.record_spikes)
     for (std::size_t p = 0; p < r.populations.size(); ++p) {

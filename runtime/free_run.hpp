@@ -37,6 +37,10 @@ struct FreeRunOptions {
   std::size_t input_sample = 0;
   // Threads stepping the cores of each step (results bit-identical for any count).
   int threads = 1;
+  // Started by mpirun: this rank's cores, when the image holds only their tables
+  // (read_rank_image, runtime/rank_image.hpp; not owned). Null: distribute_by_chips() of the
+  // whole image.
+  const core::Distribution* distribution = nullptr;
 };
 
 struct PopulationSpikes {
@@ -75,6 +79,16 @@ struct FreeRunResult {
   // the accountant (rank 0 only: the energy and time model of every core).
   std::vector<std::uint64_t> rank_chip_ns, rank_accounting_ns;
   std::vector<std::uint64_t> rank_exchange_ns;  // of rank_chip_ns: the exchange and its waiting
+  // Of rank_accounting_ns, with distributed accounting: the reductions and their waiting.
+  std::vector<std::uint64_t> rank_reduce_ns;
+  // Per rank (on the reporter), measured: the process's peak resident memory in bytes
+  // (getrusage), image, MPI and libraries included.
+  std::vector<std::uint64_t> rank_peak_rss;
+  // Per rank (on the reporter): bytes of the image's core tables the rank holds (synapse
+  // lists, input and output axons, profiles and formats, by element count): started by
+  // mpirun with a mapped image, each rank holds only its own cores' (read_rank_image), so
+  // these add up to the one-process figure.
+  std::vector<std::uint64_t> rank_image_bytes;
   std::uint64_t synapses = 0, compartments = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "runtime/ranks.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -63,6 +64,44 @@ class MpiStepExchange final : public core::StepExchange {
   std::vector<int> send_counts_, send_offsets_, recv_counts_, recv_offsets_;
   std::vector<std::int32_t> flat_;
 };
+
+// A distributed accountant's reductions: integer sums and fixed-size gathers.
+class MpiStepReduce final : public core::StepReduce {
+ public:
+  void sum(std::vector<std::int64_t>& values) override {
+    const Timer t(ns_);
+    check(MPI_Allreduce(MPI_IN_PLACE, values.data(), to_int(values.size()), MPI_INT64_T, MPI_SUM,
+                        MPI_COMM_WORLD),
+          "MPI_Allreduce");
+  }
+  std::uint64_t reduce_ns() const override { return ns_; }
+  std::vector<std::int64_t> all_gather(const std::vector<std::int64_t>& values) override {
+    const Timer t(ns_);
+    int size = 0;
+    check(MPI_Comm_size(MPI_COMM_WORLD, &size), "MPI_Comm_size");
+    std::vector<std::int64_t> all(values.size() * static_cast<std::size_t>(size));
+    check(MPI_Allgather(values.data(), to_int(values.size()), MPI_INT64_T, all.data(),
+                        to_int(values.size()), MPI_INT64_T, MPI_COMM_WORLD),
+          "MPI_Allgather");
+    return all;
+  }
+
+ private:
+  // Adds the wall time of its scope to `total`.
+  struct Timer {
+    explicit Timer(std::uint64_t& total) : total_(total) {}
+    ~Timer() {
+      total_ += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                               std::chrono::steady_clock::now() - start_)
+                                               .count());
+    }
+    Timer(const Timer&) = delete;
+    Timer& operator=(const Timer&) = delete;
+    std::uint64_t& total_;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  };
+  std::uint64_t ns_ = 0;
+};
 #endif
 
 }  // namespace
@@ -106,6 +145,13 @@ int RankScope::fail(int code) {
 std::unique_ptr<core::StepExchange> Ranks::step_exchange() const {
 #ifdef LOIHISIM_HAVE_MPI
   if (mpi_) return std::make_unique<MpiStepExchange>(size_);
+#endif
+  return nullptr;
+}
+
+std::unique_ptr<core::StepReduce> Ranks::step_reduce() const {
+#ifdef LOIHISIM_HAVE_MPI
+  if (mpi_) return std::make_unique<MpiStepReduce>();
 #endif
   return nullptr;
 }
@@ -189,18 +235,48 @@ std::vector<std::int32_t> Ranks::broadcast(std::vector<std::int32_t> values) con
   return values;
 }
 
+std::vector<std::int32_t> Ranks::all_gather(const std::vector<std::int32_t>& values) const {
+#ifdef LOIHISIM_HAVE_MPI
+  if (mpi_) {
+    const int n = to_int(values.size());
+    std::vector<int> counts(static_cast<std::size_t>(size_)), offsets(counts.size());
+    check(MPI_Allgather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD),
+          "MPI_Allgather");
+    std::size_t total = 0;
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+      offsets[r] = to_int(total);
+      total += static_cast<std::size_t>(counts[r]);
+    }
+    std::vector<std::int32_t> all(total);
+    check(MPI_Allgatherv(values.data(), n, MPI_INT, all.data(), counts.data(), offsets.data(),
+                         MPI_INT, MPI_COMM_WORLD),
+          "MPI_Allgatherv");
+    return all;
+  }
+#endif
+  return values;
+}
+
 core::Distribution distribute_by_chips(const mapper::MappedImage& image,
+                                       const core::Architecture& arch, int rank, int size) {
+  std::vector<mapper::CoreOutline> outline;
+  for (const auto& c : image.cores)
+    outline.push_back({static_cast<std::int32_t>(c.compartments.size()),
+                       static_cast<std::int32_t>(c.input_axons.size())});
+  return distribute_by_chips(outline, arch, rank, size);
+}
+
+core::Distribution distribute_by_chips(const std::vector<mapper::CoreOutline>& outline,
                                        const core::Architecture& arch, int rank, int size) {
   if (size < 1 || rank < 0 || rank >= size)
     throw std::invalid_argument("distribute_by_chips: rank outside 0..size-1");
   core::Distribution d;
   d.self = rank;
   d.processes = size;
-  d.owner.assign(image.cores.size(), 0);
+  d.owner.assign(outline.size(), 0);
   std::vector<int> used, chips;
-  for (std::size_t c = 0; c < image.cores.size(); ++c) {
-    const auto& cfg = image.cores[c];
-    if (cfg.compartments.empty() && cfg.input_axons.empty()) continue;
+  for (std::size_t c = 0; c < outline.size(); ++c) {
+    if (!outline[c].in_use()) continue;
     used.push_back(static_cast<int>(c));
     chips.push_back(core::locate(arch.mesh, static_cast<int>(c)).chip);
   }

@@ -16,7 +16,9 @@
 
 #include "core/architecture.hpp"
 #include "core/chip.hpp"
+#include "core/step_reduce.hpp"
 #include "mapper/mapped_image.hpp"
+#include "mapper/mapped_image_io.hpp"
 
 namespace loihisim {
 
@@ -27,6 +29,9 @@ class Ranks {
   bool is_reporter() const { return rank_ == core::Distribution::kReporter; }
   // The step barrier: MPI_Alltoallv of the per-rank buffers (null with one rank and no MPI).
   std::unique_ptr<core::StepExchange> step_exchange() const;
+  // Sums and gathers of a distributed accountant over MPI_Allreduce and MPI_Allgather (null
+  // with one rank and no MPI).
+  std::unique_ptr<core::StepReduce> step_reduce() const;
   // On the reporter: every rank's value, in rank order (elsewhere: empty). Collective.
   std::vector<std::uint64_t> gather(std::uint64_t value) const;
   double max(double value) const;  // over the ranks; collective
@@ -36,11 +41,15 @@ class Ranks {
   std::vector<std::uint8_t> gather_bytes(const std::vector<std::uint8_t>& bytes) const;
   // The reporter's values, on every rank.
   std::vector<std::int32_t> broadcast(std::vector<std::int32_t> values) const;
+  // On every rank, the concatenation of every rank's values in rank order. Collective.
+  std::vector<std::int32_t> all_gather(const std::vector<std::int32_t>& values) const;
+  // True when started by mpirun (MPI_Init was called), even with one rank.
+  bool launched() const { return mpi_; }
 
  private:
   friend class RankScope;
   int rank_ = 0, size_ = 1;
-  [[maybe_unused]] bool mpi_ = false;  // MPI_Init was called (unused without LOIHISIM_MPI)
+  bool mpi_ = false;  // MPI_Init was called
 };
 
 // This process's ranks (one rank before a RankScope or without MPI).
@@ -66,6 +75,9 @@ class RankScope {
 // traffic within a chip stays within a rank; with fewer chips in use than ranks, the cores in
 // use split into contiguous runs instead. Cores not in use go to rank 0 (they never work).
 core::Distribution distribute_by_chips(const mapper::MappedImage& image,
+                                       const core::Architecture& arch, int rank, int size);
+// The same from the cores' sizes alone (mapper::read_core_outline).
+core::Distribution distribute_by_chips(const std::vector<mapper::CoreOutline>& outline,
                                        const core::Architecture& arch, int rank, int size);
 
 }  // namespace loihisim

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A network spread over 10 chips, run by `mpirun -np K loihisim simulate` and by one process
 without mpirun: the summaries (--report) must be equal and the HDF5 results (--out: spike counts,
-every spike, the energy and time arrays) bit-identical (docs/scaling.md). Then batch inference,
+every spike, the energy and time arrays) bit-identical (docs/scaling.md), with the event network
+model (rank 0 accounts every core) and the analytic one (each rank accounts its own cores), with
+neurons of every rank's cores probed (v and u gathered from their owners); the image tables
+the ranks hold add up to the one process's (each rank read only its own cores). Then batch inference,
 `mpirun -np K loihisim run` (the samples split over the ranks) against one process: equal but for
 what is measured (wall times, throughput). CTest runs it for K = 1, 2 and 4 (tests/CMakeLists.txt).
 
@@ -90,6 +93,47 @@ def check_run(a, model, tag, samples, every=1):
     return problems
 
 
+IMAGE = re.compile(r"rank (\d+): .*; image tables (\d+) bytes")
+
+
+def check_simulate(a, mapped, model):
+    """`simulate` over K ranks and in one process: summaries and HDF5 results equal; each rank
+    held only its own cores' image tables (they add up to the one-process figure)."""
+    # The probed neurons lie on every rank's cores for K = 2 and 4 (chips 0, 1, 5, 6, 9).
+    common = ["simulate", mapped, "--arch", ARCH, "--steps", str(a.steps), "-q",
+              "--record-spikes", "--network-model", model,
+              "--probe", "lif:0,7,100,1200-1210,1500,2000,2559"]
+    one = os.path.join(a.work, f"one-{model}-{a.ranks}")
+    many = os.path.join(a.work, f"ranks-{model}-{a.ranks}")
+    text_one = run([a.cli] + common + ["--out", one + ".h5", "--report", one + ".json"])
+    text = run(MPIRUN + ["-np", str(a.ranks), a.cli] + common +
+               ["--out", many + ".h5", "--report", many + ".json"])
+    with open(one + ".json") as f:
+        ref = json.load(f)
+    with open(many + ".json") as f:
+        got = json.load(f)
+    problems = []
+    if ref != got:
+        problems.append(f"{model}: the summaries differ")
+    if ref["in_use"]["chips"] < 8:
+        problems.append(f"the network uses {ref['in_use']['chips']} chips, not >= 8")
+    if ref["populations"][0]["spikes"] == 0:
+        problems.append("no spikes: the comparison would be empty")
+    h_ref, h_got = h5_items(one + ".h5"), h5_items(many + ".h5")
+    for k in sorted(set(h_ref) | set(h_got)):
+        if h_ref.get(k) != h_got.get(k):
+            problems.append(f"{model}: HDF5 {k} differs")
+    if f"{a.ranks} rank" not in text:
+        problems.append(f"the run did not report {a.ranks} ranks:\n{text}")
+    whole = [int(m.group(2)) for m in IMAGE.finditer(text_one)]
+    parts = [int(m.group(2)) for m in IMAGE.finditer(text)]
+    if len(whole) != 1 or len(parts) != a.ranks or sum(parts) != whole[0]:
+        problems.append(f"{model}: image tables per rank {parts} do not add up to {whole}")
+    elif a.ranks > 1 and max(parts) >= whole[0]:
+        problems.append(f"{model}: a rank held the whole image's tables: {parts}")
+    return ref, problems
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cli", required=True)
@@ -104,29 +148,11 @@ def main():
         run([sys.executable, os.path.join(HERE, "bench", "random_network.py"), net,
              "--neurons", "2560", "--fanout", "40", "--seed", "3"])
         run([a.cli, "map", net, "--arch", ARCH, "-o", mapped])
-    common = ["simulate", mapped, "--arch", ARCH, "--steps", str(a.steps), "-q",
-              "--record-spikes"]
-    one = os.path.join(a.work, f"one-{a.ranks}")
-    many = os.path.join(a.work, f"ranks-{a.ranks}")
-    run([a.cli] + common + ["--out", one + ".h5", "--report", one + ".json"])
-    text = run(MPIRUN + ["-np", str(a.ranks), a.cli] + common + ["--out", many + ".h5", "--report", many + ".json"])
-    with open(one + ".json") as f:
-        ref = json.load(f)
-    with open(many + ".json") as f:
-        got = json.load(f)
     problems = []
-    if ref != got:
-        problems.append("the summaries differ")
-    if ref["in_use"]["chips"] < 8:
-        problems.append(f"the network uses {ref['in_use']['chips']} chips, not >= 8")
-    if ref["populations"][0]["spikes"] == 0:
-        problems.append("no spikes: the comparison would be empty")
-    h_ref, h_got = h5_items(one + ".h5"), h5_items(many + ".h5")
-    for k in sorted(set(h_ref) | set(h_got)):
-        if h_ref.get(k) != h_got.get(k):
-            problems.append(f"HDF5 {k} differs")
-    if f"{a.ranks} rank" not in text:
-        problems.append(f"the run did not report {a.ranks} ranks:\n{text}")
+    # The event network model: rank 0 accounts every core; the analytic one: every rank its own.
+    for model in ("event", "analytic"):
+        ref, more = check_simulate(a, mapped, model)
+        problems += more
     problems += check_run(a, MODEL, "hybrid-cell", 12)
     # A hybrid LSTM with timestep skipping (docs/running.md): its per-sample probe and skip
     # counts travel with the gathered results (the summary's `dts` object).
@@ -139,7 +165,8 @@ def main():
     if problems:
         return 1
     print(f"check_ranks: {a.ranks} ranks, {ref['in_use']['chips']} chips, "
-          f"{ref['populations'][0]['spikes']} spikes: identical to one process; batch inference too")
+          f"{ref['populations'][0]['spikes']} spikes: identical to one process (event and "
+          f"analytic network models, each rank reading its own cores); batch inference too")
     return 0
 
 

@@ -12,11 +12,16 @@
 #include <vector>
 
 #include "formats/arch_io.hpp"
+#include "io/errors.hpp"
+#include "io/h5_file.hpp"
+#include "mapper/mapped_image_io.hpp"
 #include "mapper/mapper.hpp"
 #include "runtime/chip_session.hpp"
+#include "runtime/rank_image.hpp"
 #include "runtime/ranks.hpp"
 #include "runtime/report.hpp"
 #include "tests/support/recurrent_network.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace loihisim;
 
@@ -48,6 +53,34 @@ class ThreadExchange final : public core::StepExchange {
  private:
   Shared& shared_;
   int self_;
+};
+
+// A distributed accountant's sums and gathers between threads (one slot per thread).
+class ThreadReduce final : public core::StepReduce {
+ public:
+  struct Shared {
+    explicit Shared(int k) : barrier(k), slot(static_cast<std::size_t>(k)) {}
+    std::barrier<> barrier;
+    std::vector<std::vector<std::int64_t>> slot;
+  };
+  ThreadReduce(Shared& shared, int self) : shared_(shared), self_(static_cast<std::size_t>(self)) {}
+  void sum(std::vector<std::int64_t>& values) override {
+    const auto all = all_gather(values);
+    std::fill(values.begin(), values.end(), 0);
+    for (std::size_t i = 0; i < all.size(); ++i) values[i % values.size()] += all[i];
+  }
+  std::vector<std::int64_t> all_gather(const std::vector<std::int64_t>& values) override {
+    shared_.slot[self_] = values;
+    shared_.barrier.arrive_and_wait();
+    std::vector<std::int64_t> all;
+    for (const auto& v : shared_.slot) all.insert(all.end(), v.begin(), v.end());
+    shared_.barrier.arrive_and_wait();
+    return all;
+  }
+
+ private:
+  Shared& shared_;
+  std::size_t self_;
 };
 
 mapper::MappedImage multi_chip_image(const core::Architecture& arch) {
@@ -138,6 +171,180 @@ TEST_CASE("distributed chip: ranks own whole chips, or cores when chips are fewe
     if (!image.cores[c].compartments.empty()) ++count[static_cast<std::size_t>(many.owner[c])];
   for (int r = 0; r < used; ++r) CHECK(count[static_cast<std::size_t>(r)] == 1);
   CHECK_THROWS_AS(distribute_by_chips(image, arch, 2, 2), std::invalid_argument);
-  CHECK_THROWS_AS(core::Chip(image.cores, image.limits, core::Distribution{{0}, 0, 1}),
+  core::Distribution one_owner;
+  one_owner.owner = {0};
+  CHECK_THROWS_AS(core::Chip(image.cores, image.limits, one_owner), std::invalid_argument);
+}
+
+namespace {
+
+// What read_rank_image() does on rank `rank` of `k`, with the routes of every rank's part
+// gathered here instead of over MPI.
+std::vector<RankImage> rank_images(const std::filesystem::path& file,
+                                   const core::Architecture& arch, int k) {
+  const auto outline = mapper::read_core_outline(file);
+  std::vector<RankImage> parts(static_cast<std::size_t>(k));
+  std::vector<std::int32_t> records;
+  for (int rank = 0; rank < k; ++rank) {
+    RankImage& p = parts[static_cast<std::size_t>(rank)];
+    p.distribution = distribute_by_chips(outline, arch, rank, k);
+    std::vector<std::uint8_t> held(outline.size());
+    for (std::size_t c = 0; c < held.size(); ++c) held[c] = p.distribution.owner[c] == rank;
+    p.image = mapper::read_mapped_image_part(file, held);
+    for (const auto& c : outline) p.distribution.input_axons.push_back(c.input_axons);
+    const auto mine = owned_routes(p.image, p.distribution);
+    records.insert(records.end(), mine.begin(), mine.end());
+  }
+  for (auto& p : parts) set_routes(p.distribution, records);
+  return parts;
+}
+
+}  // namespace
+
+TEST_CASE("distributed chip: ranks that read only their own cores' tables run as one process") {
+  const core::Architecture arch = load_architecture(std::string(LOIHISIM_SOURCE_DIR) +
+                                                    "/tests/data/arch/loihi1-small-chips.yaml");
+  const mapper::MappedImage image = multi_chip_image(arch);
+  loihisim::testing::TempDir tmp("rank_image");
+  const auto file = tmp.path / "image.h5";
+  mapper::write_mapped_image(image, file);
+  ChipSession whole(image, &arch);
+  const Outcome one = drive(whole, 60);
+  const auto outline = mapper::read_core_outline(file);
+  REQUIRE(outline.size() == image.cores.size());
+  for (std::size_t c = 0; c < outline.size(); ++c) {
+    CHECK(outline[c].compartments == static_cast<std::int32_t>(image.cores[c].compartments.size()));
+    CHECK(outline[c].input_axons == static_cast<std::int32_t>(image.cores[c].input_axons.size()));
+  }
+  for (int k : {2, 3}) {
+    CAPTURE(k);
+    const std::vector<RankImage> parts = rank_images(file, arch, k);
+    for (const RankImage& p : parts)  // its own cores whole, the others' compartments only
+      for (std::size_t c = 0; c < image.cores.size(); ++c) {
+        CAPTURE(c);
+        const auto& got = p.image.cores[c];
+        if (p.distribution.owner[c] == p.distribution.self) {
+          CHECK(mapper::same_core_config(got, image.cores[c]));
+        } else {
+          CHECK(got.compartments.size() == image.cores[c].compartments.size());
+          CHECK(got.synapse_lists.empty());
+          CHECK(got.input_axons.empty());
+          CHECK(got.output_axons.empty());
+        }
+      }
+    ThreadExchange::Shared shared(k);
+    std::vector<Outcome> out(static_cast<std::size_t>(k));
+    std::vector<std::thread> threads;
+    for (int rank = 0; rank < k; ++rank)
+      threads.emplace_back([&, rank] {
+        ThreadExchange ex(shared, rank);
+        const RankImage& p = parts[static_cast<std::size_t>(rank)];
+        ChipSession session(p.image, &arch, p.distribution, &ex);
+        out[static_cast<std::size_t>(rank)] = drive(session, 60);
+      });
+    for (auto& t : threads) t.join();
+    CHECK(out[0].report == one.report);
+    CHECK(out[0].recording.populations[0].step == one.recording.populations[0].step);
+    CHECK(out[0].recording.populations[0].neuron == one.recording.populations[0].neuron);
+    CHECK(out[0].recording.core_step_counts == one.recording.core_step_counts);
+    CHECK(out[0].recording.flows == one.recording.flows);
+  }
+}
+
+TEST_CASE("distributed chip: a part image and its routes are checked") {
+  const core::Architecture arch = load_architecture(std::string(LOIHISIM_SOURCE_DIR) +
+                                                    "/tests/data/arch/loihi1-small-chips.yaml");
+  const mapper::MappedImage image = multi_chip_image(arch);
+  loihisim::testing::TempDir tmp("rank_image_checks");
+  const auto file = tmp.path / "image.h5";
+  mapper::write_mapped_image(image, file);
+  CHECK_THROWS_AS(mapper::read_mapped_image_part(file, std::vector<std::uint8_t>(3, 1)),
                   std::invalid_argument);
+  core::Distribution d = distribute_by_chips(image, arch, 0, 2);
+  CHECK_THROWS_AS(set_routes(d, std::vector<std::int32_t>{0, 5, 1}), std::invalid_argument);
+  CHECK_THROWS_AS(set_routes(d, std::vector<std::int32_t>{-1, 0}), std::invalid_argument);
+  set_routes(d, std::vector<std::int32_t>{0, 1, static_cast<std::int32_t>(image.cores.size())});
+  d.input_axons.assign(image.cores.size(), 0);
+  // A route to a core past the image's last.
+  CHECK_THROWS_AS(core::Chip(image.cores, image.limits, d), std::invalid_argument);
+}
+
+TEST_CASE("h5 read_range: a slice of a 1-D dataset, converted and checked like read()") {
+  loihisim::testing::TempDir tmp("read_range");
+  const std::string file = (tmp.path / "r.h5").string();
+  {
+    h5::Group root = h5::create_file(file);
+    root.write<std::int64_t>("v", {10, 11, 12, 13, 14});
+    root.write<std::int32_t>("m", {1, 2, 3, 4}, {2, 2});
+    root.write<std::int64_t>("big", {1, std::int64_t{1} << 40});
+  }
+  const h5::Group g = h5::open_file(file);
+  CHECK(g.read_range<std::int32_t>("v", 1, 3) == std::vector<std::int32_t>{11, 12, 13});
+  CHECK(g.read_range<std::int32_t>("v", 5, 0).empty());
+  CHECK_THROWS_AS(g.read_range<std::int32_t>("v", 3, 3), InputError);  // past the end
+  CHECK_THROWS_AS(g.read_range<std::int32_t>("m", 0, 1), InputError);  // not 1-D
+  CHECK(g.read_range<std::int32_t>("big", 0, 1) == std::vector<std::int32_t>{1});
+  CHECK_THROWS_AS(g.read_range<std::int32_t>("big", 1, 1), InputError);  // does not fit
+}
+
+TEST_CASE(
+    "distributed accounting: every rank accounts its cores, the reports equal one process's") {
+  core::Architecture arch = load_architecture(std::string(LOIHISIM_SOURCE_DIR) +
+                                              "/tests/data/arch/loihi1-small-chips.yaml");
+  arch.network.model = core::NetworkModel::kAnalytic;
+  const mapper::MappedImage image = multi_chip_image(arch);
+  ChipSession whole(image, &arch);
+  const Outcome one = drive(whole, 60);
+  REQUIRE(whole.accountant()->chips_in_use() >= 3);
+  for (int k : {2, 3, 4}) {
+    CAPTURE(k);
+    ThreadExchange::Shared shared(k);
+    ThreadReduce::Shared reduced(k);
+    std::vector<Outcome> out(static_cast<std::size_t>(k));
+    std::vector<std::thread> threads;
+    for (int rank = 0; rank < k; ++rank)
+      threads.emplace_back([&, rank] {
+        ThreadExchange ex(shared, rank);
+        ThreadReduce reduce(reduced, rank);
+        ChipSession part(image, &arch, distribute_by_chips(image, arch, rank, k), &ex);
+        part.distribute_accounting(&reduce);
+        RecordOptions rec;
+        rec.spikes = rec.counts = true;
+        part.set_record(rec);
+        part.begin_sample();
+        const int cores = part.chip().num_cores();
+        for (int t = 0; t < 60; ++t) {  // the host spikes of drive()
+          for (int c = (t * 7) % cores, n = 0; n < cores; ++n, c = (c + 1) % cores)
+            if (part.chip().core(c).num_input_axons() > 0) {
+              part.send_axon(c, t % part.chip().core(c).num_input_axons());
+              break;
+            }
+          part.step();
+        }
+        part.gather_accounts();
+        out[static_cast<std::size_t>(rank)] = {
+            part.recording(), report_summary(make_report(*part.accountant(), {})).dump()};
+      });
+    for (auto& t : threads) t.join();
+    for (const Outcome& o : out) CHECK(o.report == one.report);  // every rank's, not only 0's
+    CHECK(out[0].recording.populations[0].step == one.recording.populations[0].step);
+    CHECK(out[0].recording.populations[0].neuron == one.recording.populations[0].neuron);
+    CHECK(out[0].recording.core_step_counts == one.recording.core_step_counts);
+  }
+}
+
+TEST_CASE("distributed accounting: the event network model and per-core step arrays are refused") {
+  const core::Architecture arch = load_architecture(std::string(LOIHISIM_SOURCE_DIR) +
+                                                    "/tests/data/arch/loihi1-small-chips.yaml");
+  REQUIRE(arch.network.model != core::NetworkModel::kAnalytic);
+  ThreadReduce::Shared reduced(1);
+  ThreadReduce reduce(reduced, 0);
+  core::ChipAccountant event(arch);
+  CHECK_THROWS_AS(event.distribute(&reduce), std::invalid_argument);
+  core::Architecture analytic = arch;
+  analytic.network.model = core::NetworkModel::kAnalytic;
+  core::AccountantOptions keep;
+  keep.keep_per_core_steps = true;
+  core::ChipAccountant per_core(analytic, {}, keep);
+  CHECK_THROWS_AS(per_core.distribute(&reduce), std::invalid_argument);
 }

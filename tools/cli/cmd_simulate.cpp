@@ -23,6 +23,7 @@
 #include "mapper/mapper.hpp"
 #include "mapper/network_io.hpp"
 #include "runtime/free_run.hpp"
+#include "runtime/rank_image.hpp"
 #include "runtime/ranks.hpp"
 #include "tools/cli/cli_files.hpp"
 #include "tools/cli/commands.hpp"
@@ -98,7 +99,12 @@ void simulate(const SimulateOptions& opt) {
   summary_output(files, opt.report, "--report");
   core::Architecture arch = load_architecture(opt.arch);
   apply_network_model(arch, opt.network_model);
-  const mapper::MappedImage image = mapper::image_for_run(opt.network, arch, opt.placer);
+  // Started by mpirun with a mapped image, each rank reads only its own cores' tables.
+  std::optional<RankImage> part;
+  if (ranks().launched() && mapper::is_mapped_image_file(opt.network))
+    part = read_rank_image(opt.network, arch);
+  const mapper::MappedImage image =
+      part ? std::move(part->image) : mapper::image_for_run(opt.network, arch, opt.placer);
   std::optional<SequenceDataset> input;
   if (!opt.input.empty()) input = read_dataset_h5(opt.input);
 
@@ -108,6 +114,7 @@ void simulate(const SimulateOptions& opt) {
   fo.probes = std::move(probes);
   fo.input_sample = opt.input_sample;
   fo.threads = opt.threads;
+  if (part) fo.distribution = &part->distribution;
   std::unique_ptr<ProgressBar> bar;
   if (!opt.quiet && ranks().is_reporter())
     bar = std::make_unique<ProgressBar>("simulate", static_cast<std::uint64_t>(opt.steps));

@@ -5,25 +5,13 @@
 #include <algorithm>
 #include <chrono>
 
+#include "baseline/sample_stats.hpp"
 #include "io/readable_units.hpp"
 
 namespace loihisim {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-double mean_of(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0 : s / static_cast<double>(v.size());
-}
 
 template <class Net>
 double timed(Net& net, const float* seq, int steps, std::span<float> logits, int& p) {

@@ -8,6 +8,7 @@
 #include <span>
 #include <stdexcept>
 
+#include "baseline/sample_stats.hpp"
 #include "io/errors.hpp"
 #include "io/readable_units.hpp"
 #include "io/version.hpp"
@@ -19,26 +20,6 @@ using clock_type = std::chrono::steady_clock;
 
 double frac(std::uint64_t a, std::uint64_t b) {
   return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
-}
-
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-double mean_of(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0 : s / static_cast<double>(v.size());
-}
-
-// Nearest-rank quantile of unsorted values.
-double quantile_of(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(std::lround(q * static_cast<double>(v.size() - 1)))];
 }
 
 // Every count but the working sets (properties of the network, not sums).

@@ -325,9 +325,8 @@ std::vector<std::uint64_t> Group::shape(const std::string& name) const {
   return {hd.begin(), hd.end()};
 }
 
-template <class T>
-std::vector<T> Group::read(const std::string& name, std::vector<std::uint64_t>* dims) const {
-  const auto d = shape(name);
+Handle Group::open_numeric(const std::string& name, std::uint64_t count, std::size_t value_bytes,
+                           const std::string& what) const {
   Handle ds(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
   Handle type(H5Dget_type(ds.get()), H5Tclose);
   const H5T_class_t cls = H5Tget_class(type.get());
@@ -335,9 +334,16 @@ std::vector<T> Group::read(const std::string& name, std::vector<std::uint64_t>* 
   if (!plausible_number_width(type.get()))
     fail(name, "stored numbers of " + std::to_string(H5Tget_size(type.get())) +
                    " bytes each (a corrupt type; numbers are 1 to 16 bytes)");
+  check_memory(bytes_for(count, std::max(value_bytes, H5Tget_size(type.get()))),
+               where(name) + " (" + what + ")");
+  return ds;
+}
+
+template <class T>
+std::vector<T> Group::read(const std::string& name, std::vector<std::uint64_t>* dims) const {
+  const auto d = shape(name);
   const std::uint64_t n = element_count(d);
-  check_memory(bytes_for(n, std::max(sizeof(T), H5Tget_size(type.get()))),
-               where(name) + " (" + shape_text(d) + ")");
+  const Handle ds = open_numeric(name, n, sizeof(T), shape_text(d));
   std::vector<T> out(n);
   Handle xfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_type_conv_cb(xfer.get(), strict_conversion, nullptr);
@@ -357,15 +363,7 @@ std::vector<T> Group::read_range(const std::string& name, std::uint64_t first,
   if (first > d[0] || count > d[0] - first)
     fail(name, "values " + std::to_string(first) + ".." + std::to_string(first + count) +
                    " asked for, but the dataset has " + std::to_string(d[0]));
-  Handle ds(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  Handle type(H5Dget_type(ds.get()), H5Tclose);
-  const H5T_class_t cls = H5Tget_class(type.get());
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT) fail(name, "expected a numeric dataset");
-  if (!plausible_number_width(type.get()))
-    fail(name, "stored numbers of " + std::to_string(H5Tget_size(type.get())) +
-                   " bytes each (a corrupt type; numbers are 1 to 16 bytes)");
-  check_memory(bytes_for(count, std::max(sizeof(T), H5Tget_size(type.get()))),
-               where(name) + " (" + std::to_string(count) + " values)");
+  const Handle ds = open_numeric(name, count, sizeof(T), std::to_string(count) + " values");
   std::vector<T> out(count);
   if (count == 0) return out;
   Handle file_space(H5Dget_space(ds.get()), H5Sclose);

@@ -103,6 +103,10 @@ class Group {
   friend Group create_file(AtomicOutput& out);
   Handle single_value_attribute(const std::string& name, const char* expected) const;
   std::string where(const std::string& name) const;
+  // Opens `name` as a numeric dataset (integers or floats of a plausible width) and checks that
+  // `count` values of `value_bytes` each fit in memory; `what` describes them in the message.
+  Handle open_numeric(const std::string& name, std::uint64_t count, std::size_t value_bytes,
+                      const std::string& what) const;
 
   std::shared_ptr<Handle> file_;
   Handle group_;

@@ -9,7 +9,7 @@ state reduction" of docs/results.md. For each row-wise MNIST classifier and each
 
 beside the full network of each, and picks per model the CPU setting with the largest measured
 speed-up within 0.5 points of full accuracy (the issue's acceptance), with the chip's energy and
-latency at that setting; then the sequence-to-sequence model on the CPU (tools/axlstm_seq2seq.py).
+latency at that setting; then the sequence-to-sequence model on the CPU and the chip (tools/axlstm_seq2seq.py).
 Also a section of tools/hybrid_results.py.
 
     /usr/bin/python3 tools/axlstm_results.py [--quick] [--force]
@@ -214,7 +214,7 @@ def section(R, md, fmt_energy, fmt_time, quick):
         acceptance(md, fmt_energy, label, full, rows)
         chip_best(md, fmt_energy, fmt_time, label, full, rows)
     md("")
-    axlstm_seq2seq.section(R, md, quick)
+    axlstm_seq2seq.section(R, md, quick, fmt_energy, fmt_time)
     md(END)
 
 

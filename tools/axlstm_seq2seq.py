@@ -36,6 +36,13 @@ MODIFIED = [("--dts-tau", v) for v in ("0.1", "0.2", "0.25", "0.3", "0.4")] + \
 MODELS = [("models/weights/seq2seq_sort_digits.h5", "standard cell", STANDARD),
           ("models/weights/seq2seq_sort_digits_modified.h5", "modified cell", MODIFIED)]
 QUICK_SETTINGS = [("--dts-tau", "0.1"), ("--dsr", "complexity:64:1")]
+# On the chip (the hybrid conversion needs the modified cell): T, and the settings run there
+# beside the full network: each model's accepted CPU setting (fixed:116 standard, fixed:126
+# modified) and timestep skipping with the full-length and a one-eighth probe.
+CHIP_WEIGHTS = "models/weights/seq2seq_sort_digits_modified.h5"
+CHIP_T, CHIP_ARCH = 128, "loihi1"
+CHIP_SETTINGS = [[], ["--dsr", "fixed:126"], ["--dsr", "fixed:116"], ["--dts-tau", "0.3"],
+                 ["--dts-tau", "0.3", "--dts-probe-steps", "16"]]
 EVERY = 2  # every 2nd of the 2,000 test strings: 1,000 strings
 WITHIN = 0.5  # points of the full model's exact sequence accuracy (the issue's acceptance)
 PAPER_BAND = (1.08, 1.31)  # methods.md C: Sen and Raghunathan 2018, measured speed-ups
@@ -51,6 +58,67 @@ def cpu_run(R, weights, samples, every, option, value):
     path = os.path.join(R.work, name)
     return R.cached(name, [[R.cli, "baseline", weights, "--samples", str(samples), "--every",
                             str(every), "--rapl", "off", option, value, "--report", path]])
+
+
+def chip_run(R, extra, samples, every, T):
+    """`loihisim convert --method hybrid-seq2seq` with the knob options `extra`, then `run` on
+    the same strings as the CPU rows."""
+    name = "%s-chip-T%d-%s%s-%d-every%d" % (tag_of(CHIP_WEIGHTS), T, CHIP_ARCH,
+                                             "".join(e.replace("--", "-").replace(":", "-")
+                                                     for e in extra), samples, every)
+    model = os.path.join(R.work, name + ".model.yaml")
+    report = os.path.join(R.work, name + ".run.json")
+    return R.cached(name + ".run.json", [
+        [R.cli, "convert", os.path.join(HERE, CHIP_WEIGHTS), "--method", "hybrid-seq2seq",
+         "--steps", str(T), "--arch", CHIP_ARCH, "--out", model] + extra,
+        [R.cli, "run", model, "--arch", CHIP_ARCH, "--samples", str(samples), "--every",
+         str(every), "--threads", str(R.threads), "--quiet", "--report", report]])
+
+
+def chip_rows(R, samples, every, T):
+    """{setting text: run report} for CHIP_SETTINGS; "full" for the network without knobs."""
+    return {" ".join(e) or "full": chip_run(R, e, samples, every, T) for e in CHIP_SETTINGS}
+
+
+def chip_table(md, chips, fmt_energy, fmt_time):
+    full = chips["full"]["per_inference"]
+    md("| chip setting | exact sequence (%) | tokens (%) | layer-steps skipped | chip steps "
+       "| chip active | chip total | latency | active energy vs full | latency vs full |")
+    md("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for setting, r in chips.items():
+        p, seq, dts = r["per_inference"], r["sequence"], r.get("dts")
+        skipped = ("%d of %d" % (dts["symbols_skipped"], dts["symbols_probed"]) if dts else "-")
+        md("| `%s` | %.2f | %.2f | %s | %.0f | %s | %s | %s | %.3fx | %.3fx |" % (
+            setting, 100 * seq["exact_accuracy"], 100 * seq["token_accuracy"], skipped,
+            r["chip"]["per_inference"]["steps"], fmt_energy(p["chip_active_energy_pJ"]),
+            fmt_energy(p["chip_total_energy_pJ"]), fmt_time(p["latency_ns"]),
+            p["chip_active_energy_pJ"] / full["chip_active_energy_pJ"],
+            p["latency_ns"] / full["latency_ns"]))
+
+
+def chip_at(md, label, rows, chips, fmt_energy):
+    """The chip's energy at the CPU's accepted (or fastest within-0.5-point) setting."""
+    ok = [r for r in rows if points_lost(r["tuned"]) <= WITHIN and
+          points_lost(r["straight"]) <= WITHIN]
+    if not ok:
+        return
+    best = max(ok, key=speedup)
+    chip = chips.get(best["setting"])
+    if chip is None:
+        md("  - On the chip: `%s` was not run there." % best["setting"])
+        return
+    full, p = chips["full"], chip["per_inference"]
+    saved = 1 - p["chip_active_energy_pJ"] / full["per_inference"]["chip_active_energy_pJ"]
+    md("  - On the chip at `%s` (%s, T = %d, %s, the same strings%s): exact sequence %.2f %% "
+       "against %.2f %% for the full network, chip active energy %s against %s: **%.1f %% %s**, "
+       "latency %.3fx." % (
+           best["setting"], os.path.basename(CHIP_WEIGHTS), CHIP_T, CHIP_ARCH,
+           "" if "modified" in label else "; the standard cell cannot be converted to the "
+           "hybrid form, so the chip runs the modified model at the same setting",
+           100 * chip["sequence"]["exact_accuracy"], 100 * full["sequence"]["exact_accuracy"],
+           fmt_energy(p["chip_active_energy_pJ"]),
+           fmt_energy(full["per_inference"]["chip_active_energy_pJ"]), abs(100 * saved),
+           "saved" if saved >= 0 else "more", p["latency_ns"] / full["per_inference"]["latency_ns"]))
 
 
 def speedup(row):
@@ -187,7 +255,7 @@ def plot(done, path):
     plt.close(fig)
 
 
-def section(R, md, quick):
+def section(R, md, quick, fmt_energy, fmt_time):
     """Appends the part through md() (inside the AxLSTM section's markers)."""
     every = 100 if quick else EVERY
     samples = 2000 // every
@@ -223,11 +291,32 @@ def section(R, md, quick):
         plot(done, os.path.join(HERE, "docs", "img", "axlstm_seq2seq_tradeoff.png"))
         md("![AxLSTM on the encoder-decoder](img/axlstm_seq2seq_tradeoff.png)")
         md("")
+    chips = {}
+    if os.path.exists(os.path.join(HERE, CHIP_WEIGHTS)):
+        T = 32 if quick else CHIP_T
+        chips = chip_rows(R, samples, every, T)
+        md("### The encoder-decoder on the chip")
+        md("")
+        md("`%s` as the hybrid network (`loihisim convert --method hybrid-seq2seq --steps %d "
+           "--arch %s`, docs/hybrid-lstm.md \"Encoder-decoder on the chip\": every layer's gates "
+           "spiking, cells, read-out and greedy decoding on the host; %s), on the same %d strings, "
+           "with the knobs as convert options: `--dsr fixed:K` maps the K most important cells "
+           "of every layer, `--dts-tau` probes every layer's input gate in its own phase first "
+           "(`--dts-probe-steps P`: for P of the T steps). Per string:" % (
+               os.path.basename(CHIP_WEIGHTS), T, CHIP_ARCH,
+               "T = 32 for the quick run" if quick else "T = %d, the smallest power of two at "
+               "which its exact accuracy comes within a few points of the float model's: "
+               "docs/hybrid-lstm.md measures T = 32 to 256" % T, samples))
+        md("")
+        chip_table(md, chips, fmt_energy, fmt_time)
+        md("")
     md("#### Acceptance on the encoder-decoder (within %.1f points of full exact sequence "
        "accuracy, CPU speed-up of at least %.2fx)" % (WITHIN, PAPER_BAND[0]))
     md("")
     for label, rows in done:
         acceptance(md, label, rows)
+        if chips:
+            chip_at(md, label, rows, chips, fmt_energy)
         dts_note(md, label, rows)
     md("")
     md(END)
@@ -236,7 +325,8 @@ def section(R, md, quick):
 def main():
     import board_results
     board_results.run_alone(__doc__, lambda R, md, fmt_energy, fmt_time, quick:
-                            section(R, md, quick), BEGIN, END, "AxLSTM encoder-decoder")
+                            section(R, md, quick, fmt_energy, fmt_time), BEGIN, END,
+                            "AxLSTM encoder-decoder")
 
 
 if __name__ == "__main__":

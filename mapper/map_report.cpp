@@ -16,14 +16,17 @@ std::string use(std::int64_t used, std::int64_t limit) {
 }
 
 // Rates per step (JSON has no inf or nan: a non-finite figure is printed as null).
-Summary traffic_summary(const TrafficStats& t) {
-  return {{"messages_per_step", t.messages},
-          {"inter_core_messages_per_step", t.inter_core_messages},
-          {"traffic_x_hops", t.hops},
-          {"mean_hops", t.mean_hops()},
-          {"hops_ew", t.hops_ew},
-          {"hops_ns", t.hops_ns},
-          {"chip_crossings", t.chip_crossings}};
+// board_crossings only in systems of several boards (one board: the output as before boards).
+Summary traffic_summary(const TrafficStats& t, bool boards) {
+  Summary s{{"messages_per_step", t.messages},
+            {"inter_core_messages_per_step", t.inter_core_messages},
+            {"traffic_x_hops", t.hops},
+            {"mean_hops", t.mean_hops()},
+            {"hops_ew", t.hops_ew},
+            {"hops_ns", t.hops_ns},
+            {"chip_crossings", t.chip_crossings}};
+  if (boards) s["board_crossings"] = t.board_crossings;
+  return s;
 }
 
 Summary use_summary(std::int64_t used, std::int64_t limit) {
@@ -89,6 +92,11 @@ std::string format_report(const MapReport& r) {
   row("greedy", r.greedy);
   row("metis", r.metis);
   s += "  (* = placement written to the image)\n";
+  if (r.mesh.has_boards())
+    for (const auto& [name, t] : {std::pair{"greedy", &r.greedy}, std::pair{"metis", &r.metis}})
+      if (*t)
+        s += fmt::format("  {}: {:.6g} board-to-board hops (not in the chip crossings above)\n",
+                         name, (*t)->board_crossings);
   s += "per core (used/limit):\n";
   s += fmt::format(
       "  {:>6} {:>4} {:>5} {:>4} {:>5} {:>18} {:>18} {:>18} {:>26} {:>12} {:>10} {:>10}  {}\n",
@@ -147,8 +155,8 @@ Summary report_summary(const MapReport& r) {
                {"tiles_y", r.mesh.tiles_y},
                {"cores_per_tile", r.mesh.cores_per_tile}};
   Summary traffic = Summary::object();
-  if (r.greedy) traffic["greedy"] = traffic_summary(*r.greedy);
-  if (r.metis) traffic["metis"] = traffic_summary(*r.metis);
+  if (r.greedy) traffic["greedy"] = traffic_summary(*r.greedy, r.mesh.has_boards());
+  if (r.metis) traffic["metis"] = traffic_summary(*r.metis, r.mesh.has_boards());
   j["traffic"] = traffic;
   const MapTimings& t = r.timings;
   j["timings"] = {{"index_s", t.index},

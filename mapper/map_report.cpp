@@ -76,8 +76,13 @@ std::string format_report(const MapReport& r) {
   s += fmt::format("chips used: {} (chip grid {} x {}, each {} x {} tiles of {} cores)\n",
                    r.chips_used, r.mesh.chips_x, r.mesh.chips_y, r.mesh.tiles_x, r.mesh.tiles_y,
                    r.mesh.cores_per_tile);
+  if (r.mesh.has_boards())
+    s += fmt::format("boards: {} x {} chips each, {} in the grid\n", r.mesh.board_chips_x,
+                     r.mesh.board_chips_y,
+                     r.mesh.num_chips() / (r.mesh.board_chips_x * r.mesh.board_chips_y));
   s += "estimated spike traffic per step (messages = output axons x source rate; hops = on-chip "
-       "E-W + N-S + chip-to-chip):\n";
+       "E-W + N-S + chip-to-chip";
+  s += r.mesh.has_boards() ? " + board-to-board):\n" : "):\n";
   s += fmt::format("  {:<8} {:>12} {:>12} {:>14} {:>9} {:>12} {:>12} {:>14}\n", "placer",
                    "messages", "inter-core", "traffic x hops", "mean hops", "E-W hops", "N-S hops",
                    "chip crossings");

@@ -45,8 +45,8 @@
 
 #include "core/chip.hpp"
 #include "core/chip_accountant.hpp"
-#include "mapper/mapper.hpp"
 #include "formats/arch_io.hpp"
+#include "mapper/mapper.hpp"
 #include "runtime/encoders.hpp"
 #include "runtime/host_costs.hpp"
 #include "runtime/inference.hpp"
@@ -235,8 +235,12 @@ std::uint64_t checksum(const InferenceRun& run) {
     for (double x : s.output) h.value(x);
     h.value(s.chip_steps);
     h.value(s.chip_ps);
+    // Board hops join the hash only when there are any, so that single-board checksums stay
+    // comparable with those of versions before the board level.
     for (std::size_t i = 0; i < core::kNumEnergyEvents; ++i)
-      h.value(s.chip_events[core::energy_event(i)]);
+      if (core::energy_event(i) != core::EnergyEvent::kBoardHop ||
+          s.chip_events[core::energy_event(i)] != 0)
+        h.value(s.chip_events[core::energy_event(i)]);
     h.value(s.host);
     for (auto x : s.population_spikes) h.value(x);
     for (const auto& t : s.core_totals) {
@@ -245,6 +249,7 @@ std::uint64_t checksum(const InferenceRun& run) {
       h.value(t.east_west_hops);
       h.value(t.north_south_hops);
       h.value(t.chip_hops);
+      if (t.board_hops != 0) h.value(t.board_hops);
       h.value(t.host_spikes_received);
       h.value(t.busy_ps);
       h.value(t.critical_steps);

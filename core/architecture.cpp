@@ -72,6 +72,12 @@ std::vector<ConfigProblem> validate(const Architecture& arch) {
   c.positive("mesh.cores_per_tile", m.cores_per_tile);
   c.positive("mesh.chips_x", m.chips_x);
   c.positive("mesh.chips_y", m.chips_y);
+  c.non_negative("mesh.board_chips_x", m.board_chips_x);
+  c.non_negative("mesh.board_chips_y", m.board_chips_y);
+  if (m.has_boards() && (m.chips_x % m.board_chips_x != 0 || m.chips_y % m.board_chips_y != 0))
+    problems.push_back({"mesh", "the boards (" + std::to_string(m.board_chips_x) + " x " +
+                                    std::to_string(m.board_chips_y) +
+                                    " chips) do not divide the chip grid"});
   const std::int64_t cores =
       std::int64_t{m.tiles_x} * m.tiles_y * m.cores_per_tile * m.chips_x * m.chips_y;
   if (cores > (std::int64_t{1} << 24))
@@ -90,6 +96,7 @@ std::vector<ConfigProblem> validate(const Architecture& arch) {
   c.link("network.east_west", n.east_west);
   c.link("network.north_south", n.north_south);
   c.link("network.chip_to_chip", n.chip_to_chip);
+  c.link("network.board_to_board", n.board_to_board);
   c.non_negative("network.barrier_energy_fj_per_tile", n.barrier_energy_fj_per_tile);
   if (problems.empty()) {  // coverage needs valid mesh sizes
     c.table("network.barrier_by_tiles", n.barrier_by_tiles, 1, m.tiles_x * m.tiles_y);

@@ -17,15 +17,34 @@
 
 namespace loihisim::core {
 
-// Cores sit in tiles on a 2-D mesh; chips sit on a board grid. Global core numbering is
-// chip-major, then tile (row-major: x fastest), then core within the tile.
+// Cores sit in tiles on a 2-D mesh; chips sit on a grid. Global core numbering is chip-major,
+// then tile (row-major: x fastest), then core within the tile. In a system of several boards the
+// chip grid is the system-wide one and boards are rectangles of board_chips_x by board_chips_y
+// chips in it; a hop between two chips of different boards is a board-to-board hop. Chips are
+// numbered board-major (boards row-major, then the chips of a board row-major), so the chips of
+// a board are consecutive and the first board's chips keep their one-board numbers.
+// board_chips_x/y = 0: one board, chips row-major over the grid.
 struct MeshGeometry {
   int tiles_x = 8;  // tiles per chip along x (east-west)
   int tiles_y = 4;  // tiles per chip along y (north-south)
   int cores_per_tile = 4;
-  int chips_x = 1;  // chips per board along x
-  int chips_y = 1;  // chips per board along y
+  int chips_x = 1;        // chips along x (of the whole system)
+  int chips_y = 1;        // chips along y (of the whole system)
+  int board_chips_x = 0;  // chips per board along x; 0 = one board
+  int board_chips_y = 0;  // chips per board along y; 0 = one board
 
+  // The board of chip column cx (row cy): boards are numbered along each axis from 0.
+  int board_of_chip_x(int cx) const { return board_chips_x > 0 ? cx / board_chips_x : 0; }
+  int board_of_chip_y(int cy) const { return board_chips_y > 0 ? cy / board_chips_y : 0; }
+
+  bool has_boards() const { return board_chips_x > 0 && board_chips_y > 0; }
+  // The chip number of the chip at (cx, cy) of the grid.
+  int chip_index(int cx, int cy) const {
+    if (!has_boards()) return cy * chips_x + cx;
+    const int board = (cy / board_chips_y) * (chips_x / board_chips_x) + cx / board_chips_x;
+    return board * board_chips_x * board_chips_y + (cy % board_chips_y) * board_chips_x +
+           cx % board_chips_x;
+  }
   int cores_per_chip() const { return tiles_x * tiles_y * cores_per_tile; }
   int num_chips() const { return chips_x * chips_y; }
   int num_cores() const { return cores_per_chip() * num_chips(); }
@@ -41,8 +60,16 @@ inline CoreLocation locate(const MeshGeometry& g, int global_core) {
   CoreLocation l;
   const int per_chip = g.cores_per_chip();
   l.chip = global_core / per_chip;
-  l.chip_x = l.chip % g.chips_x;
-  l.chip_y = l.chip / g.chips_x;
+  if (g.has_boards()) {  // board-major (MeshGeometry)
+    const int per_board = g.board_chips_x * g.board_chips_y;
+    const int board = l.chip / per_board, in_board = l.chip % per_board;
+    const int boards_x = g.chips_x / g.board_chips_x;
+    l.chip_x = (board % boards_x) * g.board_chips_x + in_board % g.board_chips_x;
+    l.chip_y = (board / boards_x) * g.board_chips_y + in_board / g.board_chips_x;
+  } else {
+    l.chip_x = l.chip % g.chips_x;
+    l.chip_y = l.chip / g.chips_x;
+  }
   const int in_chip = global_core % per_chip;
   const int tile = in_chip / g.cores_per_tile;
   l.core_in_tile = in_chip % g.cores_per_tile;
@@ -119,6 +146,9 @@ struct NetworkCosts {
   LinkParams east_west;     // one tile hop along x inside a chip
   LinkParams north_south;   // one tile hop along y inside a chip
   LinkParams chip_to_chip;  // one hop that crosses from one chip to its neighbour
+  // One hop from a chip to its neighbour on another board (systems of several boards). Not
+  // also counted as a chip-to-chip hop.
+  LinkParams board_to_board;
   // Barrier time with one chip in use, by tiles in use (ascending, first point at 1 tile,
   // covering every tile of a chip); linear interpolation between points.
   std::vector<BarrierPoint> barrier_by_tiles;

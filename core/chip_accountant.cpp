@@ -122,7 +122,7 @@ void ChipAccountant::distribute(StepReduce* reduce) {
 }
 
 // CoreTotals as integers: the counters, then the network, host, busy and critical figures.
-constexpr std::size_t kTotalFields = kCountFields.size() + 7;
+constexpr std::size_t kTotalFields = kCountFields.size() + 8;
 
 void ChipAccountant::gather_totals() {
   if (!reduce_) return;
@@ -132,8 +132,8 @@ void ChipAccountant::gather_totals() {
     const CoreTotals& t = totals_[i];
     std::int64_t* out = &v[i * kTotalFields];
     for (const auto& f : kCountFields) *out++ = static_cast<std::int64_t>(t.counts.*f.field);
-    for (const std::uint64_t x :
-         {t.within_tile, t.east_west_hops, t.north_south_hops, t.chip_hops, t.host_spikes_received})
+    for (const std::uint64_t x : {t.within_tile, t.east_west_hops, t.north_south_hops, t.chip_hops,
+                                  t.board_hops, t.host_spikes_received})
       *out++ = static_cast<std::int64_t>(x);
     *out++ = t.busy_ps;
     *out = static_cast<std::int64_t>(t.critical_steps);
@@ -144,7 +144,7 @@ void ChipAccountant::gather_totals() {
     const std::int64_t* in = &v[i * kTotalFields];
     for (const auto& f : kCountFields) t.counts.*f.field = static_cast<std::uint64_t>(*in++);
     for (std::uint64_t* x : {&t.within_tile, &t.east_west_hops, &t.north_south_hops, &t.chip_hops,
-                             &t.host_spikes_received})
+                             &t.board_hops, &t.host_spikes_received})
       *x = static_cast<std::uint64_t>(*in++);
     t.busy_ps = *in++;
     t.critical_steps = static_cast<std::uint64_t>(*in);
@@ -352,13 +352,14 @@ inline ChipAccountant::LastArrival ChipAccountant::add_hops(StepRecord& rec) {
   // core's totals once (adding into the totals per message made every add wait for the last).
   for (std::size_t j = 0; j < deliveries_.size();) {
     const int source = message_source_[j];
-    std::uint64_t within = 0, east_west = 0, north_south = 0, chip_to_chip = 0;
+    std::uint64_t within = 0, east_west = 0, north_south = 0, chip_to_chip = 0, board = 0;
     for (; j < deliveries_.size() && message_source_[j] == source; ++j) {
       const MessageDelivery& d = deliveries_[j];
       within += d.within_tile ? 1 : 0;
       east_west += static_cast<std::uint64_t>(d.east_west_hops);
       north_south += static_cast<std::uint64_t>(d.north_south_hops);
       chip_to_chip += static_cast<std::uint64_t>(d.chip_hops);
+      board += static_cast<std::uint64_t>(d.board_hops);
       if (last < 0 || d.arrival_ps > rec.network_ps) {  // the first of equal arrivals wins
         last = static_cast<int>(j);
         rec.network_ps = d.arrival_ps;
@@ -369,6 +370,7 @@ inline ChipAccountant::LastArrival ChipAccountant::add_hops(StepRecord& rec) {
     t.east_west_hops += east_west;
     t.north_south_hops += north_south;
     t.chip_hops += chip_to_chip;
+    t.board_hops += board;
   }
   if (last < 0) return {};
   const auto j = static_cast<std::size_t>(last);
@@ -397,6 +399,7 @@ inline ChipAccountant::LastArrival ChipAccountant::add_flow_hops(StepRecord& rec
     t.east_west_hops += count * static_cast<std::uint64_t>(d.east_west_hops);
     t.north_south_hops += count * static_cast<std::uint64_t>(d.north_south_hops);
     t.chip_hops += count * static_cast<std::uint64_t>(d.chip_hops);
+    t.board_hops += count * static_cast<std::uint64_t>(d.board_hops);
     const std::uint64_t k = spaced ? info.last_k : info.first_k;
     const bool earlier =
         best < flows_.size() && (info.source < flow_info_[best].source ||
@@ -471,6 +474,7 @@ EnergyCounts ChipAccountant::core_energy_counts(int i) const {
   e[EnergyEvent::kEastWestHop] += t.east_west_hops;
   e[EnergyEvent::kNorthSouthHop] += t.north_south_hops;
   e[EnergyEvent::kChipHop] += t.chip_hops;
+  e[EnergyEvent::kBoardHop] += t.board_hops;
   return e;
 }
 
@@ -511,7 +515,9 @@ std::string ChipAccountant::describe(const CriticalComponent& c) const {
       return "route from chip core " + std::to_string(src) + " to chip core " +
              std::to_string(dst) + " (" + std::to_string(r.east_west_hops) + " E-W, " +
              std::to_string(r.north_south_hops) + " N-S, " + std::to_string(r.chip_hops) +
-             " chip-to-chip hops)";
+             " chip-to-chip" +
+             (r.board_hops > 0 ? ", " + std::to_string(r.board_hops) + " board-to-board" : "") +
+             " hops)";
     }
     case CriticalComponent::Kind::kTileRouter:
       return "within-tile delivery in " +

@@ -70,6 +70,7 @@ struct CoreTotals {
   std::uint64_t east_west_hops = 0;
   std::uint64_t north_south_hops = 0;
   std::uint64_t chip_hops = 0;
+  std::uint64_t board_hops = 0;
   std::uint64_t host_spikes_received = 0;  // host link energy is not attributed to cores
   std::int64_t busy_ps = 0;
   std::uint64_t critical_steps = 0;  // steps in which this core was the critical component

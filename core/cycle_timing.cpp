@@ -24,7 +24,7 @@ CoreEventCosts cycle_core_costs(const CoreEventCosts& c, std::int64_t period_ps)
 NetworkCosts cycle_network_costs(const NetworkCosts& n, std::int64_t period_ps) {
   NetworkCosts q = n;
   q.within_tile.latency_ps = round_up_to_cycle(n.within_tile.latency_ps, period_ps);
-  for (LinkParams* l : {&q.east_west, &q.north_south, &q.chip_to_chip}) {
+  for (LinkParams* l : {&q.east_west, &q.north_south, &q.chip_to_chip, &q.board_to_board}) {
     l->hop.latency_ps = round_up_to_cycle(l->hop.latency_ps, period_ps);
     l->serialisation_ps = round_up_to_cycle(l->serialisation_ps, period_ps);
   }

@@ -28,6 +28,8 @@ std::string_view energy_event_name(EnergyEvent e) {
       return "north_south_hop";
     case EnergyEvent::kChipHop:
       return "chip_to_chip_hop";
+    case EnergyEvent::kBoardHop:
+      return "board_to_board_hop";
     case EnergyEvent::kBarrierTile:
       return "barrier_tile";
     case EnergyEvent::kHostSpikeInjected:
@@ -83,6 +85,8 @@ std::int64_t energy_per_unit(const Architecture& a, EnergyEvent e) {
       return a.network.north_south.hop.energy_fj;
     case EnergyEvent::kChipHop:
       return a.network.chip_to_chip.hop.energy_fj;
+    case EnergyEvent::kBoardHop:
+      return a.network.board_to_board.hop.energy_fj;
     case EnergyEvent::kBarrierTile:
       return a.network.barrier_energy_fj_per_tile;
     case EnergyEvent::kHostSpikeInjected:

@@ -26,6 +26,7 @@ enum class EnergyEvent : std::uint8_t {
   kEastWestHop,
   kNorthSouthHop,
   kChipHop,
+  kBoardHop,     // a chip-to-chip hop between two boards (not also a kChipHop)
   kBarrierTile,  // one tile in use taking part in one barrier
   kHostSpikeInjected,
   kHostReadback,
@@ -34,7 +35,7 @@ enum class EnergyEvent : std::uint8_t {
   kStatic,
   kX86,
 };
-inline constexpr std::size_t kNumEnergyEvents = 17;
+inline constexpr std::size_t kNumEnergyEvents = 18;
 
 std::string_view energy_event_name(EnergyEvent e);  // e.g. "syn_op_dense"
 bool is_static(EnergyEvent e);

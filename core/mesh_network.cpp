@@ -17,7 +17,8 @@ bool later(const auto& a, const auto& b) {
 
 MeshNetwork::MeshNetwork(const MeshGeometry& mesh, const NetworkCosts& costs)
     : mesh_(mesh), costs_(costs) {
-  for (const auto* l : {&costs.east_west, &costs.north_south, &costs.chip_to_chip})
+  for (const auto* l :
+       {&costs.east_west, &costs.north_south, &costs.chip_to_chip, &costs.board_to_board})
     if (l->buffer_depth < 1)
       throw std::invalid_argument("link buffer depth " + std::to_string(l->buffer_depth) +
                                   " must be at least 1");
@@ -76,12 +77,14 @@ int MeshNetwork::port_owner(int link) const {
 
 const LinkParams& MeshNetwork::params(int link) const {
   const std::uint8_t k = kind_[static_cast<std::size_t>(link)];
-  if (k >= 3) return k == 3 ? ports_.output : k == 4 ? ports_.input : ports_.crossbar;
+  if (k >= 3 && k <= 5) return k == 3 ? ports_.output : k == 4 ? ports_.input : ports_.crossbar;
   switch (static_cast<LinkKind>(kind_[static_cast<std::size_t>(link)])) {
     case LinkKind::kEastWest:
       return costs_.east_west;
     case LinkKind::kNorthSouth:
       return costs_.north_south;
+    case LinkKind::kBoardToBoard:
+      return costs_.board_to_board;
     case LinkKind::kChipToChip:
       break;
   }
@@ -146,6 +149,7 @@ int MeshNetwork::add_route(int src_core, int dst_core) {
   r.east_west_hops = route_.east_west_hops;
   r.north_south_hops = route_.north_south_hops;
   r.chip_hops = route_.chip_hops;
+  r.board_hops = route_.board_hops;
   if (ports_enabled_) {  // output port, the mesh links or the tile's crossbar, input port
     route_links_.push_back(port_base_ + src_core);
     if (route_.links.empty()) {
@@ -274,6 +278,7 @@ void MeshNetwork::deliver_analytic(std::span<const NetworkMessage> messages,
     d.east_west_hops = f.east_west_hops;
     d.north_south_hops = f.north_south_hops;
     d.chip_hops = f.chip_hops;
+    d.board_hops = f.board_hops;
   }
 }
 

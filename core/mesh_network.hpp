@@ -49,6 +49,7 @@ struct FlowDelivery {
   int east_west_hops = 0;  // per message
   int north_south_hops = 0;
   int chip_hops = 0;
+  int board_hops = 0;
 };
 
 struct MessageDelivery {
@@ -61,6 +62,7 @@ struct MessageDelivery {
   int east_west_hops = 0;
   int north_south_hops = 0;
   int chip_hops = 0;
+  int board_hops = 0;
 };
 
 // The extra links of the cycle-level mode (enable_ports): every message leaves its core through
@@ -122,7 +124,7 @@ class MeshNetwork {
     int begin = 0;
     int len = 0;
     bool within_tile = false;
-    int east_west_hops = 0, north_south_hops = 0, chip_hops = 0;
+    int east_west_hops = 0, north_south_hops = 0, chip_hops = 0, board_hops = 0;
   };
   const CachedRoute& cached_route(int src_core, int dst_core);
   // Item i (a flow or a message) takes the cached route src -> dst: its hop counts into d, its
@@ -134,6 +136,7 @@ class MeshNetwork {
     d.east_west_hops = r.east_west_hops;
     d.north_south_hops = r.north_south_hops;
     d.chip_hops = r.chip_hops;
+    d.board_hops = r.board_hops;
     path_begin_[i] = r.begin;
     path_len_[i] = r.len;
     return r;
@@ -154,7 +157,8 @@ class MeshNetwork {
   // of one link kind are created in (time, seq) order: a FIFO per kind keeps them sorted at O(1)
   // per event. Link-free events (times current + serialisation of an earlier start) have no
   // such order and go to a small heap (they only occur under contention).
-  static constexpr int kLinkKinds = 6;  // the three LinkKinds, then the three PortKinds
+  // The first three LinkKinds, the three PortKinds, then LinkKind::kBoardToBoard.
+  static constexpr int kLinkKinds = 7;
   void push_arrival(int kind, std::int64_t time, int message);
   void push_free(std::int64_t time, int link);
   const Event* earliest() const;  // nullptr when nothing is pending

@@ -19,6 +19,16 @@ int chip_of_y(const MeshGeometry& g, int y) {
   return y / g.tiles_y;
 }
 
+// Which link kind the hop from tile a to its neighbour b (along x when along_x) is.
+LinkKind hop_kind(const MeshGeometry& g, BoardTile a, BoardTile b, bool along_x) {
+  const int ca = along_x ? chip_of_x(g, a.x) : chip_of_y(g, a.y);
+  const int cb = along_x ? chip_of_x(g, b.x) : chip_of_y(g, b.y);
+  if (ca == cb) return along_x ? LinkKind::kEastWest : LinkKind::kNorthSouth;
+  const bool other_board = along_x ? g.board_of_chip_x(ca) != g.board_of_chip_x(cb)
+                                   : g.board_of_chip_y(ca) != g.board_of_chip_y(cb);
+  return other_board ? LinkKind::kBoardToBoard : LinkKind::kChipToChip;
+}
+
 BoardTile step_towards(BoardTile t, Direction d) {
   switch (d) {
     case Direction::kEast:
@@ -41,7 +51,7 @@ BoardTile step_towards(BoardTile t, Direction d) {
 
 std::string describe_tile(const MeshGeometry& g, BoardTile t) {
   const int cx = chip_of_x(g, t.x), cy = chip_of_y(g, t.y);
-  return "chip " + std::to_string(cy * g.chips_x + cx) + " tile (" +
+  return "chip " + std::to_string(g.chip_index(cx, cy)) + " tile (" +
          std::to_string(t.x - cx * g.tiles_x) + "," + std::to_string(t.y - cy * g.tiles_y) + ")";
 }
 
@@ -79,17 +89,16 @@ LinkKind link_kind(const MeshGeometry& g, int link) {
   const BoardTile a = link_source(g, link);
   const Direction d = link_direction(link);
   const BoardTile b = step_towards(a, d);
-  const bool along_x = d == Direction::kEast || d == Direction::kWest;
-  if (along_x ? chip_of_x(g, a.x) != chip_of_x(g, b.x) : chip_of_y(g, a.y) != chip_of_y(g, b.y))
-    return LinkKind::kChipToChip;
-  return along_x ? LinkKind::kEastWest : LinkKind::kNorthSouth;
+  return hop_kind(g, a, b, d == Direction::kEast || d == Direction::kWest);
 }
 
 std::string describe_link(const MeshGeometry& g, int link) {
   static constexpr const char* kNames[] = {"E", "W", "N", "S"};
   const std::string dir = kNames[link % 4];
   const std::string from = describe_tile(g, link_source(g, link));
-  if (link_kind(g, link) == LinkKind::kChipToChip) return "chip link " + dir + " from " + from;
+  const LinkKind kind = link_kind(g, link);
+  if (kind == LinkKind::kChipToChip) return "chip link " + dir + " from " + from;
+  if (kind == LinkKind::kBoardToBoard) return "board link " + dir + " from " + from;
   return dir + " link from " + from;
 }
 
@@ -105,16 +114,17 @@ void route_into(const MeshGeometry& g, int src_core, int dst_core, Route& r) {
   const BoardTile a = board_tile(g, src_core);
   const BoardTile b = board_tile(g, dst_core);
   r.links.clear();
-  r.east_west_hops = r.north_south_hops = r.chip_hops = 0;
+  r.east_west_hops = r.north_south_hops = r.chip_hops = r.board_hops = 0;
   r.within_tile = a == b;
   BoardTile t = a;
   auto walk = [&](Direction d, int steps, int& on_chip_hops, bool along_x) {
     for (int i = 0; i < steps; ++i) {
       const BoardTile next = step_towards(t, d);
       r.links.push_back(link_id(g, t, d));
-      const bool crosses = along_x ? chip_of_x(g, t.x) != chip_of_x(g, next.x)
-                                   : chip_of_y(g, t.y) != chip_of_y(g, next.y);
-      ++(crosses ? r.chip_hops : on_chip_hops);
+      const LinkKind kind = hop_kind(g, t, next, along_x);
+      ++(kind == LinkKind::kChipToChip     ? r.chip_hops
+         : kind == LinkKind::kBoardToBoard ? r.board_hops
+                                           : on_chip_hops);
       t = next;
     }
   };

@@ -137,22 +137,43 @@ void read_chip_geometry(const Reader& r, const Field& chip, core::MeshGeometry& 
   mesh.cores_per_tile = small_int(r, r.get(tile, "cores"), 1, 64);
 }
 
-// The board: its chip grid (at most kMaxCores cores in all), the chip barrier, the chip-to-chip
-// link and the host link.
-void read_board(const Reader& r, const Field& board, Architecture& a) {
+// The boards of a system (optional `boards:` section): a boards_x by boards_y grid of boards and
+// the link between neighbouring chips of two boards. Absent: one board, no board link.
+std::pair<int, int> read_boards(const Reader& r, const std::optional<Field>& boards,
+                                Architecture& a) {
+  if (!boards) return {1, 1};
+  r.expect_map(*boards, {"boards_x", "boards_y", "board_to_board_link"});
+  const int bx = small_int(r, r.get(*boards, "boards_x"), 1, 1024);
+  const int by = small_int(r, r.get(*boards, "boards_y"), 1, 1024);
+  a.network.board_to_board = read_link(r, r.get(*boards, "board_to_board_link"));
+  return {bx, by};
+}
+
+// The board: its chip grid (at most kMaxCores cores in all, over every board of the system), the
+// chip barrier (covering every chip of the system), the chip-to-chip link and the host link.
+void read_board(const Reader& r, const Field& board, std::pair<int, int> boards, Architecture& a) {
   r.expect_map(board, {"chips_x", "chips_y", "barrier_by_chips", "chip_to_chip_link", "host_link"});
-  a.mesh.chips_x = small_int(r, r.get(board, "chips_x"), 1, 1024);
+  const int chips_x = small_int(r, r.get(board, "chips_x"), 1, 1024);
   const Field chips_y = r.get(board, "chips_y");
-  a.mesh.chips_y = small_int(r, chips_y, 1, 1024);
+  const int per_y = small_int(r, chips_y, 1, 1024);
+  a.mesh.chips_x = chips_x * boards.first;
+  a.mesh.chips_y = per_y * boards.second;
+  if (boards.first * boards.second > 1) {
+    a.mesh.board_chips_x = chips_x;
+    a.mesh.board_chips_y = per_y;
+  }
   const std::int64_t cores = std::int64_t{a.mesh.tiles_x} * a.mesh.tiles_y * a.mesh.cores_per_tile *
                              a.mesh.chips_x * a.mesh.chips_y;
   if (cores > kMaxCores)
-    r.fail(chips_y, "the board would have " + std::to_string(cores) + " cores (allowed up to " +
+    r.fail(chips_y, std::string(boards.first * boards.second > 1 ? "the system" : "the board") +
+                        " would have " + std::to_string(cores) + " cores (allowed up to " +
                         std::to_string(kMaxCores) + ")");
 
-  a.network.barrier_by_chips = read_barrier(r, r.get(board, "barrier_by_chips"), "chips", 2,
-                                            a.mesh.num_chips() > 1 ? a.mesh.num_chips() : 0,
-                                            1 << 20, "every chip of the board");
+  a.network.barrier_by_chips =
+      read_barrier(r, r.get(board, "barrier_by_chips"), "chips", 2,
+                   a.mesh.num_chips() > 1 ? a.mesh.num_chips() : 0, 1 << 20,
+                   boards.first * boards.second > 1 ? "every chip of the system (all boards)"
+                                                    : "every chip of the board");
   a.network.chip_to_chip = read_link(r, r.get(board, "chip_to_chip_link"));
   const Field host = r.get(board, "host_link");
   r.expect_map(host, {"spike_injected", "readback", "word"});
@@ -226,12 +247,13 @@ void read_cycle(const Reader& r, const Field& f, core::CycleParams& c) {
 // mistakes always reports the same first one.
 Architecture read_root(const Reader& r, const YAML::Node& root) {
   const Field top{root, ""};
-  r.expect_map(top, {"name", "board", "chip", "host_coprocessor"}, {"system"});
+  r.expect_map(top, {"name", "board", "chip", "host_coprocessor"}, {"system", "boards"});
   Architecture a;
   a.name = r.text(r.get(top, "name"));
   const Field chip = r.get(top, "chip");
   read_chip_geometry(r, chip, a.mesh);
-  read_board(r, r.get(top, "board"), a);
+  const auto boards = read_boards(r, r.find(top, "boards"), a);
+  read_board(r, r.get(top, "board"), boards, a);
   read_chip_power_and_network(r, chip, a);
   read_tile(r, r.get(chip, "tile"), a);
   if (const auto cycle = r.find(chip, "cycle")) read_cycle(r, *cycle, a.cycle);

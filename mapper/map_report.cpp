@@ -16,14 +16,17 @@ std::string use(std::int64_t used, std::int64_t limit) {
 }
 
 // Rates per step (JSON has no inf or nan: a non-finite figure is printed as null).
-Summary traffic_summary(const TrafficStats& t) {
-  return {{"messages_per_step", t.messages},
-          {"inter_core_messages_per_step", t.inter_core_messages},
-          {"traffic_x_hops", t.hops},
-          {"mean_hops", t.mean_hops()},
-          {"hops_ew", t.hops_ew},
-          {"hops_ns", t.hops_ns},
-          {"chip_crossings", t.chip_crossings}};
+// board_crossings only in systems of several boards (one board: the output as before boards).
+Summary traffic_summary(const TrafficStats& t, bool boards) {
+  Summary s{{"messages_per_step", t.messages},
+            {"inter_core_messages_per_step", t.inter_core_messages},
+            {"traffic_x_hops", t.hops},
+            {"mean_hops", t.mean_hops()},
+            {"hops_ew", t.hops_ew},
+            {"hops_ns", t.hops_ns},
+            {"chip_crossings", t.chip_crossings}};
+  if (boards) s["board_crossings"] = t.board_crossings;
+  return s;
 }
 
 Summary use_summary(std::int64_t used, std::int64_t limit) {
@@ -73,8 +76,13 @@ std::string format_report(const MapReport& r) {
   s += fmt::format("chips used: {} (chip grid {} x {}, each {} x {} tiles of {} cores)\n",
                    r.chips_used, r.mesh.chips_x, r.mesh.chips_y, r.mesh.tiles_x, r.mesh.tiles_y,
                    r.mesh.cores_per_tile);
+  if (r.mesh.has_boards())
+    s += fmt::format("boards: {} x {} chips each, {} in the grid\n", r.mesh.board_chips_x,
+                     r.mesh.board_chips_y,
+                     r.mesh.num_chips() / (r.mesh.board_chips_x * r.mesh.board_chips_y));
   s += "estimated spike traffic per step (messages = output axons x source rate; hops = on-chip "
-       "E-W + N-S + chip-to-chip):\n";
+       "E-W + N-S + chip-to-chip";
+  s += r.mesh.has_boards() ? " + board-to-board):\n" : "):\n";
   s += fmt::format("  {:<8} {:>12} {:>12} {:>14} {:>9} {:>12} {:>12} {:>14}\n", "placer",
                    "messages", "inter-core", "traffic x hops", "mean hops", "E-W hops", "N-S hops",
                    "chip crossings");
@@ -89,6 +97,11 @@ std::string format_report(const MapReport& r) {
   row("greedy", r.greedy);
   row("metis", r.metis);
   s += "  (* = placement written to the image)\n";
+  if (r.mesh.has_boards())
+    for (const auto& [name, t] : {std::pair{"greedy", &r.greedy}, std::pair{"metis", &r.metis}})
+      if (*t)
+        s += fmt::format("  {}: {:.6g} board-to-board hops (not in the chip crossings above)\n",
+                         name, (*t)->board_crossings);
   s += "per core (used/limit):\n";
   s += fmt::format(
       "  {:>6} {:>4} {:>5} {:>4} {:>5} {:>18} {:>18} {:>18} {:>26} {:>12} {:>10} {:>10}  {}\n",
@@ -147,8 +160,8 @@ Summary report_summary(const MapReport& r) {
                {"tiles_y", r.mesh.tiles_y},
                {"cores_per_tile", r.mesh.cores_per_tile}};
   Summary traffic = Summary::object();
-  if (r.greedy) traffic["greedy"] = traffic_summary(*r.greedy);
-  if (r.metis) traffic["metis"] = traffic_summary(*r.metis);
+  if (r.greedy) traffic["greedy"] = traffic_summary(*r.greedy, r.mesh.has_boards());
+  if (r.metis) traffic["metis"] = traffic_summary(*r.metis, r.mesh.has_boards());
   j["traffic"] = traffic;
   const MapTimings& t = r.timings;
   j["timings"] = {{"index_s", t.index},

@@ -68,7 +68,9 @@ bool same_core_config(const core::CoreConfig& a, const core::CoreConfig& b) {
 bool same_image(const MappedImage& a, const MappedImage& b) {
   const auto mesh_eq = [](const core::MeshGeometry& x, const core::MeshGeometry& y) {
     return x.tiles_x == y.tiles_x && x.tiles_y == y.tiles_y &&
-           x.cores_per_tile == y.cores_per_tile && x.chips_x == y.chips_x && x.chips_y == y.chips_y;
+           x.cores_per_tile == y.cores_per_tile && x.chips_x == y.chips_x &&
+           x.chips_y == y.chips_y && x.board_chips_x == y.board_chips_x &&
+           x.board_chips_y == y.board_chips_y;
   };
   const auto limits_eq = [](const core::CoreLimits& x, const core::CoreLimits& y) {
     return x.max_compartments == y.max_compartments && x.max_input_axons == y.max_input_axons &&

@@ -247,6 +247,10 @@ void write_mesh(h5::Group mesh, const core::MeshGeometry& m) {
   mesh.set_attribute("cores_per_tile", std::int64_t{m.cores_per_tile});
   mesh.set_attribute("chips_x", std::int64_t{m.chips_x});
   mesh.set_attribute("chips_y", std::int64_t{m.chips_y});
+  if (m.board_chips_x > 0 || m.board_chips_y > 0) {  // several boards; absent = one board
+    mesh.set_attribute("board_chips_x", std::int64_t{m.board_chips_x});
+    mesh.set_attribute("board_chips_y", std::int64_t{m.board_chips_y});
+  }
 }
 
 // One group per population under /populations, its blocks as columns; /population_names
@@ -384,6 +388,13 @@ class ImageReader {
     img.mesh.cores_per_tile = int_attr(mesh, "cores_per_tile", 1, 1 << 16);
     img.mesh.chips_x = int_attr(mesh, "chips_x", 1, 1 << 16);
     img.mesh.chips_y = int_attr(mesh, "chips_y", 1, 1 << 16);
+    if (mesh.has_attribute("board_chips_x")) {
+      img.mesh.board_chips_x = int_attr(mesh, "board_chips_x", 1, img.mesh.chips_x);
+      img.mesh.board_chips_y = int_attr(mesh, "board_chips_y", 1, img.mesh.chips_y);
+      if (img.mesh.chips_x % img.mesh.board_chips_x != 0 ||
+          img.mesh.chips_y % img.mesh.board_chips_y != 0)
+        mesh.fail("board_chips_x", "the boards do not divide the chip grid");
+    }
     if (std::int64_t{img.mesh.cores_per_chip()} * img.mesh.num_chips() > (1 << 26))
       mesh.fail("", "more than 2^26 cores");
     img.cores.resize(static_cast<std::size_t>(img.mesh.num_cores()));

@@ -615,8 +615,10 @@ void check_board_capacity(const Network& net, const core::Architecture& arch) {
   if (needed > per_core * cores)
     throw InputError(fmt::format(
         "network '{}' cannot fit architecture '{}': its populations need {} compartments (the "
-        "largest, '{}', {}), but the board has {} cores of at most {} compartments = {}",
-        net.name, arch.name, needed, largest, largest_size, cores, per_core, per_core * cores));
+        "largest, '{}', {}), but the {} has {} cores of at most {} compartments = {}",
+        net.name, arch.name, needed, largest, largest_size,
+        arch.mesh.has_boards() ? "system (all its boards)" : "board", cores, per_core,
+        per_core * cores));
   // Every non-zero weight is stored with at least its format's weight bits.
   std::int64_t bits = 0;
   for (const Network::Edge e : net.projections()) {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "io/errors.hpp"
 
@@ -50,23 +51,46 @@ Placer parse_placer(const std::string& name) {
   throw InputError(fmt::format("placer '{}' is not known (allowed: greedy, metis)", name));
 }
 
+namespace {
+
+// The near-square sub-grid of at most max_x by max_y cells that holds n cells: x = min(max_x,
+// ceil(sqrt(n))), as many rows as needed (more columns if the rows run out).
+std::pair<int, int> sub_grid(int n, int max_x, int max_y) {
+  int side = 1;
+  while (side * side < n) ++side;
+  int x = std::min(max_x, side);
+  int y = (n + x - 1) / x;
+  if (y > max_y) {
+    y = max_y;
+    x = (n + y - 1) / y;
+  }
+  return {x, y};
+}
+
+}  // namespace
+
 core::MeshGeometry geometry_for(int num_cores, const core::MeshGeometry& board) {
   const int per_chip = board.cores_per_chip();
   const int n = std::max(1, (num_cores + per_chip - 1) / per_chip);
   if (n > board.num_chips())
     throw InputError(fmt::format(
-        "the network needs {} cores, that is {} chips of {} cores, but the board has only "
+        "the network needs {} cores, that is {} chips of {} cores, but the system has only "
         "{} x {} = {} chips",
         num_cores, n, per_chip, board.chips_x, board.chips_y, board.num_chips()));
-  int side = 1;
-  while (side * side < n) ++side;
   core::MeshGeometry g = board;
-  g.chips_x = std::min(board.chips_x, side);
-  g.chips_y = (n + g.chips_x - 1) / g.chips_x;
-  if (g.chips_y > board.chips_y) {
-    g.chips_y = board.chips_y;
-    g.chips_x = (n + g.chips_y - 1) / g.chips_y;
+  const int bx = board.has_boards() ? board.board_chips_x : board.chips_x;
+  const int by = board.has_boards() ? board.board_chips_y : board.chips_y;
+  if (n <= bx * by) {  // one board: a sub-grid of its chips, no board boundary
+    std::tie(g.chips_x, g.chips_y) = sub_grid(n, bx, by);
+    g.board_chips_x = g.board_chips_y = 0;
+    return g;
   }
+  // Several boards: whole boards, the system's first rows of boards (so that board k of the
+  // placement is board k of the system: chips are numbered board-major).
+  const int boards_needed = (n + bx * by - 1) / (bx * by);
+  const int boards_x = std::min(boards_needed, board.chips_x / bx);
+  g.chips_x = boards_x * bx;
+  g.chips_y = (boards_needed + boards_x - 1) / boards_x * by;
   return g;
 }
 
@@ -74,7 +98,7 @@ namespace {
 
 int global_id(const core::MeshGeometry& g, int chip_x, int chip_y, int tile_x, int tile_y,
               int core_in_tile) {
-  const int chip = chip_y * g.chips_x + chip_x;
+  const int chip = g.chip_index(chip_x, chip_y);
   return chip * g.cores_per_chip() + (tile_y * g.tiles_x + tile_x) * g.cores_per_tile +
          core_in_tile;
 }
@@ -87,21 +111,40 @@ int count_chips(const core::MeshGeometry& g, const std::vector<std::int32_t>& gl
 
 }  // namespace
 
+namespace {
+
+// The chips of a geometry in placement order: board after board (boards in serpentine order over
+// the board grid), within a board the chips in serpentine order, so consecutive chips share a
+// board. One board: the serpentine over the chip grid.
+std::vector<std::pair<int, int>> chip_order(const core::MeshGeometry& g) {
+  const int bx = g.board_chips_x > 0 ? g.board_chips_x : g.chips_x;
+  const int by = g.board_chips_y > 0 ? g.board_chips_y : g.chips_y;
+  const int boards_x = g.chips_x / bx, boards_y = g.chips_y / by;
+  std::vector<std::pair<int, int>> order;
+  for (int byi = 0; byi < boards_y; ++byi)
+    for (int bxi = 0; bxi < boards_x; ++bxi) {
+      const int b_x = byi % 2 == 0 ? bxi : boards_x - 1 - bxi;
+      for (int cy = 0; cy < by; ++cy)
+        for (int cxi = 0; cxi < bx; ++cxi)
+          order.emplace_back(b_x * bx + (cy % 2 == 0 ? cxi : bx - 1 - cxi), byi * by + cy);
+    }
+  return order;
+}
+
+}  // namespace
+
 Placement place_greedy(int num_cores, const core::MeshGeometry& board) {
   Placement pl;
   pl.mesh = geometry_for(num_cores, board);
   const auto& g = pl.mesh;
   pl.global_core.reserve(static_cast<std::size_t>(num_cores));
-  for (int cy = 0; cy < g.chips_y; ++cy) {
-    for (int cxi = 0; cxi < g.chips_x; ++cxi) {
-      const int cx = cy % 2 == 0 ? cxi : g.chips_x - 1 - cxi;
-      for (int ty = 0; ty < g.tiles_y; ++ty) {
-        for (int txi = 0; txi < g.tiles_x; ++txi) {
-          const int tx = ty % 2 == 0 ? txi : g.tiles_x - 1 - txi;
-          for (int c = 0; c < g.cores_per_tile; ++c) {
-            if (static_cast<int>(pl.global_core.size()) == num_cores) break;
-            pl.global_core.push_back(global_id(g, cx, cy, tx, ty, c));
-          }
+  for (const auto& [cx, cy] : chip_order(g)) {
+    for (int ty = 0; ty < g.tiles_y; ++ty) {
+      for (int txi = 0; txi < g.tiles_x; ++txi) {
+        const int tx = ty % 2 == 0 ? txi : g.tiles_x - 1 - txi;
+        for (int c = 0; c < g.cores_per_tile; ++c) {
+          if (static_cast<int>(pl.global_core.size()) == num_cores) break;
+          pl.global_core.push_back(global_id(g, cx, cy, tx, ty, c));
         }
       }
     }
@@ -158,9 +201,11 @@ WeightedGraph symmetrise(const TrafficGraph& t) {
   return g;
 }
 
-// A rectangle of the mesh: of chips (when `chips`) or of tiles within chip (chip_x, chip_y).
+// A rectangle of the mesh: of boards (when `boards`; in units of whole boards), of chips (when
+// `chips`) or of tiles within chip (chip_x, chip_y).
 struct Region {
   bool chips = false;
+  bool boards = false;
   int chip_x = 0, chip_y = 0;
   int x0 = 0, y0 = 0, w = 0, h = 0;
 };
@@ -179,22 +224,51 @@ class MetisPlacer {
   std::vector<std::int32_t> run() {
     std::vector<std::int32_t> all(result_.size());
     std::iota(all.begin(), all.end(), 0);
-    if (mesh_.num_chips() > 1)
-      place(all, Region{true, 0, 0, 0, 0, mesh_.chips_x, mesh_.chips_y});
+    if (mesh_.board_chips_x > 0 && mesh_.board_chips_y > 0)
+      place(all, Region{true, true, 0, 0, 0, 0, mesh_.chips_x / mesh_.board_chips_x,
+                        mesh_.chips_y / mesh_.board_chips_y});
+    else if (mesh_.num_chips() > 1)
+      place(all, Region{true, false, 0, 0, 0, 0, mesh_.chips_x, mesh_.chips_y});
     else
-      place(all, Region{false, 0, 0, 0, 0, mesh_.tiles_x, mesh_.tiles_y});
+      place(all, Region{false, false, 0, 0, 0, 0, mesh_.tiles_x, mesh_.tiles_y});
     return result_;
   }
 
  private:
   int capacity(const Region& r) const {
+    if (r.boards)
+      return r.w * r.h * mesh_.board_chips_x * mesh_.board_chips_y * mesh_.cores_per_chip();
     return r.w * r.h * (r.chips ? mesh_.cores_per_chip() : mesh_.cores_per_tile);
+  }
+  // The board region's chips, as a chip region.
+  Region chips_of(const Region& r) const {
+    return Region{true,
+                  false,
+                  0,
+                  0,
+                  r.x0 * mesh_.board_chips_x,
+                  r.y0 * mesh_.board_chips_y,
+                  r.w * mesh_.board_chips_x,
+                  r.h * mesh_.board_chips_y};
+  }
+  // How many of v's cores go to the first half a: as many as fit for chip and tile regions (the
+  // first half is filled first), in proportion to the capacities for boards, so that two equal
+  // clusters that each fit a board are not split to fill the first board.
+  int first_share(const Region& r, const Region& a, const Region& b, int n) const {
+    if (!r.boards) return std::min(capacity(a), n);
+    const std::int64_t ca = capacity(a), cb = capacity(b);
+    const auto even = static_cast<int>((std::int64_t{n} * ca + (ca + cb) / 2) / (ca + cb));
+    return std::clamp(even, std::max(0, n - capacity(b)), std::min(capacity(a), n));
   }
 
   void place(const std::vector<std::int32_t>& v, const Region& r) {
     if (v.empty()) return;
+    if (r.boards && r.w * r.h == 1) {
+      place(v, chips_of(r));
+      return;
+    }
     if (r.chips && r.w * r.h == 1) {
-      place(v, Region{false, r.x0, r.y0, 0, 0, mesh_.tiles_x, mesh_.tiles_y});
+      place(v, Region{false, false, r.x0, r.y0, 0, 0, mesh_.tiles_x, mesh_.tiles_y});
       return;
     }
     if (!r.chips && r.w * r.h == 1) {
@@ -214,7 +288,12 @@ class MetisPlacer {
       b.y0 = r.y0 + a.h;
       b.h = r.h - a.h;
     }
-    const int k0 = std::min(capacity(a), static_cast<int>(v.size()));
+    const int k0 = first_share(r, a, b, static_cast<int>(v.size()));
+    if (k0 == 0) {
+      set_centre(v, b);
+      place(v, b);
+      return;
+    }
     if (k0 == static_cast<int>(v.size())) {
       set_centre(v, a);
       place(v, a);
@@ -241,6 +320,7 @@ class MetisPlacer {
   }
 
   std::pair<double, double> centre(const Region& r) const {
+    if (r.boards) return centre(chips_of(r));
     if (r.chips) return {(r.x0 + 0.5 * r.w) * mesh_.tiles_x, (r.y0 + 0.5 * r.h) * mesh_.tiles_y};
     return {r.chip_x * mesh_.tiles_x + r.x0 + 0.5 * r.w,
             r.chip_y * mesh_.tiles_y + r.y0 + 0.5 * r.h};
@@ -409,11 +489,18 @@ class SwapRefiner {
     return {l.chip_x * mesh_.tiles_x + l.tile_x, l.chip_y * mesh_.tiles_y + l.tile_y};
   }
   int hops(Pos a, Pos b) const {
-    // Same count as hops_between(): |dx| + |dy| on the board-wide tile grid.
-    return std::abs(a.x - b.x) + std::abs(a.y - b.y);
+    // Same count as hops_between(): |dx| + |dy| on the board-wide tile grid, plus, in a system
+    // of several boards, kBoardCrossingWeight per board boundary crossed: a board hop costs far
+    // more than a tile hop (loihi1: 640 pJ against 3-4 pJ), so moves must not add them.
+    const int d = std::abs(a.x - b.x) + std::abs(a.y - b.y);
+    if (!mesh_.has_boards()) return d;
+    const int bw = mesh_.tiles_x * mesh_.board_chips_x, bh = mesh_.tiles_y * mesh_.board_chips_y;
+    return d +
+           kBoardCrossingWeight * (std::abs(a.x / bw - b.x / bw) + std::abs(a.y / bh - b.y / bh));
   }
+  static constexpr int kBoardCrossingWeight = 64;
   int first_core_of_tile(Pos p) const {
-    const int chip = (p.y / mesh_.tiles_y) * mesh_.chips_x + p.x / mesh_.tiles_x;
+    const int chip = mesh_.chip_index(p.x / mesh_.tiles_x, p.y / mesh_.tiles_y);
     const int tile = (p.y % mesh_.tiles_y) * mesh_.tiles_x + p.x % mesh_.tiles_x;
     return chip * mesh_.cores_per_chip() + tile * mesh_.cores_per_tile;
   }
@@ -523,7 +610,9 @@ Hops hops_between(const core::MeshGeometry& mesh, int a, int b) {
   Hops h;
   h.ew = std::abs((la.chip_x - lb.chip_x) * mesh.tiles_x + la.tile_x - lb.tile_x) - cx;
   h.ns = std::abs((la.chip_y - lb.chip_y) * mesh.tiles_y + la.tile_y - lb.tile_y) - cy;
-  h.chips = cx + cy;
+  h.boards = std::abs(mesh.board_of_chip_x(la.chip_x) - mesh.board_of_chip_x(lb.chip_x)) +
+             std::abs(mesh.board_of_chip_y(la.chip_y) - mesh.board_of_chip_y(lb.chip_y));
+  h.chips = cx + cy - h.boards;
   return h;
 }
 
@@ -541,8 +630,9 @@ TrafficStats traffic_stats(const TrafficGraph& t, const Placement& pl) {
       s.hops_ew += m * h.ew;
       s.hops_ns += m * h.ns;
       s.chip_crossings += m * h.chips;
+      s.board_crossings += m * h.boards;
     }
-  s.hops = s.hops_ew + s.hops_ns + s.chip_crossings;
+  s.hops = s.hops_ew + s.hops_ns + s.chip_crossings + s.board_crossings;
   return s;
 }
 

@@ -66,8 +66,9 @@ Placement place_metis(const TrafficGraph& traffic, const core::MeshGeometry& boa
 
 struct Hops {
   int ew = 0, ns = 0;  // on-chip hops along x and y
-  int chips = 0;       // chip-to-chip hops
-  int total() const { return ew + ns + chips; }
+  int chips = 0;       // chip-to-chip hops between chips of one board
+  int boards = 0;      // chip-to-chip hops between two boards (not also in `chips`)
+  int total() const { return ew + ns + chips + boards; }
 };
 Hops hops_between(const core::MeshGeometry& mesh, int global_a, int global_b);
 
@@ -76,7 +77,8 @@ struct TrafficStats {
   double inter_core_messages = 0;   // messages between different cores
   double hops = 0;                  // sum over messages of all hops (= traffic x hops)
   double hops_ew = 0, hops_ns = 0;  // of which on-chip east-west / north-south hops
-  double chip_crossings = 0;        // of which chip-to-chip hops
+  double chip_crossings = 0;        // of which chip-to-chip hops within a board
+  double board_crossings = 0;       // of which board-to-board hops
   double mean_hops() const { return messages > 0 ? hops / messages : 0.0; }
 };
 TrafficStats traffic_stats(const TrafficGraph& traffic, const Placement& placement);

@@ -171,7 +171,7 @@ std::string mesh_cores(const HtmlReportInput& in, const MeshLayout& m, double ch
           "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" "
           "stroke=\"#999\"/>\n",
           m.x(tx) + 4, m.y(ty) + 4, m.tile_px - 8, m.tile_px - 8);
-      const int chip = (ty / g.tiles_y) * g.chips_x + tx / g.tiles_x;
+      const int chip = g.chip_index(tx / g.tiles_x, ty / g.tiles_y);
       const int tile = (ty % g.tiles_y) * g.tiles_x + tx % g.tiles_x;
       for (int k = 0; k < g.cores_per_tile; ++k) {
         const int core = chip * g.cores_per_chip() + tile * g.cores_per_tile + k;
@@ -416,6 +416,14 @@ HtmlReportInput read_run_for_html(const std::filesystem::path& path) {
   in.mesh.chips_x = mesh.at("chips_x").get<int>(), in.mesh.chips_y = mesh.at("chips_y").get<int>();
   in.mesh.tiles_x = mesh.at("tiles_x").get<int>(), in.mesh.tiles_y = mesh.at("tiles_y").get<int>();
   in.mesh.cores_per_tile = mesh.at("cores_per_tile").get<int>();
+  if (mesh.contains("board_chips_x")) {
+    in.mesh.board_chips_x = mesh.at("board_chips_x").get<int>();
+    in.mesh.board_chips_y = mesh.at("board_chips_y").get<int>();
+    if (in.mesh.board_chips_x < 1 || in.mesh.board_chips_y < 1 ||
+        in.mesh.chips_x % in.mesh.board_chips_x != 0 ||
+        in.mesh.chips_y % in.mesh.board_chips_y != 0)
+      root.fail("mesh_json", "board sizes must be at least 1 and divide the chip grid");
+  }
   if (in.mesh.chips_x < 1 || in.mesh.chips_y < 1 || in.mesh.tiles_x < 1 || in.mesh.tiles_y < 1 ||
       in.mesh.cores_per_tile < 1)
     root.fail("mesh_json", "sizes must be at least 1");

@@ -61,7 +61,8 @@ Summary by_core_summary(const std::vector<ReportCore>& cores) {
                     {{"within_tile", t.within_tile},
                      {"east_west_hops", t.east_west_hops},
                      {"north_south_hops", t.north_south_hops},
-                     {"chip_to_chip_hops", t.chip_hops}}},
+                     {"chip_to_chip_hops", t.chip_hops},
+                     {"board_to_board_hops", t.board_hops}}},
                    {"host_spikes_received", t.host_spikes_received}});
   }
   return out;

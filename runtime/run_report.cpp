@@ -24,6 +24,7 @@ core::EnergyCounts core_events(const core::CoreTotals& t) {
   e[core::EnergyEvent::kEastWestHop] += t.east_west_hops;
   e[core::EnergyEvent::kNorthSouthHop] += t.north_south_hops;
   e[core::EnergyEvent::kChipHop] += t.chip_hops;
+  e[core::EnergyEvent::kBoardHop] += t.board_hops;
   return e;
 }
 
@@ -92,12 +93,16 @@ void write_trace(h5::Group& root, const SampleTrace& t, const core::Architecture
 void write_run_extras(h5::Group& root, const RunReport& r, const InferenceRun& run,
                       const core::Architecture& arch) {
   const auto& g = arch.mesh;
-  root.set_attribute("mesh_json", Summary{{"chips_x", g.chips_x},
-                                          {"chips_y", g.chips_y},
-                                          {"tiles_x", g.tiles_x},
-                                          {"tiles_y", g.tiles_y},
-                                          {"cores_per_tile", g.cores_per_tile}}
-                                      .dump());
+  Summary mesh{{"chips_x", g.chips_x},
+               {"chips_y", g.chips_y},
+               {"tiles_x", g.tiles_x},
+               {"tiles_y", g.tiles_y},
+               {"cores_per_tile", g.cores_per_tile}};
+  if (g.has_boards()) {  // several boards (chips numbered board-major); absent = one board
+    mesh["board_chips_x"] = g.board_chips_x;
+    mesh["board_chips_y"] = g.board_chips_y;
+  }
+  root.set_attribute("mesh_json", mesh.dump());
   if (!r.info.architecture_yaml.empty())
     root.set_attribute("architecture_yaml", r.info.architecture_yaml);
   auto cores = root.create_group("cores");

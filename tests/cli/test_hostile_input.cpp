@@ -84,7 +84,7 @@ TEST_CASE("hostile files: crashes and exhaustion become one-line errors naming f
   check_clean_error("map " + in("alias_bomb.yaml") + " --arch loihi1 --out " + in("m.h5"),
                     {"alias_bomb.yaml", "dense[1]", "alias"});
   check_clean_error("map " + in("huge_population.yaml") + " --arch loihi1 --out " + in("m.h5"),
-                    {"cannot fit architecture 'loihi1'", "1073741824 compartments", "4096 cores"});
+                    {"cannot fit architecture 'loihi1'", "1073741824 compartments", "98304 cores"});
   // An integer attribute stored as an array, and a few-KB file declaring 2^40 values.
   std::string o;
   for (const auto& [f, why] : {std::pair{"array_attribute.h5", "expected a single integer"},

@@ -56,7 +56,10 @@ TEST_CASE("the loihi1 profile loads with Davies 2018 Table 2 and Frady 2020 valu
   CHECK(a.mesh.tiles_y == 4);
   CHECK(a.mesh.cores_per_tile == 4);
   CHECK(a.mesh.cores_per_chip() == 128);
-  CHECK(a.mesh.num_chips() == 32);
+  // 24 boards of 8 x 4 chips (the `boards:` section): 768 chips.
+  CHECK(a.mesh.board_chips_x == 8);
+  CHECK(a.mesh.board_chips_y == 4);
+  CHECK(a.mesh.num_chips() == 768);
   CHECK(a.core.max_compartments == 1024);
   CHECK(a.core.max_input_axons == 4096);
   CHECK(a.core.synapse_memory_bits == 1'048'576);
@@ -272,7 +275,8 @@ TEST_CASE("malformed profiles are rejected with file, key path, value and range"
     std::string text = mutated("  chips_x: 8 ", "  chips_x: 1000 ");
     text.replace(text.find("  chips_y: 4 "), 13, "  chips_y: 1000 ");
     const auto msg = error_of(text);
-    CHECK(contains(msg, "board.chips_y: the board would have"));
+    // loihi1 is a system of 24 boards: the limit counts every board.
+    CHECK(contains(msg, "board.chips_y: the system would have"));
   }
   SUBCASE("malformed YAML") {
     const auto msg = error_of(mutated("    tiles_x: 8", "    tiles_x: [8"));

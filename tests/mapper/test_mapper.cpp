@@ -933,6 +933,7 @@ TEST_CASE("mapper: every example network maps to an image the core accepts") {
 TEST_CASE("a network larger than the whole board is refused before partitioning") {
   core::Architecture arch = load_architecture("loihi1");
   arch.mesh.chips_x = arch.mesh.chips_y = 1;
+  arch.mesh.board_chips_x = arch.mesh.board_chips_y = 0;  // one board (loihi1 has 24)
   arch.mesh.tiles_x = arch.mesh.tiles_y = 1;
   arch.mesh.cores_per_tile = 2;  // a board of 2 cores
   Network net;

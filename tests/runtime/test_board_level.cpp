@@ -85,12 +85,16 @@ TEST_CASE("a profile without a system section has no board level") {
   CHECK(load_system_costs("loihi1-board").has_value());
 }
 
-TEST_CASE("loihi1-board is the loihi1 chip plus its system section") {
+TEST_CASE("loihi1-board is the one-board loihi1 plus its system section") {
   std::string chip = read_text(kSource / "arch" / "loihi1.yaml");
   std::string board = read_text(kSource / "arch" / "loihi1-board.yaml");
   board = board.substr(board.find("# Loihi 1, per-event"));
   board = board.substr(0, board.find("\n# --- system:"));
   chip.replace(chip.find("name: loihi1\n"), 13, "name: loihi1-board\n");
+  // loihi1-board is the one measured board: loihi1 without its `boards:` section (24 boards).
+  const auto boards = chip.find("\n# The boards of a system");
+  REQUIRE(boards != std::string::npos);
+  chip.erase(boards, chip.find("\nchip:\n") - boards);
   while (!chip.empty() && chip.back() == '\n') chip.pop_back();
   while (!board.empty() && board.back() == '\n') board.pop_back();
   CHECK(board == chip);

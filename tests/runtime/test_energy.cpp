@@ -477,3 +477,33 @@ TEST_CASE("the accountant refuses what it cannot account for") {
   fresh.step();
   CHECK_THROWS_AS(wrong.observe(fresh), std::invalid_argument);
 }
+
+TEST_CASE("accountant: hops between two boards are board hops, priced by the board link") {
+  // The two chips of test_arch() as two boards of one chip each: the sender on chip 0 tile (3,0)
+  // and the receiver on chip 1 tile (0,0) are one hop apart, and that hop crosses the boards.
+  Architecture one = test_arch();
+  Architecture two = one;
+  two.mesh.board_chips_x = two.mesh.board_chips_y = 1;
+  two.network.board_to_board = {{500'000, 300'000}, 5'000, 8};
+  const std::vector<int> placement = {core_at(one.mesh, 0, 3, 0), core_at(one.mesh, 1, 0, 0)};
+  EnergyCounts counts[2];
+  for (int k = 0; k < 2; ++k) {
+    const Architecture& arch = k == 0 ? one : two;
+    Chip chip(ChipConfig{{make_core(4, 2, {{1, 0}}, 0), make_core(4, 0, {}, 1)}, arch.core});
+    ChipAccountant acct(arch, placement);
+    for (int t = 0; t < 10; ++t) {
+      chip.step();
+      acct.observe(chip);
+    }
+    counts[k] = acct.energy_counts();
+  }
+  const std::uint64_t sent = counts[1][EnergyEvent::kSpikeSent];
+  REQUIRE(sent > 0);
+  CHECK(counts[0][EnergyEvent::kChipHop] == sent);  // one board: the crossing is a chip hop
+  CHECK(counts[0][EnergyEvent::kBoardHop] == 0);
+  CHECK(counts[1][EnergyEvent::kBoardHop] == sent);  // two boards: it is a board hop, only
+  CHECK(counts[1][EnergyEvent::kChipHop] == 0);
+  const EnergyBreakdown e = energy_breakdown(two, counts[1]);
+  CHECK(line(e, EnergyEvent::kBoardHop) == static_cast<std::int64_t>(sent) * 500'000);
+  CHECK(e.total_fj == sum_lines(e));
+}

@@ -87,10 +87,6 @@ AxlstmResult run_axlstm(const models::LstmWeights& w, const SequenceDataset& dat
 
 namespace {
 
-double ratio(std::uint64_t a, std::uint64_t b) {
-  return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
-}
-
 Summary ops_json(const CpuOpCounts& total, std::uint64_t samples) {
   const double n = samples ? static_cast<double>(samples) : 1.0;
   return {{"multiply_accumulates", static_cast<double>(total.mac) / n},
@@ -106,18 +102,18 @@ Summary axlstm_json(const AxlstmResult& a) {
   j["dsr"] = to_string(a.options.dsr);
   j["symbols"] = a.symbols;
   j["symbols_skipped"] = a.skipped;
-  j["fraction_skipped"] = ratio(a.skipped, a.symbols);
-  j["fraction_of_state"] = ratio(a.cells_evaluated, a.cells_total);
+  j["fraction_skipped"] = ratio_or_zero(a.skipped, a.symbols);
+  j["fraction_of_state"] = ratio_or_zero(a.cells_evaluated, a.cells_total);
   j["full_per_inference"] = ops_json(a.full_total, a.samples);
   j["reduced_per_inference"] = ops_json(a.reduced_total, a.samples);
   j["ops_saved_fraction"] =
-      1.0 - ratio(arithmetic_ops(a.reduced_total), arithmetic_ops(a.full_total));
-  j["macs_saved_fraction"] = 1.0 - ratio(a.reduced_total.mac, a.full_total.mac);
+      1.0 - ratio_or_zero(arithmetic_ops(a.reduced_total), arithmetic_ops(a.full_total));
+  j["macs_saved_fraction"] = 1.0 - ratio_or_zero(a.reduced_total.mac, a.full_total.mac);
   Summary impls = Summary::array();
   for (const auto& t : a.timings)
     impls.push_back({{"name", to_string(t.implementation)},
-                     {"accuracy_full", ratio(t.correct_full, a.samples)},
-                     {"accuracy_reduced", ratio(t.correct_reduced, a.samples)},
+                     {"accuracy_full", ratio_or_zero(t.correct_full, a.samples)},
+                     {"accuracy_reduced", ratio_or_zero(t.correct_reduced, a.samples)},
                      {"median_ns_full", t.median_ns_full},
                      {"median_ns_reduced", t.median_ns_reduced},
                      {"mean_ns_full", t.mean_ns_full},
@@ -133,21 +129,21 @@ std::string axlstm_text(const AxlstmResult& a) {
       "AxLSTM (DTS {}, DSR {}), full and reduced timed back to back per sample:\n",
       a.options.dts ? fmt::format("tau {}", a.options.dts_tau) : "off", to_string(a.options.dsr));
   s += fmt::format("  symbols skipped {} of {} ({:.2f} %), state evaluated {:.2f} %\n", a.skipped,
-                   a.symbols, 100 * ratio(a.skipped, a.symbols),
-                   100 * ratio(a.cells_evaluated, a.cells_total));
+                   a.symbols, 100 * ratio_or_zero(a.skipped, a.symbols),
+                   100 * ratio_or_zero(a.cells_evaluated, a.cells_total));
   s += fmt::format(
       "  operations per inference (counted): {:.0f} -> {:.0f} ({:.2f} % saved), MACs {:.2f} % "
       "saved\n",
-      ratio(arithmetic_ops(a.full_total), a.samples),
-      ratio(arithmetic_ops(a.reduced_total), a.samples),
-      100 * (1 - ratio(arithmetic_ops(a.reduced_total), arithmetic_ops(a.full_total))),
-      100 * (1 - ratio(a.reduced_total.mac, a.full_total.mac)));
+      ratio_or_zero(arithmetic_ops(a.full_total), a.samples),
+      ratio_or_zero(arithmetic_ops(a.reduced_total), a.samples),
+      100 * (1 - ratio_or_zero(arithmetic_ops(a.reduced_total), arithmetic_ops(a.full_total))),
+      100 * (1 - ratio_or_zero(a.reduced_total.mac, a.full_total.mac)));
   for (const auto& t : a.timings)
     s += fmt::format(
         "  {:<16} accuracy {:.2f} % -> {:.2f} %  median {} -> {}  speed-up {:.3f}x (mean "
         "{:.3f}x)\n",
-        to_string(t.implementation), 100 * ratio(t.correct_full, a.samples),
-        100 * ratio(t.correct_reduced, a.samples), readable_time_ps(1e3 * t.median_ns_full),
+        to_string(t.implementation), 100 * ratio_or_zero(t.correct_full, a.samples),
+        100 * ratio_or_zero(t.correct_reduced, a.samples), readable_time_ps(1e3 * t.median_ns_full),
         readable_time_ps(1e3 * t.median_ns_reduced), t.speedup_median(), t.speedup_mean());
   return s;
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "baseline/sample_stats.hpp"
 #include "io/errors.hpp"
 #include "io/h5_file.hpp"
 #include "io/readable_units.hpp"
@@ -17,19 +18,6 @@ namespace loihisim {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-// The q-quantile (0..1) of sorted values, nearest rank.
-double quantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const auto i = static_cast<std::size_t>(std::lround(q * static_cast<double>(sorted.size() - 1)));
-  return sorted[i];
-}
-
-double median(const std::vector<double>& sorted) {
-  if (sorted.empty()) return 0;
-  const std::size_t n = sorted.size();
-  return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-}
 
 std::string bytes(std::uint64_t b) {
   const auto d = static_cast<double>(b);
@@ -91,14 +79,11 @@ ImplementationResult time_implementation(const Weights& w, const SequenceDataset
     res.predictions[i] = p;
     res.correct += p == data.labels[i] ? 1 : 0;
   }
-  res.accuracy = n ? static_cast<double>(res.correct) / static_cast<double>(n) : 0.0;
-  double sum = 0;
-  for (double v : ns) sum += v;
-  res.mean_ns = n ? sum / static_cast<double>(n) : 0.0;
-  std::sort(ns.begin(), ns.end());
-  res.median_ns = median(ns);
-  res.p10_ns = quantile(ns, 0.1);
-  res.p90_ns = quantile(ns, 0.9);
+  res.accuracy = ratio_or_zero(res.correct, n);
+  res.mean_ns = mean_of(ns);
+  res.median_ns = median_of(ns);
+  res.p10_ns = quantile_of(ns, 0.1);
+  res.p90_ns = quantile_of(ns, 0.9);
   check_stored_logits(net, ref, res);
   return res;
 }
@@ -313,20 +298,34 @@ BaselineResult run_cpu_baseline(const models::LmuWeights& w, const LmuReference&
   return r;
 }
 
-Summary counts_json(const CpuOpCounts& n) {
-  return {{"multiply_accumulates", n.mac},
-          {"synops", n.synops()},
-          {"adds", n.add},
-          {"multiplies", n.mul},
-          {"compares", n.cmp},
-          {"nonlinearity_evaluations", n.nonlinearity},
-          {"sigmoid_tanh_evaluations", n.transcendental},
-          {"neuron_updates", n.neuron_updates},
-          {"weight_bytes_read", n.weight_bytes_read},
-          {"activation_bytes_read", n.activation_bytes_read},
-          {"activation_bytes_written", n.activation_bytes_written},
+namespace {
+
+// The counts' keys, each summed count through `value`.
+template <class Value>
+Summary counts_json_of(const CpuOpCounts& n, Value value) {
+  return {{"multiply_accumulates", value(n.mac)},
+          {"synops", value(n.synops())},
+          {"adds", value(n.add)},
+          {"multiplies", value(n.mul)},
+          {"compares", value(n.cmp)},
+          {"nonlinearity_evaluations", value(n.nonlinearity)},
+          {"sigmoid_tanh_evaluations", value(n.transcendental)},
+          {"neuron_updates", value(n.neuron_updates)},
+          {"weight_bytes_read", value(n.weight_bytes_read)},
+          {"activation_bytes_read", value(n.activation_bytes_read)},
+          {"activation_bytes_written", value(n.activation_bytes_written)},
           {"weight_working_set_bytes", n.weight_working_set_bytes},
           {"activation_working_set_bytes", n.activation_working_set_bytes}};
+}
+
+}  // namespace
+
+Summary counts_json(const CpuOpCounts& n) {
+  return counts_json_of(n, [](std::uint64_t v) { return v; });
+}
+
+Summary mean_counts_json(const CpuOpCounts& n, std::uint64_t samples) {
+  return counts_json_of(n, [samples](std::uint64_t v) { return ratio_or_zero(v, samples); });
 }
 
 Summary energies_json(const std::vector<CpuEnergy>& energies_in,

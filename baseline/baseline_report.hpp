@@ -101,6 +101,9 @@ std::string baseline_text(const BaselineResult& r);
 // Pieces of the report that every baseline network shares (the LSTM and LMU here, the
 // sequence-to-sequence model in seq2seq_run.hpp).
 Summary counts_json(const CpuOpCounts& n);
+// The same keys with every summed count divided by `samples` (data-dependent counts: means per
+// inference); the working sets are the network's and stay as they are.
+Summary mean_counts_json(const CpuOpCounts& n, std::uint64_t samples);
 std::string cpu_model_name();  // /proc/cpuinfo's "model name", or "unknown"
 Summary energies_json(const std::vector<CpuEnergy>& energies,
                       const std::vector<std::string>& files);

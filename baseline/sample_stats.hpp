@@ -1,10 +1,12 @@
-// Summary statistics of measured wall times (one value per inference), shared by the baseline's
-// timed runs (classifier AxLSTM pairs, the encoder-decoder).
+// Summary statistics for the baseline's reports: of measured wall times (one value per
+// inference), shared by its timed runs (the classifiers, the AxLSTM pairs, the encoder-decoder),
+// and the fractions of counts they report.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace loihisim {
@@ -28,6 +30,11 @@ inline double quantile_of(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[static_cast<std::size_t>(std::lround(q * static_cast<double>(v.size() - 1)))];
+}
+
+// a / b, 0 when b is 0 (no samples, no symbols): a count's fraction or its mean per sample.
+inline double ratio_or_zero(std::uint64_t a, std::uint64_t b) {
+  return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
 }
 
 }  // namespace loihisim

@@ -1,37 +1,13 @@
 // The report and text of `loihisim baseline` on a sequence-to-sequence file (seq2seq_run.hpp).
 #include <fmt/core.h>
 
+#include "baseline/sample_stats.hpp"
 #include "baseline/seq2seq_run.hpp"
 #include "io/readable_units.hpp"
 #include "io/version.hpp"
 
 namespace loihisim {
 namespace {
-
-double per(std::uint64_t total, std::uint64_t samples) {
-  return samples ? static_cast<double>(total) / static_cast<double>(samples) : 0.0;
-}
-
-double ratio(std::uint64_t a, std::uint64_t b) {
-  return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
-}
-
-// The counts are data-dependent (the decoder stops at EOS): means over the strings.
-Summary mean_counts_json(const CpuOpCounts& n, std::uint64_t s) {
-  return {{"multiply_accumulates", per(n.mac, s)},
-          {"synops", per(n.synops(), s)},
-          {"adds", per(n.add, s)},
-          {"multiplies", per(n.mul, s)},
-          {"compares", per(n.cmp, s)},
-          {"nonlinearity_evaluations", per(n.nonlinearity, s)},
-          {"sigmoid_tanh_evaluations", per(n.transcendental, s)},
-          {"neuron_updates", per(n.neuron_updates, s)},
-          {"weight_bytes_read", per(n.weight_bytes_read, s)},
-          {"activation_bytes_read", per(n.activation_bytes_read, s)},
-          {"activation_bytes_written", per(n.activation_bytes_written, s)},
-          {"weight_working_set_bytes", n.weight_working_set_bytes},
-          {"activation_working_set_bytes", n.activation_working_set_bytes}};
-}
 
 Summary quality_json(const Seq2SeqQuality& q) {
   return {{"strings", q.strings},
@@ -63,16 +39,18 @@ Summary axlstm_seq2seq_json(const Seq2SeqAxlstmResult& a, const CpuOpCounts& ful
   j["dsr"] = to_string(a.options.dsr);
   j["layer_steps"] = a.layer_steps;
   j["layer_steps_skipped"] = a.skipped;
-  j["fraction_skipped"] = ratio(a.skipped, a.layer_steps);
+  j["fraction_skipped"] = ratio_or_zero(a.skipped, a.layer_steps);
   j["encoder_layer_steps"] = a.encoder_layer_steps;
   j["encoder_layer_steps_skipped"] = a.encoder_skipped;
-  j["fraction_of_state"] = ratio(a.cells_evaluated, a.cells_total);
-  j["full_per_inference"] = {{"multiply_accumulates", per(full.mac, samples)},
-                             {"arithmetic_ops", per(arithmetic_ops(full), samples)}};
-  j["reduced_per_inference"] = {{"multiply_accumulates", per(a.reduced_total.mac, samples)},
-                                {"arithmetic_ops", per(arithmetic_ops(a.reduced_total), samples)}};
-  j["ops_saved_fraction"] = 1.0 - ratio(arithmetic_ops(a.reduced_total), arithmetic_ops(full));
-  j["macs_saved_fraction"] = 1.0 - ratio(a.reduced_total.mac, full.mac);
+  j["fraction_of_state"] = ratio_or_zero(a.cells_evaluated, a.cells_total);
+  j["full_per_inference"] = {{"multiply_accumulates", ratio_or_zero(full.mac, samples)},
+                             {"arithmetic_ops", ratio_or_zero(arithmetic_ops(full), samples)}};
+  j["reduced_per_inference"] = {
+      {"multiply_accumulates", ratio_or_zero(a.reduced_total.mac, samples)},
+      {"arithmetic_ops", ratio_or_zero(arithmetic_ops(a.reduced_total), samples)}};
+  j["ops_saved_fraction"] =
+      1.0 - ratio_or_zero(arithmetic_ops(a.reduced_total), arithmetic_ops(full));
+  j["macs_saved_fraction"] = 1.0 - ratio_or_zero(a.reduced_total.mac, full.mac);
   Summary impls = Summary::array();
   for (const auto& t : a.timings)
     impls.push_back({{"name", to_string(t.implementation)},
@@ -103,11 +81,12 @@ Summary seq2seq_baseline_summary(const Seq2SeqBaselineResult& r) {
                   {"hidden_size", r.hidden}};
   j["dataset"] = r.dataset;
   j["samples"] = r.samples;
-  j["encoder_steps_per_inference"] = per(r.encoder_steps, r.samples);
-  j["decoder_steps_per_inference"] = per(r.decoder_steps, r.samples);
+  j["encoder_steps_per_inference"] = ratio_or_zero(r.encoder_steps, r.samples);
+  j["decoder_steps_per_inference"] = ratio_or_zero(r.decoder_steps, r.samples);
   j["batch_size"] = 1;
   j["threads"] = 1;
   j["cpu"] = r.cpu_model;
+  // The counts are data-dependent (the decoder stops at EOS): means over the strings.
   j["counts_per_inference"] = mean_counts_json(r.total, r.samples);
   Summary impls = Summary::array();
   for (const auto& i : r.implementations) impls.push_back(implementation_json(i, r.warmup));
@@ -124,14 +103,15 @@ namespace {
 
 std::string counts_text(const CpuOpCounts& n, std::uint64_t s) {
   std::string t = "operations per inference (mean over the strings, counted):\n";
-  t += fmt::format("  multiply-accumulates (= synops)  {:>12.1f}\n", per(n.mac, s));
+  t += fmt::format("  multiply-accumulates (= synops)  {:>12.1f}\n", ratio_or_zero(n.mac, s));
   t += fmt::format("  adds / multiplies / compares     {:>12.1f} / {:.1f} / {:.1f}\n",
-                   per(n.add, s), per(n.mul, s), per(n.cmp, s));
+                   ratio_or_zero(n.add, s), ratio_or_zero(n.mul, s), ratio_or_zero(n.cmp, s));
   t += fmt::format("  nonlinearity evaluations         {:>12.1f}  ({:.1f} sigmoid/tanh)\n",
-                   per(n.nonlinearity, s), per(n.transcendental, s));
-  t += fmt::format("  neuron updates                   {:>12.1f}\n", per(n.neuron_updates, s));
+                   ratio_or_zero(n.nonlinearity, s), ratio_or_zero(n.transcendental, s));
+  t += fmt::format("  neuron updates                   {:>12.1f}\n",
+                   ratio_or_zero(n.neuron_updates, s));
   t += fmt::format("  weights read                     {:>12.1f} B  (working set {} B)\n",
-                   per(n.weight_bytes_read, s), n.weight_working_set_bytes);
+                   ratio_or_zero(n.weight_bytes_read, s), n.weight_working_set_bytes);
   return t;
 }
 
@@ -141,11 +121,11 @@ std::string axlstm_seq2seq_text(const Seq2SeqAxlstmResult& a, const CpuOpCounts&
       a.options.dts ? fmt::format("tau {}", a.options.dts_tau) : "off", to_string(a.options.dsr));
   s += fmt::format(
       "  layer-steps skipped {} of {} ({:.2f} %; encoder {} of {}), state evaluated {:.2f} %\n",
-      a.skipped, a.layer_steps, 100 * ratio(a.skipped, a.layer_steps), a.encoder_skipped,
-      a.encoder_layer_steps, 100 * ratio(a.cells_evaluated, a.cells_total));
+      a.skipped, a.layer_steps, 100 * ratio_or_zero(a.skipped, a.layer_steps), a.encoder_skipped,
+      a.encoder_layer_steps, 100 * ratio_or_zero(a.cells_evaluated, a.cells_total));
   s += fmt::format("  operations (counted): {:.2f} % saved, MACs {:.2f} % saved\n",
-                   100 * (1 - ratio(arithmetic_ops(a.reduced_total), arithmetic_ops(full))),
-                   100 * (1 - ratio(a.reduced_total.mac, full.mac)));
+                   100 * (1 - ratio_or_zero(arithmetic_ops(a.reduced_total), arithmetic_ops(full))),
+                   100 * (1 - ratio_or_zero(a.reduced_total.mac, full.mac)));
   for (const auto& t : a.timings)
     s += fmt::format(
         "  {:<16} exact {:.2f} % -> {:.2f} %, tokens {:.2f} % -> {:.2f} %  median {} -> {}  "
@@ -167,8 +147,8 @@ std::string seq2seq_baseline_text(const Seq2SeqBaselineResult& r) {
   s += fmt::format(
       "dataset {}, {} strings (mean {:.2f} source symbols, {:.2f} decoder steps), batch size 1, "
       "1 thread, on {}\n",
-      r.dataset, r.samples, per(r.encoder_steps, r.samples), per(r.decoder_steps, r.samples),
-      r.cpu_model);
+      r.dataset, r.samples, ratio_or_zero(r.encoder_steps, r.samples),
+      ratio_or_zero(r.decoder_steps, r.samples), r.cpu_model);
   s += counts_text(r.total, r.samples);
   s += "implementations (wall time per inference over the strings, after warm-up):\n";
   for (const auto& i : r.implementations) {

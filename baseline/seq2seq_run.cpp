@@ -18,10 +18,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-double frac(std::uint64_t a, std::uint64_t b) {
-  return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
-}
-
 // Every count but the working sets (properties of the network, not sums).
 void accumulate(CpuOpCounts& total, const CpuOpCounts& n) {
   total.mac += n.mac;
@@ -146,10 +142,10 @@ void Seq2SeqQuality::add(const std::vector<int>& output, const std::vector<int>&
   correct_tokens += static_cast<std::uint64_t>(sc.correct_tokens);
 }
 double Seq2SeqQuality::exact_fraction() const {
-  return frac(exact, strings);
+  return ratio_or_zero(exact, strings);
 }
 double Seq2SeqQuality::token_fraction() const {
-  return frac(correct_tokens, tokens);
+  return ratio_or_zero(correct_tokens, tokens);
 }
 double Seq2SeqAxlstmTiming::speedup_median() const {
   return median_ns_reduced > 0 ? median_ns_full / median_ns_reduced : 0;

@@ -63,6 +63,14 @@ mapper::HostNode greedy_node(const Seq2SeqWeights& w, const HybridLstmOptions& o
   return n;
 }
 
+// Adds one layer's quantisation to the stack's: counts and clipped values add up, the largest
+// error stands.
+void accumulate(HybridQuantisation& total, const HybridQuantisation& layer) {
+  total.count += layer.count;
+  total.clipped += layer.clipped;
+  total.max_abs_error = std::max(total.max_abs_error, layer.max_abs_error);
+}
+
 }  // namespace
 
 std::string seq2seq_layer_prefix(bool decoder, int layer) {
@@ -90,13 +98,8 @@ HybridLstm convert_hybrid_seq2seq(const Seq2SeqWeights& w, const HybridLstmOptio
           add_hybrid_gate_layer(layer_weights(w, d == 1, k), o, p, out.network);
       std::vector<float> b(layer.biases.begin(), layer.biases.end());
       node.arrays[p + "biases"] = array_of({5, static_cast<std::uint64_t>(w.hidden)}, b);
-      const HybridQuantisation& qw = layer.quantisation[0];
-      const HybridQuantisation& qb = layer.quantisation[1];
-      weights.count += qw.count;
-      weights.clipped += qw.clipped;
-      weights.max_abs_error = std::max(weights.max_abs_error, qw.max_abs_error);
-      biases.count += qb.count;
-      biases.max_abs_error = std::max(biases.max_abs_error, qb.max_abs_error);
+      accumulate(weights, layer.quantisation[0]);
+      accumulate(biases, layer.quantisation[1]);
     }
   out.network.add_host_node(std::move(node));
   out.network.check_host_references();

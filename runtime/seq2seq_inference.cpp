@@ -152,9 +152,6 @@ Seq2SeqProgram seq2seq_program(const mapper::MappedImage& image) {
   return p;
 }
 
-}  // namespace loihisim
-
-namespace loihisim {
 namespace {
 
 // What every string of a run shares.
